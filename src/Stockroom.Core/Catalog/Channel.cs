@@ -1,0 +1,17 @@
+namespace Stockroom.Core.Catalog;
+
+/// <summary>
+/// Units a channel is not shown, on top of what its group could promise: a percentage of the
+/// group's availability (rounded up, so a buffer never shows more than intended) plus fixed units.
+/// </summary>
+public sealed record ChannelBuffer(decimal? Percent, long? Units);
+
+/// <summary>A sales channel (web, amazon, pos…) and the distribution group it sells from.</summary>
+public sealed record Channel(
+    string Id,
+    string Name,
+    string Group,
+    ChannelBuffer? Buffer,
+    int? ReservationTtlSeconds,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt);

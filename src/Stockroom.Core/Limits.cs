@@ -1,0 +1,45 @@
+namespace Stockroom.Core;
+
+/// <summary>
+/// Every bound the service enforces, in one place, so that refusals quote the same numbers the
+/// code checks and nothing grows without limit.
+/// </summary>
+public static class Limits
+{
+    /// <summary>Identifiers (sku, location, group, channel, reservation, order) are at most this long.</summary>
+    public const int IdentifierLengthMax = 64;
+
+    /// <summary>A quantity in a request: whole units, 0 to one billion.</summary>
+    public const long QuantityMax = 1_000_000_000;
+
+    /// <summary>
+    /// What one position may hold. Far above any single request so that many adjustments can
+    /// add up, and far below <see cref="long.MaxValue"/> so that sums over thousands of
+    /// locations cannot overflow.
+    /// </summary>
+    public const long PositionUnitsMax = 1_000_000_000_000;
+
+    public const int RequestBodyBytesMax = 1024 * 1024;
+    public const int SupplyLinesMax = 10_000;
+    public const int GroupLocationsMax = 1_000;
+    public const int PageSizeDefault = 100;
+    public const int PageSizeMax = 1_000;
+    public const int NameLengthMax = 200;
+    public const int DescriptionLengthMax = 4_000;
+    public const int ReasonLengthMax = 200;
+    public const int ReferenceLengthMax = 64;
+    public const int AttributesMax = 50;
+    public const int AttributeLengthMax = 200;
+
+    /// <summary>The longest a hold may last before it expires by itself: a week.</summary>
+    public const int HoldSecondsMax = 7 * 24 * 60 * 60;
+
+    /// <summary>How long a seller may take to accept an on-request hold: a week.</summary>
+    public const int AcceptWithinSecondsMax = 7 * 24 * 60 * 60;
+
+    /// <summary>How far ahead <c>?date=</c> and inbound ETAs may look: two years.</summary>
+    public const int HorizonDaysMax = 2 * 366;
+
+    /// <summary>Prices and costs are positive and below this.</summary>
+    public const decimal MoneyMax = 1_000_000_000m;
+}

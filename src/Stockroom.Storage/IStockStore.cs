@@ -1,0 +1,99 @@
+using Stockroom.Core.Catalog;
+using Stockroom.Core.Ledger;
+using Stockroom.Core.Supply;
+
+namespace Stockroom.Storage;
+
+public enum StoreKind
+{
+    Sqlite,
+    Postgres,
+}
+
+/// <summary>The stored answer to an idempotent write, replayed when the same request comes again.</summary>
+public sealed record IdempotencyRecord(string Scope, string Key, string RequestHash, int StatusCode, string Response, DateTimeOffset CreatedAt);
+
+/// <summary>Stock of one SKU at a set of locations, as stored.</summary>
+public sealed record SkuSupply(IReadOnlyList<Position> Positions, IReadOnlyList<InboundSupply> Inbound);
+
+/// <summary>
+/// The store. Reads are plain queries; every change goes through one <see cref="IStockWrite"/>,
+/// one database transaction that also appends the change's ledger events.
+/// </summary>
+public interface IStockStore : IAsyncDisposable
+{
+    StoreKind Kind { get; }
+
+    /// <summary>Applies the migrations this version knows and the database lacks.</summary>
+    Task MigrateAsync(CancellationToken cancellationToken);
+
+    Task<bool> PingAsync(CancellationToken cancellationToken);
+
+    Task<IStockWrite> BeginWriteAsync(CancellationToken cancellationToken);
+
+    Task<Item?> GetItemAsync(string sku, CancellationToken cancellationToken);
+    Task<IReadOnlyList<Item>> ListItemsAsync(string? after, int limit, CancellationToken cancellationToken);
+    Task<Location?> GetLocationAsync(string id, CancellationToken cancellationToken);
+    Task<IReadOnlyList<Location>> ListLocationsAsync(string? after, int limit, CancellationToken cancellationToken);
+    Task<IReadOnlyList<Location>> GetLocationsAsync(IReadOnlyCollection<string> ids, CancellationToken cancellationToken);
+    Task<DistributionGroup?> GetGroupAsync(string id, CancellationToken cancellationToken);
+    Task<IReadOnlyList<DistributionGroup>> ListGroupsAsync(string? after, int limit, CancellationToken cancellationToken);
+    Task<Channel?> GetChannelAsync(string id, CancellationToken cancellationToken);
+    Task<IReadOnlyList<Channel>> ListChannelsAsync(string? after, int limit, CancellationToken cancellationToken);
+
+    /// <summary>Positions and inbound lots of one SKU at the given locations; absent positions read as empty.</summary>
+    Task<SkuSupply> ReadSupplyAsync(string sku, IReadOnlyCollection<string> locations, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<LedgerEvent>> ReadEventsAsync(long after, int limit, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// One write transaction. Positions are locked in the global <see cref="PositionKey"/> order
+/// before they are read for a decision, and written back as deltas, so two writers never
+/// read-modify-write the same counter. Nothing is visible to others until <see cref="CommitAsync"/>;
+/// disposing without committing rolls everything back.
+/// </summary>
+public interface IStockWrite : IAsyncDisposable
+{
+    /// <summary>The moment this transaction records its changes at.</summary>
+    DateTimeOffset Now { get; }
+
+    Task<IdempotencyRecord?> FindIdempotencyAsync(string scope, string key, CancellationToken cancellationToken);
+    Task SaveIdempotencyAsync(IdempotencyRecord record, CancellationToken cancellationToken);
+
+    Task<Item?> GetItemAsync(string sku, CancellationToken cancellationToken);
+    Task<Location?> GetLocationAsync(string id, CancellationToken cancellationToken);
+    Task<DistributionGroup?> GetGroupAsync(string id, CancellationToken cancellationToken);
+    Task<Channel?> GetChannelAsync(string id, CancellationToken cancellationToken);
+
+    /// <summary>Which of these SKUs exist.</summary>
+    Task<IReadOnlySet<string>> ExistingSkusAsync(IReadOnlyCollection<string> skus, CancellationToken cancellationToken);
+
+    /// <summary>Which of these locations exist.</summary>
+    Task<IReadOnlySet<string>> ExistingLocationsAsync(IReadOnlyCollection<string> ids, CancellationToken cancellationToken);
+
+    Task UpsertItemAsync(Item item, CancellationToken cancellationToken);
+    Task UpsertLocationAsync(Location location, CancellationToken cancellationToken);
+    Task UpsertGroupAsync(DistributionGroup group, CancellationToken cancellationToken);
+    Task UpsertChannelAsync(Channel channel, CancellationToken cancellationToken);
+
+    /// <summary>Locks the positions (creating empty ones as needed) in key order and reads them.</summary>
+    Task<IReadOnlyDictionary<PositionKey, Position>> LockPositionsAsync(IReadOnlyCollection<PositionKey> keys, CancellationToken cancellationToken);
+
+    /// <summary>Writes the difference between each pair as a delta on the locked row.</summary>
+    Task WritePositionsAsync(IReadOnlyCollection<(Position Before, Position After)> changes, CancellationToken cancellationToken);
+
+    /// <summary>Reads the inbound lots of locked positions.</summary>
+    Task<IReadOnlyList<InboundSupply>> ReadInboundAsync(IReadOnlyCollection<PositionKey> keys, CancellationToken cancellationToken);
+
+    /// <summary>Sets inbound lots to their quantity; a lot of zero is removed.</summary>
+    Task SetInboundAsync(IReadOnlyCollection<InboundSupply> lots, CancellationToken cancellationToken);
+
+    /// <summary>Queues an event; it is chained onto the ledger when the transaction commits.</summary>
+    void Record(PendingEvent change);
+
+    Task CommitAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>A write lost a race for a unique key with a concurrent one; running it again resolves it.</summary>
+public sealed class WriteConflictException(string message, Exception inner) : Exception(message, inner);

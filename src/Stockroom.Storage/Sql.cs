@@ -1,0 +1,89 @@
+using System.Data.Common;
+using System.Text.Json;
+using Stockroom.Core.Catalog;
+using Stockroom.Core.Supply;
+
+namespace Stockroom.Storage;
+
+/// <summary>Small helpers for writing SQL by hand against either provider.</summary>
+internal static class Sql
+{
+    public static DbCommand Command(this DbConnection connection, DbTransaction? transaction, string text)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = text;
+        command.Transaction = transaction;
+        return command;
+    }
+
+    public static DbCommand With(this DbCommand command, string name, object? value)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value ?? DBNull.Value;
+        command.Parameters.Add(parameter);
+        return command;
+    }
+
+    public static T? Nullable<T>(this DbDataReader reader, int ordinal) where T : struct =>
+        reader.IsDBNull(ordinal) ? null : reader.GetFieldValue<T>(ordinal);
+
+    public static string? NullableString(this DbDataReader reader, int ordinal) =>
+        reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+
+    /// <summary>Enums are stored as their camelCase names, the same words the API speaks.</summary>
+    public static string Text<T>(T value) where T : struct, Enum => JsonNamingPolicy.CamelCase.ConvertName(value.ToString());
+
+    public static T Parse<T>(string text) where T : struct, Enum => Enum.Parse<T>(text, ignoreCase: true);
+
+    public static async Task<List<T>> ListAsync<T>(this DbCommand command, Func<DbDataReader, T> map, CancellationToken cancellationToken)
+    {
+        var rows = new List<T>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            rows.Add(map(reader));
+        }
+
+        return rows;
+    }
+
+    public const string ItemColumns =
+        "sku, name, description, status, policy, accept_within_seconds, backorderable, parent_sku, attributes, price, unit_cost, created_at, updated_at";
+
+    public static Item ReadItem(DbDataReader r) => new(
+        r.GetString(0), r.GetString(1), r.NullableString(2), Parse<ItemStatus>(r.GetString(3)), Parse<StockPolicy>(r.GetString(4)),
+        r.Nullable<int>(5), r.GetBoolean(6), r.NullableString(7),
+        r.IsDBNull(8) ? null : JsonSerializer.Deserialize<Dictionary<string, string>>(r.GetString(8)),
+        r.Nullable<decimal>(9), r.Nullable<decimal>(10), r.GetFieldValue<DateTimeOffset>(11), r.GetFieldValue<DateTimeOffset>(12));
+
+    public const string LocationColumns =
+        "id, name, type, can_ship, can_pickup, latitude, longitude, priority, active, created_at, updated_at";
+
+    public static Location ReadLocation(DbDataReader r) => new(
+        r.GetString(0), r.GetString(1), Parse<LocationType>(r.GetString(2)), r.GetBoolean(3), r.GetBoolean(4),
+        r.Nullable<double>(5), r.Nullable<double>(6), r.GetInt32(7), r.GetBoolean(8),
+        r.GetFieldValue<DateTimeOffset>(9), r.GetFieldValue<DateTimeOffset>(10));
+
+    public const string ChannelColumns =
+        "id, name, group_id, buffer_percent, buffer_units, reservation_ttl_seconds, created_at, updated_at";
+
+    public static Channel ReadChannel(DbDataReader r)
+    {
+        var percent = r.Nullable<decimal>(3);
+        var units = r.Nullable<long>(4);
+        return new Channel(r.GetString(0), r.GetString(1), r.GetString(2),
+            percent is null && units is null ? null : new ChannelBuffer(percent, units),
+            r.Nullable<int>(5), r.GetFieldValue<DateTimeOffset>(6), r.GetFieldValue<DateTimeOffset>(7));
+    }
+
+    public const string PositionColumns = "sku, location_id, on_hand, reserved, allocated";
+
+    public static Position ReadPosition(DbDataReader r) =>
+        new(new PositionKey(r.GetString(0), r.GetString(1)), r.GetInt64(2), r.GetInt64(3), r.GetInt64(4));
+
+    public const string InboundColumns = "sku, location_id, type, reference, quantity, eta";
+
+    public static InboundSupply ReadInbound(DbDataReader r) =>
+        new(new PositionKey(r.GetString(0), r.GetString(1)), Parse<SupplyType>(r.GetString(2)), r.GetString(3), r.GetInt64(4), r.Nullable<DateOnly>(5));
+}

@@ -1,0 +1,243 @@
+using System.Data.Common;
+using System.Reflection;
+using Stockroom.Core.Catalog;
+using Stockroom.Core.Ledger;
+using Stockroom.Core.Supply;
+
+namespace Stockroom.Storage;
+
+/// <summary>
+/// What SQLite and PostgreSQL share: the statements, the row mapping, the migrations runner and
+/// the write transaction. The subclasses supply only what truly differs — how connections and
+/// transactions open, row locks, and how a list is passed as one parameter.
+/// </summary>
+public abstract class SqlStore(TimeProvider time) : IStockStore
+{
+    protected TimeProvider Time { get; } = time;
+
+    public abstract StoreKind Kind { get; }
+
+    /// <summary>The folder of migration scripts for this dialect.</summary>
+    protected abstract string MigrationFolder { get; }
+
+    /// <summary>Appended to a SELECT to lock the rows it reads until the transaction ends.</summary>
+    protected internal abstract string ForUpdate { get; }
+
+    protected abstract ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken);
+
+    /// <summary>Begins a write transaction; the returned handle is released when it ends.</summary>
+    protected internal abstract Task<(DbTransaction Transaction, IDisposable? Release)> BeginAsync(DbConnection connection, CancellationToken cancellationToken);
+
+    /// <summary>A statement run first in the migration transaction, so that one process migrates at a time.</summary>
+    protected abstract string MigrationLock { get; }
+
+    /// <summary>SQL for a table <c>(value)</c> of the strings bound to <paramref name="name"/>.</summary>
+    protected internal abstract string TextList(string name);
+
+    protected internal abstract void BindTextList(DbCommand command, string name, IReadOnlyCollection<string> values);
+
+    /// <summary>SQL for a table <c>(sku, location_id)</c> of the keys bound to <paramref name="name"/>.</summary>
+    protected internal abstract string KeyList(string name);
+
+    protected internal abstract void BindKeyList(DbCommand command, string name, IReadOnlyCollection<PositionKey> keys);
+
+    protected internal abstract bool IsUniqueViolation(DbException exception);
+
+    public async Task MigrateAsync(CancellationToken cancellationToken)
+    {
+        var migrations = Migrations();
+        await using var connection = await OpenAsync(cancellationToken);
+        var (transaction, release) = await BeginAsync(connection, cancellationToken);
+        using (release)
+        await using (transaction)
+        {
+            if (MigrationLock.Length > 0)
+            {
+                await connection.Command(transaction, MigrationLock).ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            await connection.Command(transaction,
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")
+                .ExecuteNonQueryAsync(cancellationToken);
+            var applied = (await connection.Command(transaction, "SELECT version FROM schema_migrations")
+                .ListAsync(r => r.GetInt32(0), cancellationToken)).ToHashSet();
+
+            foreach (var (version, name, script) in migrations.Where(m => !applied.Contains(m.Version)))
+            {
+                await connection.Command(transaction, script).ExecuteNonQueryAsync(cancellationToken);
+                await connection.Command(transaction, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (@version, @name, @at)")
+                    .With("@version", version).With("@name", name).With("@at", Time.GetUtcNow().ToString("O"))
+                    .ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            await transaction.CommitAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>Scripts named <c>NNNN_name.sql</c>, embedded in this assembly, in version order.</summary>
+    private List<(int Version, string Name, string Script)> Migrations()
+    {
+        var assembly = typeof(SqlStore).Assembly;
+        var prefix = $"migrations/{MigrationFolder}/";
+        var migrations = new List<(int, string, string)>();
+        foreach (var resource in assembly.GetManifestResourceNames().Where(n => n.StartsWith(prefix, StringComparison.Ordinal)))
+        {
+            var file = resource[prefix.Length..^".sql".Length];
+            var version = int.Parse(file[..4], System.Globalization.CultureInfo.InvariantCulture);
+            using var stream = assembly.GetManifestResourceStream(resource)!;
+            using var reader = new StreamReader(stream);
+            migrations.Add((version, file[5..], reader.ReadToEnd()));
+        }
+
+        return [.. migrations.OrderBy(m => m.Item1)];
+    }
+
+    public async Task<bool> PingAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        return await connection.Command(null, "SELECT 1").ExecuteScalarAsync(cancellationToken) is not null;
+    }
+
+    public async Task<IStockWrite> BeginWriteAsync(CancellationToken cancellationToken)
+    {
+        var connection = await OpenAsync(cancellationToken);
+        try
+        {
+            var (transaction, release) = await BeginAsync(connection, cancellationToken);
+            return new SqlWrite(this, connection, transaction, release, Time.GetUtcNow());
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task<List<T>> QueryAsync<T>(string sql, Action<DbCommand> bind, Func<DbDataReader, T> map, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.Command(null, sql);
+        bind(command);
+        return await command.ListAsync(map, cancellationToken);
+    }
+
+    public async Task<Item?> GetItemAsync(string sku, CancellationToken cancellationToken) =>
+        (await QueryAsync($"SELECT {Sql.ItemColumns} FROM items WHERE sku = @sku", c => c.With("@sku", sku), Sql.ReadItem, cancellationToken))
+        .SingleOrDefault();
+
+    public async Task<IReadOnlyList<Item>> ListItemsAsync(string? after, int limit, CancellationToken cancellationToken) =>
+        await QueryAsync($"SELECT {Sql.ItemColumns} FROM items WHERE sku > @after ORDER BY sku LIMIT @limit",
+            c => c.With("@after", after ?? "").With("@limit", limit), Sql.ReadItem, cancellationToken);
+
+    public async Task<Location?> GetLocationAsync(string id, CancellationToken cancellationToken) =>
+        (await QueryAsync($"SELECT {Sql.LocationColumns} FROM locations WHERE id = @id", c => c.With("@id", id), Sql.ReadLocation, cancellationToken))
+        .SingleOrDefault();
+
+    public async Task<IReadOnlyList<Location>> ListLocationsAsync(string? after, int limit, CancellationToken cancellationToken) =>
+        await QueryAsync($"SELECT {Sql.LocationColumns} FROM locations WHERE id > @after ORDER BY id LIMIT @limit",
+            c => c.With("@after", after ?? "").With("@limit", limit), Sql.ReadLocation, cancellationToken);
+
+    public async Task<IReadOnlyList<Location>> GetLocationsAsync(IReadOnlyCollection<string> ids, CancellationToken cancellationToken) =>
+        ids.Count == 0 ? [] : await QueryAsync(
+            $"SELECT {Sql.LocationColumns} FROM locations WHERE id IN ({TextList("@ids")}) ORDER BY id",
+            c => BindTextList(c, "@ids", ids), Sql.ReadLocation, cancellationToken);
+
+    public async Task<DistributionGroup?> GetGroupAsync(string id, CancellationToken cancellationToken) =>
+        (await ListGroupsAsync("id = @id", c => c.With("@id", id), int.MaxValue, cancellationToken)).SingleOrDefault();
+
+    public async Task<IReadOnlyList<DistributionGroup>> ListGroupsAsync(string? after, int limit, CancellationToken cancellationToken) =>
+        await ListGroupsAsync("id > @after", c => c.With("@after", after ?? ""), limit, cancellationToken);
+
+    private async Task<List<DistributionGroup>> ListGroupsAsync(string filter, Action<DbCommand> bind, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        return await ReadGroupsAsync(connection, null, filter, bind, limit, cancellationToken);
+    }
+
+    internal static async Task<List<DistributionGroup>> ReadGroupsAsync(
+        DbConnection connection, DbTransaction? transaction, string filter, Action<DbCommand> bind, int limit, CancellationToken cancellationToken)
+    {
+        // One query: the groups of the page joined to their members, folded in order.
+        var sql = $"""
+            SELECT g.id, g.name, g.created_at, g.updated_at, gl.location_id
+            FROM (SELECT id, name, created_at, updated_at FROM distribution_groups WHERE {filter} ORDER BY id LIMIT @limit) g
+            LEFT JOIN group_locations gl ON gl.group_id = g.id
+            ORDER BY g.id, gl.location_id
+            """;
+        await using var command = connection.Command(transaction, sql).With("@limit", limit);
+        bind(command);
+        var groups = new List<DistributionGroup>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        List<string>? members = null;
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var id = reader.GetString(0);
+            if (groups.Count == 0 || groups[^1].Id != id)
+            {
+                members = [];
+                groups.Add(new DistributionGroup(id, reader.GetString(1), members,
+                    reader.GetFieldValue<DateTimeOffset>(2), reader.GetFieldValue<DateTimeOffset>(3)));
+            }
+
+            if (!reader.IsDBNull(4))
+            {
+                members!.Add(reader.GetString(4));
+            }
+        }
+
+        return groups;
+    }
+
+    public async Task<Channel?> GetChannelAsync(string id, CancellationToken cancellationToken) =>
+        (await QueryAsync($"SELECT {Sql.ChannelColumns} FROM channels WHERE id = @id", c => c.With("@id", id), Sql.ReadChannel, cancellationToken))
+        .SingleOrDefault();
+
+    public async Task<IReadOnlyList<Channel>> ListChannelsAsync(string? after, int limit, CancellationToken cancellationToken) =>
+        await QueryAsync($"SELECT {Sql.ChannelColumns} FROM channels WHERE id > @after ORDER BY id LIMIT @limit",
+            c => c.With("@after", after ?? "").With("@limit", limit), Sql.ReadChannel, cancellationToken);
+
+    public async Task<SkuSupply> ReadSupplyAsync(string sku, IReadOnlyCollection<string> locations, CancellationToken cancellationToken)
+    {
+        if (locations.Count == 0)
+        {
+            return new SkuSupply([], []);
+        }
+
+        await using var connection = await OpenAsync(cancellationToken);
+        var found = await connection.Command(null,
+                $"SELECT {Sql.PositionColumns} FROM positions WHERE sku = @sku AND location_id IN ({TextList("@locations")})")
+            .With("@sku", sku).Also(c => BindTextList(c, "@locations", locations))
+            .ListAsync(Sql.ReadPosition, cancellationToken);
+        var inbound = await connection.Command(null,
+                $"SELECT {Sql.InboundColumns} FROM inbound_supply WHERE sku = @sku AND location_id IN ({TextList("@locations")}) ORDER BY location_id, eta, type, reference")
+            .With("@sku", sku).Also(c => BindTextList(c, "@locations", locations))
+            .ListAsync(Sql.ReadInbound, cancellationToken);
+
+        var byLocation = found.ToDictionary(p => p.Key.Location);
+        var positions = locations
+            .Select(location => byLocation.GetValueOrDefault(location) ?? Position.Empty(new PositionKey(sku, location)))
+            .ToList();
+        return new SkuSupply(positions, inbound);
+    }
+
+    public async Task<IReadOnlyList<LedgerEvent>> ReadEventsAsync(long after, int limit, CancellationToken cancellationToken) =>
+        await QueryAsync("SELECT sequence, type, at, data, previous_hash, hash FROM events WHERE sequence > @after ORDER BY sequence LIMIT @limit",
+            c => c.With("@after", after).With("@limit", limit),
+            r => new LedgerEvent(r.GetInt64(0), r.GetString(1), r.GetFieldValue<DateTimeOffset>(2), r.GetString(3), r.GetString(4), r.GetString(5)),
+            cancellationToken);
+
+    public virtual ValueTask DisposeAsync()
+    {
+        GC.SuppressFinalize(this);
+        return ValueTask.CompletedTask;
+    }
+}
+
+internal static class CommandExtensions
+{
+    public static DbCommand Also(this DbCommand command, Action<DbCommand> bind)
+    {
+        bind(command);
+        return command;
+    }
+}

@@ -1,0 +1,333 @@
+using System.Data.Common;
+using System.Text.Json;
+using Stockroom.Core;
+using Stockroom.Core.Catalog;
+using Stockroom.Core.Ledger;
+using Stockroom.Core.Supply;
+
+namespace Stockroom.Storage;
+
+/// <summary>One write transaction over either store; see <see cref="IStockWrite"/>.</summary>
+internal sealed class SqlWrite(SqlStore store, DbConnection connection, DbTransaction transaction, IDisposable? release, DateTimeOffset now)
+    : IStockWrite
+{
+    private readonly List<PendingEvent> _pending = [];
+    private readonly HashSet<PositionKey> _locked = [];
+    private bool _finished;
+
+    public DateTimeOffset Now { get; } = now;
+
+    private DbCommand Command(string sql) => connection.Command(transaction, sql);
+
+    public async Task<IdempotencyRecord?> FindIdempotencyAsync(string scope, string key, CancellationToken cancellationToken)
+    {
+        await using var command = Command("SELECT request_hash, status_code, response, created_at FROM idempotency_keys WHERE scope = @scope AND key = @key")
+            .With("@scope", scope).With("@key", key);
+        var rows = await command.ListAsync(
+            r => new IdempotencyRecord(scope, key, r.GetString(0), r.GetInt32(1), r.GetString(2), r.GetFieldValue<DateTimeOffset>(3)), cancellationToken);
+        return rows.SingleOrDefault();
+    }
+
+    public async Task SaveIdempotencyAsync(IdempotencyRecord record, CancellationToken cancellationToken)
+    {
+        await using var command = Command("""
+            INSERT INTO idempotency_keys (scope, key, request_hash, status_code, response, created_at)
+            VALUES (@scope, @key, @hash, @status, @response, @at)
+            """)
+            .With("@scope", record.Scope).With("@key", record.Key).With("@hash", record.RequestHash)
+            .With("@status", record.StatusCode).With("@response", record.Response).With("@at", record.CreatedAt);
+        await ExecuteAsync(command, cancellationToken);
+    }
+
+    public async Task<Item?> GetItemAsync(string sku, CancellationToken cancellationToken)
+    {
+        await using var command = Command($"SELECT {Sql.ItemColumns} FROM items WHERE sku = @sku").With("@sku", sku);
+        return (await command.ListAsync(Sql.ReadItem, cancellationToken)).SingleOrDefault();
+    }
+
+    public async Task<Location?> GetLocationAsync(string id, CancellationToken cancellationToken)
+    {
+        await using var command = Command($"SELECT {Sql.LocationColumns} FROM locations WHERE id = @id").With("@id", id);
+        return (await command.ListAsync(Sql.ReadLocation, cancellationToken)).SingleOrDefault();
+    }
+
+    public async Task<DistributionGroup?> GetGroupAsync(string id, CancellationToken cancellationToken) =>
+        (await SqlStore.ReadGroupsAsync(connection, transaction, "id = @id", c => c.With("@id", id), 1, cancellationToken)).SingleOrDefault();
+
+    public async Task<Channel?> GetChannelAsync(string id, CancellationToken cancellationToken)
+    {
+        await using var command = Command($"SELECT {Sql.ChannelColumns} FROM channels WHERE id = @id").With("@id", id);
+        return (await command.ListAsync(Sql.ReadChannel, cancellationToken)).SingleOrDefault();
+    }
+
+    public Task<IReadOnlySet<string>> ExistingSkusAsync(IReadOnlyCollection<string> skus, CancellationToken cancellationToken) =>
+        ExistingAsync("items", "sku", skus, cancellationToken);
+
+    public Task<IReadOnlySet<string>> ExistingLocationsAsync(IReadOnlyCollection<string> ids, CancellationToken cancellationToken) =>
+        ExistingAsync("locations", "id", ids, cancellationToken);
+
+    private async Task<IReadOnlySet<string>> ExistingAsync(string table, string column, IReadOnlyCollection<string> values, CancellationToken cancellationToken)
+    {
+        if (values.Count == 0)
+        {
+            return new HashSet<string>();
+        }
+
+        await using var command = Command($"SELECT {column} FROM {table} WHERE {column} IN ({store.TextList("@values")})");
+        store.BindTextList(command, "@values", values);
+        return (await command.ListAsync(r => r.GetString(0), cancellationToken)).ToHashSet(StringComparer.Ordinal);
+    }
+
+    public async Task UpsertItemAsync(Item item, CancellationToken cancellationToken)
+    {
+        await using var command = Command($"""
+            INSERT INTO items ({Sql.ItemColumns})
+            VALUES (@sku, @name, @description, @status, @policy, @acceptWithin, @backorderable, @parent, @attributes, @price, @unitCost, @createdAt, @updatedAt)
+            ON CONFLICT (sku) DO UPDATE SET
+                name = excluded.name, description = excluded.description, status = excluded.status, policy = excluded.policy,
+                accept_within_seconds = excluded.accept_within_seconds, backorderable = excluded.backorderable,
+                parent_sku = excluded.parent_sku, attributes = excluded.attributes, price = excluded.price,
+                unit_cost = excluded.unit_cost, updated_at = excluded.updated_at
+            """)
+            .With("@sku", item.Sku).With("@name", item.Name).With("@description", item.Description)
+            .With("@status", Sql.Text(item.Status)).With("@policy", Sql.Text(item.Policy))
+            .With("@acceptWithin", item.AcceptWithinSeconds).With("@backorderable", item.Backorderable)
+            .With("@parent", item.ParentSku)
+            .With("@attributes", item.Attributes is null ? null : JsonSerializer.Serialize(item.Attributes))
+            .With("@price", item.Price).With("@unitCost", item.UnitCost)
+            .With("@createdAt", item.CreatedAt).With("@updatedAt", item.UpdatedAt);
+        await ExecuteAsync(command, cancellationToken);
+    }
+
+    public async Task UpsertLocationAsync(Location location, CancellationToken cancellationToken)
+    {
+        await using var command = Command($"""
+            INSERT INTO locations ({Sql.LocationColumns})
+            VALUES (@id, @name, @type, @canShip, @canPickup, @latitude, @longitude, @priority, @active, @createdAt, @updatedAt)
+            ON CONFLICT (id) DO UPDATE SET
+                name = excluded.name, type = excluded.type, can_ship = excluded.can_ship, can_pickup = excluded.can_pickup,
+                latitude = excluded.latitude, longitude = excluded.longitude, priority = excluded.priority,
+                active = excluded.active, updated_at = excluded.updated_at
+            """)
+            .With("@id", location.Id).With("@name", location.Name).With("@type", Sql.Text(location.Type))
+            .With("@canShip", location.CanShip).With("@canPickup", location.CanPickup)
+            .With("@latitude", location.Latitude).With("@longitude", location.Longitude)
+            .With("@priority", location.Priority).With("@active", location.Active)
+            .With("@createdAt", location.CreatedAt).With("@updatedAt", location.UpdatedAt);
+        await ExecuteAsync(command, cancellationToken);
+    }
+
+    public async Task UpsertGroupAsync(DistributionGroup group, CancellationToken cancellationToken)
+    {
+        await using (var command = Command("""
+            INSERT INTO distribution_groups (id, name, created_at, updated_at) VALUES (@id, @name, @createdAt, @updatedAt)
+            ON CONFLICT (id) DO UPDATE SET name = excluded.name, updated_at = excluded.updated_at
+            """).With("@id", group.Id).With("@name", group.Name).With("@createdAt", group.CreatedAt).With("@updatedAt", group.UpdatedAt))
+        {
+            await ExecuteAsync(command, cancellationToken);
+        }
+
+        await using (var command = Command("DELETE FROM group_locations WHERE group_id = @id").With("@id", group.Id))
+        {
+            await ExecuteAsync(command, cancellationToken);
+        }
+
+        if (group.Locations.Count > 0)
+        {
+            await using var command = Command($"INSERT INTO group_locations (group_id, location_id) SELECT @id, value FROM ({store.TextList("@locations")}) l")
+                .With("@id", group.Id);
+            store.BindTextList(command, "@locations", group.Locations);
+            await ExecuteAsync(command, cancellationToken);
+        }
+    }
+
+    public async Task UpsertChannelAsync(Channel channel, CancellationToken cancellationToken)
+    {
+        await using var command = Command($"""
+            INSERT INTO channels ({Sql.ChannelColumns})
+            VALUES (@id, @name, @group, @percent, @units, @ttl, @createdAt, @updatedAt)
+            ON CONFLICT (id) DO UPDATE SET
+                name = excluded.name, group_id = excluded.group_id, buffer_percent = excluded.buffer_percent,
+                buffer_units = excluded.buffer_units, reservation_ttl_seconds = excluded.reservation_ttl_seconds,
+                updated_at = excluded.updated_at
+            """)
+            .With("@id", channel.Id).With("@name", channel.Name).With("@group", channel.Group)
+            .With("@percent", channel.Buffer?.Percent).With("@units", channel.Buffer?.Units)
+            .With("@ttl", channel.ReservationTtlSeconds)
+            .With("@createdAt", channel.CreatedAt).With("@updatedAt", channel.UpdatedAt);
+        await ExecuteAsync(command, cancellationToken);
+    }
+
+    public async Task<IReadOnlyDictionary<PositionKey, Position>> LockPositionsAsync(IReadOnlyCollection<PositionKey> keys, CancellationToken cancellationToken)
+    {
+        var sorted = keys.Distinct().Order().ToList();
+        if (sorted.Count == 0)
+        {
+            return new Dictionary<PositionKey, Position>();
+        }
+
+        // Create the missing rows first so that there is a row to lock; inserting in key order
+        // keeps even these implicit locks in the global order.
+        await using (var insert = Command($"""
+            INSERT INTO positions (sku, location_id, on_hand, reserved, allocated, updated_at)
+            SELECT k.sku, k.location_id, 0, 0, 0, @now FROM ({store.KeyList("@keys")}) k WHERE true
+            ON CONFLICT (sku, location_id) DO NOTHING
+            """).With("@now", Now))
+        {
+            store.BindKeyList(insert, "@keys", sorted);
+            await ExecuteAsync(insert, cancellationToken);
+        }
+
+        await using var select = Command($"""
+            SELECT {Sql.PositionColumns} FROM positions
+            WHERE (sku, location_id) IN (SELECT k.sku, k.location_id FROM ({store.KeyList("@keys")}) k)
+            ORDER BY sku, location_id{store.ForUpdate}
+            """);
+        store.BindKeyList(select, "@keys", sorted);
+        var positions = (await select.ListAsync(Sql.ReadPosition, cancellationToken)).ToDictionary(p => p.Key);
+        Invariant.Require(positions.Count == sorted.Count, "every position asked for is locked");
+        _locked.UnionWith(sorted);
+        return positions;
+    }
+
+    public async Task WritePositionsAsync(IReadOnlyCollection<(Position Before, Position After)> changes, CancellationToken cancellationToken)
+    {
+        foreach (var (before, after) in changes)
+        {
+            Invariant.Require(before.Key == after.Key, "a change keeps its position");
+            Invariant.Require(_locked.Contains(before.Key), $"position {before.Key} is locked before it is written");
+            Invariant.Require(after.OnHand >= 0 && after.Reserved >= 0 && after.Allocated >= 0, $"position {after.Key} stays non-negative");
+            if (before == after)
+            {
+                continue;
+            }
+
+            await using var command = Command("""
+                UPDATE positions SET on_hand = on_hand + @onHand, reserved = reserved + @reserved,
+                    allocated = allocated + @allocated, updated_at = @now
+                WHERE sku = @sku AND location_id = @location
+                """)
+                .With("@onHand", after.OnHand - before.OnHand).With("@reserved", after.Reserved - before.Reserved)
+                .With("@allocated", after.Allocated - before.Allocated).With("@now", Now)
+                .With("@sku", after.Key.Sku).With("@location", after.Key.Location);
+            var rows = await command.ExecuteNonQueryAsync(cancellationToken);
+            Invariant.Require(rows == 1, $"position {after.Key} exists when written");
+        }
+    }
+
+    public async Task<IReadOnlyList<InboundSupply>> ReadInboundAsync(IReadOnlyCollection<PositionKey> keys, CancellationToken cancellationToken)
+    {
+        if (keys.Count == 0)
+        {
+            return [];
+        }
+
+        await using var command = Command($"""
+            SELECT {Sql.InboundColumns} FROM inbound_supply
+            WHERE (sku, location_id) IN (SELECT k.sku, k.location_id FROM ({store.KeyList("@keys")}) k)
+            ORDER BY sku, location_id, type, reference
+            """);
+        store.BindKeyList(command, "@keys", [.. keys.Distinct()]);
+        return await command.ListAsync(Sql.ReadInbound, cancellationToken);
+    }
+
+    public async Task SetInboundAsync(IReadOnlyCollection<InboundSupply> lots, CancellationToken cancellationToken)
+    {
+        foreach (var lot in lots)
+        {
+            Invariant.Require(lot.Type != SupplyType.OnHand, "on-hand is a position, not an inbound lot");
+            Invariant.Require(lot.Quantity >= 0, "an inbound lot is never negative");
+            Invariant.Require(_locked.Contains(lot.Key), $"position {lot.Key} is locked before its inbound changes");
+            await using var command = lot.Quantity == 0
+                ? Command("DELETE FROM inbound_supply WHERE sku = @sku AND location_id = @location AND type = @type AND reference = @reference")
+                : Command("""
+                    INSERT INTO inbound_supply (sku, location_id, type, reference, quantity, eta, updated_at)
+                    VALUES (@sku, @location, @type, @reference, @quantity, @eta, @now)
+                    ON CONFLICT (sku, location_id, type, reference) DO UPDATE SET
+                        quantity = excluded.quantity, eta = excluded.eta, updated_at = excluded.updated_at
+                    """).With("@quantity", lot.Quantity).With("@eta", lot.Eta).With("@now", Now);
+            command.With("@sku", lot.Key.Sku).With("@location", lot.Key.Location)
+                .With("@type", Sql.Text(lot.Type)).With("@reference", lot.Reference);
+            await ExecuteAsync(command, cancellationToken);
+        }
+    }
+
+    public void Record(PendingEvent change)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        Invariant.Require(!_finished, "events are recorded before the transaction ends");
+        _pending.Add(change);
+    }
+
+    public async Task CommitAsync(CancellationToken cancellationToken)
+    {
+        Invariant.Require(!_finished, "a transaction commits once");
+        if (_pending.Count > 0)
+        {
+            await AppendEventsAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        _finished = true;
+    }
+
+    /// <summary>
+    /// Chains the pending events onto the ledger. The head row is locked last, just before the
+    /// commit, so that the one lock every writer shares is held for the shortest time.
+    /// </summary>
+    private async Task AppendEventsAsync(CancellationToken cancellationToken)
+    {
+        (long Sequence, string Hash) head;
+        await using (var select = Command($"SELECT sequence, hash FROM ledger_head WHERE id = 1{store.ForUpdate}"))
+        {
+            head = (await select.ListAsync(r => (r.GetInt64(0), r.GetString(1)), cancellationToken)).Single();
+        }
+
+        var appended = LedgerChain.Append(head.Sequence, head.Hash, _pending);
+        foreach (var entry in appended)
+        {
+            await using var insert = Command("""
+                INSERT INTO events (sequence, type, at, data, previous_hash, hash)
+                VALUES (@sequence, @type, @at, @data, @previous, @hash)
+                """)
+                .With("@sequence", entry.Sequence).With("@type", entry.Type).With("@at", entry.At)
+                .With("@data", entry.Data).With("@previous", entry.PreviousHash).With("@hash", entry.Hash);
+            await ExecuteAsync(insert, cancellationToken);
+        }
+
+        var last = appended[^1];
+        await using var update = Command("UPDATE ledger_head SET sequence = @sequence, hash = @hash WHERE id = 1")
+            .With("@sequence", last.Sequence).With("@hash", last.Hash);
+        await ExecuteAsync(update, cancellationToken);
+    }
+
+    private async Task ExecuteAsync(DbCommand command, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+        catch (DbException exception) when (store.IsUniqueViolation(exception))
+        {
+            throw new WriteConflictException("a concurrent write took the same key", exception);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            if (!_finished)
+            {
+                _finished = true;
+                await transaction.RollbackAsync();
+            }
+        }
+        finally
+        {
+            await transaction.DisposeAsync();
+            await connection.DisposeAsync();
+            release?.Dispose();
+        }
+    }
+}

@@ -1,0 +1,108 @@
+using System.Data.Common;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using Stockroom.Core.Supply;
+
+namespace Stockroom.Storage.Sqlite;
+
+/// <summary>
+/// The embedded store: one SQLite file in WAL mode. SQLite has one writer at a time, so writes
+/// queue on a semaphore in the process (rather than spin on SQLITE_BUSY) and open with
+/// <c>BEGIN IMMEDIATE</c>, which takes the write lock up front; readers carry on beside them.
+/// </summary>
+public sealed class SqliteStore : SqlStore
+{
+    private readonly string _connectionString;
+    private readonly SemaphoreSlim _writer = new(1, 1);
+
+    public SqliteStore(string connectionString, TimeProvider time) : base(time)
+    {
+        var builder = new SqliteConnectionStringBuilder(connectionString)
+        {
+            Pooling = true,
+            ForeignKeys = true,
+            DefaultTimeout = 30,
+        };
+        _connectionString = builder.ToString();
+        DataSource = builder.DataSource;
+    }
+
+    /// <summary>The database file.</summary>
+    public string DataSource { get; }
+
+    public override StoreKind Kind => StoreKind.Sqlite;
+
+    protected override string MigrationFolder => "Sqlite";
+
+    protected internal override string ForUpdate => "";
+
+    protected override string MigrationLock => "";
+
+    protected override async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken);
+            // WAL lets readers proceed beside the writer; synchronous=FULL makes every commit
+            // durable across a power cut, not only a process crash.
+            await using var pragma = connection.Command(null, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 30000;");
+            await pragma.ExecuteNonQueryAsync(cancellationToken);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    protected internal override async Task<(DbTransaction Transaction, IDisposable? Release)> BeginAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
+        await _writer.WaitAsync(cancellationToken);
+        try
+        {
+            // Microsoft.Data.Sqlite begins non-deferred transactions with BEGIN IMMEDIATE.
+            var transaction = ((SqliteConnection)connection).BeginTransaction(deferred: false);
+            return (transaction, new Releaser(_writer));
+        }
+        catch
+        {
+            _writer.Release();
+            throw;
+        }
+    }
+
+    protected internal override string TextList(string name) => $"SELECT value FROM json_each({name})";
+
+    protected internal override void BindTextList(DbCommand command, string name, IReadOnlyCollection<string> values) =>
+        command.With(name, JsonSerializer.Serialize(values));
+
+    protected internal override string KeyList(string name) =>
+        $"SELECT json_extract(value, '$[0]') AS sku, json_extract(value, '$[1]') AS location_id FROM json_each({name})";
+
+    protected internal override void BindKeyList(DbCommand command, string name, IReadOnlyCollection<PositionKey> keys) =>
+        command.With(name, JsonSerializer.Serialize(keys.Select(k => new[] { k.Sku, k.Location })));
+
+    protected internal override bool IsUniqueViolation(DbException exception) =>
+        exception is SqliteException { SqliteErrorCode: 19, SqliteExtendedErrorCode: 1555 or 2067 };
+
+    public override ValueTask DisposeAsync()
+    {
+        _writer.Dispose();
+        return base.DisposeAsync();
+    }
+
+    private sealed class Releaser(SemaphoreSlim semaphore) : IDisposable
+    {
+        private int _released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                semaphore.Release();
+            }
+        }
+    }
+}

@@ -1,0 +1,133 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Stockroom.Core;
+using Stockroom.Core.Catalog;
+using Stockroom.Core.Ledger;
+using Stockroom.Http;
+using Stockroom.Storage;
+
+namespace Stockroom.Features.Catalog;
+
+/// <summary>The body of <c>PUT /v1/items/{sku}</c>. Status defaults to active, policy to reserve.</summary>
+public sealed record PutItemRequest(
+    string? Name,
+    string? Description,
+    ItemStatus? Status,
+    StockPolicy? Policy,
+    int? AcceptWithinSeconds,
+    bool? Backorderable,
+    string? ParentSku,
+    Dictionary<string, string>? Attributes,
+    decimal? Price,
+    decimal? UnitCost);
+
+public sealed record Page<T>(IReadOnlyList<T> Data, string? Next);
+
+public static class ItemsApi
+{
+    public static RouteGroupBuilder MapItemsApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/v1/items").WithTags("Catalog");
+        group.MapPut("/{sku}", PutItem).WithName("PutItem").WithSummary("Create or replace an item (a sellable SKU).");
+        group.MapGet("/{sku}", GetItem).WithName("GetItem").WithSummary("Read one item.");
+        group.MapGet("/", ListItems).WithName("ListItems").WithSummary("Page through items in SKU order.");
+        return group;
+    }
+
+    public static async Task<Results<Created<Item>, Ok<Item>, ProblemHttpResult>> PutItem(
+        string sku, PutItemRequest request, IStockStore store, CancellationToken cancellationToken)
+    {
+        var validation = Validate(sku, request);
+        if (!validation.IsValid)
+        {
+            return validation.Problem();
+        }
+
+        await using var write = await store.BeginWriteAsync(cancellationToken);
+        if (request.ParentSku is { } parentSku && await write.GetItemAsync(parentSku, cancellationToken) is null)
+        {
+            return Problems.Unprocessable(new Dictionary<string, string[]> { ["parentSku"] = [$"there is no item '{parentSku}'"] },
+                "A variant's parent must exist first.");
+        }
+
+        var existing = await write.GetItemAsync(sku, cancellationToken);
+        var item = new Item(sku, request.Name!.Trim(), request.Description, request.Status ?? ItemStatus.Active,
+            request.Policy ?? StockPolicy.Reserve, request.AcceptWithinSeconds, request.Backorderable ?? false, request.ParentSku,
+            request.Attributes, request.Price, request.UnitCost, existing?.CreatedAt ?? write.Now, write.Now);
+        await write.UpsertItemAsync(item, cancellationToken);
+        write.Record(new PendingEvent("item.upserted", write.Now, StockroomJson.Serialize(item)));
+        await write.CommitAsync(cancellationToken);
+        return existing is null ? TypedResults.Created($"/v1/items/{sku}", item) : TypedResults.Ok(item);
+    }
+
+    private static Validation Validate(string sku, PutItemRequest request)
+    {
+        var validation = new Validation();
+        validation.Identifier("sku", sku);
+        validation.Text("name", request.Name, Limits.NameLengthMax, required: true);
+        validation.Text("description", request.Description, Limits.DescriptionLengthMax, required: false);
+        validation.Range("acceptWithinSeconds", request.AcceptWithinSeconds, 1, Limits.AcceptWithinSecondsMax, required: false);
+        if (validation.Identifier("parentSku", request.ParentSku, required: false) && request.ParentSku == sku)
+        {
+            validation.Add("parentSku", "must not be the item itself");
+        }
+
+        validation.Money("price", request.Price);
+        validation.Money("unitCost", request.UnitCost);
+        if (request.Attributes is { } attributes)
+        {
+            if (attributes.Count > Limits.AttributesMax)
+            {
+                validation.Add("attributes", $"must have at most {Limits.AttributesMax} entries");
+            }
+
+            foreach (var (key, value) in attributes)
+            {
+                if (key.Length is 0 || key.Length > Limits.AttributeLengthMax || value is null || value.Length > Limits.AttributeLengthMax)
+                {
+                    validation.Add($"attributes.{key}", $"keys and values must be 1–{Limits.AttributeLengthMax} characters");
+                }
+            }
+        }
+
+        return validation;
+    }
+
+    public static async Task<Results<Ok<Item>, ProblemHttpResult>> GetItem(string sku, IStockStore store, CancellationToken cancellationToken)
+    {
+        var validation = new Validation();
+        if (!validation.Identifier("sku", sku))
+        {
+            return validation.Problem();
+        }
+
+        return await store.GetItemAsync(sku, cancellationToken) is { } item ? TypedResults.Ok(item) : Problems.NotFound("item", sku);
+    }
+
+    public static async Task<Results<Ok<Page<Item>>, ProblemHttpResult>> ListItems(
+        IStockStore store, CancellationToken cancellationToken, string? after = null, int? limit = null)
+    {
+        var (validation, size) = Paging.Validate(after, limit);
+        if (!validation.IsValid)
+        {
+            return validation.Problem();
+        }
+
+        var items = await store.ListItemsAsync(after, size, cancellationToken);
+        return TypedResults.Ok(Paging.Page(items, size, i => i.Sku));
+    }
+}
+
+/// <summary>Keyset paging: <c>after</c> the last id seen, at most <c>limit</c> rows.</summary>
+public static class Paging
+{
+    public static (Validation Validation, int Size) Validate(string? after, int? limit)
+    {
+        var validation = new Validation();
+        validation.Identifier("after", after, required: false);
+        validation.Range("limit", limit, 1, Limits.PageSizeMax, required: false);
+        return (validation, limit ?? Limits.PageSizeDefault);
+    }
+
+    public static Page<T> Page<T>(IReadOnlyList<T> rows, int size, Func<T, string> id) =>
+        new(rows, rows.Count == size && rows.Count > 0 ? id(rows[^1]) : null);
+}

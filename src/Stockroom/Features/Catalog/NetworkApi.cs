@@ -1,0 +1,231 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Stockroom.Core;
+using Stockroom.Core.Catalog;
+using Stockroom.Core.Ledger;
+using Stockroom.Http;
+using Stockroom.Storage;
+
+namespace Stockroom.Features.Catalog;
+
+public sealed record PutLocationRequest(
+    string? Name,
+    LocationType? Type,
+    bool? CanShip,
+    bool? CanPickup,
+    double? Latitude,
+    double? Longitude,
+    int? Priority,
+    bool? Active);
+
+public sealed record PutGroupRequest(string? Name, List<string>? Locations);
+
+public sealed record BufferRequest(decimal? Percent, long? Units);
+
+public sealed record PutChannelRequest(string? Name, string? Group, BufferRequest? Buffer, int? ReservationTtlSeconds);
+
+/// <summary>The selling network: locations, the distribution groups they form, and the channels that sell from them.</summary>
+public static class NetworkApi
+{
+    public static IEndpointRouteBuilder MapNetworkApi(this IEndpointRouteBuilder app)
+    {
+        var locations = app.MapGroup("/v1/locations").WithTags("Network");
+        locations.MapPut("/{id}", PutLocation).WithName("PutLocation").WithSummary("Create or replace a location (store, warehouse, dc, supplier).");
+        locations.MapGet("/{id}", GetLocation).WithName("GetLocation").WithSummary("Read one location.");
+        locations.MapGet("/", ListLocations).WithName("ListLocations").WithSummary("Page through locations.");
+
+        var groups = app.MapGroup("/v1/groups").WithTags("Network");
+        groups.MapPut("/{id}", PutGroup).WithName("PutGroup").WithSummary("Create or replace a distribution group and its locations.");
+        groups.MapGet("/{id}", GetGroup).WithName("GetGroup").WithSummary("Read one distribution group.");
+        groups.MapGet("/", ListGroups).WithName("ListGroups").WithSummary("Page through distribution groups.");
+
+        var channels = app.MapGroup("/v1/channels").WithTags("Network");
+        channels.MapPut("/{id}", PutChannel).WithName("PutChannel").WithSummary("Create or replace a sales channel.");
+        channels.MapGet("/{id}", GetChannel).WithName("GetChannel").WithSummary("Read one sales channel.");
+        channels.MapGet("/", ListChannels).WithName("ListChannels").WithSummary("Page through sales channels.");
+        return app;
+    }
+
+    public static async Task<Results<Created<Location>, Ok<Location>, ProblemHttpResult>> PutLocation(
+        string id, PutLocationRequest request, IStockStore store, CancellationToken cancellationToken)
+    {
+        var validation = new Validation();
+        validation.Identifier("id", id);
+        validation.Text("name", request.Name, Limits.NameLengthMax, required: true);
+        validation.Required("type", request.Type);
+        validation.Required("canShip", request.CanShip);
+        validation.Required("canPickup", request.CanPickup);
+        if (request.Latitude is < -90 or > 90 || request.Latitude is double.NaN)
+        {
+            validation.Add("latitude", "must be between -90 and 90");
+        }
+
+        if (request.Longitude is < -180 or > 180 || request.Longitude is double.NaN)
+        {
+            validation.Add("longitude", "must be between -180 and 180");
+        }
+
+        if ((request.Latitude is null) != (request.Longitude is null))
+        {
+            validation.Add("latitude", "latitude and longitude go together");
+        }
+
+        validation.Range("priority", request.Priority, -1_000_000, 1_000_000, required: false);
+        if (!validation.IsValid)
+        {
+            return validation.Problem();
+        }
+
+        await using var write = await store.BeginWriteAsync(cancellationToken);
+        var existing = await write.GetLocationAsync(id, cancellationToken);
+        var location = new Location(id, request.Name!.Trim(), request.Type!.Value, request.CanShip!.Value, request.CanPickup!.Value,
+            request.Latitude, request.Longitude, request.Priority ?? 0, request.Active ?? true, existing?.CreatedAt ?? write.Now, write.Now);
+        await write.UpsertLocationAsync(location, cancellationToken);
+        write.Record(new PendingEvent("location.upserted", write.Now, StockroomJson.Serialize(location)));
+        await write.CommitAsync(cancellationToken);
+        return existing is null ? TypedResults.Created($"/v1/locations/{id}", location) : TypedResults.Ok(location);
+    }
+
+    public static async Task<Results<Ok<Location>, ProblemHttpResult>> GetLocation(string id, IStockStore store, CancellationToken cancellationToken)
+    {
+        var validation = new Validation();
+        if (!validation.Identifier("id", id))
+        {
+            return validation.Problem();
+        }
+
+        return await store.GetLocationAsync(id, cancellationToken) is { } location ? TypedResults.Ok(location) : Problems.NotFound("location", id);
+    }
+
+    public static async Task<Results<Ok<Page<Location>>, ProblemHttpResult>> ListLocations(
+        IStockStore store, CancellationToken cancellationToken, string? after = null, int? limit = null)
+    {
+        var (validation, size) = Paging.Validate(after, limit);
+        return validation.IsValid
+            ? TypedResults.Ok(Paging.Page(await store.ListLocationsAsync(after, size, cancellationToken), size, l => l.Id))
+            : validation.Problem();
+    }
+
+    public static async Task<Results<Created<DistributionGroup>, Ok<DistributionGroup>, ProblemHttpResult>> PutGroup(
+        string id, PutGroupRequest request, IStockStore store, CancellationToken cancellationToken)
+    {
+        var validation = new Validation();
+        validation.Identifier("id", id);
+        validation.Text("name", request.Name, Limits.NameLengthMax, required: true);
+        var members = request.Locations ?? [];
+        if (members.Count > Limits.GroupLocationsMax)
+        {
+            validation.Add("locations", $"must have at most {Limits.GroupLocationsMax} locations");
+        }
+
+        for (var i = 0; i < members.Count; i++)
+        {
+            validation.Identifier($"locations[{i}]", members[i]);
+        }
+
+        if (members.Distinct(StringComparer.Ordinal).Count() != members.Count)
+        {
+            validation.Add("locations", "must not name a location twice");
+        }
+
+        if (!validation.IsValid)
+        {
+            return validation.Problem();
+        }
+
+        await using var write = await store.BeginWriteAsync(cancellationToken);
+        var known = await write.ExistingLocationsAsync(members, cancellationToken);
+        var unknown = members.Select((l, i) => (l, i)).Where(m => !known.Contains(m.l)).ToList();
+        if (unknown.Count > 0)
+        {
+            return Problems.Unprocessable(unknown.ToDictionary(m => $"locations[{m.i}]", m => new[] { $"there is no location '{m.l}'" }),
+                "Create the locations before grouping them.");
+        }
+
+        var existing = await write.GetGroupAsync(id, cancellationToken);
+        var group = new DistributionGroup(id, request.Name!.Trim(), [.. members.Order(StringComparer.Ordinal)], existing?.CreatedAt ?? write.Now, write.Now);
+        await write.UpsertGroupAsync(group, cancellationToken);
+        write.Record(new PendingEvent("group.upserted", write.Now, StockroomJson.Serialize(group)));
+        await write.CommitAsync(cancellationToken);
+        return existing is null ? TypedResults.Created($"/v1/groups/{id}", group) : TypedResults.Ok(group);
+    }
+
+    public static async Task<Results<Ok<DistributionGroup>, ProblemHttpResult>> GetGroup(string id, IStockStore store, CancellationToken cancellationToken)
+    {
+        var validation = new Validation();
+        if (!validation.Identifier("id", id))
+        {
+            return validation.Problem();
+        }
+
+        return await store.GetGroupAsync(id, cancellationToken) is { } group ? TypedResults.Ok(group) : Problems.NotFound("group", id);
+    }
+
+    public static async Task<Results<Ok<Page<DistributionGroup>>, ProblemHttpResult>> ListGroups(
+        IStockStore store, CancellationToken cancellationToken, string? after = null, int? limit = null)
+    {
+        var (validation, size) = Paging.Validate(after, limit);
+        return validation.IsValid
+            ? TypedResults.Ok(Paging.Page(await store.ListGroupsAsync(after, size, cancellationToken), size, g => g.Id))
+            : validation.Problem();
+    }
+
+    public static async Task<Results<Created<Channel>, Ok<Channel>, ProblemHttpResult>> PutChannel(
+        string id, PutChannelRequest request, IStockStore store, CancellationToken cancellationToken)
+    {
+        var validation = new Validation();
+        validation.Identifier("id", id);
+        validation.Text("name", request.Name, Limits.NameLengthMax, required: true);
+        validation.Identifier("group", request.Group);
+        if (request.Buffer is { } buffer)
+        {
+            if (buffer.Percent is < 0 or > 100)
+            {
+                validation.Add("buffer.percent", "must be from 0 to 100");
+            }
+
+            validation.Quantity("buffer.units", buffer.Units, required: false);
+        }
+
+        validation.Range("reservationTtlSeconds", request.ReservationTtlSeconds, 1, Limits.HoldSecondsMax, required: false);
+        if (!validation.IsValid)
+        {
+            return validation.Problem();
+        }
+
+        await using var write = await store.BeginWriteAsync(cancellationToken);
+        if (await write.GetGroupAsync(request.Group!, cancellationToken) is null)
+        {
+            return Problems.Unprocessable(new Dictionary<string, string[]> { ["group"] = [$"there is no group '{request.Group}'"] },
+                "A channel sells from an existing distribution group.");
+        }
+
+        var existing = await write.GetChannelAsync(id, cancellationToken);
+        var channelBuffer = request.Buffer is { Percent: null, Units: null } or null ? null : new ChannelBuffer(request.Buffer.Percent, request.Buffer.Units);
+        var channel = new Channel(id, request.Name!.Trim(), request.Group!, channelBuffer, request.ReservationTtlSeconds,
+            existing?.CreatedAt ?? write.Now, write.Now);
+        await write.UpsertChannelAsync(channel, cancellationToken);
+        write.Record(new PendingEvent("channel.upserted", write.Now, StockroomJson.Serialize(channel)));
+        await write.CommitAsync(cancellationToken);
+        return existing is null ? TypedResults.Created($"/v1/channels/{id}", channel) : TypedResults.Ok(channel);
+    }
+
+    public static async Task<Results<Ok<Channel>, ProblemHttpResult>> GetChannel(string id, IStockStore store, CancellationToken cancellationToken)
+    {
+        var validation = new Validation();
+        if (!validation.Identifier("id", id))
+        {
+            return validation.Problem();
+        }
+
+        return await store.GetChannelAsync(id, cancellationToken) is { } channel ? TypedResults.Ok(channel) : Problems.NotFound("channel", id);
+    }
+
+    public static async Task<Results<Ok<Page<Channel>>, ProblemHttpResult>> ListChannels(
+        IStockStore store, CancellationToken cancellationToken, string? after = null, int? limit = null)
+    {
+        var (validation, size) = Paging.Validate(after, limit);
+        return validation.IsValid
+            ? TypedResults.Ok(Paging.Page(await store.ListChannelsAsync(after, size, cancellationToken), size, c => c.Id))
+            : validation.Problem();
+    }
+}

@@ -1,0 +1,149 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Stockroom.Core;
+using Stockroom.Core.Ledger;
+using Stockroom.Core.Supply;
+using Stockroom.Http;
+using Stockroom.Storage;
+
+namespace Stockroom.Features.Supply;
+
+public sealed record AdjustLine(
+    string? Sku,
+    string? Location,
+    SupplyType? Type,
+    long? Delta,
+    string? Reason,
+    decimal? UnitCost,
+    DateOnly? Eta,
+    string? Reference);
+
+public sealed record AdjustRequest(string? Id, List<AdjustLine>? Lines);
+
+public sealed record AdjustResponse(string Id, DateTimeOffset At, IReadOnlyList<PositionView> Positions, IReadOnlyList<InboundView> Inbound);
+
+/// <summary>
+/// Relative supply changes: receipts, count corrections, damage, shrink. All lines apply or none
+/// do; each id applies once. Removing more than is there is refused, never clamped.
+/// </summary>
+public static class AdjustSupply
+{
+    public static async Task<Results<Ok<AdjustResponse>, ProblemHttpResult>> Handle(
+        AdjustRequest request, IStockStore store, TimeProvider time, HttpResponse httpResponse, CancellationToken cancellationToken,
+        [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey = null)
+    {
+        // The id may come in the body or, as with other write APIs, in an Idempotency-Key header.
+        request = request with { Id = request.Id ?? idempotencyKey };
+        var validation = Validate(request, DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime));
+        if (!validation.IsValid)
+        {
+            return validation.Problem();
+        }
+
+        var outcome = await Idempotency.RunAsync<AdjustResponse>(store, "supply.adjust", request.Id!, Idempotency.Hash(request),
+            write => Apply(write, request, cancellationToken), cancellationToken);
+        switch (outcome)
+        {
+            case IdempotentOutcome<AdjustResponse>.Done done:
+                httpResponse.Headers["Idempotent-Replayed"] = done.Replayed ? "true" : "false";
+                return TypedResults.Ok(done.Response);
+            case IdempotentOutcome<AdjustResponse>.Refused refused:
+                return refused.Problem;
+            default:
+                return Problems.IdempotencyClash(request.Id!);
+        }
+    }
+
+    private static async Task<(AdjustResponse?, ProblemHttpResult?)> Apply(IStockWrite write, AdjustRequest request, CancellationToken cancellationToken)
+    {
+        var lines = request.Lines!;
+        if (await KnownReferences.CheckAsync(write, lines.Select(l => (l.Sku!, l.Location!)).ToList(), cancellationToken) is { } unknown)
+        {
+            return (null, unknown);
+        }
+
+        var keys = lines.Select(l => new PositionKey(l.Sku!, l.Location!)).ToList();
+        var positions = await write.LockPositionsAsync(keys, cancellationToken);
+        var after = new Dictionary<PositionKey, Position>(positions);
+        var lots = (await write.ReadInboundAsync(keys, cancellationToken)).ToDictionary(l => (l.Key, l.Type, l.Reference));
+        var changedLots = new Dictionary<(PositionKey, SupplyType, string), InboundSupply>();
+        var refusals = new Validation();
+
+        for (var i = 0; i < lines.Count; i++)
+        {
+            var line = lines[i];
+            var key = new PositionKey(line.Sku!, line.Location!);
+            if (line.Type == SupplyType.OnHand)
+            {
+                switch (SupplyDecisions.AdjustOnHand(after[key], line.Delta!.Value))
+                {
+                    case SupplyOutcome.Applied applied:
+                        after[key] = applied.After;
+                        break;
+                    case SupplyOutcome.Refused refused:
+                        refusals.Add($"lines[{i}].delta", refused.Reason);
+                        break;
+                }
+
+                continue;
+            }
+
+            var lotKey = (key, line.Type!.Value, line.Reference ?? "");
+            var current = changedLots.GetValueOrDefault(lotKey) ?? lots.GetValueOrDefault(lotKey);
+            var (quantity, refusal) = SupplyDecisions.AdjustInbound(current?.Quantity ?? 0, line.Delta!.Value);
+            if (refusal is not null)
+            {
+                refusals.Add($"lines[{i}].delta", refusal);
+                continue;
+            }
+
+            changedLots[lotKey] = new InboundSupply(key, line.Type.Value, lotKey.Item3, quantity!.Value, line.Eta ?? current?.Eta);
+        }
+
+        if (!refusals.IsValid)
+        {
+            return (null, Problems.Conflict("insufficient-supply", "The adjustment would take supply below zero.",
+                "No line was applied. See errors for the lines that remove more than there is.", refusals.Errors));
+        }
+
+        await write.WritePositionsAsync(positions.Values.Select(before => (before, after[before.Key])).ToList(), cancellationToken);
+        await write.SetInboundAsync(changedLots.Values, cancellationToken);
+        var response = new AdjustResponse(request.Id!, write.Now,
+            [.. after.Values.Order(PositionOrder.Instance).Select(PositionView.From)],
+            [.. changedLots.Values.Select(InboundView.From)]);
+        write.Record(new PendingEvent("supply.adjusted", write.Now, StockroomJson.Serialize(new { request.Id, lines, response.Positions, response.Inbound })));
+        return (response, null);
+    }
+
+    private static Validation Validate(AdjustRequest request, DateOnly today)
+    {
+        var validation = new Validation();
+        validation.Identifier("id", request.Id);
+        SupplyLines.ValidateCount(validation, request.Lines?.Count);
+        for (var i = 0; i < (request.Lines?.Count ?? 0); i++)
+        {
+            var line = request.Lines![i];
+            var at = $"lines[{i}]";
+            if (line is null)
+            {
+                validation.Add(at, "must be an object");
+                continue;
+            }
+
+            validation.Identifier($"{at}.sku", line.Sku);
+            validation.Identifier($"{at}.location", line.Location);
+            validation.Required($"{at}.type", line.Type);
+            validation.Range($"{at}.delta", line.Delta, -Limits.QuantityMax, Limits.QuantityMax);
+            if (line.Delta == 0)
+            {
+                validation.Add($"{at}.delta", "must not be zero");
+            }
+
+            validation.Text($"{at}.reason", line.Reason, Limits.ReasonLengthMax, required: true);
+            validation.Money($"{at}.unitCost", line.UnitCost);
+            SupplyLines.ValidateLot(validation, at, line.Type, line.Eta, line.Reference, today);
+        }
+
+        return validation;
+    }
+}

@@ -1,0 +1,157 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Stockroom.Core;
+using Stockroom.Core.Ledger;
+using Stockroom.Core.Supply;
+using Stockroom.Http;
+using Stockroom.Storage;
+
+namespace Stockroom.Features.Supply;
+
+public sealed record SyncLine(string? Sku, string? Location, SupplyType? Type, long? Quantity, DateOnly? Eta, string? Reference);
+
+public sealed record SyncRequest(string? Source, DateTimeOffset? AsOf, List<SyncLine>? Lines);
+
+public sealed record SyncResponse(string Source, DateTimeOffset AsOf, int Lines, IReadOnlyList<PositionView> Positions, IReadOnlyList<InboundView> Inbound);
+
+/// <summary>
+/// Absolute supply from a system of record. An on-hand line replaces the position's count; the
+/// inbound lines of one type at a position replace every lot of that type there, so a purchase
+/// order that the ERP no longer lists (received or cancelled) disappears. Committed demand is
+/// never touched by a count.
+/// </summary>
+public static class SyncSupply
+{
+    /// <summary>How far ahead of the server's clock an <c>asOf</c> may be, for clock skew.</summary>
+    public static readonly TimeSpan ClockSkewMax = TimeSpan.FromMinutes(5);
+
+    public static async Task<Results<Ok<SyncResponse>, ProblemHttpResult>> Handle(
+        SyncRequest request, IStockStore store, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var validation = Validate(request, now);
+        if (!validation.IsValid)
+        {
+            return validation.Problem();
+        }
+
+        var lines = request.Lines!;
+        await using var write = await store.BeginWriteAsync(cancellationToken);
+        if (await KnownReferences.CheckAsync(write, lines.Select(l => (l.Sku!, l.Location!)).ToList(), cancellationToken) is { } unknown)
+        {
+            return unknown;
+        }
+
+        var keys = lines.Select(l => new PositionKey(l.Sku!, l.Location!)).ToList();
+        var positions = await write.LockPositionsAsync(keys, cancellationToken);
+        var existingLots = await write.ReadInboundAsync(keys, cancellationToken);
+
+        var after = new Dictionary<PositionKey, Position>(positions);
+        var lots = new Dictionary<(PositionKey, SupplyType, string), InboundSupply>();
+        // Every lot of a type the snapshot speaks of is replaced: start it at zero, then set what is listed.
+        var replaced = lines.Where(l => l.Type != SupplyType.OnHand).Select(l => (new PositionKey(l.Sku!, l.Location!), l.Type!.Value)).ToHashSet();
+        foreach (var lot in existingLots.Where(lot => replaced.Contains((lot.Key, lot.Type))))
+        {
+            lots[(lot.Key, lot.Type, lot.Reference)] = lot with { Quantity = 0 };
+        }
+
+        foreach (var line in lines)
+        {
+            var key = new PositionKey(line.Sku!, line.Location!);
+            if (line.Type == SupplyType.OnHand)
+            {
+                var outcome = SupplyDecisions.SetOnHand(after[key], line.Quantity!.Value);
+                after[key] = ((SupplyOutcome.Applied)outcome).After;
+            }
+            else
+            {
+                var reference = line.Reference ?? "";
+                lots[(key, line.Type!.Value, reference)] = new InboundSupply(key, line.Type.Value, reference, line.Quantity!.Value, line.Eta);
+            }
+        }
+
+        var changes = positions.Values.Select(before => (before, after[before.Key])).ToList();
+        await write.WritePositionsAsync(changes, cancellationToken);
+        await write.SetInboundAsync(lots.Values, cancellationToken);
+
+        var response = new SyncResponse(request.Source!, request.AsOf!.Value, lines.Count,
+            [.. after.Values.Order(PositionOrder.Instance).Select(PositionView.From)],
+            [.. lots.Values.Where(l => l.Quantity > 0).Select(InboundView.From)]);
+        write.Record(new PendingEvent("supply.synced", write.Now, StockroomJson.Serialize(new { request.Source, request.AsOf, lines, response.Positions, response.Inbound })));
+        await write.CommitAsync(cancellationToken);
+        return TypedResults.Ok(response);
+    }
+
+    private static Validation Validate(SyncRequest request, DateTimeOffset now)
+    {
+        var validation = new Validation();
+        validation.Identifier("source", request.Source);
+        if (request.AsOf is not { } asOf)
+        {
+            validation.Add("asOf", "is required");
+        }
+        else if (asOf > now + ClockSkewMax)
+        {
+            validation.Add("asOf", $"is in the future; a snapshot can only describe the past (clock skew allowed: {ClockSkewMax.TotalMinutes} minutes)");
+        }
+
+        SupplyLines.ValidateCount(validation, request.Lines?.Count);
+        var today = DateOnly.FromDateTime(now.UtcDateTime);
+        var seen = new HashSet<(string?, string?, SupplyType?, string?)>();
+        for (var i = 0; i < (request.Lines?.Count ?? 0); i++)
+        {
+            var line = request.Lines![i];
+            var at = $"lines[{i}]";
+            if (line is null)
+            {
+                validation.Add(at, "must be an object");
+                continue;
+            }
+
+            validation.Identifier($"{at}.sku", line.Sku);
+            validation.Identifier($"{at}.location", line.Location);
+            validation.Required($"{at}.type", line.Type);
+            validation.Quantity($"{at}.quantity", line.Quantity);
+            SupplyLines.ValidateLot(validation, at, line.Type, line.Eta, line.Reference, today);
+            if (!seen.Add((line.Sku, line.Location, line.Type, line.Reference ?? "")))
+            {
+                validation.Add(at, "repeats an earlier line for the same sku, location, type and reference");
+            }
+        }
+
+        return validation;
+    }
+}
+
+/// <summary>Rules shared by every request that carries supply lines.</summary>
+internal static class SupplyLines
+{
+    public static void ValidateCount(Validation validation, int? count)
+    {
+        if (count is null or 0)
+        {
+            validation.Add("lines", "must have at least one line");
+        }
+        else if (count > Limits.SupplyLinesMax)
+        {
+            validation.Add("lines", $"must have at most {Limits.SupplyLinesMax} lines; split larger snapshots");
+        }
+    }
+
+    public static void ValidateLot(Validation validation, string at, SupplyType? type, DateOnly? eta, string? reference, DateOnly today)
+    {
+        if (type == SupplyType.OnHand && (eta is not null || reference is not null))
+        {
+            validation.Add(at, "eta and reference describe inbound supply, not onHand");
+        }
+
+        validation.Date($"{at}.eta", eta, today, allowPast: true);
+        validation.Identifier($"{at}.reference", reference, required: false);
+    }
+}
+
+internal sealed class PositionOrder : IComparer<Position>
+{
+    public static readonly PositionOrder Instance = new();
+
+    public int Compare(Position? x, Position? y) => x!.Key.CompareTo(y!.Key);
+}

@@ -1,0 +1,56 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Stockroom.Http;
+
+/// <summary>
+/// RFC 9457 problem details for every refusal. Each kind of problem has a stable <c>type</c> URN
+/// that clients can switch on; <c>errors</c> names the offending fields.
+/// </summary>
+public static class Problems
+{
+    public static string Type(string slug) => $"urn:stockroom:problem:{slug}";
+
+    public static ProblemHttpResult Validation(IDictionary<string, string[]> errors, string? detail = null) =>
+        TypedResults.Problem(new HttpValidationProblemDetails(errors)
+        {
+            Type = Type("validation"),
+            Title = "The request is not valid.",
+            Status = StatusCodes.Status400BadRequest,
+            Detail = detail ?? "See errors for the fields to correct. Nothing was changed.",
+        });
+
+    public static ProblemHttpResult Validation(string field, string message) =>
+        Validation(new Dictionary<string, string[]> { [field] = [message] });
+
+    public static ProblemHttpResult Unprocessable(IDictionary<string, string[]> errors, string detail) =>
+        TypedResults.Problem(new HttpValidationProblemDetails(errors)
+        {
+            Type = Type("unprocessable"),
+            Title = "The request refers to something that cannot be used.",
+            Status = StatusCodes.Status422UnprocessableEntity,
+            Detail = detail,
+        });
+
+    public static ProblemHttpResult NotFound(string resource, string id) =>
+        TypedResults.Problem(new ProblemDetails
+        {
+            Type = Type("not-found"),
+            Title = $"No such {resource}.",
+            Status = StatusCodes.Status404NotFound,
+            Detail = $"There is no {resource} '{id}'.",
+        });
+
+    public static ProblemHttpResult Conflict(string slug, string title, string detail, IDictionary<string, string[]>? errors = null) =>
+        TypedResults.Problem(new HttpValidationProblemDetails(errors ?? new Dictionary<string, string[]>())
+        {
+            Type = Type(slug),
+            Title = title,
+            Status = StatusCodes.Status409Conflict,
+            Detail = detail,
+        });
+
+    public static ProblemHttpResult IdempotencyClash(string key) =>
+        Conflict("idempotency-clash", "This id was already used for a different request.",
+            $"A request with id '{key}' was already applied with a different body. Send a new id for a new request.");
+}

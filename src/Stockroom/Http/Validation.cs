@@ -1,0 +1,125 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Stockroom.Core;
+
+namespace Stockroom.Http;
+
+/// <summary>
+/// Collects every field error of a request, so that a client learns all that is wrong at once,
+/// not one field per round trip.
+/// </summary>
+public sealed class Validation
+{
+    private readonly Dictionary<string, List<string>> _errors = new(StringComparer.Ordinal);
+
+    public bool IsValid => _errors.Count == 0;
+
+    public void Add(string field, string message)
+    {
+        if (!_errors.TryGetValue(field, out var messages))
+        {
+            _errors[field] = messages = [];
+        }
+
+        messages.Add(message);
+    }
+
+    public IDictionary<string, string[]> Errors => _errors.ToDictionary(e => e.Key, e => e.Value.ToArray(), StringComparer.Ordinal);
+
+    public ProblemHttpResult Problem() => Problems.Validation(Errors);
+
+    /// <summary>Checks an identifier; returns true when it is present and well formed.</summary>
+    public bool Identifier(string field, string? value, bool required = true)
+    {
+        if (value is null)
+        {
+            if (required)
+            {
+                Add(field, "is required");
+            }
+
+            return false;
+        }
+
+        if (!Core.Identifier.IsValid(value))
+        {
+            Add(field, $"must be 1–{Limits.IdentifierLengthMax} characters of A–Z, a–z, 0–9, '.', '_', ':' or '-'");
+            return false;
+        }
+
+        return true;
+    }
+
+    public void Text(string field, string? value, int lengthMax, bool required)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            if (required || value is not null)
+            {
+                Add(field, "is required and must not be blank");
+            }
+
+            return;
+        }
+
+        if (value.Length > lengthMax)
+        {
+            Add(field, $"must be at most {lengthMax} characters");
+        }
+    }
+
+    public void Quantity(string field, long? value, bool required = true) =>
+        Range(field, value, 0, Limits.QuantityMax, required);
+
+    public void Range(string field, long? value, long min, long max, bool required = true)
+    {
+        if (value is null)
+        {
+            if (required)
+            {
+                Add(field, "is required");
+            }
+
+            return;
+        }
+
+        if (value < min || value > max)
+        {
+            Add(field, string.Create(CultureInfo.InvariantCulture, $"must be a whole number from {min} to {max}"));
+        }
+    }
+
+    public void Required<T>(string field, T? value) where T : struct
+    {
+        if (value is null)
+        {
+            Add(field, "is required");
+        }
+    }
+
+    public void Money(string field, decimal? value)
+    {
+        if (value is { } amount && (amount < 0 || amount >= Limits.MoneyMax || amount.Scale > 4))
+        {
+            Add(field, $"must be from 0 to below {Limits.MoneyMax} with at most 4 decimal places");
+        }
+    }
+
+    /// <summary>A calendar date within the horizon Stockroom plans over.</summary>
+    public void Date(string field, DateOnly? value, DateOnly today, bool allowPast)
+    {
+        if (value is not { } date)
+        {
+            return;
+        }
+
+        if (!allowPast && date < today)
+        {
+            Add(field, "must be today or later");
+        }
+        else if (date > today.AddDays(Limits.HorizonDaysMax) || date < today.AddDays(-Limits.HorizonDaysMax))
+        {
+            Add(field, $"must be within {Limits.HorizonDaysMax} days of today");
+        }
+    }
+}

@@ -1,0 +1,20 @@
+namespace Stockroom;
+
+/// <summary>Structured log messages with stable event ids.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(1, LogLevel.Information, "Stockroom store: {Kind} ({Target})")]
+    public static partial void StoreSelected(ILogger logger, string kind, string target);
+
+    [LoggerMessage(2, LogLevel.Warning, "No API keys are configured: Stockroom is running OPEN and accepts every request. Configure Stockroom:ApiKeys before exposing it.")]
+    public static partial void RunningOpen(ILogger logger);
+
+    [LoggerMessage(3, LogLevel.Information, "Migrations applied in {ElapsedMs} ms")]
+    public static partial void Migrated(ILogger logger, long elapsedMs);
+
+    [LoggerMessage(10, LogLevel.Error, "Refused a change that would break a stock invariant: {Rule}")]
+    public static partial void InvariantRefused(ILogger logger, string rule);
+
+    [LoggerMessage(11, LogLevel.Error, "Unexpected failure while handling a request")]
+    public static partial void Unexpected(ILogger logger, Exception exception);
+}

@@ -1,0 +1,100 @@
+using System.Diagnostics;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Scalar.AspNetCore;
+using Stockroom.Core;
+using Stockroom.Features.Availability;
+using Stockroom.Features.Catalog;
+using Stockroom.Features.Ledger;
+using Stockroom.Features.Supply;
+using Stockroom.Http;
+using Stockroom.Storage;
+using Stockroom.Storage.Sqlite;
+
+namespace Stockroom;
+
+/// <summary>Builds the Stockroom web application: the one place services and endpoints are wired.</summary>
+public static class StockroomApp
+{
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = Limits.RequestBodyBytesMax);
+        builder.Logging.AddSimpleConsole(console =>
+        {
+            console.SingleLine = true;
+            console.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+            console.UseUtcTimestamp = true;
+        });
+
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<IStockStore>(services =>
+            StoreFactory.Create(builder.Configuration.GetConnectionString("Stockroom"), services.GetRequiredService<TimeProvider>()));
+        builder.Services.Configure<JsonOptions>(options => StockroomJson.Configure(options.SerializerOptions));
+        builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+        builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
+        builder.Services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "Stockroom API";
+            document.Info.Description = "Real-time available-to-promise, reservations and supply across every sales channel.";
+            return Task.CompletedTask;
+        }));
+        builder.Services.AddHealthChecks().AddCheck<StoreHealthCheck>("store", tags: ["ready"]);
+        configure?.Invoke(builder);
+
+        var app = builder.Build();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+
+        app.MapOpenApi();
+        app.MapScalarApiReference(options => options.WithTitle("Stockroom API"));
+        app.MapGet("/", () => TypedResults.Redirect("/scalar")).ExcludeFromDescription();
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteHealth });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready"), ResponseWriter = WriteHealth });
+
+        app.MapItemsApi();
+        app.MapNetworkApi();
+        app.MapSupplyApi();
+        app.MapAvailabilityApi();
+        app.MapEventsApi();
+        return app;
+    }
+
+    /// <summary>Health as JSON: the overall status and each check's, for dashboards and probes alike.</summary>
+    private static Task WriteHealth(HttpContext context, HealthReport report) =>
+        context.Response.WriteAsJsonAsync(new
+        {
+            status = report.Status.ToString(),
+            checks = report.Entries.ToDictionary(e => e.Key, e => new { status = e.Value.Status.ToString(), e.Value.Description }),
+        });
+
+    /// <summary>Migrates the store and announces how the server runs, before it takes requests.</summary>
+    public static async Task PrepareAsync(WebApplication app, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Stockroom");
+        var store = app.Services.GetRequiredService<IStockStore>();
+        Log.StoreSelected(logger, store.Kind.ToString(), store is SqliteStore sqlite ? Path.GetFullPath(sqlite.DataSource) : "PostgreSQL");
+        var started = Stopwatch.GetTimestamp();
+        await store.MigrateAsync(cancellationToken);
+        Log.Migrated(logger, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        Log.RunningOpen(logger);
+    }
+}
+
+internal sealed class StoreHealthCheck(IStockStore store) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await store.PingAsync(cancellationToken) ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy("the store did not answer");
+        }
+        catch (Exception exception) when (exception is System.Data.Common.DbException or TimeoutException or InvalidOperationException)
+        {
+            return HealthCheckResult.Unhealthy("the store is unreachable", exception);
+        }
+    }
+}

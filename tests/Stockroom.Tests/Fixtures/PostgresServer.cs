@@ -1,0 +1,133 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Npgsql;
+
+namespace Stockroom.Tests.Fixtures;
+
+/// <summary>
+/// A real, throwaway PostgreSQL server for the whole test run: initdb and pg_ctl from the
+/// machine's PostgreSQL binaries, in a temporary folder, on a free loopback port, run as the
+/// <c>postgres</c> user when the tests run as root. Set <c>STOCKROOM_TEST_POSTGRES</c> to a
+/// connection string to use an existing server instead. There is no skipping: if PostgreSQL
+/// cannot start, the PostgreSQL tests fail and say why.
+/// </summary>
+public static class PostgresServer
+{
+    private static readonly Lazy<Task<string>> Started = new(StartAsync);
+    private static string? _dataDirectory;
+    private static string? _pgCtl;
+
+    /// <summary>A connection string to the server's maintenance database.</summary>
+    public static Task<string> AdminConnectionStringAsync() => Started.Value;
+
+    /// <summary>A new empty database, one per test class, so classes never see each other's rows.</summary>
+    public static async Task<string> CreateDatabaseAsync()
+    {
+        var admin = await AdminConnectionStringAsync();
+        var name = $"stockroom_test_{Guid.NewGuid():N}";
+        await using (var connection = new NpgsqlConnection(admin))
+        {
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
+            await command.ExecuteNonQueryAsync();
+        }
+
+        return new NpgsqlConnectionStringBuilder(admin) { Database = name }.ConnectionString;
+    }
+
+    private static async Task<string> StartAsync()
+    {
+        if (Environment.GetEnvironmentVariable("STOCKROOM_TEST_POSTGRES") is { Length: > 0 } given)
+        {
+            return given;
+        }
+
+        var bin = FindBinaries();
+        _pgCtl = Path.Combine(bin, "pg_ctl");
+        var folder = Path.Combine(Path.GetTempPath(), $"stockroom-pg-{Guid.NewGuid():N}");
+        _dataDirectory = Path.Combine(folder, "data");
+        Directory.CreateDirectory(folder);
+        var asRoot = Environment.UserName == "root";
+        if (asRoot)
+        {
+            // initdb refuses to run as root; the data folder must belong to the postgres user.
+            await RunAsync("chown", ["-R", "postgres:postgres", folder], asPostgres: false);
+        }
+
+        var port = FreePort();
+        await RunAsync(Path.Combine(bin, "initdb"), ["-D", _dataDirectory, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"], asRoot);
+        var options = $"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=300";
+        await RunAsync(_pgCtl, ["start", "-w", "-t", "60", "-D", _dataDirectory, "-l", Path.Combine(folder, "server.log"), "-o", options], asRoot);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => Stop(asRoot);
+        return $"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Maximum Pool Size=200;Timeout=30;Command Timeout=60";
+    }
+
+    private static void Stop(bool asRoot)
+    {
+        try
+        {
+            RunAsync(_pgCtl!, ["stop", "-m", "immediate", "-D", _dataDirectory!], asRoot).GetAwaiter().GetResult();
+            Directory.Delete(Path.GetDirectoryName(_dataDirectory)!, recursive: true);
+        }
+        catch (Exception exception) when (exception is IOException or InvalidOperationException or UnauthorizedAccessException)
+        {
+            // The process is exiting; a leftover temp folder is not worth failing the run over.
+        }
+    }
+
+    private static string FindBinaries()
+    {
+        var versions = Directory.Exists("/usr/lib/postgresql")
+            ? Directory.GetDirectories("/usr/lib/postgresql").OrderByDescending(d => int.TryParse(Path.GetFileName(d), out var v) ? v : 0)
+            : Enumerable.Empty<string>();
+        foreach (var candidate in versions.Select(v => Path.Combine(v, "bin")).Append("/usr/local/bin").Append("/usr/bin"))
+        {
+            if (File.Exists(Path.Combine(candidate, "initdb")) && File.Exists(Path.Combine(candidate, "pg_ctl")))
+            {
+                return candidate;
+            }
+        }
+
+        throw new InvalidOperationException(
+            "PostgreSQL binaries (initdb, pg_ctl) were not found. Install them (apt-get install -y postgresql) or set STOCKROOM_TEST_POSTGRES.");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static async Task RunAsync(string file, IReadOnlyList<string> arguments, bool asPostgres)
+    {
+        var start = new ProcessStartInfo(asPostgres ? "runuser" : file)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = Path.GetTempPath(),
+        };
+        if (asPostgres)
+        {
+            foreach (var part in new[] { "-u", "postgres", "--", file })
+            {
+                start.ArgumentList.Add(part);
+            }
+        }
+
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{file} {string.Join(' ', arguments)} failed ({process.ExitCode}): {await output}{await error}");
+        }
+    }
+}

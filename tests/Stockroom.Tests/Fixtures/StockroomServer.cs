@@ -1,0 +1,74 @@
+using System.Net.Http.Json;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using Stockroom.Storage;
+
+namespace Stockroom.Tests.Fixtures;
+
+/// <summary>
+/// A real Stockroom server (Kestrel on a free loopback port) over a fresh database of one store,
+/// with fake time. One per test class; the API and storage suite runs once per store.
+/// </summary>
+public abstract class StockroomServer : IAsyncLifetime
+{
+    /// <summary>Tests start at a fixed moment so that dates in them are plain to read.</summary>
+    public static readonly DateTimeOffset Start = new(2026, 11, 22, 9, 0, 0, TimeSpan.Zero);
+
+    private WebApplication? _app;
+
+    public FakeTimeProvider Time { get; } = new(Start);
+
+    public HttpClient Client { get; private set; } = null!;
+
+    public IStockStore Store => _app!.Services.GetRequiredService<IStockStore>();
+
+    public string ConnectionString { get; private set; } = "";
+
+    public abstract StoreKind Kind { get; }
+
+    protected abstract Task<string> CreateDatabaseAsync();
+
+    public async ValueTask InitializeAsync()
+    {
+        ConnectionString = await CreateDatabaseAsync();
+        _app = StockroomApp.Build(["--urls", "http://127.0.0.1:0", "--ConnectionStrings:Stockroom", ConnectionString, "--Logging:LogLevel:Default", "Warning"],
+            builder => builder.Services.AddSingleton<TimeProvider>(Time));
+        await StockroomApp.PrepareAsync(_app, CancellationToken.None);
+        await _app.StartAsync();
+        var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        Client = new HttpClient { BaseAddress = new Uri(address) };
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        if (_app is not null)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+
+        GC.SuppressFinalize(this);
+    }
+}
+
+public sealed class SqliteServer : StockroomServer
+{
+    public override StoreKind Kind => StoreKind.Sqlite;
+
+    protected override Task<string> CreateDatabaseAsync()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"stockroom-test-{Guid.NewGuid():N}.db");
+        return Task.FromResult($"Data Source={file}");
+    }
+}
+
+public sealed class PostgresServerFixture : StockroomServer
+{
+    public override StoreKind Kind => StoreKind.Postgres;
+
+    protected override Task<string> CreateDatabaseAsync() => PostgresServer.CreateDatabaseAsync();
+}
