@@ -49,7 +49,8 @@ public static class StockroomApp
         app.UseStatusCodePages();
 
         app.MapOpenApi();
-        app.MapScalarApiReference(options => options.WithTitle("Stockroom API"));
+        // The reference UI is served from the package itself; no fonts or scripts are fetched from elsewhere.
+        app.MapScalarApiReference(options => options.WithTitle("Stockroom API").DisableDefaultFonts());
         app.MapGet("/", () => TypedResults.Redirect("/scalar")).ExcludeFromDescription();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteHealth });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready"), ResponseWriter = WriteHealth });
