@@ -19,6 +19,12 @@ public static class Limits
     /// </summary>
     public const long PositionUnitsMax = 1_000_000_000_000;
 
+    /// <summary>Lines in one reservation or order.</summary>
+    public const int DemandLinesMax = 100;
+
+    /// <summary>Priorities run from minus to plus this.</summary>
+    public const int PriorityMax = 1_000_000;
+
     public const int RequestBodyBytesMax = 1024 * 1024;
     public const int SupplyLinesMax = 10_000;
     public const int GroupLocationsMax = 1_000;

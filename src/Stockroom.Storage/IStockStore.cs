@@ -1,4 +1,5 @@
 using Stockroom.Core.Catalog;
+using Stockroom.Core.Demand;
 using Stockroom.Core.Ledger;
 using Stockroom.Core.Supply;
 
@@ -12,6 +13,15 @@ public enum StoreKind
 
 /// <summary>The stored answer to an idempotent write, replayed when the same request comes again.</summary>
 public sealed record IdempotencyRecord(string Scope, string Key, string RequestHash, int StatusCode, string Response, DateTimeOffset CreatedAt);
+
+/// <summary>A reservation with the digest of the request that made it, for idempotent replays.</summary>
+public sealed record StoredReservation(Reservation Reservation, string RequestHash);
+
+/// <summary>An order with the digest of the request that made it, for idempotent replays.</summary>
+public sealed record StoredOrder(Order Order, string RequestHash);
+
+/// <summary>Which reservations to list; null filters match everything.</summary>
+public sealed record ReservationFilter(ReservationStatus? Status, string? Channel, string? Sku, string? After, int Limit);
 
 /// <summary>Stock of one SKU at a set of locations, as stored.</summary>
 public sealed record SkuSupply(IReadOnlyList<Position> Positions, IReadOnlyList<InboundSupply> Inbound);
@@ -36,6 +46,9 @@ public interface IStockStore : IAsyncDisposable
     Task<Location?> GetLocationAsync(string id, CancellationToken cancellationToken);
     Task<IReadOnlyList<Location>> ListLocationsAsync(string? after, int limit, CancellationToken cancellationToken);
     Task<IReadOnlyList<Location>> GetLocationsAsync(IReadOnlyCollection<string> ids, CancellationToken cancellationToken);
+    Task<IReadOnlyList<Item>> GetItemsAsync(IReadOnlyCollection<string> skus, CancellationToken cancellationToken);
+    Task<IReadOnlyList<DistributionGroup>> GetGroupsAsync(IReadOnlyCollection<string> ids, CancellationToken cancellationToken);
+    Task<IReadOnlyList<Channel>> GetChannelsAsync(IReadOnlyCollection<string> ids, CancellationToken cancellationToken);
     Task<DistributionGroup?> GetGroupAsync(string id, CancellationToken cancellationToken);
     Task<IReadOnlyList<DistributionGroup>> ListGroupsAsync(string? after, int limit, CancellationToken cancellationToken);
     Task<Channel?> GetChannelAsync(string id, CancellationToken cancellationToken);
@@ -45,6 +58,16 @@ public interface IStockStore : IAsyncDisposable
     Task<SkuSupply> ReadSupplyAsync(string sku, IReadOnlyCollection<string> locations, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<LedgerEvent>> ReadEventsAsync(long after, int limit, CancellationToken cancellationToken);
+
+    Task<IReadOnlyDictionary<string, StoredReservation>> GetReservationsAsync(IReadOnlyCollection<string> ids, CancellationToken cancellationToken);
+    Task<IReadOnlyList<Reservation>> ListReservationsAsync(ReservationFilter filter, CancellationToken cancellationToken);
+    Task<Order?> GetOrderAsync(string id, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Scopes (a SKU at a location, group or channel) recently seen with nothing left to promise,
+    /// so that holds on sold-out stock are refused without a transaction.
+    /// </summary>
+    SoldOutCache SoldOut { get; }
 }
 
 /// <summary>
@@ -88,6 +111,24 @@ public interface IStockWrite : IAsyncDisposable
 
     /// <summary>Sets inbound lots to their quantity; a lot of zero is removed.</summary>
     Task SetInboundAsync(IReadOnlyCollection<InboundSupply> lots, CancellationToken cancellationToken);
+
+    /// <summary>Reads reservations by id; with <paramref name="forUpdate"/>, locks them until the transaction ends.</summary>
+    Task<IReadOnlyDictionary<string, StoredReservation>> FindReservationsAsync(IReadOnlyCollection<string> ids, bool forUpdate, CancellationToken cancellationToken);
+
+    Task InsertReservationsAsync(IReadOnlyCollection<StoredReservation> reservations, CancellationToken cancellationToken);
+
+    /// <summary>Writes the status, lines and order of reservations read in this transaction.</summary>
+    Task UpdateReservationsAsync(IReadOnlyCollection<Reservation> reservations, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Locks up to <paramref name="limit"/> open reservations whose time ran out, skipping any that
+    /// another process is working on, so each expiry happens once.
+    /// </summary>
+    Task<IReadOnlyList<Reservation>> LockExpiredReservationsAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken);
+
+    Task<StoredOrder?> FindOrderAsync(string id, bool forUpdate, CancellationToken cancellationToken);
+    Task InsertOrderAsync(StoredOrder order, CancellationToken cancellationToken);
+    Task UpdateOrderAsync(Order order, CancellationToken cancellationToken);
 
     /// <summary>Queues an event; it is chained onto the ledger when the transaction commits.</summary>
     void Record(PendingEvent change);

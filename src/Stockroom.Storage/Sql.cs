@@ -1,6 +1,8 @@
 using System.Data.Common;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Stockroom.Core.Catalog;
+using Stockroom.Core.Demand;
 using Stockroom.Core.Supply;
 
 namespace Stockroom.Storage;
@@ -81,6 +83,42 @@ internal static class Sql
 
     public static Position ReadPosition(DbDataReader r) =>
         new(new PositionKey(r.GetString(0), r.GetString(1)), r.GetInt64(2), r.GetInt64(3), r.GetInt64(4));
+
+    /// <summary>How reservation lines are kept as JSON in their row.</summary>
+    public static readonly JsonSerializerOptions LinesJson = new(JsonSerializerDefaults.Web)
+    {
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    public const string ReservationColumns =
+        "id, channel_id, customer_id, priority, status, allow_partial, allow_backorder, request_hash, created_at, expires_at, updated_at, order_id, lines";
+
+    public static StoredReservation ReadReservation(DbDataReader r) => new(
+        new Reservation(r.GetString(0), r.GetString(1), r.NullableString(2), r.GetInt32(3), Parse<ReservationStatus>(r.GetString(4)),
+            r.GetBoolean(5), r.GetBoolean(6), r.GetFieldValue<DateTimeOffset>(8), r.GetFieldValue<DateTimeOffset>(9),
+            r.GetFieldValue<DateTimeOffset>(10), r.NullableString(11),
+            JsonSerializer.Deserialize<List<ReservationLine>>(r.GetString(12), LinesJson)!),
+        r.GetString(7));
+
+    public static object?[] ReservationRow(StoredReservation stored)
+    {
+        var r = stored.Reservation;
+        return [r.Id, r.Channel, r.CustomerId, r.Priority, Text(r.Status), r.AllowPartial, r.AllowBackorder, stored.RequestHash,
+            r.CreatedAt, r.ExpiresAt, r.UpdatedAt, r.OrderId, JsonSerializer.Serialize(r.Lines, LinesJson)];
+    }
+
+    public const string OrderColumns =
+        "id, channel_id, reservation_id, status, request_hash, created_at, updated_at, sent_to_pos_at, pos_acknowledged_at, tracking_number";
+
+    public static StoredOrder ReadOrder(DbDataReader r) => new(
+        new Order(r.GetString(0), r.GetString(1), r.NullableString(2), Parse<OrderStatus>(r.GetString(3)),
+            r.GetFieldValue<DateTimeOffset>(5), r.GetFieldValue<DateTimeOffset>(6), r.Nullable<DateTimeOffset>(7), r.Nullable<DateTimeOffset>(8),
+            r.NullableString(9), []),
+        r.GetString(4));
+
+    public static OrderLine ReadOrderLine(DbDataReader r) =>
+        new(r.GetInt32(0), r.GetString(1), r.GetString(2), r.GetInt64(3), r.GetInt64(4));
 
     public const string InboundColumns = "sku, location_id, type, reference, quantity, eta";
 

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Reflection;
 using Stockroom.Core.Catalog;
+using Stockroom.Core.Demand;
 using Stockroom.Core.Ledger;
 using Stockroom.Core.Supply;
 
@@ -14,6 +15,29 @@ namespace Stockroom.Storage;
 public abstract class SqlStore(TimeProvider time) : IStockStore
 {
     protected TimeProvider Time { get; } = time;
+
+    public SoldOutCache SoldOut { get; } = new(time);
+
+    /// <summary>Appended to a SELECT to lock the rows it reads, passing over rows another transaction holds.</summary>
+    protected internal abstract string ForUpdateSkipLocked { get; }
+
+    /// <summary>Adds deltas to positions; a store may do it in one statement.</summary>
+    protected internal virtual async Task WritePositionDeltasAsync(DbConnection connection, DbTransaction transaction,
+        IReadOnlyList<(PositionKey Key, long OnHand, long Reserved, long Allocated)> deltas, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        foreach (var (key, onHand, reserved, allocated) in deltas)
+        {
+            await using var command = connection.Command(transaction, """
+                UPDATE positions SET on_hand = on_hand + @onHand, reserved = reserved + @reserved,
+                    allocated = allocated + @allocated, updated_at = @now
+                WHERE sku = @sku AND location_id = @location
+                """)
+                .With("@onHand", onHand).With("@reserved", reserved).With("@allocated", allocated).With("@now", now)
+                .With("@sku", key.Sku).With("@location", key.Location);
+            var rows = await command.ExecuteNonQueryAsync(cancellationToken);
+            Core.Invariant.Require(rows == 1, $"position {key} exists when written");
+        }
+    }
 
     public abstract StoreKind Kind { get; }
 
@@ -142,6 +166,63 @@ public abstract class SqlStore(TimeProvider time) : IStockStore
             $"SELECT {Sql.LocationColumns} FROM locations WHERE id IN ({TextList("@ids")}) ORDER BY id",
             c => BindTextList(c, "@ids", ids), Sql.ReadLocation, cancellationToken);
 
+    public async Task<IReadOnlyList<Item>> GetItemsAsync(IReadOnlyCollection<string> skus, CancellationToken cancellationToken) =>
+        skus.Count == 0 ? [] : await QueryAsync($"SELECT {Sql.ItemColumns} FROM items WHERE sku IN ({TextList("@skus")})",
+            c => BindTextList(c, "@skus", skus), Sql.ReadItem, cancellationToken);
+
+    public async Task<IReadOnlyList<DistributionGroup>> GetGroupsAsync(IReadOnlyCollection<string> ids, CancellationToken cancellationToken) =>
+        ids.Count == 0 ? [] : await ListGroupsAsync($"id IN ({TextList("@ids")})", c => BindTextList(c, "@ids", ids), ids.Count, cancellationToken);
+
+    public async Task<IReadOnlyList<Channel>> GetChannelsAsync(IReadOnlyCollection<string> ids, CancellationToken cancellationToken) =>
+        ids.Count == 0 ? [] : await QueryAsync($"SELECT {Sql.ChannelColumns} FROM channels WHERE id IN ({TextList("@ids")})",
+            c => BindTextList(c, "@ids", ids), Sql.ReadChannel, cancellationToken);
+
+    public async Task<IReadOnlyDictionary<string, StoredReservation>> GetReservationsAsync(IReadOnlyCollection<string> ids, CancellationToken cancellationToken) =>
+        ids.Count == 0 ? new Dictionary<string, StoredReservation>() : (await QueryAsync(
+            $"SELECT {Sql.ReservationColumns} FROM reservations WHERE id IN ({TextList("@ids")})",
+            c => BindTextList(c, "@ids", ids), Sql.ReadReservation, cancellationToken)).ToDictionary(r => r.Reservation.Id, StringComparer.Ordinal);
+
+    public async Task<IReadOnlyList<Reservation>> ListReservationsAsync(ReservationFilter filter, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        var sql = $"""
+            SELECT {Sql.ReservationColumns} FROM reservations r
+            WHERE r.id > @after
+              AND (@status IS NULL OR r.status = @status)
+              AND (@channel IS NULL OR r.channel_id = @channel)
+              AND (@sku IS NULL OR EXISTS (SELECT 1 FROM reservation_lines l WHERE l.reservation_id = r.id AND l.sku = @sku))
+            ORDER BY r.id LIMIT @limit
+            """;
+        return [.. (await QueryAsync(sql, c => c.With("@after", filter.After ?? "")
+                .WithText("@status", filter.Status is { } status ? Sql.Text(status) : null).WithText("@channel", filter.Channel).WithText("@sku", filter.Sku)
+                .With("@limit", filter.Limit), Sql.ReadReservation, cancellationToken))
+            .Select(r => r.Reservation)];
+    }
+
+    public async Task<Order?> GetOrderAsync(string id, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        return (await ReadOrderAsync(connection, null, id, "", cancellationToken))?.Order;
+    }
+
+    internal static async Task<StoredOrder?> ReadOrderAsync(DbConnection connection, DbTransaction? transaction, string id, string lockClause, CancellationToken cancellationToken)
+    {
+        StoredOrder? stored;
+        await using (var command = connection.Command(transaction, $"SELECT {Sql.OrderColumns} FROM orders WHERE id = @id{lockClause}").With("@id", id))
+        {
+            stored = (await command.ListAsync(Sql.ReadOrder, cancellationToken)).SingleOrDefault();
+        }
+
+        if (stored is null)
+        {
+            return null;
+        }
+
+        await using var lines = connection.Command(transaction, "SELECT line, sku, location_id, quantity, returned FROM order_lines WHERE order_id = @id ORDER BY line")
+            .With("@id", id);
+        return stored with { Order = stored.Order with { Lines = await lines.ListAsync(Sql.ReadOrderLine, cancellationToken) } };
+    }
+
     public async Task<DistributionGroup?> GetGroupAsync(string id, CancellationToken cancellationToken) =>
         (await ListGroupsAsync("id = @id", c => c.With("@id", id), int.MaxValue, cancellationToken)).SingleOrDefault();
 
@@ -235,6 +316,17 @@ public abstract class SqlStore(TimeProvider time) : IStockStore
 
 internal static class CommandExtensions
 {
+    /// <summary>A text parameter that may be null; typed, so that <c>@p IS NULL</c> is understood by PostgreSQL.</summary>
+    public static DbCommand WithText(this DbCommand command, string name, string? value)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.DbType = System.Data.DbType.String;
+        parameter.Value = (object?)value ?? DBNull.Value;
+        command.Parameters.Add(parameter);
+        return command;
+    }
+
     public static DbCommand Also(this DbCommand command, Action<DbCommand> bind)
     {
         bind(command);

@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Text.Json;
 using Stockroom.Core;
 using Stockroom.Core.Catalog;
+using Stockroom.Core.Demand;
 using Stockroom.Core.Ledger;
 using Stockroom.Core.Supply;
 
@@ -13,6 +14,8 @@ internal sealed class SqlWrite(SqlStore store, DbConnection connection, DbTransa
 {
     private readonly List<PendingEvent> _pending = [];
     private readonly HashSet<PositionKey> _locked = [];
+    private readonly HashSet<string> _freedSkus = new(StringComparer.Ordinal);
+    private bool _networkChanged;
     private bool _finished;
 
     public DateTimeOffset Now { get; } = now;
@@ -80,6 +83,7 @@ internal sealed class SqlWrite(SqlStore store, DbConnection connection, DbTransa
 
     public async Task UpsertItemAsync(Item item, CancellationToken cancellationToken)
     {
+        _networkChanged = true;
         await using var command = Command($"""
             INSERT INTO items ({Sql.ItemColumns})
             VALUES (@sku, @name, @description, @status, @policy, @acceptWithin, @backorderable, @parent, @attributes, @price, @unitCost, @createdAt, @updatedAt)
@@ -101,6 +105,7 @@ internal sealed class SqlWrite(SqlStore store, DbConnection connection, DbTransa
 
     public async Task UpsertLocationAsync(Location location, CancellationToken cancellationToken)
     {
+        _networkChanged = true;
         await using var command = Command($"""
             INSERT INTO locations ({Sql.LocationColumns})
             VALUES (@id, @name, @type, @canShip, @canPickup, @latitude, @longitude, @priority, @active, @createdAt, @updatedAt)
@@ -119,6 +124,7 @@ internal sealed class SqlWrite(SqlStore store, DbConnection connection, DbTransa
 
     public async Task UpsertGroupAsync(DistributionGroup group, CancellationToken cancellationToken)
     {
+        _networkChanged = true;
         await using (var command = Command("""
             INSERT INTO distribution_groups (id, name, created_at, updated_at) VALUES (@id, @name, @createdAt, @updatedAt)
             ON CONFLICT (id) DO UPDATE SET name = excluded.name, updated_at = excluded.updated_at
@@ -143,6 +149,7 @@ internal sealed class SqlWrite(SqlStore store, DbConnection connection, DbTransa
 
     public async Task UpsertChannelAsync(Channel channel, CancellationToken cancellationToken)
     {
+        _networkChanged = true;
         await using var command = Command($"""
             INSERT INTO channels ({Sql.ChannelColumns})
             VALUES (@id, @name, @group, @percent, @units, @ttl, @createdAt, @updatedAt)
@@ -192,6 +199,7 @@ internal sealed class SqlWrite(SqlStore store, DbConnection connection, DbTransa
 
     public async Task WritePositionsAsync(IReadOnlyCollection<(Position Before, Position After)> changes, CancellationToken cancellationToken)
     {
+        var deltas = new List<(PositionKey, long, long, long)>(changes.Count);
         foreach (var (before, after) in changes)
         {
             Invariant.Require(before.Key == after.Key, "a change keeps its position");
@@ -202,17 +210,16 @@ internal sealed class SqlWrite(SqlStore store, DbConnection connection, DbTransa
                 continue;
             }
 
-            await using var command = Command("""
-                UPDATE positions SET on_hand = on_hand + @onHand, reserved = reserved + @reserved,
-                    allocated = allocated + @allocated, updated_at = @now
-                WHERE sku = @sku AND location_id = @location
-                """)
-                .With("@onHand", after.OnHand - before.OnHand).With("@reserved", after.Reserved - before.Reserved)
-                .With("@allocated", after.Allocated - before.Allocated).With("@now", Now)
-                .With("@sku", after.Key.Sku).With("@location", after.Key.Location);
-            var rows = await command.ExecuteNonQueryAsync(cancellationToken);
-            Invariant.Require(rows == 1, $"position {after.Key} exists when written");
+            // Units freed or added may end a sell-out; the cache must not refuse them.
+            if (after.OnHand - after.Committed > before.OnHand - before.Committed)
+            {
+                _freedSkus.Add(after.Key.Sku);
+            }
+
+            deltas.Add((after.Key, after.OnHand - before.OnHand, after.Reserved - before.Reserved, after.Allocated - before.Allocated));
         }
+
+        await store.WritePositionDeltasAsync(connection, transaction, deltas, Now, cancellationToken);
     }
 
     public async Task<IReadOnlyList<InboundSupply>> ReadInboundAsync(IReadOnlyCollection<PositionKey> keys, CancellationToken cancellationToken)
@@ -269,6 +276,14 @@ internal sealed class SqlWrite(SqlStore store, DbConnection connection, DbTransa
 
         await transaction.CommitAsync(cancellationToken);
         _finished = true;
+        if (_networkChanged)
+        {
+            store.SoldOut.Clear();
+        }
+        else
+        {
+            store.SoldOut.Forget(_freedSkus);
+        }
     }
 
     /// <summary>
@@ -284,21 +299,131 @@ internal sealed class SqlWrite(SqlStore store, DbConnection connection, DbTransa
         }
 
         var appended = LedgerChain.Append(head.Sequence, head.Hash, _pending);
-        foreach (var entry in appended)
-        {
-            await using var insert = Command("""
-                INSERT INTO events (sequence, type, at, data, previous_hash, hash)
-                VALUES (@sequence, @type, @at, @data, @previous, @hash)
-                """)
-                .With("@sequence", entry.Sequence).With("@type", entry.Type).With("@at", entry.At)
-                .With("@data", entry.Data).With("@previous", entry.PreviousHash).With("@hash", entry.Hash);
-            await ExecuteAsync(insert, cancellationToken);
-        }
+        await InsertRowsAsync("events", "sequence, type, at, data, previous_hash, hash",
+            [.. appended.Select(e => new object?[] { e.Sequence, e.Type, e.At, e.Data, e.PreviousHash, e.Hash })], cancellationToken);
 
         var last = appended[^1];
         await using var update = Command("UPDATE ledger_head SET sequence = @sequence, hash = @hash WHERE id = 1")
             .With("@sequence", last.Sequence).With("@hash", last.Hash);
         await ExecuteAsync(update, cancellationToken);
+    }
+
+    public async Task<IReadOnlyDictionary<string, StoredReservation>> FindReservationsAsync(IReadOnlyCollection<string> ids, bool forUpdate, CancellationToken cancellationToken)
+    {
+        if (ids.Count == 0)
+        {
+            return new Dictionary<string, StoredReservation>();
+        }
+
+        // Reservations are locked in id order, before any position, in every transaction that locks both.
+        await using var command = Command(
+            $"SELECT {Sql.ReservationColumns} FROM reservations WHERE id IN ({store.TextList("@ids")}) ORDER BY id{(forUpdate ? store.ForUpdate : "")}");
+        store.BindTextList(command, "@ids", ids);
+        return (await command.ListAsync(Sql.ReadReservation, cancellationToken)).ToDictionary(r => r.Reservation.Id, StringComparer.Ordinal);
+    }
+
+    public async Task InsertReservationsAsync(IReadOnlyCollection<StoredReservation> reservations, CancellationToken cancellationToken)
+    {
+        await InsertRowsAsync("reservations", Sql.ReservationColumns, [.. reservations.Select(Sql.ReservationRow)], cancellationToken);
+        await InsertRowsAsync("reservation_lines", "reservation_id, line, sku",
+            [.. reservations.SelectMany(r => r.Reservation.Lines.Select(l => new object?[] { r.Reservation.Id, l.Line, l.Sku }))], cancellationToken);
+    }
+
+    public async Task UpdateReservationsAsync(IReadOnlyCollection<Reservation> reservations, CancellationToken cancellationToken)
+    {
+        foreach (var reservation in reservations)
+        {
+            await using var command = Command("""
+                UPDATE reservations SET status = @status, lines = @lines, order_id = @order, expires_at = @expiresAt, updated_at = @updatedAt
+                WHERE id = @id
+                """)
+                .With("@status", Sql.Text(reservation.Status)).With("@lines", JsonSerializer.Serialize(reservation.Lines, Sql.LinesJson))
+                .With("@order", reservation.OrderId).With("@expiresAt", reservation.ExpiresAt).With("@updatedAt", reservation.UpdatedAt)
+                .With("@id", reservation.Id);
+            Invariant.Require(await command.ExecuteNonQueryAsync(cancellationToken) == 1, $"reservation {reservation.Id} exists when updated");
+        }
+    }
+
+    public async Task<IReadOnlyList<Reservation>> LockExpiredReservationsAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken)
+    {
+        await using var command = Command($"""
+            SELECT {Sql.ReservationColumns} FROM reservations
+            WHERE status IN ('pending', 'active', 'partial', 'backordered') AND expires_at <= @now
+            ORDER BY id LIMIT @limit{store.ForUpdateSkipLocked}
+            """).With("@now", now).With("@limit", limit);
+        return [.. (await command.ListAsync(Sql.ReadReservation, cancellationToken)).Select(r => r.Reservation)];
+    }
+
+    public Task<StoredOrder?> FindOrderAsync(string id, bool forUpdate, CancellationToken cancellationToken) =>
+        SqlStore.ReadOrderAsync(connection, transaction, id, forUpdate ? store.ForUpdate : "", cancellationToken);
+
+    public async Task InsertOrderAsync(StoredOrder order, CancellationToken cancellationToken)
+    {
+        var o = order.Order;
+        await InsertRowsAsync("orders", Sql.OrderColumns,
+            [[o.Id, o.Channel, o.ReservationId, Sql.Text(o.Status), order.RequestHash, o.CreatedAt, o.UpdatedAt, o.SentToPosAt, o.PosAcknowledgedAt, o.TrackingNumber]],
+            cancellationToken);
+        await InsertRowsAsync("order_lines", "order_id, line, sku, location_id, quantity, returned",
+            [.. o.Lines.Select(l => new object?[] { o.Id, l.Line, l.Sku, l.Location, l.Quantity, l.Returned })], cancellationToken);
+    }
+
+    public async Task UpdateOrderAsync(Order order, CancellationToken cancellationToken)
+    {
+        await using (var command = Command("""
+            UPDATE orders SET status = @status, updated_at = @updatedAt, sent_to_pos_at = @sent, pos_acknowledged_at = @acknowledged,
+                tracking_number = @tracking
+            WHERE id = @id
+            """)
+            .With("@status", Sql.Text(order.Status)).With("@updatedAt", order.UpdatedAt).With("@sent", order.SentToPosAt)
+            .With("@acknowledged", order.PosAcknowledgedAt).With("@tracking", order.TrackingNumber).With("@id", order.Id))
+        {
+            Invariant.Require(await command.ExecuteNonQueryAsync(cancellationToken) == 1, $"order {order.Id} exists when updated");
+        }
+
+        foreach (var line in order.Lines)
+        {
+            await using var command = Command("UPDATE order_lines SET returned = @returned WHERE order_id = @id AND line = @line")
+                .With("@returned", line.Returned).With("@id", order.Id).With("@line", line.Line);
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Inserts rows with multi-row VALUES statements, as few as the providers' parameter limits
+    /// allow: a batch of a thousand holds is a handful of statements, not a thousand.
+    /// </summary>
+    private async Task InsertRowsAsync(string table, string columns, IReadOnlyList<object?[]> rows, CancellationToken cancellationToken)
+    {
+        if (rows.Count == 0)
+        {
+            return;
+        }
+
+        const int ParametersMax = 30_000;
+        var width = rows[0].Length;
+        var perStatement = Math.Max(1, ParametersMax / width);
+        for (var offset = 0; offset < rows.Count; offset += perStatement)
+        {
+            var chunk = rows.Skip(offset).Take(perStatement).ToList();
+            var values = new System.Text.StringBuilder();
+            await using var command = Command("");
+            for (var r = 0; r < chunk.Count; r++)
+            {
+                Invariant.Require(chunk[r].Length == width, "every row has every column");
+                values.Append(r == 0 ? "(" : ", (");
+                for (var c = 0; c < width; c++)
+                {
+                    var name = $"@p{r}_{c}";
+                    values.Append(c == 0 ? name : $", {name}");
+                    command.With(name, chunk[r][c]);
+                }
+
+                values.Append(')');
+            }
+
+            command.CommandText = $"INSERT INTO {table} ({columns}) VALUES {values}";
+            await ExecuteAsync(command, cancellationToken);
+        }
     }
 
     private async Task ExecuteAsync(DbCommand command, CancellationToken cancellationToken)

@@ -12,6 +12,9 @@ internal static partial class Log
     [LoggerMessage(3, LogLevel.Information, "Migrations applied in {ElapsedMs} ms")]
     public static partial void Migrated(ILogger logger, long elapsedMs);
 
+    [LoggerMessage(4, LogLevel.Information, "Released {Count} reservations that expired while the server was down")]
+    public static partial void ExpiredAtStart(ILogger logger, int count);
+
     [LoggerMessage(10, LogLevel.Error, "Refused a change that would break a stock invariant: {Rule}")]
     public static partial void InvariantRefused(ILogger logger, string rule);
 

@@ -7,9 +7,12 @@ using Stockroom.Core;
 using Stockroom.Features.Availability;
 using Stockroom.Features.Catalog;
 using Stockroom.Features.Ledger;
+using Stockroom.Features.Orders;
+using Stockroom.Features.Reservations;
 using Stockroom.Features.Supply;
 using Stockroom.Http;
 using Stockroom.Storage;
+using Stockroom.Storage.Holds;
 using Stockroom.Storage.Sqlite;
 
 namespace Stockroom;
@@ -31,6 +34,11 @@ public static class StockroomApp
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<IStockStore>(services =>
             StoreFactory.Create(builder.Configuration.GetConnectionString("Stockroom"), services.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton(builder.Configuration.GetSection("Stockroom:Writer").Get<HoldWriterOptions>() ?? new HoldWriterOptions());
+        builder.Services.AddSingleton<HoldWriter>();
+        builder.Services.AddHostedService<HoldWriterService>();
+        builder.Services.AddSingleton<ReservationExpiry>();
+        builder.Services.AddHostedService<ExpiryWorker>();
         builder.Services.Configure<JsonOptions>(options => StockroomJson.Configure(options.SerializerOptions));
         builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         builder.Services.AddProblemDetails();
@@ -59,6 +67,8 @@ public static class StockroomApp
         app.MapNetworkApi();
         app.MapSupplyApi();
         app.MapAvailabilityApi();
+        app.MapReservationsApi();
+        app.MapOrdersApi();
         app.MapEventsApi();
         return app;
     }
@@ -81,7 +91,22 @@ public static class StockroomApp
         var started = Stopwatch.GetTimestamp();
         await store.MigrateAsync(cancellationToken);
         Log.Migrated(logger, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        // Holds whose time ran out while the server was down are released before any request is taken.
+        var expired = await app.Services.GetRequiredService<ReservationExpiry>().SweepAsync(cancellationToken);
+        Log.ExpiredAtStart(logger, expired);
         Log.RunningOpen(logger);
+    }
+}
+
+/// <summary>Runs the hold writer's loop for the life of the process; on shutdown it finishes what is queued.</summary>
+internal sealed class HoldWriterService(HoldWriter writer) : BackgroundService
+{
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => writer.RunAsync(stoppingToken);
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        writer.Complete();
+        await base.StopAsync(cancellationToken);
     }
 }
 

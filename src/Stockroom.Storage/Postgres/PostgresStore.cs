@@ -28,6 +28,33 @@ public sealed class PostgresStore : SqlStore
 
     protected internal override string ForUpdate => " FOR UPDATE";
 
+    protected internal override string ForUpdateSkipLocked => " FOR UPDATE SKIP LOCKED";
+
+    /// <summary>All deltas in one statement: one round trip however many positions a batch touched.</summary>
+    protected internal override async Task WritePositionDeltasAsync(DbConnection connection, DbTransaction transaction,
+        IReadOnlyList<(PositionKey Key, long OnHand, long Reserved, long Allocated)> deltas, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (deltas.Count == 0)
+        {
+            return;
+        }
+
+        await using var command = connection.Command(transaction, """
+            UPDATE positions p SET on_hand = p.on_hand + d.on_hand, reserved = p.reserved + d.reserved,
+                allocated = p.allocated + d.allocated, updated_at = @now
+            FROM unnest(@skus::text[], @locations::text[], @onHand::bigint[], @reserved::bigint[], @allocated::bigint[])
+                AS d (sku, location_id, on_hand, reserved, allocated)
+            WHERE p.sku = d.sku AND p.location_id = d.location_id
+            """).With("@now", now);
+        command.Parameters.Add(new NpgsqlParameter("@skus", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = deltas.Select(d => d.Key.Sku).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter("@locations", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = deltas.Select(d => d.Key.Location).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter("@onHand", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = deltas.Select(d => d.OnHand).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter("@reserved", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = deltas.Select(d => d.Reserved).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter("@allocated", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = deltas.Select(d => d.Allocated).ToArray() });
+        var rows = await command.ExecuteNonQueryAsync(cancellationToken);
+        Core.Invariant.Require(rows == deltas.Count, "every position written exists");
+    }
+
     protected override string MigrationLock => $"SELECT pg_advisory_xact_lock({MigrationLockKey})";
 
     protected override async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken) =>

@@ -34,7 +34,10 @@ public sealed class SqliteStore : SqlStore
 
     protected override string MigrationFolder => "Sqlite";
 
+    // SQLite has no row locks: BEGIN IMMEDIATE already gives the writer the whole database.
     protected internal override string ForUpdate => "";
+
+    protected internal override string ForUpdateSkipLocked => "";
 
     protected override string MigrationLock => "";
 

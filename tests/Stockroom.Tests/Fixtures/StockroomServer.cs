@@ -34,6 +34,21 @@ public abstract class StockroomServer : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         ConnectionString = await CreateDatabaseAsync();
+        await StartAsync();
+    }
+
+    /// <summary>Stops the server and starts a new one on the same database, as after a crash or deploy.</summary>
+    public async Task RestartAsync(TimeSpan downtime)
+    {
+        Client.Dispose();
+        await _app!.StopAsync();
+        await _app.DisposeAsync();
+        Time.Advance(downtime);
+        await StartAsync();
+    }
+
+    private async Task StartAsync()
+    {
         _app = StockroomApp.Build(["--urls", "http://127.0.0.1:0", "--ConnectionStrings:Stockroom", ConnectionString, "--Logging:LogLevel:Default", "Warning"],
             builder => builder.Services.AddSingleton<TimeProvider>(Time));
         await StockroomApp.PrepareAsync(_app, CancellationToken.None);
@@ -41,6 +56,8 @@ public abstract class StockroomServer : IAsyncLifetime
         var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         Client = new HttpClient { BaseAddress = new Uri(address) };
     }
+
+    public T Service<T>() where T : notnull => _app!.Services.GetRequiredService<T>();
 
     public async ValueTask DisposeAsync()
     {

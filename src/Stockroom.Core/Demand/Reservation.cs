@@ -1,0 +1,50 @@
+namespace Stockroom.Core.Demand;
+
+/// <summary>
+/// <c>pending → active | partial | backordered → confirmed | released | expired | declined</c>.
+/// The first four are open: their units are held. The rest are final.
+/// </summary>
+public enum ReservationStatus
+{
+    Pending,
+    Active,
+    Partial,
+    Backordered,
+    Confirmed,
+    Released,
+    Expired,
+    Declined,
+}
+
+/// <summary>A line of a reservation: what was asked, where it was asked from, and what is held where.</summary>
+public sealed record ReservationLine(
+    int Line,
+    string Sku,
+    long Requested,
+    long Reserved,
+    long Backordered,
+    string? Location,
+    string? Group,
+    IReadOnlyList<Allocation> Allocations);
+
+/// <summary>A hold on units for a cart or a checkout, until it is confirmed by an order, released, or expires.</summary>
+public sealed record Reservation(
+    string Id,
+    string Channel,
+    string? CustomerId,
+    int Priority,
+    ReservationStatus Status,
+    bool AllowPartial,
+    bool AllowBackorder,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset ExpiresAt,
+    DateTimeOffset UpdatedAt,
+    string? OrderId,
+    IReadOnlyList<ReservationLine> Lines)
+{
+    public bool IsOpen() => Status is ReservationStatus.Pending or ReservationStatus.Active or ReservationStatus.Partial or ReservationStatus.Backordered;
+
+    /// <summary>Every held unit, position by position.</summary>
+    public IEnumerable<(string Sku, Allocation Allocation)> Holds() =>
+        Lines.SelectMany(line => line.Allocations.Select(a => (line.Sku, a)));
+}

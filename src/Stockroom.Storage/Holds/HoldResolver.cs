@@ -1,0 +1,117 @@
+using Stockroom.Core.Catalog;
+using Stockroom.Core.Demand;
+
+namespace Stockroom.Storage.Holds;
+
+/// <summary>One line as a client asks for it: at a location, from a group, or (neither) from the channel's group.</summary>
+public sealed record HoldLineRequest(string Sku, long Quantity, string? Location, string? Group);
+
+/// <summary>A line resolved against the network: the core's line, and the scope it was asked in.</summary>
+public sealed record ResolvedLine(HoldLine Line, string Scope, string? Location, string? Group);
+
+/// <summary>
+/// Resolves requested lines against the catalog: items must exist and be sellable, locations and
+/// groups must exist, and each line gets the locations it may take units from. Reads the catalog
+/// for a whole batch in a few queries, before any position is locked.
+/// </summary>
+public sealed class HoldResolver
+{
+    private readonly Dictionary<string, Item> _items;
+    private readonly Dictionary<string, Channel> _channels;
+    private readonly Dictionary<string, DistributionGroup> _groups;
+    private readonly Dictionary<string, Location> _locations;
+
+    private HoldResolver(IEnumerable<Item> items, IEnumerable<Channel> channels, IEnumerable<DistributionGroup> groups, IEnumerable<Location> locations)
+    {
+        _items = items.ToDictionary(i => i.Sku, StringComparer.Ordinal);
+        _channels = channels.ToDictionary(c => c.Id, StringComparer.Ordinal);
+        _groups = groups.ToDictionary(g => g.Id, StringComparer.Ordinal);
+        _locations = locations.ToDictionary(l => l.Id, StringComparer.Ordinal);
+    }
+
+    public static async Task<HoldResolver> LoadAsync(IStockStore store, IReadOnlyCollection<string> channels,
+        IReadOnlyCollection<HoldLineRequest> lines, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(lines);
+        var items = await store.GetItemsAsync([.. lines.Select(l => l.Sku).Distinct(StringComparer.Ordinal)], cancellationToken);
+        var channelRows = await store.GetChannelsAsync([.. channels.Distinct(StringComparer.Ordinal)], cancellationToken);
+        var groupIds = lines.Where(l => l.Group is not null).Select(l => l.Group!).Concat(channelRows.Select(c => c.Group)).Distinct(StringComparer.Ordinal).ToList();
+        var groups = await store.GetGroupsAsync(groupIds, cancellationToken);
+        var locationIds = lines.Where(l => l.Location is not null).Select(l => l.Location!)
+            .Concat(groups.SelectMany(g => g.Locations)).Distinct(StringComparer.Ordinal).ToList();
+        var locations = await store.GetLocationsAsync(locationIds, cancellationToken);
+        return new HoldResolver(items, channelRows, groups, locations);
+    }
+
+    public Channel? Channel(string id) => _channels.GetValueOrDefault(id);
+
+    /// <summary>The lines resolved, or the field errors that make the request unprocessable (422).</summary>
+    public (IReadOnlyList<ResolvedLine>? Lines, IReadOnlyDictionary<string, string[]>? Errors) Resolve(string channelId, IReadOnlyList<HoldLineRequest> lines)
+    {
+        ArgumentNullException.ThrowIfNull(lines);
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        var channel = _channels.GetValueOrDefault(channelId);
+        if (channel is null)
+        {
+            errors["channel"] = [$"there is no channel '{channelId}'"];
+        }
+
+        var resolved = new List<ResolvedLine>(lines.Count);
+        for (var i = 0; i < lines.Count; i++)
+        {
+            var line = lines[i];
+            if (!_items.TryGetValue(line.Sku, out var item))
+            {
+                errors[$"lines[{i}].sku"] = [$"there is no item '{line.Sku}'"];
+                continue;
+            }
+
+            if (!item.CanBeSold())
+            {
+                errors[$"lines[{i}].sku"] = [$"item '{line.Sku}' is a draft and cannot be held"];
+                continue;
+            }
+
+            if (line.Location is { } locationId)
+            {
+                if (!_locations.TryGetValue(locationId, out var location))
+                {
+                    errors[$"lines[{i}].location"] = [$"there is no location '{locationId}'"];
+                    continue;
+                }
+
+                resolved.Add(new ResolvedLine(new HoldLine(line.Sku, line.Quantity, Sources([location])), ScopeOf(line, channelId), locationId, null));
+                continue;
+            }
+
+            var groupId = line.Group ?? channel?.Group;
+            if (groupId is null || !_groups.TryGetValue(groupId, out var group))
+            {
+                errors[$"lines[{i}].group"] = [$"there is no group '{groupId}'"];
+                continue;
+            }
+
+            var members = group.Locations.Select(id => _locations.GetValueOrDefault(id)).OfType<Location>().ToList();
+            resolved.Add(new ResolvedLine(new HoldLine(line.Sku, line.Quantity, Sources(members)), ScopeOf(line, channelId), null, groupId));
+        }
+
+        return errors.Count > 0 ? (null, errors) : (resolved, null);
+    }
+
+    /// <summary>Inactive locations keep their stock but promise none of it, so they are no source.</summary>
+    private static List<LineSource> Sources(IEnumerable<Location> locations) =>
+        [.. locations.Where(l => l.Active).Select(l => new LineSource(l.Id, l.Priority))];
+
+    /// <summary>
+    /// The scope a line is asked in, as the sold-out cache knows it. A line that names neither a
+    /// location nor a group is asked of its channel, whose view may differ from its group's.
+    /// </summary>
+    public static string ScopeOf(HoldLineRequest line, string channel)
+    {
+        ArgumentNullException.ThrowIfNull(line);
+        return line.Location is { } location ? $"location:{location}"
+            : line.Group is { } group ? $"group:{group}"
+            : $"channel:{channel}";
+    }
+}

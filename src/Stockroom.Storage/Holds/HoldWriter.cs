@@ -1,0 +1,286 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Threading.Channels;
+using Stockroom.Core;
+using Stockroom.Core.Demand;
+using Stockroom.Core.Ledger;
+using Stockroom.Core.Supply;
+
+namespace Stockroom.Storage.Holds;
+
+/// <summary>A reservation request, validated for form, waiting for the writer.</summary>
+public sealed record HoldSubmission(
+    string Id,
+    string Channel,
+    string? CustomerId,
+    int Priority,
+    int? ExpiresInSeconds,
+    bool AllowPartial,
+    bool AllowBackorder,
+    IReadOnlyList<HoldLineRequest> Lines,
+    string RequestHash);
+
+/// <summary>The answer to one submission.</summary>
+public abstract record HoldResult
+{
+    private HoldResult()
+    {
+    }
+
+    public sealed record Created(Reservation Reservation, bool Replayed) : HoldResult;
+
+    /// <summary>The id was used before for a different request.</summary>
+    public sealed record Clash : HoldResult;
+
+    /// <summary>Not enough stock and no partial hold allowed; each line says what it could have had.</summary>
+    public sealed record Insufficient(IReadOnlyList<LineOutcome> Lines) : HoldResult;
+
+    public sealed record Unprocessable(IReadOnlyDictionary<string, string[]> Errors) : HoldResult;
+
+    /// <summary>The queue is full: the caller should back off and retry with the same id.</summary>
+    public sealed record Overloaded : HoldResult;
+}
+
+public sealed class HoldWriterOptions
+{
+    /// <summary>Requests decided in one transaction at most.</summary>
+    public int BatchSizeMax { get; set; } = 512;
+
+    /// <summary>Requests waiting at most; beyond that, callers are told to retry.</summary>
+    public int QueueCapacity { get; set; } = 20_000;
+
+    /// <summary>How long a hold lasts when neither the request nor its channel says.</summary>
+    public int DefaultHoldSeconds { get; set; } = 15 * 60;
+}
+
+/// <summary>
+/// The write path for holds. Requests queue (bounded) and are drained in batches; each batch is
+/// one transaction that locks every touched position in the global key order, decides every
+/// request in memory with the pure core — each seeing what the ones before it took — writes the
+/// summed position deltas and the new reservations with a few batched statements, and commits
+/// once. Only then is each caller answered. Under a flash sale this turns thousands of
+/// contending transactions into a few large ones, and never promises a unit twice: the decision
+/// and the write happen under the same row locks, across any number of processes.
+/// </summary>
+public sealed class HoldWriter(IStockStore store, HoldWriterOptions options)
+{
+    private readonly Channel<Pending> _queue = System.Threading.Channels.Channel.CreateBounded<Pending>(
+        new BoundedChannelOptions(options.QueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+
+    private sealed record Pending(HoldSubmission Submission, TaskCompletionSource<HoldResult> Answer);
+
+    /// <summary>Requests waiting for a batch.</summary>
+    public int QueueDepth => _queue.Reader.Count;
+
+    /// <summary>Counts of what the writer did, for metrics and benchmarks.</summary>
+    public HoldWriterStatistics Statistics { get; } = new();
+
+    public Task<HoldResult> SubmitAsync(HoldSubmission submission, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(submission);
+        var pending = new Pending(submission, new TaskCompletionSource<HoldResult>(TaskCreationOptions.RunContinuationsAsynchronously));
+        if (!_queue.Writer.TryWrite(pending))
+        {
+            return Task.FromResult<HoldResult>(new HoldResult.Overloaded());
+        }
+
+        return pending.Answer.Task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Stops taking requests; <see cref="RunAsync"/> finishes the ones queued and returns.</summary>
+    public void Complete() => _queue.Writer.TryComplete();
+
+    public async Task RunAsync(CancellationToken stoppingToken)
+    {
+        var batch = new List<Pending>(options.BatchSizeMax);
+        while (await _queue.Reader.WaitToReadAsync(stoppingToken))
+        {
+            batch.Clear();
+            while (batch.Count < options.BatchSizeMax && _queue.Reader.TryRead(out var pending))
+            {
+                batch.Add(pending);
+            }
+
+            await ProcessAsync(batch, stoppingToken);
+        }
+    }
+
+    private async Task ProcessAsync(List<Pending> batch, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var remaining = await RefuseSoldOutAsync(batch, cancellationToken);
+            if (remaining.Count > 0)
+            {
+                await DecideAndWriteAsync(remaining, cancellationToken);
+            }
+        }
+        catch (Exception exception) when (batch.Count > 1 && exception is not OperationCanceledException)
+        {
+            // One request must not fail the others: decide them one by one, so only the cause fails.
+            foreach (var pending in batch.Where(p => !p.Answer.Task.IsCompleted))
+            {
+                await ProcessAsync([pending], cancellationToken);
+            }
+        }
+        catch (Exception exception)
+        {
+            foreach (var pending in batch)
+            {
+                pending.Answer.TrySetException(exception);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Refuses, without a transaction or a lock, requests whose every line asks a scope known to
+    /// be sold out. The one read is a batched look-up of their ids, so that a retry of a request
+    /// that did succeed earlier gets its reservation back rather than a refusal.
+    /// </summary>
+    private async Task<List<Pending>> RefuseSoldOutAsync(List<Pending> batch, CancellationToken cancellationToken)
+    {
+        var soldOut = batch.Where(p => p.Submission.Lines.All(l => store.SoldOut.IsSoldOut(l.Sku, HoldResolver.ScopeOf(l, p.Submission.Channel)))).ToList();
+        if (soldOut.Count == 0)
+        {
+            return batch;
+        }
+
+        var known = await store.GetReservationsAsync([.. soldOut.Select(p => p.Submission.Id)], cancellationToken);
+        foreach (var pending in soldOut.Where(p => !known.ContainsKey(p.Submission.Id)))
+        {
+            Statistics.SoldOutFastRefusals++;
+            pending.Answer.TrySetResult(new HoldResult.Insufficient(
+                [.. pending.Submission.Lines.Select(l => new LineOutcome(l.Sku, l.Quantity, []))]));
+        }
+
+        return [.. batch.Where(p => !p.Answer.Task.IsCompleted)];
+    }
+
+    private async Task DecideAndWriteAsync(List<Pending> batch, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var resolver = await HoldResolver.LoadAsync(store, [.. batch.Select(p => p.Submission.Channel)],
+            [.. batch.SelectMany(p => p.Submission.Lines)], cancellationToken);
+
+        await using var write = await store.BeginWriteAsync(cancellationToken);
+        var existing = await write.FindReservationsAsync([.. batch.Select(p => p.Submission.Id).Distinct(StringComparer.Ordinal)], forUpdate: false, cancellationToken);
+
+        // Resolve each request; answer replays, clashes and unprocessable ones straight away.
+        var toDecide = new List<(Pending Pending, IReadOnlyList<ResolvedLine> Lines)>();
+        var firstOfId = new Dictionary<string, Pending>(StringComparer.Ordinal);
+        var repeats = new List<Pending>();
+        foreach (var pending in batch)
+        {
+            var submission = pending.Submission;
+            if (existing.TryGetValue(submission.Id, out var stored))
+            {
+                pending.Answer.TrySetResult(stored.RequestHash == submission.RequestHash
+                    ? new HoldResult.Created(stored.Reservation, Replayed: true)
+                    : new HoldResult.Clash());
+                continue;
+            }
+
+            if (!firstOfId.TryAdd(submission.Id, pending))
+            {
+                repeats.Add(pending);
+                continue;
+            }
+
+            var (lines, errors) = resolver.Resolve(submission.Channel, submission.Lines);
+            if (errors is not null)
+            {
+                pending.Answer.TrySetResult(new HoldResult.Unprocessable(errors));
+                continue;
+            }
+
+            toDecide.Add((pending, lines!));
+        }
+
+        var keys = toDecide.SelectMany(d => d.Lines.SelectMany(l => l.Line.Sources.Select(s => new PositionKey(l.Line.Sku, s.Location)))).ToList();
+        var locked = await write.LockPositionsAsync(keys, cancellationToken);
+        var working = new Dictionary<PositionKey, Position>(locked);
+        var created = new List<(Pending Pending, StoredReservation Stored)>();
+        var scopes = new Dictionary<(string Sku, string Scope), IReadOnlyList<LineSource>>();
+
+        // Higher priority first; among equals, first come first served.
+        foreach (var (pending, lines) in toDecide.OrderByDescending(d => d.Pending.Submission.Priority))
+        {
+            var submission = pending.Submission;
+            foreach (var line in lines)
+            {
+                scopes[(line.Line.Sku, line.Scope)] = line.Line.Sources;
+            }
+
+            var decision = Core.Demand.Holds.Decide(new HoldRequest([.. lines.Select(l => l.Line)], submission.AllowPartial, DemandKind.Reserved), working);
+            if (decision is HoldDecision.Refused refused)
+            {
+                pending.Answer.TrySetResult(new HoldResult.Insufficient(refused.Lines));
+                continue;
+            }
+
+            var held = (HoldDecision.Held)decision;
+            var reservation = Reservation(submission, resolver, lines, held, write.Now);
+            created.Add((pending, new StoredReservation(reservation, submission.RequestHash)));
+            write.Record(new PendingEvent("reservation.created", write.Now, JsonSerializer.Serialize(reservation, Sql.LinesJson)));
+        }
+
+        if (created.Count > 0)
+        {
+            await write.WritePositionsAsync([.. locked.Values.Select(before => (before, working[before.Key]))], cancellationToken);
+            await write.InsertReservationsAsync([.. created.Select(c => c.Stored)], cancellationToken);
+            await write.CommitAsync(cancellationToken);
+        }
+
+        foreach (var ((sku, scope), sources) in scopes)
+        {
+            if (sources.All(s => Core.Demand.Holds.Promisable(working[new PositionKey(sku, s.Location)], static _ => 0) == 0))
+            {
+                store.SoldOut.MarkSoldOut(sku, scope);
+            }
+        }
+
+        foreach (var (pending, stored) in created)
+        {
+            pending.Answer.TrySetResult(new HoldResult.Created(stored.Reservation, Replayed: false));
+        }
+
+        // The same id twice in one batch: a later one is a repeat of the first, or a clash with it.
+        foreach (var repeat in repeats)
+        {
+            var first = firstOfId[repeat.Submission.Id];
+            var answer = await first.Answer.Task;
+            repeat.Answer.TrySetResult(first.Submission.RequestHash != repeat.Submission.RequestHash ? new HoldResult.Clash()
+                : answer is HoldResult.Created made ? made with { Replayed = true }
+                : answer);
+        }
+
+        Statistics.Batches++;
+        Statistics.Requests += batch.Count;
+        Statistics.Holds += created.Count;
+        Statistics.LastBatchMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+    }
+
+    private Reservation Reservation(HoldSubmission submission, HoldResolver resolver, IReadOnlyList<ResolvedLine> lines, HoldDecision.Held held, DateTimeOffset now)
+    {
+        var seconds = submission.ExpiresInSeconds ?? resolver.Channel(submission.Channel)?.ReservationTtlSeconds ?? options.DefaultHoldSeconds;
+        Invariant.Require(seconds is > 0 and <= Limits.HoldSecondsMax, "a hold lasts between one second and the longest allowed");
+        var reservationLines = lines.Select((line, i) =>
+        {
+            var outcome = held.Lines[i];
+            return new ReservationLine(i, line.Line.Sku, outcome.Requested, outcome.Held, 0, line.Location, line.Group, outcome.Allocations);
+        }).ToList();
+        var status = held.Complete ? ReservationStatus.Active : ReservationStatus.Partial;
+        return new Reservation(submission.Id, submission.Channel, submission.CustomerId, submission.Priority, status,
+            submission.AllowPartial, submission.AllowBackorder, now, now.AddSeconds(seconds), now, null, reservationLines);
+    }
+}
+
+/// <summary>Running totals of the writer's work. Written by the one writer loop only.</summary>
+public sealed class HoldWriterStatistics
+{
+    public long Batches { get; set; }
+    public long Requests { get; set; }
+    public long Holds { get; set; }
+    public long SoldOutFastRefusals { get; set; }
+    public double LastBatchMs { get; set; }
+}

@@ -1,0 +1,31 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Stockroom.Core.Demand;
+using Stockroom.Http;
+using Stockroom.Storage;
+
+namespace Stockroom.Features.Orders;
+
+public static class OrdersApi
+{
+    public static RouteGroupBuilder MapOrdersApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/v1/orders").WithTags("Orders");
+        group.MapPost("/", CreateOrder.Handle).WithName("CreateOrder")
+            .WithSummary("Allocate an order at locations, consuming a reservation or holding now; idempotent by id.");
+        group.MapGet("/{id}", Get).WithName("GetOrder").WithSummary("Read one order with its lines and POS times.");
+        group.MapPost("/{id}/events", RecordOrderEvent.Handle).WithName("RecordOrderEvent")
+            .WithSummary("Move an order through picked, packed, shipped, cancelled, returned; record POS hand-over.");
+        return group;
+    }
+
+    public static async Task<Results<Ok<Order>, ProblemHttpResult>> Get(string id, IStockStore store, CancellationToken cancellationToken)
+    {
+        var validation = new Validation();
+        if (!validation.Identifier("id", id))
+        {
+            return validation.Problem();
+        }
+
+        return await store.GetOrderAsync(id, cancellationToken) is { } order ? TypedResults.Ok(order) : Problems.NotFound("order", id);
+    }
+}

@@ -1,0 +1,103 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Stockroom.Core;
+using Stockroom.Core.Demand;
+using Stockroom.Core.Ledger;
+using Stockroom.Core.Supply;
+using Stockroom.Http;
+using Stockroom.Storage;
+
+namespace Stockroom.Features.Orders;
+
+public sealed record OrderEventLine(string? Sku, long? Quantity);
+
+public sealed record OrderEventRequest(string? Id, OrderEventType? Type, List<OrderEventLine>? Lines, string? TrackingNumber);
+
+/// <summary>
+/// Moves an order through fulfilment. Each event is idempotent by its own id; an event the
+/// order's state does not allow is a 409 and changes nothing.
+/// </summary>
+public static class RecordOrderEvent
+{
+    public static async Task<Results<Ok<Order>, ProblemHttpResult>> Handle(
+        string id, OrderEventRequest request, IStockStore store, HttpResponse httpResponse, CancellationToken cancellationToken)
+    {
+        var validation = Validate(id, request);
+        if (!validation.IsValid)
+        {
+            return validation.Problem();
+        }
+
+        var outcome = await Idempotency.RunAsync<Order>(store, "order.event", $"{id}/{request.Id}", Idempotency.Hash(request),
+            write => ApplyAsync(write, id, request, cancellationToken), cancellationToken);
+        switch (outcome)
+        {
+            case IdempotentOutcome<Order>.Done done:
+                httpResponse.Headers["Idempotent-Replayed"] = done.Replayed ? "true" : "false";
+                return TypedResults.Ok(done.Response);
+            case IdempotentOutcome<Order>.Refused refused:
+                return refused.Problem;
+            default:
+                return Problems.IdempotencyClash(request.Id!);
+        }
+    }
+
+    private static async Task<(Order?, ProblemHttpResult?)> ApplyAsync(IStockWrite write, string id, OrderEventRequest request, CancellationToken cancellationToken)
+    {
+        if (await write.FindOrderAsync(id, forUpdate: true, cancellationToken) is not { } stored)
+        {
+            return (null, Problems.NotFound("order", id));
+        }
+
+        var lines = request.Lines?.Select(l => (l.Sku!, l.Quantity!.Value)).ToList();
+        var transition = OrderLifecycle.Decide(stored.Order, request.Type!.Value, lines, request.TrackingNumber, write.Now);
+        if (transition is OrderTransition.Illegal illegal)
+        {
+            return (null, Problems.Conflict("illegal-transition", "The order cannot take this event now.", $"{illegal.Reason}. Nothing was changed."));
+        }
+
+        var applied = (OrderTransition.Applied)transition;
+        var locked = await write.LockPositionsAsync([.. applied.Effects.Select(e => e.Key)], cancellationToken);
+        var working = new Dictionary<PositionKey, Position>(locked);
+        long alreadyCounted = 0;
+        foreach (var effect in applied.Effects)
+        {
+            var (after, counted) = OrderLifecycle.Apply(working[effect.Key], effect);
+            working[effect.Key] = after;
+            alreadyCounted += counted;
+        }
+
+        await write.WritePositionsAsync([.. locked.Values.Select(before => (before, working[before.Key]))], cancellationToken);
+        await write.UpdateOrderAsync(applied.Order, cancellationToken);
+        var type = System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(request.Type.Value.ToString());
+        write.Record(new PendingEvent($"order.{type}", write.Now, StockroomJson.Serialize(new { eventId = request.Id, order = applied.Order, alreadyCounted })));
+        return (applied.Order, null);
+    }
+
+    private static Validation Validate(string id, OrderEventRequest request)
+    {
+        var validation = new Validation();
+        validation.Identifier("orderId", id);
+        validation.Identifier("id", request.Id);
+        validation.Required("type", request.Type);
+        validation.Text("trackingNumber", request.TrackingNumber, Limits.ReferenceLengthMax, required: false);
+        if (request.Lines is { Count: > Limits.DemandLinesMax })
+        {
+            validation.Add("lines", $"must have at most {Limits.DemandLinesMax} lines");
+        }
+
+        for (var i = 0; i < (request.Lines?.Count ?? 0); i++)
+        {
+            var line = request.Lines![i];
+            if (line is null)
+            {
+                validation.Add($"lines[{i}]", "must be an object");
+                continue;
+            }
+
+            validation.Identifier($"lines[{i}].sku", line.Sku);
+            validation.Range($"lines[{i}].quantity", line.Quantity, 1, Limits.QuantityMax);
+        }
+
+        return validation;
+    }
+}

@@ -1,0 +1,87 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Stockroom.Core;
+using Stockroom.Core.Demand;
+using Stockroom.Features.Catalog;
+using Stockroom.Http;
+using Stockroom.Storage;
+
+namespace Stockroom.Features.Reservations;
+
+public static class ReservationsApi
+{
+    public static RouteGroupBuilder MapReservationsApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/v1/reservations").WithTags("Reservations");
+        group.MapPost("/", CreateReservation.Handle).WithName("CreateReservation")
+            .WithSummary("Hold units for a cart or checkout; idempotent by id.");
+        group.MapGet("/{id}", Get).WithName("GetReservation").WithSummary("Read one reservation.");
+        group.MapGet("/", List).WithName("ListReservations").WithSummary("List reservations by status, channel or SKU.");
+        group.MapDelete("/{id}", Release).WithName("ReleaseReservation")
+            .WithSummary("Release a reservation and give its units back (cart abandoned, order made elsewhere).");
+        return group;
+    }
+
+    public static async Task<Results<Ok<Reservation>, ProblemHttpResult>> Get(string id, IStockStore store, CancellationToken cancellationToken)
+    {
+        var validation = new Validation();
+        if (!validation.Identifier("id", id))
+        {
+            return validation.Problem();
+        }
+
+        var found = await store.GetReservationsAsync([id], cancellationToken);
+        return found.TryGetValue(id, out var stored) ? TypedResults.Ok(stored.Reservation) : Problems.NotFound("reservation", id);
+    }
+
+    public static async Task<Results<Ok<Page<Reservation>>, ProblemHttpResult>> List(
+        IStockStore store, CancellationToken cancellationToken,
+        ReservationStatus? status = null, string? channel = null, string? sku = null, string? after = null, int? limit = null)
+    {
+        var (validation, size) = Paging.Validate(after, limit);
+        validation.Identifier("channel", channel, required: false);
+        validation.Identifier("sku", sku, required: false);
+        if (!validation.IsValid)
+        {
+            return validation.Problem();
+        }
+
+        var page = await store.ListReservationsAsync(new ReservationFilter(status, channel, sku, after, size), cancellationToken);
+        return TypedResults.Ok(Paging.Page(page, size, r => r.Id));
+    }
+
+    /// <summary>
+    /// Releasing is idempotent: a reservation already released, expired or declined is returned as
+    /// it is. One already confirmed by an order cannot be released; cancel the order instead.
+    /// </summary>
+    public static async Task<Results<Ok<Reservation>, ProblemHttpResult>> Release(string id, IStockStore store, CancellationToken cancellationToken)
+    {
+        var validation = new Validation();
+        if (!validation.Identifier("id", id))
+        {
+            return validation.Problem();
+        }
+
+        await using var write = await store.BeginWriteAsync(cancellationToken);
+        var found = await write.FindReservationsAsync([id], forUpdate: true, cancellationToken);
+        if (!found.TryGetValue(id, out var stored))
+        {
+            return Problems.NotFound("reservation", id);
+        }
+
+        var reservation = stored.Reservation;
+        if (reservation.Status == ReservationStatus.Confirmed)
+        {
+            return Problems.Conflict("illegal-transition", "The reservation is already confirmed by an order.",
+                $"Reservation '{id}' became order '{reservation.OrderId}'; cancel the order to free its units.");
+        }
+
+        if (!reservation.IsOpen())
+        {
+            return TypedResults.Ok(reservation);
+        }
+
+        var released = await ReleaseHolds.EndAsync(write, [reservation], ReservationStatus.Released, "reservation.released", cancellationToken);
+        await write.CommitAsync(cancellationToken);
+        return TypedResults.Ok(released[0]);
+    }
+}
