@@ -35,9 +35,22 @@ public static class ReservationsApi
 
     public static async Task<Results<Ok<Page<Reservation>>, ProblemHttpResult>> List(
         IStockStore store, CancellationToken cancellationToken,
-        ReservationStatus? status = null, string? channel = null, string? sku = null, string? after = null, int? limit = null)
+        string? status = null, string? channel = null, string? sku = null, string? after = null, int? limit = null)
     {
         var (validation, size) = Paging.Validate(after, limit);
+        ReservationStatus? wanted = null;
+        if (status is not null)
+        {
+            if (Enum.TryParse<ReservationStatus>(status, ignoreCase: true, out var parsed) && !int.TryParse(status, out _))
+            {
+                wanted = parsed;
+            }
+            else
+            {
+                validation.Add("status", $"must be one of {string.Join(", ", Enum.GetNames<ReservationStatus>().Select(System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName))}");
+            }
+        }
+
         validation.Identifier("channel", channel, required: false);
         validation.Identifier("sku", sku, required: false);
         if (!validation.IsValid)
@@ -45,7 +58,7 @@ public static class ReservationsApi
             return validation.Problem();
         }
 
-        var page = await store.ListReservationsAsync(new ReservationFilter(status, channel, sku, after, size), cancellationToken);
+        var page = await store.ListReservationsAsync(new ReservationFilter(wanted, channel, sku, after, size), cancellationToken);
         return TypedResults.Ok(Paging.Page(page, size, r => r.Id));
     }
 

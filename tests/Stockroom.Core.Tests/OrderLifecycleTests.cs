@@ -1,0 +1,89 @@
+using Stockroom.Core.Demand;
+using Stockroom.Core.Supply;
+
+namespace Stockroom.Core.Tests;
+
+public sealed class OrderLifecycleTests
+{
+    private static readonly DateTimeOffset At = new(2026, 11, 22, 10, 0, 0, TimeSpan.Zero);
+
+    private static Order Order(OrderStatus status) => new("o-1", "web", null, status, At, At, null, null, null,
+        [new OrderLine(0, "LAMP", "store", 2, 0), new OrderLine(1, "LAMP", "wh", 1, 0), new OrderLine(2, "BULB", "store", 4, 0)]);
+
+    private static OrderTransition.Applied Applied(OrderTransition transition) => Assert.IsType<OrderTransition.Applied>(transition);
+
+    [Theory]
+    [InlineData(OrderStatus.Allocated, OrderEventType.Picked, OrderStatus.Picked)]
+    [InlineData(OrderStatus.Allocated, OrderEventType.Packed, OrderStatus.Packed)]
+    [InlineData(OrderStatus.Picked, OrderEventType.Packed, OrderStatus.Packed)]
+    [InlineData(OrderStatus.Allocated, OrderEventType.Shipped, OrderStatus.Shipped)]
+    [InlineData(OrderStatus.Packed, OrderEventType.Shipped, OrderStatus.Shipped)]
+    [InlineData(OrderStatus.Picked, OrderEventType.Cancelled, OrderStatus.Cancelled)]
+    [InlineData(OrderStatus.Shipped, OrderEventType.Returned, OrderStatus.Returned)]
+    public void Legal_transitions(OrderStatus from, OrderEventType type, OrderStatus to)
+    {
+        Assert.Equal(to, Applied(OrderLifecycle.Decide(Order(from), type, null, null, At)).Order.Status);
+    }
+
+    [Theory]
+    [InlineData(OrderStatus.Picked, OrderEventType.Picked)]
+    [InlineData(OrderStatus.Packed, OrderEventType.Picked)]
+    [InlineData(OrderStatus.Shipped, OrderEventType.Cancelled)]
+    [InlineData(OrderStatus.Shipped, OrderEventType.Packed)]
+    [InlineData(OrderStatus.Cancelled, OrderEventType.Shipped)]
+    [InlineData(OrderStatus.Allocated, OrderEventType.Returned)]
+    [InlineData(OrderStatus.Returned, OrderEventType.Returned)]
+    public void Illegal_transitions(OrderStatus from, OrderEventType type)
+    {
+        Assert.IsType<OrderTransition.Illegal>(OrderLifecycle.Decide(Order(from), type, null, null, At));
+    }
+
+    [Fact]
+    public void Shipping_takes_every_line_off_the_shelf_and_out_of_allocation()
+    {
+        var effects = Applied(OrderLifecycle.Decide(Order(OrderStatus.Packed), OrderEventType.Shipped, null, "1Z", At)).Effects;
+        Assert.Equal([new PositionEffect(new("LAMP", "store"), -2, -2), new PositionEffect(new("LAMP", "wh"), -1, -1), new PositionEffect(new("BULB", "store"), -4, -4)], effects);
+    }
+
+    [Fact]
+    public void Cancelling_frees_the_allocation_only()
+    {
+        var effects = Applied(OrderLifecycle.Decide(Order(OrderStatus.Allocated), OrderEventType.Cancelled, null, null, At)).Effects;
+        Assert.All(effects, e => Assert.Equal(0, e.OnHandDelta));
+        Assert.Equal(-7, effects.Sum(e => e.AllocatedDelta));
+    }
+
+    [Fact]
+    public void A_partial_return_restocks_line_by_line_and_keeps_the_order_shipped()
+    {
+        var applied = Applied(OrderLifecycle.Decide(Order(OrderStatus.Shipped), OrderEventType.Returned, [("LAMP", 3)], null, At));
+        Assert.Equal(OrderStatus.Shipped, applied.Order.Status);
+        Assert.Equal([new PositionEffect(new("LAMP", "store"), 2, 0), new PositionEffect(new("LAMP", "wh"), 1, 0)], applied.Effects);
+        var rest = Applied(OrderLifecycle.Decide(applied.Order, OrderEventType.Returned, null, null, At));
+        Assert.Equal(OrderStatus.Returned, rest.Order.Status);
+        Assert.Equal([new PositionEffect(new("BULB", "store"), 4, 0)], rest.Effects);
+    }
+
+    [Fact]
+    public void Returning_more_than_was_shipped_is_illegal()
+    {
+        Assert.IsType<OrderTransition.Illegal>(OrderLifecycle.Decide(Order(OrderStatus.Shipped), OrderEventType.Returned, [("LAMP", 4)], null, At));
+    }
+
+    [Fact]
+    public void Pos_times_are_kept_from_the_first_time()
+    {
+        var later = At.AddMinutes(5);
+        var sent = Applied(OrderLifecycle.Decide(Order(OrderStatus.Allocated), OrderEventType.SentToPos, null, null, At)).Order;
+        var acknowledged = Applied(OrderLifecycle.Decide(sent, OrderEventType.PosAcknowledged, null, null, later)).Order;
+        Assert.Equal((At, later), (acknowledged.SentToPosAt!.Value, acknowledged.PosAcknowledgedAt!.Value));
+        Assert.Equal(OrderStatus.Allocated, acknowledged.Status);
+    }
+
+    [Fact]
+    public void Shipping_what_a_count_already_removed_never_goes_below_zero()
+    {
+        var (after, counted) = OrderLifecycle.Apply(new Position(new("LAMP", "store"), 1, 0, 2), new PositionEffect(new("LAMP", "store"), -2, -2));
+        Assert.Equal((0L, 0L, 1L), (after.OnHand, after.Allocated, counted));
+    }
+}
