@@ -104,7 +104,13 @@ public static class OrderLifecycle
     {
         var wanted = asked is { Count: > 0 }
             ? asked.GroupBy(l => l.Sku, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Sum(l => l.Quantity), StringComparer.Ordinal)
-            : order.Lines.GroupBy(l => l.Sku, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Sum(l => l.Quantity - l.Returned), StringComparer.Ordinal);
+            : order.Lines.Where(l => l.Returned < l.Quantity).GroupBy(l => l.Sku, StringComparer.Ordinal)
+                .ToDictionary(g => g.Key, g => g.Sum(l => l.Quantity - l.Returned), StringComparer.Ordinal);
+        if (wanted.Count == 0)
+        {
+            return new OrderTransition.Illegal("every shipped unit has already been returned");
+        }
+
         foreach (var (sku, quantity) in wanted)
         {
             var returnable = order.Lines.Where(l => l.Sku == sku).Sum(l => l.Quantity - l.Returned);
