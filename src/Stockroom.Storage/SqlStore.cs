@@ -67,7 +67,7 @@ public abstract class SqlStore(TimeProvider time) : IStockStore
 
     protected internal abstract bool IsUniqueViolation(DbException exception);
 
-    public async Task MigrateAsync(CancellationToken cancellationToken)
+    public virtual async Task MigrateAsync(CancellationToken cancellationToken)
     {
         var migrations = Migrations();
         await using var connection = await OpenAsync(cancellationToken);

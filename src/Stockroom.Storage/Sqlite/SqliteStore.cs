@@ -39,7 +39,20 @@ public sealed class SqliteStore : SqlStore
 
     protected internal override string ForUpdateSkipLocked => "";
 
+    // WAL lets readers proceed beside the writer. It is persistent, and must be set outside a
+    // transaction, so it is set before migrating rather than on every connection.
     protected override string MigrationLock => "";
+
+    public override async Task MigrateAsync(CancellationToken cancellationToken)
+    {
+        await using (var connection = await OpenAsync(cancellationToken))
+        await using (var wal = connection.Command(null, "PRAGMA journal_mode = WAL;"))
+        {
+            await wal.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await base.MigrateAsync(cancellationToken);
+    }
 
     protected override async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken)
     {
@@ -47,9 +60,9 @@ public sealed class SqliteStore : SqlStore
         try
         {
             await connection.OpenAsync(cancellationToken);
-            // WAL lets readers proceed beside the writer; synchronous=FULL makes every commit
-            // durable across a power cut, not only a process crash.
-            await using var pragma = connection.Command(null, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 30000;");
+            // synchronous=FULL makes every commit durable across a power cut, not only a process
+            // crash. (WAL mode is set once, at migration: it is a property of the file.)
+            await using var pragma = connection.Command(null, "PRAGMA synchronous = FULL; PRAGMA busy_timeout = 30000;");
             await pragma.ExecuteNonQueryAsync(cancellationToken);
             return connection;
         }

@@ -18,6 +18,12 @@ public static class PostgresServer
     private static string? _dataDirectory;
     private static string? _pgCtl;
 
+    /// <summary>
+    /// Tests trade durability for speed (no fsync); benchmarks set this before the first use to
+    /// measure PostgreSQL as production runs it, with synchronous commit and fsync on.
+    /// </summary>
+    public static bool Durable { get; set; }
+
     /// <summary>A connection string to the server's maintenance database.</summary>
     public static Task<string> AdminConnectionStringAsync() => Started.Value;
 
@@ -57,7 +63,8 @@ public static class PostgresServer
 
         var port = FreePort();
         await RunAsync(Path.Combine(bin, "initdb"), ["-D", _dataDirectory, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"], asRoot);
-        var options = $"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=300";
+        var options = $"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c max_connections=300"
+            + (Durable ? " -c synchronous_commit=on" : " -c fsync=off -c full_page_writes=off");
         await RunAsync(_pgCtl, ["start", "-w", "-t", "60", "-D", _dataDirectory, "-l", Path.Combine(folder, "server.log"), "-o", options], asRoot);
         AppDomain.CurrentDomain.ProcessExit += (_, _) => Stop(asRoot);
         return $"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Maximum Pool Size=200;Timeout=30;Command Timeout=60";
