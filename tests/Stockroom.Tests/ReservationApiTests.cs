@@ -215,6 +215,21 @@ public abstract class ReservationApiTests(StockroomServer server)
         await Hold(n, 1);
     }
 
+    [Fact]
+    public async Task Sold_out_refusals_skip_the_writer_but_a_retried_winner_still_gets_its_hold()
+    {
+        var n = await Client.SeedAsync(storeOnHand: 1, warehouseOnHand: 0);
+        var winner = Api.NewId("r");
+        await Hold(n, 1, id: winner);
+        var statistics = server.Service<Stockroom.Storage.Holds.HoldWriter>().Statistics;
+        var (batches, fast) = (statistics.Batches, statistics.SoldOutFastRefusals);
+        await Hold(n, 1, status: HttpStatusCode.Conflict);
+        await Hold(n, 1, status: HttpStatusCode.Conflict);
+        Assert.Equal((batches, fast + 2), (statistics.Batches, statistics.SoldOutFastRefusals));
+        var replay = await Hold(n, 1, id: winner);
+        Assert.Equal("active", replay.GetProperty("status").GetString());
+    }
+
     internal static async Task Eventually(Func<Task<bool>> condition)
     {
         // Waits for background work (the expiry sweep) that fake time set off; bounded, never a fixed sleep.

@@ -75,17 +75,33 @@ public sealed class HoldWriter(IStockStore store, HoldWriterOptions options)
     /// <summary>Counts of what the writer did, for metrics and benchmarks.</summary>
     public HoldWriterStatistics Statistics { get; } = new();
 
-    public Task<HoldResult> SubmitAsync(HoldSubmission submission, CancellationToken cancellationToken)
+    public async Task<HoldResult> SubmitAsync(HoldSubmission submission, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(submission);
+        if (await IsKnownSoldOutAsync(submission, cancellationToken))
+        {
+            Statistics.RecordSoldOutFastRefusal();
+            return new HoldResult.Insufficient([.. submission.Lines.Select(l => new LineOutcome(l.Sku, l.Quantity, []))]);
+        }
+
         var pending = new Pending(submission, new TaskCompletionSource<HoldResult>(TaskCreationOptions.RunContinuationsAsynchronously));
         if (!_queue.Writer.TryWrite(pending))
         {
-            return Task.FromResult<HoldResult>(new HoldResult.Overloaded());
+            return new HoldResult.Overloaded();
         }
 
-        return pending.Answer.Task.WaitAsync(cancellationToken);
+        return await pending.Answer.Task.WaitAsync(cancellationToken);
     }
+
+    /// <summary>
+    /// True when every line asks a scope known to be sold out and the id is new. Such a request
+    /// is refused here, without waiting for the writer, a transaction or a lock. The one read, by
+    /// primary key, is what keeps it idempotent: a retry of a hold that succeeded earlier gets its
+    /// reservation back rather than a refusal.
+    /// </summary>
+    private async Task<bool> IsKnownSoldOutAsync(HoldSubmission submission, CancellationToken cancellationToken) =>
+        submission.Lines.All(l => store.SoldOut.IsSoldOut(l.Sku, HoldResolver.ScopeOf(l, submission.Channel)))
+        && (await store.GetReservationsAsync([submission.Id], cancellationToken)).Count == 0;
 
     /// <summary>Stops taking requests; <see cref="RunAsync"/> finishes the ones queued and returns.</summary>
     public void Complete() => _queue.Writer.TryComplete();
@@ -109,11 +125,7 @@ public sealed class HoldWriter(IStockStore store, HoldWriterOptions options)
     {
         try
         {
-            var remaining = await RefuseSoldOutAsync(batch, cancellationToken);
-            if (remaining.Count > 0)
-            {
-                await DecideAndWriteAsync(remaining, cancellationToken);
-            }
+            await DecideAndWriteAsync(batch, cancellationToken);
         }
         catch (Exception exception) when (batch.Count > 1 && exception is not OperationCanceledException)
         {
@@ -130,30 +142,6 @@ public sealed class HoldWriter(IStockStore store, HoldWriterOptions options)
                 pending.Answer.TrySetException(exception);
             }
         }
-    }
-
-    /// <summary>
-    /// Refuses, without a transaction or a lock, requests whose every line asks a scope known to
-    /// be sold out. The one read is a batched look-up of their ids, so that a retry of a request
-    /// that did succeed earlier gets its reservation back rather than a refusal.
-    /// </summary>
-    private async Task<List<Pending>> RefuseSoldOutAsync(List<Pending> batch, CancellationToken cancellationToken)
-    {
-        var soldOut = batch.Where(p => p.Submission.Lines.All(l => store.SoldOut.IsSoldOut(l.Sku, HoldResolver.ScopeOf(l, p.Submission.Channel)))).ToList();
-        if (soldOut.Count == 0)
-        {
-            return batch;
-        }
-
-        var known = await store.GetReservationsAsync([.. soldOut.Select(p => p.Submission.Id)], cancellationToken);
-        foreach (var pending in soldOut.Where(p => !known.ContainsKey(p.Submission.Id)))
-        {
-            Statistics.SoldOutFastRefusals++;
-            pending.Answer.TrySetResult(new HoldResult.Insufficient(
-                [.. pending.Submission.Lines.Select(l => new LineOutcome(l.Sku, l.Quantity, []))]));
-        }
-
-        return [.. batch.Where(p => !p.Answer.Task.IsCompleted)];
     }
 
     private async Task DecideAndWriteAsync(List<Pending> batch, CancellationToken cancellationToken)
@@ -239,6 +227,8 @@ public sealed class HoldWriter(IStockStore store, HoldWriterOptions options)
             }
         }
 
+        // Counted before anyone is answered, so that an answer never runs ahead of the figures.
+        Statistics.RecordBatch(batch.Count, created.Count, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         foreach (var (pending, stored) in created)
         {
             pending.Answer.TrySetResult(new HoldResult.Created(stored.Reservation, Replayed: false));
@@ -254,10 +244,6 @@ public sealed class HoldWriter(IStockStore store, HoldWriterOptions options)
                 : answer);
         }
 
-        Statistics.Batches++;
-        Statistics.Requests += batch.Count;
-        Statistics.Holds += created.Count;
-        Statistics.LastBatchMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
     }
 
     private Reservation Reservation(HoldSubmission submission, HoldResolver resolver, IReadOnlyList<ResolvedLine> lines, HoldDecision.Held held, DateTimeOffset now)
@@ -275,12 +261,27 @@ public sealed class HoldWriter(IStockStore store, HoldWriterOptions options)
     }
 }
 
-/// <summary>Running totals of the writer's work. Written by the one writer loop only.</summary>
+/// <summary>Running totals of the writer's work, for metrics and benchmarks.</summary>
 public sealed class HoldWriterStatistics
 {
-    public long Batches { get; set; }
-    public long Requests { get; set; }
-    public long Holds { get; set; }
-    public long SoldOutFastRefusals { get; set; }
-    public double LastBatchMs { get; set; }
+    private long _batches;
+    private long _requests;
+    private long _holds;
+    private long _soldOutFastRefusals;
+
+    public long Batches => Interlocked.Read(ref _batches);
+    public long Requests => Interlocked.Read(ref _requests);
+    public long Holds => Interlocked.Read(ref _holds);
+    public long SoldOutFastRefusals => Interlocked.Read(ref _soldOutFastRefusals);
+    public double LastBatchMs { get; private set; }
+
+    internal void RecordBatch(int requests, int holds, double elapsedMs)
+    {
+        Interlocked.Increment(ref _batches);
+        Interlocked.Add(ref _requests, requests);
+        Interlocked.Add(ref _holds, holds);
+        LastBatchMs = elapsedMs;
+    }
+
+    internal void RecordSoldOutFastRefusal() => Interlocked.Increment(ref _soldOutFastRefusals);
 }
