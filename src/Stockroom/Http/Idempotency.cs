@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Stockroom.Storage;
 
 namespace Stockroom.Http;
@@ -30,6 +31,22 @@ public static class Idempotency
     /// <summary>A digest of the request as parsed, so that whitespace and key order do not matter.</summary>
     public static string Hash<TRequest>(TRequest request) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(StockroomJson.Serialize(request))));
+
+    /// <summary>The HTTP answer to an outcome: 200 with the (first) response, the refusal, or a clash.</summary>
+    public static Results<Ok<TResponse>, ProblemHttpResult> ToResult<TResponse>(IdempotentOutcome<TResponse> outcome, string key, HttpResponse httpResponse)
+    {
+        ArgumentNullException.ThrowIfNull(httpResponse);
+        switch (outcome)
+        {
+            case IdempotentOutcome<TResponse>.Done done:
+                httpResponse.Headers["Idempotent-Replayed"] = done.Replayed ? "true" : "false";
+                return TypedResults.Ok(done.Response);
+            case IdempotentOutcome<TResponse>.Refused refused:
+                return refused.Problem;
+            default:
+                return Problems.IdempotencyClash(key);
+        }
+    }
 
     public static async Task<IdempotentOutcome<TResponse>> RunAsync<TResponse>(
         IStockStore store,

@@ -50,6 +50,20 @@ public static class Problems
             Detail = detail,
         });
 
+    /// <summary>Reads one resource by its identifier: 400 for a malformed id, 404 when there is none.</summary>
+    public static async Task<Results<Ok<T>, ProblemHttpResult>> FindAsync<T>(string field, string id, string resource, Func<Task<T?>> find)
+        where T : class
+    {
+        ArgumentNullException.ThrowIfNull(find);
+        var validation = new Validation();
+        if (!validation.Identifier(field, id))
+        {
+            return validation.Problem();
+        }
+
+        return await find() is { } found ? TypedResults.Ok(found) : NotFound(resource, id);
+    }
+
     public static ProblemHttpResult IdempotencyClash(string key) =>
         Conflict("idempotency-clash", "This id was already used for a different request.",
             $"A request with id '{key}' was already applied with a different body. Send a new id for a new request.");

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Stockroom.Core;
@@ -95,6 +96,38 @@ public sealed class Validation
         {
             Add(field, "is required");
         }
+    }
+
+    /// <summary>
+    /// A line of demand: present, naming a SKU, for at least one unit. Returns false when the line
+    /// is missing, so that the caller skips its other fields.
+    /// </summary>
+    public bool DemandLine(string at, [NotNullWhen(true)] object? line, string? sku, long? quantity)
+    {
+        if (line is null)
+        {
+            Add(at, "must be an object");
+            return false;
+        }
+
+        Identifier($"{at}.sku", sku);
+        Range($"{at}.quantity", quantity, 1, Limits.QuantityMax);
+        return true;
+    }
+
+    /// <summary>A line of supply: present, naming a SKU, a location and a type of supply.</summary>
+    public bool SupplyLine<TType>(string at, [NotNullWhen(true)] object? line, string? sku, string? location, TType? type) where TType : struct
+    {
+        if (line is null)
+        {
+            Add(at, "must be an object");
+            return false;
+        }
+
+        Identifier($"{at}.sku", sku);
+        Identifier($"{at}.location", location);
+        Required($"{at}.type", type);
+        return true;
     }
 
     public void Money(string field, decimal? value)

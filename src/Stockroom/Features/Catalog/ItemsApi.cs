@@ -92,16 +92,8 @@ public static class ItemsApi
         return validation;
     }
 
-    public static async Task<Results<Ok<Item>, ProblemHttpResult>> GetItem(string sku, IStockStore store, CancellationToken cancellationToken)
-    {
-        var validation = new Validation();
-        if (!validation.Identifier("sku", sku))
-        {
-            return validation.Problem();
-        }
-
-        return await store.GetItemAsync(sku, cancellationToken) is { } item ? TypedResults.Ok(item) : Problems.NotFound("item", sku);
-    }
+    public static async Task<Results<Ok<Item>, ProblemHttpResult>> GetItem(string sku, IStockStore store, CancellationToken cancellationToken) =>
+        await Problems.FindAsync("sku", sku, "item", () => store.GetItemAsync(sku, cancellationToken));
 
     public static async Task<Results<Ok<Page<Item>>, ProblemHttpResult>> ListItems(
         IStockStore store, CancellationToken cancellationToken, string? after = null, int? limit = null)

@@ -85,16 +85,8 @@ public static class NetworkApi
         return existing is null ? TypedResults.Created($"/v1/locations/{id}", location) : TypedResults.Ok(location);
     }
 
-    public static async Task<Results<Ok<Location>, ProblemHttpResult>> GetLocation(string id, IStockStore store, CancellationToken cancellationToken)
-    {
-        var validation = new Validation();
-        if (!validation.Identifier("id", id))
-        {
-            return validation.Problem();
-        }
-
-        return await store.GetLocationAsync(id, cancellationToken) is { } location ? TypedResults.Ok(location) : Problems.NotFound("location", id);
-    }
+    public static async Task<Results<Ok<Location>, ProblemHttpResult>> GetLocation(string id, IStockStore store, CancellationToken cancellationToken) =>
+        await Problems.FindAsync("id", id, "location", () => store.GetLocationAsync(id, cancellationToken));
 
     public static async Task<Results<Ok<Page<Location>>, ProblemHttpResult>> ListLocations(
         IStockStore store, CancellationToken cancellationToken, string? after = null, int? limit = null)
@@ -149,16 +141,8 @@ public static class NetworkApi
         return existing is null ? TypedResults.Created($"/v1/groups/{id}", group) : TypedResults.Ok(group);
     }
 
-    public static async Task<Results<Ok<DistributionGroup>, ProblemHttpResult>> GetGroup(string id, IStockStore store, CancellationToken cancellationToken)
-    {
-        var validation = new Validation();
-        if (!validation.Identifier("id", id))
-        {
-            return validation.Problem();
-        }
-
-        return await store.GetGroupAsync(id, cancellationToken) is { } group ? TypedResults.Ok(group) : Problems.NotFound("group", id);
-    }
+    public static async Task<Results<Ok<DistributionGroup>, ProblemHttpResult>> GetGroup(string id, IStockStore store, CancellationToken cancellationToken) =>
+        await Problems.FindAsync("id", id, "group", () => store.GetGroupAsync(id, cancellationToken));
 
     public static async Task<Results<Ok<Page<DistributionGroup>>, ProblemHttpResult>> ListGroups(
         IStockStore store, CancellationToken cancellationToken, string? after = null, int? limit = null)
@@ -209,16 +193,8 @@ public static class NetworkApi
         return existing is null ? TypedResults.Created($"/v1/channels/{id}", channel) : TypedResults.Ok(channel);
     }
 
-    public static async Task<Results<Ok<Channel>, ProblemHttpResult>> GetChannel(string id, IStockStore store, CancellationToken cancellationToken)
-    {
-        var validation = new Validation();
-        if (!validation.Identifier("id", id))
-        {
-            return validation.Problem();
-        }
-
-        return await store.GetChannelAsync(id, cancellationToken) is { } channel ? TypedResults.Ok(channel) : Problems.NotFound("channel", id);
-    }
+    public static async Task<Results<Ok<Channel>, ProblemHttpResult>> GetChannel(string id, IStockStore store, CancellationToken cancellationToken) =>
+        await Problems.FindAsync("id", id, "channel", () => store.GetChannelAsync(id, cancellationToken));
 
     public static async Task<Results<Ok<Page<Channel>>, ProblemHttpResult>> ListChannels(
         IStockStore store, CancellationToken cancellationToken, string? after = null, int? limit = null)

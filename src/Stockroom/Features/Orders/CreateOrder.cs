@@ -180,14 +180,11 @@ public static class CreateOrder
         for (var i = 0; i < (request.Lines?.Count ?? 0); i++)
         {
             var line = request.Lines![i];
-            if (line is null)
+            if (!validation.DemandLine($"lines[{i}]", line, line?.Sku, line?.Quantity))
             {
-                validation.Add($"lines[{i}]", "must be an object");
                 continue;
             }
 
-            validation.Identifier($"lines[{i}].sku", line.Sku);
-            validation.Range($"lines[{i}].quantity", line.Quantity, 1, Limits.QuantityMax);
             validation.Identifier($"lines[{i}].location", line.Location, required: false);
             if (request.ReservationId is not null && line.Location is not null)
             {

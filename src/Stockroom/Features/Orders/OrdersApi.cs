@@ -18,14 +18,6 @@ public static class OrdersApi
         return group;
     }
 
-    public static async Task<Results<Ok<Order>, ProblemHttpResult>> Get(string id, IStockStore store, CancellationToken cancellationToken)
-    {
-        var validation = new Validation();
-        if (!validation.Identifier("id", id))
-        {
-            return validation.Problem();
-        }
-
-        return await store.GetOrderAsync(id, cancellationToken) is { } order ? TypedResults.Ok(order) : Problems.NotFound("order", id);
-    }
+    public static async Task<Results<Ok<Order>, ProblemHttpResult>> Get(string id, IStockStore store, CancellationToken cancellationToken) =>
+        await Problems.FindAsync("id", id, "order", () => store.GetOrderAsync(id, cancellationToken));
 }

@@ -29,16 +29,7 @@ public static class RecordOrderEvent
 
         var outcome = await Idempotency.RunAsync<Order>(store, "order.event", $"{id}/{request.Id}", Idempotency.Hash(request),
             write => ApplyAsync(write, id, request, cancellationToken), cancellationToken);
-        switch (outcome)
-        {
-            case IdempotentOutcome<Order>.Done done:
-                httpResponse.Headers["Idempotent-Replayed"] = done.Replayed ? "true" : "false";
-                return TypedResults.Ok(done.Response);
-            case IdempotentOutcome<Order>.Refused refused:
-                return refused.Problem;
-            default:
-                return Problems.IdempotencyClash(request.Id!);
-        }
+        return Idempotency.ToResult(outcome, request.Id!, httpResponse);
     }
 
     private static async Task<(Order?, ProblemHttpResult?)> ApplyAsync(IStockWrite write, string id, OrderEventRequest request, CancellationToken cancellationToken)
@@ -88,14 +79,7 @@ public static class RecordOrderEvent
         for (var i = 0; i < (request.Lines?.Count ?? 0); i++)
         {
             var line = request.Lines![i];
-            if (line is null)
-            {
-                validation.Add($"lines[{i}]", "must be an object");
-                continue;
-            }
-
-            validation.Identifier($"lines[{i}].sku", line.Sku);
-            validation.Range($"lines[{i}].quantity", line.Quantity, 1, Limits.QuantityMax);
+            validation.DemandLine($"lines[{i}]", line, line?.Sku, line?.Quantity);
         }
 
         return validation;

@@ -89,14 +89,11 @@ public static class CreateReservation
         for (var i = 0; i < (request.Lines?.Count ?? 0); i++)
         {
             var line = request.Lines![i];
-            if (line is null)
+            if (!validation.DemandLine($"lines[{i}]", line, line?.Sku, line?.Quantity))
             {
-                validation.Add($"lines[{i}]", "must be an object");
                 continue;
             }
 
-            validation.Identifier($"lines[{i}].sku", line.Sku);
-            validation.Range($"lines[{i}].quantity", line.Quantity, 1, Limits.QuantityMax);
             validation.Identifier($"lines[{i}].location", line.Location, required: false);
             validation.Identifier($"lines[{i}].group", line.Group, required: false);
             if (line.Location is not null && line.Group is not null)

@@ -21,17 +21,9 @@ public static class ReservationsApi
         return group;
     }
 
-    public static async Task<Results<Ok<Reservation>, ProblemHttpResult>> Get(string id, IStockStore store, CancellationToken cancellationToken)
-    {
-        var validation = new Validation();
-        if (!validation.Identifier("id", id))
-        {
-            return validation.Problem();
-        }
-
-        var found = await store.GetReservationsAsync([id], cancellationToken);
-        return found.TryGetValue(id, out var stored) ? TypedResults.Ok(stored.Reservation) : Problems.NotFound("reservation", id);
-    }
+    public static async Task<Results<Ok<Reservation>, ProblemHttpResult>> Get(string id, IStockStore store, CancellationToken cancellationToken) =>
+        await Problems.FindAsync("id", id, "reservation",
+            async () => (await store.GetReservationsAsync([id], cancellationToken)).GetValueOrDefault(id)?.Reservation);
 
     public static async Task<Results<Ok<Page<Reservation>>, ProblemHttpResult>> List(
         IStockStore store, CancellationToken cancellationToken,

@@ -42,16 +42,7 @@ public static class AdjustSupply
 
         var outcome = await Idempotency.RunAsync<AdjustResponse>(store, "supply.adjust", request.Id!, Idempotency.Hash(request),
             write => Apply(write, request, cancellationToken), cancellationToken);
-        switch (outcome)
-        {
-            case IdempotentOutcome<AdjustResponse>.Done done:
-                httpResponse.Headers["Idempotent-Replayed"] = done.Replayed ? "true" : "false";
-                return TypedResults.Ok(done.Response);
-            case IdempotentOutcome<AdjustResponse>.Refused refused:
-                return refused.Problem;
-            default:
-                return Problems.IdempotencyClash(request.Id!);
-        }
+        return Idempotency.ToResult(outcome, request.Id!, httpResponse);
     }
 
     private static async Task<(AdjustResponse?, ProblemHttpResult?)> Apply(IStockWrite write, AdjustRequest request, CancellationToken cancellationToken)
@@ -124,15 +115,11 @@ public static class AdjustSupply
         {
             var line = request.Lines![i];
             var at = $"lines[{i}]";
-            if (line is null)
+            if (!validation.SupplyLine(at, line, line?.Sku, line?.Location, line?.Type))
             {
-                validation.Add(at, "must be an object");
                 continue;
             }
 
-            validation.Identifier($"{at}.sku", line.Sku);
-            validation.Identifier($"{at}.location", line.Location);
-            validation.Required($"{at}.type", line.Type);
             validation.Range($"{at}.delta", line.Delta, -Limits.QuantityMax, Limits.QuantityMax);
             if (line.Delta == 0)
             {

@@ -101,15 +101,11 @@ public static class SyncSupply
         {
             var line = request.Lines![i];
             var at = $"lines[{i}]";
-            if (line is null)
+            if (!validation.SupplyLine(at, line, line?.Sku, line?.Location, line?.Type))
             {
-                validation.Add(at, "must be an object");
                 continue;
             }
 
-            validation.Identifier($"{at}.sku", line.Sku);
-            validation.Identifier($"{at}.location", line.Location);
-            validation.Required($"{at}.type", line.Type);
             validation.Quantity($"{at}.quantity", line.Quantity);
             SupplyLines.ValidateLot(validation, at, line.Type, line.Eta, line.Reference, today);
             if (!seen.Add((line.Sku, line.Location, line.Type, line.Reference ?? "")))
