@@ -47,14 +47,22 @@ public abstract class StockroomServer : IAsyncLifetime
         await StartAsync();
     }
 
-    private async Task StartAsync()
+    private async Task StartAsync() => (_app, Client) = await StartAppAsync(ConnectionString, Time);
+
+    /// <summary>
+    /// A second server on the same database, with its own writer, pools and caches: to the
+    /// database, another process.
+    /// </summary>
+    public async Task<(WebApplication App, HttpClient Client)> StartAnotherAsync() => await StartAppAsync(ConnectionString, Time);
+
+    private static async Task<(WebApplication, HttpClient)> StartAppAsync(string connectionString, TimeProvider time)
     {
-        _app = StockroomApp.Build(["--urls", "http://127.0.0.1:0", "--ConnectionStrings:Stockroom", ConnectionString, "--Logging:LogLevel:Default", "Warning"],
-            builder => builder.Services.AddSingleton<TimeProvider>(Time));
-        await StockroomApp.PrepareAsync(_app, CancellationToken.None);
-        await _app.StartAsync();
-        var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        Client = new HttpClient { BaseAddress = new Uri(address) };
+        var app = StockroomApp.Build(["--urls", "http://127.0.0.1:0", "--ConnectionStrings:Stockroom", connectionString, "--Logging:LogLevel:Default", "Warning"],
+            builder => builder.Services.AddSingleton(time));
+        await StockroomApp.PrepareAsync(app, CancellationToken.None);
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return (app, new HttpClient { BaseAddress = new Uri(address) });
     }
 
     public T Service<T>() where T : notnull => _app!.Services.GetRequiredService<T>();
