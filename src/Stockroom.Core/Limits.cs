@@ -25,6 +25,9 @@ public static class Limits
     /// <summary>Priorities run from minus to plus this.</summary>
     public const int PriorityMax = 1_000_000;
 
+    /// <summary>SKUs in one bulk availability query: a listing page's worth.</summary>
+    public const int BulkSkusMax = 1_000;
+
     public const int RequestBodyBytesMax = 1024 * 1024;
     public const int SupplyLinesMax = 10_000;
     public const int GroupLocationsMax = 1_000;

@@ -1,6 +1,7 @@
 using Stockroom.Core.Catalog;
 using Stockroom.Core.Demand;
 using Stockroom.Core.Ledger;
+using Stockroom.Core.Rules;
 using Stockroom.Core.Supply;
 
 namespace Stockroom.Storage;
@@ -23,8 +24,22 @@ public sealed record StoredOrder(Order Order, string RequestHash);
 /// <summary>Which reservations to list; null filters match everything.</summary>
 public sealed record ReservationFilter(ReservationStatus? Status, string? Channel, string? Sku, string? After, int Limit);
 
-/// <summary>Stock of one SKU at a set of locations, as stored.</summary>
-public sealed record SkuSupply(IReadOnlyList<Position> Positions, IReadOnlyList<InboundSupply> Inbound);
+/// <summary>What a write adds to each counter of a position.</summary>
+public readonly record struct PositionDelta(PositionKey Key, long OnHand, long Reserved, long Allocated, long Backordered);
+
+/// <summary>
+/// What availability is computed from, for a set of SKUs at a set of locations: the items, their
+/// positions (absent ones read as empty), inbound lots and the safety stock rules that apply.
+/// </summary>
+public sealed record StockSnapshot(
+    IReadOnlyDictionary<string, Item> Items,
+    IReadOnlyDictionary<PositionKey, Position> Positions,
+    ILookup<PositionKey, InboundSupply> Inbound,
+    SafetyStockPolicy SafetyStock)
+{
+    public Position PositionAt(string sku, string location) =>
+        Positions.GetValueOrDefault(new PositionKey(sku, location)) ?? Position.Empty(new PositionKey(sku, location));
+}
 
 /// <summary>
 /// The store. Reads are plain queries; every change goes through one <see cref="IStockWrite"/>,
@@ -54,14 +69,29 @@ public interface IStockStore : IAsyncDisposable
     Task<Channel?> GetChannelAsync(string id, CancellationToken cancellationToken);
     Task<IReadOnlyList<Channel>> ListChannelsAsync(string? after, int limit, CancellationToken cancellationToken);
 
-    /// <summary>Positions and inbound lots of one SKU at the given locations; absent positions read as empty.</summary>
-    Task<SkuSupply> ReadSupplyAsync(string sku, IReadOnlyCollection<string> locations, CancellationToken cancellationToken);
+    /// <summary>Everything availability needs for these SKUs at these locations, in one round trip.</summary>
+    Task<StockSnapshot> ReadStockAsync(IReadOnlyCollection<string> skus, IReadOnlyCollection<string> locations, CancellationToken cancellationToken);
+
 
     Task<IReadOnlyList<LedgerEvent>> ReadEventsAsync(long after, int limit, CancellationToken cancellationToken);
 
     Task<IReadOnlyDictionary<string, StoredReservation>> GetReservationsAsync(IReadOnlyCollection<string> ids, CancellationToken cancellationToken);
     Task<IReadOnlyList<Reservation>> ListReservationsAsync(ReservationFilter filter, CancellationToken cancellationToken);
     Task<Order?> GetOrderAsync(string id, CancellationToken cancellationToken);
+
+    /// <summary>Backordered reservations with a line for one of these SKUs: highest priority, then oldest, first.</summary>
+    Task<IReadOnlyList<Reservation>> GetBackorderedReservationsAsync(IReadOnlyCollection<string> skus, int limit, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// True for failures that running the same transaction again may cure: a concurrent write won
+    /// a unique key, or the database broke a deadlock or a serialization conflict.
+    /// </summary>
+    bool IsTransient(Exception exception);
+
+    Task<IReadOnlyList<SafetyStockRule>> ListSafetyRulesAsync(string? sku, CancellationToken cancellationToken);
+
+    /// <summary>The safety stock rules that bear on these SKUs at these locations.</summary>
+    Task<SafetyStockPolicy> GetSafetyPolicyAsync(IReadOnlyCollection<string> skus, IReadOnlyCollection<string> locations, CancellationToken cancellationToken);
 
     /// <summary>
     /// Scopes (a SKU at a location, group or channel) recently seen with nothing left to promise,
@@ -127,6 +157,11 @@ public interface IStockWrite : IAsyncDisposable
     Task<IReadOnlyList<Reservation>> LockExpiredReservationsAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken);
 
     Task<StoredOrder?> FindOrderAsync(string id, bool forUpdate, CancellationToken cancellationToken);
+
+    Task UpsertSafetyRuleAsync(SafetyStockRule rule, CancellationToken cancellationToken);
+
+    /// <summary>Deletes the rule with exactly these selectors; returns it, or null when there was none.</summary>
+    Task<SafetyStockRule?> DeleteSafetyRuleAsync(string? sku, string? location, string? group, CancellationToken cancellationToken);
     Task InsertOrderAsync(StoredOrder order, CancellationToken cancellationToken);
     Task UpdateOrderAsync(Order order, CancellationToken cancellationToken);
 

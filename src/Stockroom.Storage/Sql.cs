@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Stockroom.Core.Catalog;
 using Stockroom.Core.Demand;
+using Stockroom.Core.Rules;
 using Stockroom.Core.Supply;
 
 namespace Stockroom.Storage;
@@ -60,12 +61,12 @@ internal static class Sql
         r.Nullable<decimal>(9), r.Nullable<decimal>(10), r.GetFieldValue<DateTimeOffset>(11), r.GetFieldValue<DateTimeOffset>(12));
 
     public const string LocationColumns =
-        "id, name, type, can_ship, can_pickup, latitude, longitude, priority, active, created_at, updated_at";
+        "id, name, type, can_ship, can_pickup, latitude, longitude, priority, active, created_at, updated_at, lead_time_days";
 
     public static Location ReadLocation(DbDataReader r) => new(
         r.GetString(0), r.GetString(1), Parse<LocationType>(r.GetString(2)), r.GetBoolean(3), r.GetBoolean(4),
         r.Nullable<double>(5), r.Nullable<double>(6), r.GetInt32(7), r.GetBoolean(8),
-        r.GetFieldValue<DateTimeOffset>(9), r.GetFieldValue<DateTimeOffset>(10));
+        r.GetFieldValue<DateTimeOffset>(9), r.GetFieldValue<DateTimeOffset>(10), r.Nullable<int>(11));
 
     public const string ChannelColumns =
         "id, name, group_id, buffer_percent, buffer_units, reservation_ttl_seconds, created_at, updated_at";
@@ -79,10 +80,10 @@ internal static class Sql
             r.Nullable<int>(5), r.GetFieldValue<DateTimeOffset>(6), r.GetFieldValue<DateTimeOffset>(7));
     }
 
-    public const string PositionColumns = "sku, location_id, on_hand, reserved, allocated";
+    public const string PositionColumns = "sku, location_id, on_hand, reserved, allocated, backordered";
 
     public static Position ReadPosition(DbDataReader r) =>
-        new(new PositionKey(r.GetString(0), r.GetString(1)), r.GetInt64(2), r.GetInt64(3), r.GetInt64(4));
+        new(new PositionKey(r.GetString(0), r.GetString(1)), r.GetInt64(2), r.GetInt64(3), r.GetInt64(4), r.GetInt64(5));
 
     /// <summary>How reservation lines are kept as JSON in their row.</summary>
     public static readonly JsonSerializerOptions LinesJson = new(JsonSerializerDefaults.Web)
@@ -92,20 +93,20 @@ internal static class Sql
     };
 
     public const string ReservationColumns =
-        "id, channel_id, customer_id, priority, status, allow_partial, allow_backorder, request_hash, created_at, expires_at, updated_at, order_id, lines";
+        "id, channel_id, customer_id, priority, status, allow_partial, allow_backorder, request_hash, created_at, expires_at, updated_at, order_id, lines, accept_by";
 
     public static StoredReservation ReadReservation(DbDataReader r) => new(
         new Reservation(r.GetString(0), r.GetString(1), r.NullableString(2), r.GetInt32(3), Parse<ReservationStatus>(r.GetString(4)),
             r.GetBoolean(5), r.GetBoolean(6), r.GetFieldValue<DateTimeOffset>(8), r.GetFieldValue<DateTimeOffset>(9),
             r.GetFieldValue<DateTimeOffset>(10), r.NullableString(11),
-            JsonSerializer.Deserialize<List<ReservationLine>>(r.GetString(12), LinesJson)!),
+            JsonSerializer.Deserialize<List<ReservationLine>>(r.GetString(12), LinesJson)!, r.Nullable<DateTimeOffset>(13)),
         r.GetString(7));
 
     public static object?[] ReservationRow(StoredReservation stored)
     {
         var r = stored.Reservation;
         return [r.Id, r.Channel, r.CustomerId, r.Priority, Text(r.Status), r.AllowPartial, r.AllowBackorder, stored.RequestHash,
-            r.CreatedAt, r.ExpiresAt, r.UpdatedAt, r.OrderId, JsonSerializer.Serialize(r.Lines, LinesJson)];
+            r.CreatedAt, r.ExpiresAt, r.UpdatedAt, r.OrderId, JsonSerializer.Serialize(r.Lines, LinesJson), r.AcceptBy];
     }
 
     public const string OrderColumns =
@@ -119,6 +120,14 @@ internal static class Sql
 
     public static OrderLine ReadOrderLine(DbDataReader r) =>
         new(r.GetInt32(0), r.GetString(1), r.GetString(2), r.GetInt64(3), r.GetInt64(4));
+
+    public const string SafetyRuleColumns = "sku, location_id, group_id, units, percent, vip_priority, created_at, updated_at";
+
+    public static SafetyStockRule ReadSafetyRule(DbDataReader r) => new(
+        NullIfEmpty(r.GetString(0)), NullIfEmpty(r.GetString(1)), NullIfEmpty(r.GetString(2)),
+        r.Nullable<long>(3), r.Nullable<decimal>(4), r.Nullable<int>(5), r.GetFieldValue<DateTimeOffset>(6), r.GetFieldValue<DateTimeOffset>(7));
+
+    private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
 
     public const string InboundColumns = "sku, location_id, type, reference, quantity, eta";
 

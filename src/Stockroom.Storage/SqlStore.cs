@@ -3,6 +3,7 @@ using System.Reflection;
 using Stockroom.Core.Catalog;
 using Stockroom.Core.Demand;
 using Stockroom.Core.Ledger;
+using Stockroom.Core.Rules;
 using Stockroom.Core.Supply;
 
 namespace Stockroom.Storage;
@@ -23,17 +24,17 @@ public abstract class SqlStore(TimeProvider time) : IStockStore
 
     /// <summary>Adds deltas to positions; a store may do it in one statement.</summary>
     protected internal virtual async Task WritePositionDeltasAsync(DbConnection connection, DbTransaction transaction,
-        IReadOnlyList<(PositionKey Key, long OnHand, long Reserved, long Allocated)> deltas, DateTimeOffset now, CancellationToken cancellationToken)
+        IReadOnlyList<PositionDelta> deltas, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        foreach (var (key, onHand, reserved, allocated) in deltas)
+        foreach (var (key, onHand, reserved, allocated, backordered) in deltas)
         {
             await using var command = connection.Command(transaction, """
                 UPDATE positions SET on_hand = on_hand + @onHand, reserved = reserved + @reserved,
-                    allocated = allocated + @allocated, updated_at = @now
+                    allocated = allocated + @allocated, backordered = backordered + @backordered, updated_at = @now
                 WHERE sku = @sku AND location_id = @location
                 """)
-                .With("@onHand", onHand).With("@reserved", reserved).With("@allocated", allocated).With("@now", now)
-                .With("@sku", key.Sku).With("@location", key.Location);
+                .With("@onHand", onHand).With("@reserved", reserved).With("@allocated", allocated).With("@backordered", backordered)
+                .With("@now", now).With("@sku", key.Sku).With("@location", key.Location);
             var rows = await command.ExecuteNonQueryAsync(cancellationToken);
             Core.Invariant.Require(rows == 1, $"position {key} exists when written");
         }
@@ -177,6 +178,42 @@ public abstract class SqlStore(TimeProvider time) : IStockStore
         ids.Count == 0 ? [] : await QueryAsync($"SELECT {Sql.ChannelColumns} FROM channels WHERE id IN ({TextList("@ids")})",
             c => BindTextList(c, "@ids", ids), Sql.ReadChannel, cancellationToken);
 
+    public async Task<IReadOnlyList<Reservation>> GetBackorderedReservationsAsync(IReadOnlyCollection<string> skus, int limit, CancellationToken cancellationToken) =>
+        skus.Count == 0 ? [] : [.. (await QueryAsync($"""
+            SELECT {Sql.ReservationColumns} FROM reservations r
+            WHERE r.status = 'backordered'
+              AND EXISTS (SELECT 1 FROM reservation_lines l WHERE l.reservation_id = r.id AND l.sku IN ({TextList("@skus")}))
+            ORDER BY r.priority DESC, r.created_at, r.id LIMIT @limit
+            """, c => BindTextList(c.With("@limit", limit), "@skus", skus), Sql.ReadReservation, cancellationToken)).Select(r => r.Reservation)];
+
+    public bool IsTransient(Exception exception) =>
+        exception is WriteConflictException || (exception is DbException db && IsRetryable(db));
+
+    /// <summary>Unique violations, deadlocks and serialization failures: a rerun may succeed.</summary>
+    protected internal abstract bool IsRetryable(DbException exception);
+
+    public async Task<IReadOnlyList<SafetyStockRule>> ListSafetyRulesAsync(string? sku, CancellationToken cancellationToken) =>
+        await QueryAsync($"SELECT {Sql.SafetyRuleColumns} FROM safety_stock_rules WHERE @sku IS NULL OR sku = @sku ORDER BY sku, location_id, group_id",
+            c => c.WithText("@sku", sku), Sql.ReadSafetyRule, cancellationToken);
+
+    public async Task<SafetyStockPolicy> GetSafetyPolicyAsync(IReadOnlyCollection<string> skus, IReadOnlyCollection<string> locations, CancellationToken cancellationToken)
+    {
+        // The rules that name one of these SKUs or none, and the groups of these locations, for group rules.
+        var rules = await QueryAsync($"SELECT {Sql.SafetyRuleColumns} FROM safety_stock_rules WHERE sku = '' OR sku IN ({TextList("@skus")})",
+            c => BindTextList(c, "@skus", skus), Sql.ReadSafetyRule, cancellationToken);
+        if (rules.Count == 0)
+        {
+            return SafetyStockPolicy.None;
+        }
+
+        var memberships = rules.Any(r => r.Group is not null) && locations.Count > 0
+            ? await QueryAsync($"SELECT location_id, group_id FROM group_locations WHERE location_id IN ({TextList("@locations")})",
+                c => BindTextList(c, "@locations", locations), r => (Location: r.GetString(0), Group: r.GetString(1)), cancellationToken)
+            : [];
+        var groupsOf = memberships.ToLookup(m => m.Location, m => m.Group, StringComparer.Ordinal);
+        return new SafetyStockPolicy(rules, location => [.. groupsOf[location]]);
+    }
+
     public async Task<IReadOnlyDictionary<string, StoredReservation>> GetReservationsAsync(IReadOnlyCollection<string> ids, CancellationToken cancellationToken) =>
         ids.Count == 0 ? new Dictionary<string, StoredReservation>() : (await QueryAsync(
             $"SELECT {Sql.ReservationColumns} FROM reservations WHERE id IN ({TextList("@ids")})",
@@ -277,28 +314,51 @@ public abstract class SqlStore(TimeProvider time) : IStockStore
         await QueryAsync($"SELECT {Sql.ChannelColumns} FROM channels WHERE id > @after ORDER BY id LIMIT @limit",
             c => c.With("@after", after ?? "").With("@limit", limit), Sql.ReadChannel, cancellationToken);
 
-    public async Task<SkuSupply> ReadSupplyAsync(string sku, IReadOnlyCollection<string> locations, CancellationToken cancellationToken)
+    public async Task<StockSnapshot> ReadStockAsync(IReadOnlyCollection<string> skus, IReadOnlyCollection<string> locations, CancellationToken cancellationToken)
     {
-        if (locations.Count == 0)
+        // Five statements in one command: both providers run them in one go, which over a network
+        // is one round trip however many SKUs a listing page asks for.
+        var sql = $"""
+            SELECT {Sql.ItemColumns} FROM items WHERE sku IN ({TextList("@skus")});
+            SELECT {Sql.PositionColumns} FROM positions WHERE sku IN ({TextList("@skus")}) AND location_id IN ({TextList("@locations")});
+            SELECT {Sql.InboundColumns} FROM inbound_supply WHERE sku IN ({TextList("@skus")}) AND location_id IN ({TextList("@locations")})
+                ORDER BY sku, location_id, eta, type, reference;
+            SELECT {Sql.SafetyRuleColumns} FROM safety_stock_rules WHERE sku = '' OR sku IN ({TextList("@skus")});
+            SELECT location_id, group_id FROM group_locations WHERE location_id IN ({TextList("@locations")});
+            """;
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.Command(null, sql);
+        BindTextList(command, "@skus", skus);
+        BindTextList(command, "@locations", locations);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var items = await ReadAllAsync(reader, Sql.ReadItem, cancellationToken);
+        var positions = await NextAsync(reader, Sql.ReadPosition, cancellationToken);
+        var inbound = await NextAsync(reader, Sql.ReadInbound, cancellationToken);
+        var rules = await NextAsync(reader, Sql.ReadSafetyRule, cancellationToken);
+        var memberships = await NextAsync(reader, r => (Location: r.GetString(0), Group: r.GetString(1)), cancellationToken);
+        var groupsOf = memberships.ToLookup(m => m.Location, m => m.Group, StringComparer.Ordinal);
+        return new StockSnapshot(
+            items.ToDictionary(i => i.Sku, StringComparer.Ordinal),
+            positions.ToDictionary(p => p.Key),
+            inbound.ToLookup(l => l.Key),
+            rules.Count == 0 ? SafetyStockPolicy.None : new SafetyStockPolicy(rules, location => [.. groupsOf[location]]));
+
+        static async Task<List<T>> NextAsync<T>(DbDataReader reader, Func<DbDataReader, T> map, CancellationToken cancellationToken)
         {
-            return new SkuSupply([], []);
+            Core.Invariant.Require(await reader.NextResultAsync(cancellationToken), "every statement of the stock read answers");
+            return await ReadAllAsync(reader, map, cancellationToken);
         }
 
-        await using var connection = await OpenAsync(cancellationToken);
-        var found = await connection.Command(null,
-                $"SELECT {Sql.PositionColumns} FROM positions WHERE sku = @sku AND location_id IN ({TextList("@locations")})")
-            .With("@sku", sku).Also(c => BindTextList(c, "@locations", locations))
-            .ListAsync(Sql.ReadPosition, cancellationToken);
-        var inbound = await connection.Command(null,
-                $"SELECT {Sql.InboundColumns} FROM inbound_supply WHERE sku = @sku AND location_id IN ({TextList("@locations")}) ORDER BY location_id, eta, type, reference")
-            .With("@sku", sku).Also(c => BindTextList(c, "@locations", locations))
-            .ListAsync(Sql.ReadInbound, cancellationToken);
+        static async Task<List<T>> ReadAllAsync<T>(DbDataReader reader, Func<DbDataReader, T> map, CancellationToken cancellationToken)
+        {
+            var rows = new List<T>();
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                rows.Add(map(reader));
+            }
 
-        var byLocation = found.ToDictionary(p => p.Key.Location);
-        var positions = locations
-            .Select(location => byLocation.GetValueOrDefault(location) ?? Position.Empty(new PositionKey(sku, location)))
-            .ToList();
-        return new SkuSupply(positions, inbound);
+            return rows;
+        }
     }
 
     public async Task<IReadOnlyList<LedgerEvent>> ReadEventsAsync(long after, int limit, CancellationToken cancellationToken) =>

@@ -4,6 +4,7 @@ using Stockroom.Core;
 using Stockroom.Core.Catalog;
 using Stockroom.Core.Demand;
 using Stockroom.Core.Ledger;
+using Stockroom.Core.Rules;
 using Stockroom.Core.Supply;
 
 namespace Stockroom.Storage;
@@ -108,17 +109,17 @@ internal sealed class SqlWrite(SqlStore store, DbConnection connection, DbTransa
         _networkChanged = true;
         await using var command = Command($"""
             INSERT INTO locations ({Sql.LocationColumns})
-            VALUES (@id, @name, @type, @canShip, @canPickup, @latitude, @longitude, @priority, @active, @createdAt, @updatedAt)
+            VALUES (@id, @name, @type, @canShip, @canPickup, @latitude, @longitude, @priority, @active, @createdAt, @updatedAt, @leadTime)
             ON CONFLICT (id) DO UPDATE SET
                 name = excluded.name, type = excluded.type, can_ship = excluded.can_ship, can_pickup = excluded.can_pickup,
                 latitude = excluded.latitude, longitude = excluded.longitude, priority = excluded.priority,
-                active = excluded.active, updated_at = excluded.updated_at
+                active = excluded.active, updated_at = excluded.updated_at, lead_time_days = excluded.lead_time_days
             """)
             .With("@id", location.Id).With("@name", location.Name).With("@type", Sql.Text(location.Type))
             .With("@canShip", location.CanShip).With("@canPickup", location.CanPickup)
             .With("@latitude", location.Latitude).With("@longitude", location.Longitude)
             .With("@priority", location.Priority).With("@active", location.Active)
-            .With("@createdAt", location.CreatedAt).With("@updatedAt", location.UpdatedAt);
+            .With("@createdAt", location.CreatedAt).With("@updatedAt", location.UpdatedAt).With("@leadTime", location.LeadTimeDays);
         await ExecuteAsync(command, cancellationToken);
     }
 
@@ -199,24 +200,25 @@ internal sealed class SqlWrite(SqlStore store, DbConnection connection, DbTransa
 
     public async Task WritePositionsAsync(IReadOnlyCollection<(Position Before, Position After)> changes, CancellationToken cancellationToken)
     {
-        var deltas = new List<(PositionKey, long, long, long)>(changes.Count);
+        var deltas = new List<PositionDelta>(changes.Count);
         foreach (var (before, after) in changes)
         {
             Invariant.Require(before.Key == after.Key, "a change keeps its position");
             Invariant.Require(_locked.Contains(before.Key), $"position {before.Key} is locked before it is written");
-            Invariant.Require(after.OnHand >= 0 && after.Reserved >= 0 && after.Allocated >= 0, $"position {after.Key} stays non-negative");
+            Invariant.Require(after.OnHand >= 0 && after.Reserved >= 0 && after.Allocated >= 0 && after.Backordered >= 0, $"position {after.Key} stays non-negative");
             if (before == after)
             {
                 continue;
             }
 
             // Units freed or added may end a sell-out; the cache must not refuse them.
-            if (after.OnHand - after.Committed > before.OnHand - before.Committed)
+            if (after.OnHand - after.Committed - after.Backordered > before.OnHand - before.Committed - before.Backordered)
             {
                 _freedSkus.Add(after.Key.Sku);
             }
 
-            deltas.Add((after.Key, after.OnHand - before.OnHand, after.Reserved - before.Reserved, after.Allocated - before.Allocated));
+            deltas.Add(new PositionDelta(after.Key, after.OnHand - before.OnHand, after.Reserved - before.Reserved,
+                after.Allocated - before.Allocated, after.Backordered - before.Backordered));
         }
 
         await store.WritePositionDeltasAsync(connection, transaction, deltas, Now, cancellationToken);
@@ -334,9 +336,10 @@ internal sealed class SqlWrite(SqlStore store, DbConnection connection, DbTransa
         foreach (var reservation in reservations)
         {
             await using var command = Command("""
-                UPDATE reservations SET status = @status, lines = @lines, order_id = @order, expires_at = @expiresAt, updated_at = @updatedAt
+                UPDATE reservations SET status = @status, lines = @lines, order_id = @order, expires_at = @expiresAt, updated_at = @updatedAt,
+                    accept_by = @acceptBy
                 WHERE id = @id
-                """)
+                """).With("@acceptBy", reservation.AcceptBy)
                 .With("@status", Sql.Text(reservation.Status)).With("@lines", JsonSerializer.Serialize(reservation.Lines, Sql.LinesJson))
                 .With("@order", reservation.OrderId).With("@expiresAt", reservation.ExpiresAt).With("@updatedAt", reservation.UpdatedAt)
                 .With("@id", reservation.Id);
@@ -352,6 +355,29 @@ internal sealed class SqlWrite(SqlStore store, DbConnection connection, DbTransa
             ORDER BY id LIMIT @limit{store.ForUpdateSkipLocked}
             """).With("@now", now).With("@limit", limit);
         return [.. (await command.ListAsync(Sql.ReadReservation, cancellationToken)).Select(r => r.Reservation)];
+    }
+
+    public async Task UpsertSafetyRuleAsync(SafetyStockRule rule, CancellationToken cancellationToken)
+    {
+        _networkChanged = true;
+        await using var command = Command($"""
+            INSERT INTO safety_stock_rules ({Sql.SafetyRuleColumns})
+            VALUES (@sku, @location, @group, @units, @percent, @vip, @createdAt, @updatedAt)
+            ON CONFLICT (sku, location_id, group_id) DO UPDATE SET
+                units = excluded.units, percent = excluded.percent, vip_priority = excluded.vip_priority, updated_at = excluded.updated_at
+            """)
+            .With("@sku", rule.Sku ?? "").With("@location", rule.Location ?? "").With("@group", rule.Group ?? "")
+            .With("@units", rule.Units).With("@percent", rule.Percent).With("@vip", rule.VipPriority)
+            .With("@createdAt", rule.CreatedAt).With("@updatedAt", rule.UpdatedAt);
+        await ExecuteAsync(command, cancellationToken);
+    }
+
+    public async Task<SafetyStockRule?> DeleteSafetyRuleAsync(string? sku, string? location, string? group, CancellationToken cancellationToken)
+    {
+        _networkChanged = true;
+        await using var command = Command($"DELETE FROM safety_stock_rules WHERE sku = @sku AND location_id = @location AND group_id = @group RETURNING {Sql.SafetyRuleColumns}")
+            .With("@sku", sku ?? "").With("@location", location ?? "").With("@group", group ?? "");
+        return (await command.ListAsync(Sql.ReadSafetyRule, cancellationToken)).SingleOrDefault();
     }
 
     public Task<StoredOrder?> FindOrderAsync(string id, bool forUpdate, CancellationToken cancellationToken) =>

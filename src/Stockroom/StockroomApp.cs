@@ -9,6 +9,7 @@ using Stockroom.Features.Catalog;
 using Stockroom.Features.Ledger;
 using Stockroom.Features.Orders;
 using Stockroom.Features.Reservations;
+using Stockroom.Features.Rules;
 using Stockroom.Features.Supply;
 using Stockroom.Http;
 using Stockroom.Storage;
@@ -69,6 +70,7 @@ public static class StockroomApp
         app.MapAvailabilityApi();
         app.MapReservationsApi();
         app.MapOrdersApi();
+        app.MapSafetyStockRulesApi();
         app.MapEventsApi();
         return app;
     }

@@ -82,9 +82,9 @@ public sealed class HoldsTests
     public void Safety_stock_is_never_held()
     {
         var positions = Stock(10, 0);
-        var decision = Holds.Decide(Request(9), positions, key => key == Store ? 2 : 0);
+        var decision = Holds.Decide(Request(9), positions, p => p.Key == Store ? 2 : 0);
         Assert.IsType<HoldDecision.Refused>(decision);
-        Assert.IsType<HoldDecision.Held>(Holds.Decide(Request(8), positions, key => key == Store ? 2 : 0));
+        Assert.IsType<HoldDecision.Held>(Holds.Decide(Request(8), positions, p => p.Key == Store ? 2 : 0));
     }
 
     [Fact]

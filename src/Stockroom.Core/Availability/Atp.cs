@@ -11,15 +11,17 @@ public readonly record struct FuturePoint(DateOnly Date, long Available);
 
 /// <summary>
 /// An availability answer that explains itself:
-/// <c>available = max(0, onHand + incoming − reserved − allocated − safetyStock)</c>, and for a
-/// channel, less its <c>buffer</c>. <c>Incoming</c> is inbound supply due by the date asked
-/// (zero when asking about now).
+/// <c>available = max(0, onHand + incoming − reserved − allocated − backordered − safetyStock)</c>,
+/// and for a channel, less its <c>buffer</c>. <c>Incoming</c> is inbound supply due by the date
+/// asked (zero when asking about now); <c>backordered</c> is demand waiting for supply, which
+/// arriving units go to first.
 /// </summary>
 public sealed record AvailabilityTerms(
     long OnHand,
     long Incoming,
     long Reserved,
     long Allocated,
+    long Backordered,
     long SafetyStock,
     long Buffer,
     long Available,
@@ -45,23 +47,24 @@ public static class Atp
         ArgumentNullException.ThrowIfNull(supplies);
         Invariant.Require(date is null || date >= today, "availability is asked for today or later");
 
-        long onHand = 0, incoming = 0, reserved = 0, allocated = 0, safety = 0, available = 0;
+        long onHand = 0, incoming = 0, reserved = 0, allocated = 0, backordered = 0, safety = 0, available = 0;
         foreach (var supply in supplies)
         {
             var p = supply.Position;
-            Invariant.Require(p.OnHand >= 0 && p.Reserved >= 0 && p.Allocated >= 0, $"position {p.Key} has no negative terms");
+            Invariant.Require(p.OnHand >= 0 && p.Reserved >= 0 && p.Allocated >= 0 && p.Backordered >= 0, $"position {p.Key} has no negative terms");
             Invariant.Require(supply.SafetyStock >= 0, $"safety stock at {p.Key} is not negative");
             var due = Incoming(supply, date);
             onHand = checked(onHand + p.OnHand);
             incoming = checked(incoming + due);
             reserved = checked(reserved + p.Reserved);
             allocated = checked(allocated + p.Allocated);
+            backordered = checked(backordered + p.Backordered);
             safety = checked(safety + supply.SafetyStock);
             available = checked(available + Promisable(supply, due));
         }
 
         Invariant.Require(available >= 0 && available <= onHand + incoming, "available lies between zero and the supply counted");
-        return new AvailabilityTerms(onHand, incoming, reserved, allocated, safety, 0, available, Timeline(supplies, today, date, available));
+        return new AvailabilityTerms(onHand, incoming, reserved, allocated, backordered, safety, 0, available, Timeline(supplies, today, date, available));
     }
 
     /// <summary>
@@ -98,9 +101,43 @@ public static class Atp
         return Math.Min(available, byPercent + (buffer.Units ?? 0));
     }
 
-    /// <summary><c>max(0, onHand + incoming − reserved − allocated − safetyStock)</c> for one position.</summary>
-    public static long Promisable(long onHand, long incoming, long reserved, long allocated, long safetyStock) =>
-        Math.Max(0, checked(onHand + incoming - reserved - allocated - safetyStock));
+    /// <summary><c>max(0, onHand + incoming − reserved − allocated − backordered − safetyStock)</c> for one position.</summary>
+    public static long Promisable(long onHand, long incoming, long reserved, long allocated, long backordered, long safetyStock) =>
+        Math.Max(0, checked(onHand + incoming - reserved - allocated - backordered - safetyStock));
+
+    /// <summary>What a position can promise to new demand now, with the safety stock that applies to it.</summary>
+    public static long Promisable(Position position, long safetyStock)
+    {
+        ArgumentNullException.ThrowIfNull(position);
+        return Promisable(position.OnHand, 0, position.Reserved, position.Allocated, position.Backordered, safetyStock);
+    }
+
+    /// <summary>
+    /// The first date on which a position's demand, backorders included, is covered by on-hand
+    /// and inbound supply due by then: the date a backorder there can be promised for. Today when
+    /// it is covered already; null when no known inbound supply covers it.
+    /// </summary>
+    public static DateOnly? CoveredOn(PositionSupply supply, DateOnly today)
+    {
+        ArgumentNullException.ThrowIfNull(supply);
+        var p = supply.Position;
+        long Balance(long incoming) => checked(p.OnHand + incoming - p.Reserved - p.Allocated - p.Backordered - supply.SafetyStock);
+        if (Balance(0) >= 0)
+        {
+            return today;
+        }
+
+        var dates = supply.Inbound.Where(l => l.Eta is not null).Select(l => l.Eta!.Value < today ? today : l.Eta.Value).Distinct().Order();
+        foreach (var date in dates)
+        {
+            if (Balance(Incoming(supply, date)) >= 0)
+            {
+                return date;
+            }
+        }
+
+        return null;
+    }
 
     private static long Promisable(PositionSupply supply, long incoming)
     {
@@ -110,7 +147,7 @@ public static class Atp
         }
 
         var p = supply.Position;
-        return Promisable(p.OnHand, incoming, p.Reserved, p.Allocated, supply.SafetyStock);
+        return Promisable(p.OnHand, incoming, p.Reserved, p.Allocated, p.Backordered, supply.SafetyStock);
     }
 
     /// <summary>Inbound due by the date asked. Asking about now counts none: it is not here yet.</summary>

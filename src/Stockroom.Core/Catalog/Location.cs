@@ -11,6 +11,7 @@ public enum LocationType
 /// <summary>
 /// A place that holds stock. <c>Priority</c> orders locations when a group-level hold is sourced
 /// (higher first); an inactive location keeps its stock but promises none of it.
+/// <c>LeadTimeDays</c> is how long an order from here takes to reach the customer.
 /// </summary>
 public sealed record Location(
     string Id,
@@ -23,4 +24,9 @@ public sealed record Location(
     int Priority,
     bool Active,
     DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt);
+    DateTimeOffset UpdatedAt,
+    int? LeadTimeDays = null)
+{
+    /// <summary>The date units shipped from here on <paramref name="ready"/> reach the customer.</summary>
+    public DateOnly PromiseDate(DateOnly ready) => ready.AddDays(LeadTimeDays ?? 0);
+}

@@ -1,4 +1,5 @@
 using Stockroom.Core.Availability;
+using Stockroom.Core.Catalog;
 using Stockroom.Core.Supply;
 
 namespace Stockroom.Core.Demand;
@@ -13,17 +14,24 @@ public enum DemandKind
 /// <summary>A location a line may take units from, and how it ranks.</summary>
 public readonly record struct LineSource(string Location, int Priority);
 
-/// <summary>One line of a hold: a SKU and a quantity, from one location or any of a group's.</summary>
-public sealed record HoldLine(string Sku, long Quantity, IReadOnlyList<LineSource> Sources);
+/// <summary>
+/// One line of a hold: a SKU and a quantity, from one location or any of a group's. A line asked
+/// through a channel carries the channel's <c>Buffer</c>: it may take no more than the channel is
+/// shown. A <c>Backorderable</c> item's shortfall may wait for supply.
+/// </summary>
+public sealed record HoldLine(string Sku, long Quantity, IReadOnlyList<LineSource> Sources, ChannelBuffer? Buffer = null, bool Backorderable = false);
 
-public sealed record HoldRequest(IReadOnlyList<HoldLine> Lines, bool AllowPartial, DemandKind Kind);
+public sealed record HoldRequest(IReadOnlyList<HoldLine> Lines, bool AllowPartial, DemandKind Kind, bool AllowBackorder = false);
 
-/// <summary>What a line got: the units held, where, and what it fell short by.</summary>
-public sealed record LineOutcome(string Sku, long Requested, IReadOnlyList<Allocation> Allocations)
+/// <summary>
+/// What a line got: the units held and where, the units backordered (waiting for supply, counted
+/// at <c>BackorderLocation</c>), and what it still fell short by.
+/// </summary>
+public sealed record LineOutcome(string Sku, long Requested, IReadOnlyList<Allocation> Allocations, long Backordered = 0, string? BackorderLocation = null)
 {
     public long Held => Allocations.Sum(a => a.Quantity);
 
-    public long Shortfall => Requested - Held;
+    public long Shortfall => Requested - Held - Backordered;
 }
 
 /// <summary>The decision on a hold.</summary>
@@ -33,10 +41,12 @@ public abstract record HoldDecision
     {
     }
 
-    /// <summary>Units were held: all of them, or with <c>AllowPartial</c>, some.</summary>
+    /// <summary>Units were held or backordered: all of them, or with <c>AllowPartial</c>, some.</summary>
     public sealed record Held(IReadOnlyList<LineOutcome> Lines) : HoldDecision
     {
         public bool Complete => Lines.All(l => l.Shortfall == 0);
+
+        public bool AnyBackordered => Lines.Any(l => l.Backordered > 0);
     }
 
     /// <summary>Not enough stock; nothing was held. Each line says what it could have had.</summary>
@@ -53,8 +63,9 @@ public static class Holds
     /// <summary>
     /// Decides <paramref name="request"/> and, when it holds anything, applies it to
     /// <paramref name="positions"/>. A refusal leaves them exactly as they were.
+    /// <paramref name="safetyStock"/> gives the units kept back at a position for this request.
     /// </summary>
-    public static HoldDecision Decide(HoldRequest request, IDictionary<PositionKey, Position> positions, Func<PositionKey, long>? safetyStock = null)
+    public static HoldDecision Decide(HoldRequest request, IDictionary<PositionKey, Position> positions, Func<Position, long>? safetyStock = null)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(positions);
@@ -70,20 +81,39 @@ public static class Holds
         {
             Invariant.Require(line.Quantity > 0, "a line asks for at least one unit");
             var candidates = line.Sources
-                .Select(s => new SourceCandidate(s.Location, s.Priority, Promisable(Current(new PositionKey(line.Sku, s.Location)), safetyStock)))
+                .Select(s => Current(new PositionKey(line.Sku, s.Location)))
+                .Select((p, i) => new SourceCandidate(line.Sources[i].Location, line.Sources[i].Priority, Atp.Promisable(p, safetyStock(p))))
                 .ToList();
-            var plan = Sourcing.Plan(line.Quantity, candidates);
+            var wanted = line.Quantity;
+            if (line.Buffer is { } buffer)
+            {
+                var available = candidates.Sum(c => c.Promisable);
+                wanted = Math.Min(wanted, available - Atp.Withheld(available, buffer));
+            }
+
+            var plan = wanted > 0 ? Sourcing.Plan(wanted, candidates) : [];
             foreach (var allocation in plan)
             {
                 var key = new PositionKey(line.Sku, allocation.Location);
-                working[key] = Commit(Current(key), allocation.Quantity, request.Kind, safetyStock(key));
+                var position = Current(key);
+                working[key] = Commit(position, allocation.Quantity, request.Kind, safetyStock(position));
             }
 
-            outcomes.Add(new LineOutcome(line.Sku, line.Quantity, plan));
+            var outcome = new LineOutcome(line.Sku, line.Quantity, plan);
+            if (outcome.Shortfall > 0 && request.AllowBackorder && line.Backorderable && line.Sources.Count > 0)
+            {
+                // The shortfall waits at the best-ranked source, where it is counted until supply fills it.
+                var at = line.Sources.OrderByDescending(s => s.Priority).ThenBy(s => s.Location, StringComparer.Ordinal).First().Location;
+                var key = new PositionKey(line.Sku, at);
+                working[key] = Current(key) with { Backordered = Current(key).Backordered + outcome.Shortfall };
+                outcome = outcome with { Backordered = outcome.Shortfall, BackorderLocation = at };
+            }
+
+            outcomes.Add(outcome);
         }
 
         var complete = outcomes.All(o => o.Shortfall == 0);
-        var anything = outcomes.Any(o => o.Held > 0);
+        var anything = outcomes.Any(o => o.Held > 0 || o.Backordered > 0);
         if (!complete && (!request.AllowPartial || !anything))
         {
             return new HoldDecision.Refused(outcomes);
@@ -97,14 +127,6 @@ public static class Holds
         return new HoldDecision.Held(outcomes);
     }
 
-    /// <summary>What a position can still promise to a new hold.</summary>
-    public static long Promisable(Position position, Func<PositionKey, long> safetyStock)
-    {
-        ArgumentNullException.ThrowIfNull(position);
-        ArgumentNullException.ThrowIfNull(safetyStock);
-        return Atp.Promisable(position.OnHand, 0, position.Reserved, position.Allocated, safetyStock(position.Key));
-    }
-
     /// <summary>
     /// Takes <paramref name="quantity"/> units of a position for demand. This is where the ledger
     /// invariant is decided, so it is asserted here: a hold never takes more than the position
@@ -113,13 +135,13 @@ public static class Holds
     public static Position Commit(Position position, long quantity, DemandKind kind, long safetyStock)
     {
         ArgumentNullException.ThrowIfNull(position);
-        var promisable = Atp.Promisable(position.OnHand, 0, position.Reserved, position.Allocated, safetyStock);
+        var promisable = Atp.Promisable(position, safetyStock);
         Invariant.Require(quantity > 0, "a hold takes at least one unit");
         Invariant.Require(quantity <= promisable, $"a hold of {quantity} at {position.Key} takes no more than the {promisable} it may promise");
         var after = kind == DemandKind.Reserved
             ? position with { Reserved = position.Reserved + quantity }
             : position with { Allocated = position.Allocated + quantity };
-        Invariant.Require(after.Committed + safetyStock <= after.OnHand, $"committed units at {position.Key} stay within what may be promised");
+        Invariant.Require(after.Committed + after.Backordered + safetyStock <= after.OnHand, $"committed units at {position.Key} stay within what may be promised");
         return after;
     }
 
@@ -133,6 +155,14 @@ public static class Holds
         return kind == DemandKind.Reserved
             ? position with { Reserved = position.Reserved - quantity }
             : position with { Allocated = position.Allocated - quantity };
+    }
+
+    /// <summary>Withdraws backordered demand that no longer waits (released, expired, filled).</summary>
+    public static Position Unbackorder(Position position, long quantity)
+    {
+        ArgumentNullException.ThrowIfNull(position);
+        Invariant.Require(quantity > 0 && quantity <= position.Backordered, $"no more than the {position.Backordered} backordered at {position.Key} is withdrawn");
+        return position with { Backordered = position.Backordered - quantity };
     }
 
     /// <summary>Turns held units into an order's allocation at the same position.</summary>

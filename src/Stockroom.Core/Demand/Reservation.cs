@@ -16,7 +16,11 @@ public enum ReservationStatus
     Declined,
 }
 
-/// <summary>A line of a reservation: what was asked, where it was asked from, and what is held where.</summary>
+/// <summary>
+/// A line of a reservation: what was asked, where it was asked from, and what is held where.
+/// Backordered units wait for supply, counted at <c>BackorderLocation</c>; <c>PromiseDate</c> is
+/// when inbound supply known today covers them.
+/// </summary>
 public sealed record ReservationLine(
     int Line,
     string Sku,
@@ -25,7 +29,9 @@ public sealed record ReservationLine(
     long Backordered,
     string? Location,
     string? Group,
-    IReadOnlyList<Allocation> Allocations);
+    IReadOnlyList<Allocation> Allocations,
+    string? BackorderLocation = null,
+    DateOnly? PromiseDate = null);
 
 /// <summary>A hold on units for a cart or a checkout, until it is confirmed by an order, released, or expires.</summary>
 public sealed record Reservation(
@@ -40,9 +46,14 @@ public sealed record Reservation(
     DateTimeOffset ExpiresAt,
     DateTimeOffset UpdatedAt,
     string? OrderId,
-    IReadOnlyList<ReservationLine> Lines)
+    IReadOnlyList<ReservationLine> Lines,
+    DateTimeOffset? AcceptBy = null)
 {
     public bool IsOpen() => Status is ReservationStatus.Pending or ReservationStatus.Active or ReservationStatus.Partial or ReservationStatus.Backordered;
+
+    /// <summary>Every backordered unit, at the position it is counted at.</summary>
+    public IEnumerable<(string Sku, string Location, long Quantity)> Backorders() =>
+        Lines.Where(l => l.Backordered > 0).Select(l => (l.Sku, l.BackorderLocation!, l.Backordered));
 
     /// <summary>Every held unit, position by position.</summary>
     public IEnumerable<(string Sku, Allocation Allocation)> Holds() =>

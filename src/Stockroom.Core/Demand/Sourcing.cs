@@ -3,8 +3,8 @@ namespace Stockroom.Core.Demand;
 /// <summary>A location that could supply a line, with what it can promise now.</summary>
 public readonly record struct SourceCandidate(string Location, int Priority, long Promisable);
 
-/// <summary>Units of a line taken from one location.</summary>
-public readonly record struct Allocation(string Location, long Quantity);
+/// <summary>Units of a line taken from one location, and the date they can be promised for.</summary>
+public readonly record struct Allocation(string Location, long Quantity, DateOnly? PromiseDate = null);
 
 /// <summary>
 /// Chooses where the units of a group-level line come from. Locations are ranked by priority

@@ -22,13 +22,14 @@ public readonly record struct PositionKey(string Sku, string Location) : ICompar
 
 /// <summary>
 /// Stock of one SKU at one location: what is physically there and what demand is committed
-/// against it. <c>Reserved</c> is held for carts and checkouts; <c>Allocated</c> for orders.
+/// against it. <c>Reserved</c> is held for carts and checkouts; <c>Allocated</c> for orders;
+/// <c>Backordered</c> is demand promised from supply still to come, which arriving units fill first.
 /// </summary>
-public sealed record Position(PositionKey Key, long OnHand, long Reserved, long Allocated)
+public sealed record Position(PositionKey Key, long OnHand, long Reserved, long Allocated, long Backordered = 0)
 {
     public static Position Empty(PositionKey key) => new(key, 0, 0, 0);
 
-    /// <summary>Units promised to someone: held or allocated.</summary>
+    /// <summary>Units promised to someone out of what is here: held or allocated.</summary>
     public long Committed => Reserved + Allocated;
 
     /// <summary>

@@ -1,18 +1,20 @@
 using Stockroom.Core.Catalog;
 using Stockroom.Core.Demand;
+using Stockroom.Core.Rules;
 
 namespace Stockroom.Storage.Holds;
 
 /// <summary>One line as a client asks for it: at a location, from a group, or (neither) from the channel's group.</summary>
 public sealed record HoldLineRequest(string Sku, long Quantity, string? Location, string? Group);
 
-/// <summary>A line resolved against the network: the core's line, and the scope it was asked in.</summary>
-public sealed record ResolvedLine(HoldLine Line, string Scope, string? Location, string? Group);
+/// <summary>A line resolved against the network: the core's line, its item, and the scope it was asked in.</summary>
+public sealed record ResolvedLine(HoldLine Line, Item Item, string Scope, string? Location, string? Group);
 
 /// <summary>
 /// Resolves requested lines against the catalog: items must exist and be sellable, locations and
-/// groups must exist, and each line gets the locations it may take units from. Reads the catalog
-/// for a whole batch in a few queries, before any position is locked.
+/// groups must exist, and each line gets the locations it may take units from, its channel's
+/// buffer, and the safety stock rules that apply. Reads the catalog for a whole batch in a few
+/// queries, before any position is locked.
 /// </summary>
 public sealed class HoldResolver
 {
@@ -21,30 +23,39 @@ public sealed class HoldResolver
     private readonly Dictionary<string, DistributionGroup> _groups;
     private readonly Dictionary<string, Location> _locations;
 
-    private HoldResolver(IEnumerable<Item> items, IEnumerable<Channel> channels, IEnumerable<DistributionGroup> groups, IEnumerable<Location> locations)
+    private HoldResolver(IEnumerable<Item> items, IEnumerable<Channel> channels, IEnumerable<DistributionGroup> groups,
+        IEnumerable<Location> locations, SafetyStockPolicy safetyStock)
     {
         _items = items.ToDictionary(i => i.Sku, StringComparer.Ordinal);
         _channels = channels.ToDictionary(c => c.Id, StringComparer.Ordinal);
         _groups = groups.ToDictionary(g => g.Id, StringComparer.Ordinal);
         _locations = locations.ToDictionary(l => l.Id, StringComparer.Ordinal);
+        SafetyStock = safetyStock;
     }
+
+    /// <summary>The safety stock rules of the SKUs and locations resolved.</summary>
+    public SafetyStockPolicy SafetyStock { get; }
 
     public static async Task<HoldResolver> LoadAsync(IStockStore store, IReadOnlyCollection<string> channels,
         IReadOnlyCollection<HoldLineRequest> lines, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(lines);
-        var items = await store.GetItemsAsync([.. lines.Select(l => l.Sku).Distinct(StringComparer.Ordinal)], cancellationToken);
+        var skus = lines.Select(l => l.Sku).Distinct(StringComparer.Ordinal).ToList();
+        var items = await store.GetItemsAsync(skus, cancellationToken);
         var channelRows = await store.GetChannelsAsync([.. channels.Distinct(StringComparer.Ordinal)], cancellationToken);
         var groupIds = lines.Where(l => l.Group is not null).Select(l => l.Group!).Concat(channelRows.Select(c => c.Group)).Distinct(StringComparer.Ordinal).ToList();
         var groups = await store.GetGroupsAsync(groupIds, cancellationToken);
         var locationIds = lines.Where(l => l.Location is not null).Select(l => l.Location!)
             .Concat(groups.SelectMany(g => g.Locations)).Distinct(StringComparer.Ordinal).ToList();
         var locations = await store.GetLocationsAsync(locationIds, cancellationToken);
-        return new HoldResolver(items, channelRows, groups, locations);
+        var safetyStock = await store.GetSafetyPolicyAsync(skus, locationIds, cancellationToken);
+        return new HoldResolver(items, channelRows, groups, locations, safetyStock);
     }
 
     public Channel? Channel(string id) => _channels.GetValueOrDefault(id);
+
+    public Location? Location(string id) => _locations.GetValueOrDefault(id);
 
     /// <summary>The lines resolved, or the field errors that make the request unprocessable (422).</summary>
     public (IReadOnlyList<ResolvedLine>? Lines, IReadOnlyDictionary<string, string[]>? Errors) Resolve(string channelId, IReadOnlyList<HoldLineRequest> lines)
@@ -81,7 +92,8 @@ public sealed class HoldResolver
                     continue;
                 }
 
-                resolved.Add(new ResolvedLine(new HoldLine(line.Sku, line.Quantity, Sources([location])), ScopeOf(line, channelId), locationId, null));
+                resolved.Add(new ResolvedLine(new HoldLine(line.Sku, line.Quantity, Sources([location]), null, item.Backorderable),
+                    item, ScopeOf(line, channelId), locationId, null));
                 continue;
             }
 
@@ -92,8 +104,11 @@ public sealed class HoldResolver
                 continue;
             }
 
+            // A channel sees its group less its buffer, whether the line names the group or not.
+            var buffer = channel is not null && channel.Group == groupId ? channel.Buffer : null;
             var members = group.Locations.Select(id => _locations.GetValueOrDefault(id)).OfType<Location>().ToList();
-            resolved.Add(new ResolvedLine(new HoldLine(line.Sku, line.Quantity, Sources(members)), ScopeOf(line, channelId), null, groupId));
+            resolved.Add(new ResolvedLine(new HoldLine(line.Sku, line.Quantity, Sources(members), buffer, item.Backorderable),
+                item, ScopeOf(line, channelId), null, groupId));
         }
 
         return errors.Count > 0 ? (null, errors) : (resolved, null);

@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using System.Text.Json;
 using System.Threading.Channels;
-using Stockroom.Core;
+using Stockroom.Core.Availability;
+using Stockroom.Core.Catalog;
 using Stockroom.Core.Demand;
 using Stockroom.Core.Ledger;
 using Stockroom.Core.Supply;
@@ -100,7 +101,8 @@ public sealed class HoldWriter(IStockStore store, HoldWriterOptions options)
     /// reservation back rather than a refusal.
     /// </summary>
     private async Task<bool> IsKnownSoldOutAsync(HoldSubmission submission, CancellationToken cancellationToken) =>
-        submission.Lines.All(l => store.SoldOut.IsSoldOut(l.Sku, HoldResolver.ScopeOf(l, submission.Channel)))
+        !submission.AllowBackorder
+        && submission.Lines.All(l => store.SoldOut.IsSoldOut(l.Sku, HoldResolver.ScopeOf(l, submission.Channel)))
         && (await store.GetReservationsAsync([submission.Id], cancellationToken)).Count == 0;
 
     /// <summary>Stops taking requests; <see cref="RunAsync"/> finishes the ones queued and returns.</summary>
@@ -188,7 +190,7 @@ public sealed class HoldWriter(IStockStore store, HoldWriterOptions options)
         var locked = await write.LockPositionsAsync(keys, cancellationToken);
         var working = new Dictionary<PositionKey, Position>(locked);
         var created = new List<(Pending Pending, StoredReservation Stored)>();
-        var scopes = new Dictionary<(string Sku, string Scope), IReadOnlyList<LineSource>>();
+        var scopes = new Dictionary<(string Sku, string Scope), (IReadOnlyList<LineSource> Sources, bool Reserve)>();
 
         // Higher priority first; among equals, first come first served.
         foreach (var (pending, lines) in toDecide.OrderByDescending(d => d.Pending.Submission.Priority))
@@ -196,20 +198,29 @@ public sealed class HoldWriter(IStockStore store, HoldWriterOptions options)
             var submission = pending.Submission;
             foreach (var line in lines)
             {
-                scopes[(line.Line.Sku, line.Scope)] = line.Line.Sources;
+                scopes[(line.Line.Sku, line.Scope)] = (line.Line.Sources, line.Item.Policy == StockPolicy.Reserve);
             }
 
-            var decision = Core.Demand.Holds.Decide(new HoldRequest([.. lines.Select(l => l.Line)], submission.AllowPartial, DemandKind.Reserved), working);
-            if (decision is HoldDecision.Refused refused)
+            var terms = new ReservationTerms(submission.Id, submission.Channel, submission.CustomerId, submission.Priority,
+                submission.ExpiresInSeconds, submission.AllowPartial, submission.AllowBackorder, write.Now);
+            var (made, shortage) = ReservationMaker.Make(terms, lines, resolver, working, write.Now, options.DefaultHoldSeconds, sellerAccepted: false);
+            if (made is null)
             {
-                pending.Answer.TrySetResult(new HoldResult.Insufficient(refused.Lines));
+                pending.Answer.TrySetResult(new HoldResult.Insufficient(shortage!));
                 continue;
             }
 
-            var held = (HoldDecision.Held)decision;
-            var reservation = Reservation(submission, resolver, lines, held, write.Now);
-            created.Add((pending, new StoredReservation(reservation, submission.RequestHash)));
-            write.Record(new PendingEvent("reservation.created", write.Now, JsonSerializer.Serialize(reservation, Sql.LinesJson)));
+            created.Add((pending, new StoredReservation(made, submission.RequestHash)));
+        }
+
+        if (created.Any(c => c.Stored.Reservation.Status == ReservationStatus.Backordered))
+        {
+            created = await DateBackordersAsync(write, created, working, resolver, cancellationToken);
+        }
+
+        foreach (var (_, stored) in created)
+        {
+            write.Record(new PendingEvent("reservation.created", write.Now, JsonSerializer.Serialize(stored.Reservation, Sql.LinesJson)));
         }
 
         if (created.Count > 0)
@@ -219,9 +230,11 @@ public sealed class HoldWriter(IStockStore store, HoldWriterOptions options)
             await write.CommitAsync(cancellationToken);
         }
 
-        foreach (var ((sku, scope), sources) in scopes)
+        // Only scopes of reserve-policy items with nothing left at all (not even for VIPs or
+        // backorders' sake) are remembered as sold out; requests that may backorder never ask the cache.
+        foreach (var ((sku, scope), (sources, reserve)) in scopes)
         {
-            if (sources.All(s => Core.Demand.Holds.Promisable(working[new PositionKey(sku, s.Location)], static _ => 0) == 0))
+            if (reserve && sources.All(s => Atp.Promisable(working[new PositionKey(sku, s.Location)], 0) == 0))
             {
                 store.SoldOut.MarkSoldOut(sku, scope);
             }
@@ -246,18 +259,18 @@ public sealed class HoldWriter(IStockStore store, HoldWriterOptions options)
 
     }
 
-    private Reservation Reservation(HoldSubmission submission, HoldResolver resolver, IReadOnlyList<ResolvedLine> lines, HoldDecision.Held held, DateTimeOffset now)
+    /// <summary>Dates the backorders of a batch from the inbound supply of the positions they wait at.</summary>
+    private static async Task<List<(Pending, StoredReservation)>> DateBackordersAsync(IStockWrite write, List<(Pending Pending, StoredReservation Stored)> created,
+        Dictionary<PositionKey, Position> working, HoldResolver resolver, CancellationToken cancellationToken)
     {
-        var seconds = submission.ExpiresInSeconds ?? resolver.Channel(submission.Channel)?.ReservationTtlSeconds ?? options.DefaultHoldSeconds;
-        Invariant.Require(seconds is > 0 and <= Limits.HoldSecondsMax, "a hold lasts between one second and the longest allowed");
-        var reservationLines = lines.Select((line, i) =>
+        var keys = created.SelectMany(c => c.Stored.Reservation.Backorders()).Select(b => new PositionKey(b.Sku, b.Location)).Distinct().ToList();
+        var inbound = (await write.ReadInboundAsync(keys, cancellationToken)).ToLookup(l => l.Key);
+        var today = DateOnly.FromDateTime(write.Now.UtcDateTime);
+        return [.. created.Select(c => (c.Pending, c.Stored with
         {
-            var outcome = held.Lines[i];
-            return new ReservationLine(i, line.Line.Sku, outcome.Requested, outcome.Held, 0, line.Location, line.Group, outcome.Allocations);
-        }).ToList();
-        var status = held.Complete ? ReservationStatus.Active : ReservationStatus.Partial;
-        return new Reservation(submission.Id, submission.Channel, submission.CustomerId, submission.Priority, status,
-            submission.AllowPartial, submission.AllowBackorder, now, now.AddSeconds(seconds), now, null, reservationLines);
+            Reservation = ReservationMaker.WithBackorderDates(c.Stored.Reservation,
+                key => new PositionSupply(working[key], [.. inbound[key]], resolver.SafetyStock.For(working[key])), resolver, today),
+        }))];
     }
 }
 

@@ -32,7 +32,7 @@ public sealed class PostgresStore : SqlStore
 
     /// <summary>All deltas in one statement: one round trip however many positions a batch touched.</summary>
     protected internal override async Task WritePositionDeltasAsync(DbConnection connection, DbTransaction transaction,
-        IReadOnlyList<(PositionKey Key, long OnHand, long Reserved, long Allocated)> deltas, DateTimeOffset now, CancellationToken cancellationToken)
+        IReadOnlyList<PositionDelta> deltas, DateTimeOffset now, CancellationToken cancellationToken)
     {
         if (deltas.Count == 0)
         {
@@ -41,9 +41,9 @@ public sealed class PostgresStore : SqlStore
 
         await using var command = connection.Command(transaction, """
             UPDATE positions p SET on_hand = p.on_hand + d.on_hand, reserved = p.reserved + d.reserved,
-                allocated = p.allocated + d.allocated, updated_at = @now
-            FROM unnest(@skus::text[], @locations::text[], @onHand::bigint[], @reserved::bigint[], @allocated::bigint[])
-                AS d (sku, location_id, on_hand, reserved, allocated)
+                allocated = p.allocated + d.allocated, backordered = p.backordered + d.backordered, updated_at = @now
+            FROM unnest(@skus::text[], @locations::text[], @onHand::bigint[], @reserved::bigint[], @allocated::bigint[], @backordered::bigint[])
+                AS d (sku, location_id, on_hand, reserved, allocated, backordered)
             WHERE p.sku = d.sku AND p.location_id = d.location_id
             """).With("@now", now);
         command.Parameters.Add(new NpgsqlParameter("@skus", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = deltas.Select(d => d.Key.Sku).ToArray() });
@@ -51,6 +51,7 @@ public sealed class PostgresStore : SqlStore
         command.Parameters.Add(new NpgsqlParameter("@onHand", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = deltas.Select(d => d.OnHand).ToArray() });
         command.Parameters.Add(new NpgsqlParameter("@reserved", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = deltas.Select(d => d.Reserved).ToArray() });
         command.Parameters.Add(new NpgsqlParameter("@allocated", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = deltas.Select(d => d.Allocated).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter("@backordered", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = deltas.Select(d => d.Backordered).ToArray() });
         var rows = await command.ExecuteNonQueryAsync(cancellationToken);
         Core.Invariant.Require(rows == deltas.Count, "every position written exists");
     }
@@ -76,6 +77,9 @@ public sealed class PostgresStore : SqlStore
         command.Parameters.Add(new NpgsqlParameter($"{name}_skus", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = keys.Select(k => k.Sku).ToArray() });
         command.Parameters.Add(new NpgsqlParameter($"{name}_locations", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = keys.Select(k => k.Location).ToArray() });
     }
+
+    protected internal override bool IsRetryable(DbException exception) =>
+        exception is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure };
 
     protected internal override bool IsUniqueViolation(DbException exception) =>
         exception is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };

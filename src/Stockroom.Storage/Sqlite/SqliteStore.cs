@@ -100,6 +100,10 @@ public sealed class SqliteStore : SqlStore
     protected internal override void BindKeyList(DbCommand command, string name, IReadOnlyCollection<PositionKey> keys) =>
         command.With(name, JsonSerializer.Serialize(keys.Select(k => new[] { k.Sku, k.Location })));
 
+    // One writer at a time: SQLite never deadlocks; SQLITE_BUSY past the timeout is worth a rerun.
+    protected internal override bool IsRetryable(DbException exception) =>
+        IsUniqueViolation(exception) || exception is SqliteException { SqliteErrorCode: 5 or 6 };
+
     protected internal override bool IsUniqueViolation(DbException exception) =>
         exception is SqliteException { SqliteErrorCode: 19, SqliteExtendedErrorCode: 1555 or 2067 };
 

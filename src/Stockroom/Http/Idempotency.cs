@@ -60,33 +60,27 @@ public static class Idempotency
         ArgumentNullException.ThrowIfNull(work);
         // A concurrent request with the same id may win the insert of the idempotency row; the
         // loser runs again and then finds the winner's answer.
-        for (var attempt = 1; ; attempt++)
+        return await Writes.RetryAsync<IdempotentOutcome<TResponse>>(store, async () =>
         {
-            try
+            await using var write = await store.BeginWriteAsync(cancellationToken);
+            if (await write.FindIdempotencyAsync(scope, key, cancellationToken) is { } seen)
             {
-                await using var write = await store.BeginWriteAsync(cancellationToken);
-                if (await write.FindIdempotencyAsync(scope, key, cancellationToken) is { } seen)
-                {
-                    return seen.RequestHash == requestHash
-                        ? new IdempotentOutcome<TResponse>.Done(JsonSerializer.Deserialize<TResponse>(seen.Response, StockroomJson.Options)!, Replayed: true)
-                        : new IdempotentOutcome<TResponse>.Clash();
-                }
-
-                var (response, problem) = await work(write);
-                if (problem is not null)
-                {
-                    return new IdempotentOutcome<TResponse>.Refused(problem);
-                }
-
-                await write.SaveIdempotencyAsync(
-                    new IdempotencyRecord(scope, key, requestHash, StatusCodes.Status200OK, StockroomJson.Serialize(response), write.Now),
-                    cancellationToken);
-                await write.CommitAsync(cancellationToken);
-                return new IdempotentOutcome<TResponse>.Done(response!, Replayed: false);
+                return seen.RequestHash == requestHash
+                    ? new IdempotentOutcome<TResponse>.Done(JsonSerializer.Deserialize<TResponse>(seen.Response, StockroomJson.Options)!, Replayed: true)
+                    : new IdempotentOutcome<TResponse>.Clash();
             }
-            catch (WriteConflictException) when (attempt < 3)
+
+            var (response, problem) = await work(write);
+            if (problem is not null)
             {
+                return new IdempotentOutcome<TResponse>.Refused(problem);
             }
-        }
+
+            await write.SaveIdempotencyAsync(
+                new IdempotencyRecord(scope, key, requestHash, StatusCodes.Status200OK, StockroomJson.Serialize(response), write.Now),
+                cancellationToken);
+            await write.CommitAsync(cancellationToken);
+            return new IdempotentOutcome<TResponse>.Done(response!, Replayed: false);
+        });
     }
 }

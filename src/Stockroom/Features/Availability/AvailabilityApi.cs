@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Stockroom.Core;
 using Stockroom.Core.Availability;
 using Stockroom.Core.Catalog;
-using Stockroom.Core.Supply;
 using Stockroom.Features.Supply;
 using Stockroom.Http;
 using Stockroom.Storage;
@@ -17,13 +16,14 @@ public sealed record LocationAvailabilityView(
     long Incoming,
     long Reserved,
     long Allocated,
+    long Backordered,
     long SafetyStock,
     long Available,
     IReadOnlyList<InboundView> Inbound);
 
 /// <summary>
 /// Available to promise, explained: <c>available = max(0, onHand + incoming − reserved − allocated
-/// − safetyStock) − buffer</c>, summed location by location for a group or channel.
+/// − backordered − safetyStock) − buffer</c>, summed location by location for a group or channel.
 /// <c>incoming</c> counts inbound supply due by <c>date</c> and is zero for "now".
 /// </summary>
 public sealed record AvailabilityResponse(
@@ -36,12 +36,19 @@ public sealed record AvailabilityResponse(
     long Incoming,
     long Reserved,
     long Allocated,
+    long Backordered,
     long SafetyStock,
     long? Buffer,
     long Available,
     IReadOnlyList<FuturePoint> Future,
-    IReadOnlyList<InboundView>? Inbound,
-    IReadOnlyList<LocationAvailabilityView>? ByLocation);
+    IReadOnlyList<InboundView>? Inbound = null,
+    IReadOnlyList<LocationAvailabilityView>? ByLocation = null,
+    bool? Known = null);
+
+/// <summary>The body of a bulk query: up to a thousand SKUs over a group, a channel, or a list of locations.</summary>
+public sealed record AvailabilityQuery(List<string>? Skus, string? Group, string? Channel, List<string>? Locations, DateOnly? Date);
+
+public sealed record AvailabilityQueryResponse(IReadOnlyList<AvailabilityResponse> Results);
 
 public static class AvailabilityApi
 {
@@ -50,32 +57,27 @@ public static class AvailabilityApi
         var group = app.MapGroup("/v1/availability").WithTags("Availability");
         group.MapGet("/{sku}", Get).WithName("GetAvailability")
             .WithSummary("Available to promise for one SKU at a location (pick-up), or over a group or channel (ship-to-home).");
+        group.MapPost("/query", Query).WithName("QueryAvailability")
+            .WithSummary("Availability of up to 1000 SKUs in one call, answered in the order asked, for listing pages.");
         return group;
     }
+
+    /// <summary>Where an answer is computed over: one location, or a group's active locations, maybe through a channel.</summary>
+    private sealed record Scope(IReadOnlyList<Location> Locations, string? Location, DistributionGroup? Group, Channel? Channel);
 
     public static async Task<Results<Ok<AvailabilityResponse>, ProblemHttpResult>> Get(
         string sku, IStockStore store, TimeProvider time, CancellationToken cancellationToken,
         string? location = null, string? group = null, string? channel = null, string? date = null)
     {
-        var today = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
+        var today = Today(time);
         var validation = new Validation();
         validation.Identifier("sku", sku);
-        var scopes = new[] { location, group, channel }.Count(s => s is not null);
-        if (scopes != 1)
-        {
-            validation.Add("location", "give exactly one of location, group or channel");
-        }
-
-        validation.Identifier("location", location, required: false);
-        validation.Identifier("group", group, required: false);
-        validation.Identifier("channel", channel, required: false);
         DateOnly? asOf = null;
         if (date is not null)
         {
             if (DateOnly.TryParseExact(date, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var parsed))
             {
                 asOf = parsed;
-                validation.Date("date", parsed, today, allowPast: false);
             }
             else
             {
@@ -83,30 +85,93 @@ public static class AvailabilityApi
             }
         }
 
-        if (!validation.IsValid)
+        var (scope, problem) = await ResolveScopeAsync(validation, store, location is null ? null : [location], group, channel, asOf, today, cancellationToken);
+        if (problem is not null)
         {
-            return validation.Problem();
+            return problem;
         }
 
-        if (await store.GetItemAsync(sku, cancellationToken) is not { } item)
+        var stock = await store.ReadStockAsync([sku], [.. scope!.Locations.Select(l => l.Id)], cancellationToken);
+        if (!stock.Items.ContainsKey(sku))
         {
             return Problems.NotFound("item", sku);
         }
 
-        if (location is not null)
+        var answer = Answer(sku, scope, stock, today, asOf);
+        if (scope.Location is not null)
         {
-            if (await store.GetLocationAsync(location, cancellationToken) is not { } one)
-            {
-                return Problems.NotFound("location", location);
-            }
+            // One location: its inbound lots explain the future; a breakdown by location would repeat the answer.
+            answer = answer with { ByLocation = null, Inbound = answer.ByLocation![0].Inbound };
+        }
 
-            var supply = await store.ReadSupplyAsync(sku, [one.Id], cancellationToken);
-            var terms = Atp.AtLocation(Supplies(item, [one], supply)[0], today, asOf);
-            return TypedResults.Ok(Respond(sku, asOf, terms) with
-            {
-                Location = one.Id,
-                Inbound = [.. supply.Inbound.Select(InboundView.From)],
-            });
+        return TypedResults.Ok(answer);
+    }
+
+    public static async Task<Results<Ok<AvailabilityQueryResponse>, ProblemHttpResult>> Query(
+        AvailabilityQuery query, IStockStore store, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var today = Today(time);
+        var validation = new Validation();
+        var skus = query.Skus ?? [];
+        if (skus.Count is 0 or > Limits.BulkSkusMax)
+        {
+            validation.Add("skus", $"must list 1 to {Limits.BulkSkusMax} SKUs");
+        }
+
+        for (var i = 0; i < Math.Min(skus.Count, Limits.BulkSkusMax); i++)
+        {
+            validation.Identifier($"skus[{i}]", skus[i]);
+        }
+
+        if (query.Locations is { Count: > Limits.GroupLocationsMax })
+        {
+            validation.Add("locations", $"must list at most {Limits.GroupLocationsMax} locations");
+        }
+
+        var (scope, problem) = await ResolveScopeAsync(validation, store, query.Locations, query.Group, query.Channel, query.Date, today, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var stock = await store.ReadStockAsync([.. skus.Distinct(StringComparer.Ordinal)], [.. scope!.Locations.Select(l => l.Id)], cancellationToken);
+        var results = skus.Select(sku => stock.Items.ContainsKey(sku)
+            ? Answer(sku, scope, stock, today, query.Date) with { ByLocation = null, Known = true }
+            : new AvailabilityResponse(sku, scope.Location, scope.Group?.Id, scope.Channel?.Id, query.Date, 0, 0, 0, 0, 0, 0, null, 0, [], Known: false));
+        return TypedResults.Ok(new AvailabilityQueryResponse([.. results]));
+    }
+
+    private static DateOnly Today(TimeProvider time) => DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
+
+    /// <summary>Checks the question and reads the network it is asked over; exactly one of the three scopes.</summary>
+    private static async Task<(Scope?, ProblemHttpResult?)> ResolveScopeAsync(Validation validation, IStockStore store,
+        List<string>? locations, string? group, string? channel, DateOnly? date, DateOnly today, CancellationToken cancellationToken)
+    {
+        if (new object?[] { locations, group, channel }.Count(s => s is not null) != 1)
+        {
+            validation.Add("location", "give exactly one of location, group or channel");
+        }
+
+        for (var i = 0; i < (locations?.Count ?? 0); i++)
+        {
+            validation.Identifier(locations!.Count == 1 ? "location" : $"locations[{i}]", locations[i]);
+        }
+
+        validation.Identifier("group", group, required: false);
+        validation.Identifier("channel", channel, required: false);
+        validation.Date("date", date, today, allowPast: false);
+        if (!validation.IsValid)
+        {
+            return (null, validation.Problem());
+        }
+
+        if (locations is not null)
+        {
+            var found = await store.GetLocationsAsync([.. locations.Distinct(StringComparer.Ordinal)], cancellationToken);
+            var missing = locations.FirstOrDefault(l => found.All(f => f.Id != l));
+            return missing is not null
+                ? (null, Problems.NotFound("location", missing))
+                : (new Scope(found, locations.Count == 1 ? locations[0] : null, null, null), null);
         }
 
         Channel? sellingChannel = null;
@@ -115,7 +180,7 @@ public static class AvailabilityApi
             sellingChannel = await store.GetChannelAsync(channel, cancellationToken);
             if (sellingChannel is null)
             {
-                return Problems.NotFound("channel", channel);
+                return (null, Problems.NotFound("channel", channel));
             }
 
             group = sellingChannel.Group;
@@ -123,48 +188,42 @@ public static class AvailabilityApi
 
         if (await store.GetGroupAsync(group!, cancellationToken) is not { } distribution)
         {
-            return Problems.NotFound("group", group!);
+            return (null, Problems.NotFound("group", group!));
         }
 
         // Inactive locations keep their stock but promise none of it, so they are left out of
         // the sum altogether rather than shown with terms that do not add up.
         var members = (await store.GetLocationsAsync(distribution.Locations, cancellationToken)).Where(l => l.Active).ToList();
-        var stock = await store.ReadSupplyAsync(sku, [.. members.Select(l => l.Id)], cancellationToken);
-        var supplies = Supplies(item, members, stock);
-        var aggregate = Atp.Across(supplies, today, asOf);
-        if (sellingChannel is not null)
+        return (new Scope(members, null, distribution, sellingChannel), null);
+    }
+
+    /// <summary>
+    /// One SKU's answer over a scope. A draft item promises nothing anywhere: its positions count
+    /// as inactive, so its terms still show while availability stays zero.
+    /// </summary>
+    private static AvailabilityResponse Answer(string sku, Scope scope, StockSnapshot stock, DateOnly today, DateOnly? date)
+    {
+        var sellable = stock.Items[sku].CanBeSold();
+        var supplies = scope.Locations.Select(l =>
         {
-            aggregate = Atp.ForChannel(aggregate, sellingChannel.Buffer);
+            var position = stock.PositionAt(sku, l.Id);
+            return new PositionSupply(position, [.. stock.Inbound[position.Key]], stock.SafetyStock.For(position), l.Active && sellable);
+        }).ToList();
+        var terms = Atp.Across(supplies, today, date);
+        if (scope.Channel is not null)
+        {
+            terms = Atp.ForChannel(terms, scope.Channel.Buffer);
         }
 
         var byLocation = supplies.Select(s =>
         {
-            var terms = Atp.AtLocation(s, today, asOf);
-            return new LocationAvailabilityView(s.Position.Key.Location, terms.OnHand, terms.Incoming, terms.Reserved, terms.Allocated,
-                terms.SafetyStock, terms.Available, [.. stock.Inbound.Where(l => l.Key == s.Position.Key).Select(InboundView.From)]);
+            var at = Atp.AtLocation(s, today, date);
+            return new LocationAvailabilityView(s.Position.Key.Location, at.OnHand, at.Incoming, at.Reserved, at.Allocated, at.Backordered,
+                at.SafetyStock, at.Available, [.. s.Inbound.Select(InboundView.From)]);
         }).ToList();
 
-        return TypedResults.Ok(Respond(sku, asOf, aggregate) with
-        {
-            Group = distribution.Id,
-            Channel = sellingChannel?.Id,
-            Buffer = sellingChannel is null ? null : aggregate.Buffer,
-            ByLocation = byLocation,
-        });
+        return new AvailabilityResponse(sku, scope.Location, scope.Group?.Id, scope.Channel?.Id, date, terms.OnHand, terms.Incoming,
+            terms.Reserved, terms.Allocated, terms.Backordered, terms.SafetyStock, scope.Channel is null ? null : terms.Buffer, terms.Available,
+            terms.Future, null, byLocation);
     }
-
-    /// <summary>
-    /// Joins positions with their inbound lots. A draft item promises nothing anywhere: its
-    /// positions count as inactive, so its terms still show while availability stays zero.
-    /// </summary>
-    private static List<PositionSupply> Supplies(Item item, IReadOnlyList<Location> locations, SkuSupply stock)
-    {
-        var active = locations.ToDictionary(l => l.Id, l => l.Active && item.CanBeSold(), StringComparer.Ordinal);
-        var inbound = stock.Inbound.ToLookup(l => l.Key);
-        return [.. stock.Positions.Select(p => new PositionSupply(p, [.. inbound[p.Key]], SafetyStock: 0, active[p.Key.Location]))];
-    }
-
-    private static AvailabilityResponse Respond(string sku, DateOnly? date, AvailabilityTerms terms) =>
-        new(sku, null, null, null, date, terms.OnHand, terms.Incoming, terms.Reserved, terms.Allocated, terms.SafetyStock,
-            null, terms.Available, terms.Future, null, null);
 }

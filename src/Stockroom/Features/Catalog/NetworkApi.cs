@@ -15,7 +15,8 @@ public sealed record PutLocationRequest(
     double? Latitude,
     double? Longitude,
     int? Priority,
-    bool? Active);
+    bool? Active,
+    int? LeadTimeDays);
 
 public sealed record PutGroupRequest(string? Name, List<string>? Locations);
 
@@ -69,7 +70,8 @@ public static class NetworkApi
             validation.Add("latitude", "latitude and longitude go together");
         }
 
-        validation.Range("priority", request.Priority, -1_000_000, 1_000_000, required: false);
+        validation.Range("priority", request.Priority, -Limits.PriorityMax, Limits.PriorityMax, required: false);
+        validation.Range("leadTimeDays", request.LeadTimeDays, 0, Limits.HorizonDaysMax, required: false);
         if (!validation.IsValid)
         {
             return validation.Problem();
@@ -78,7 +80,8 @@ public static class NetworkApi
         await using var write = await store.BeginWriteAsync(cancellationToken);
         var existing = await write.GetLocationAsync(id, cancellationToken);
         var location = new Location(id, request.Name!.Trim(), request.Type!.Value, request.CanShip!.Value, request.CanPickup!.Value,
-            request.Latitude, request.Longitude, request.Priority ?? 0, request.Active ?? true, existing?.CreatedAt ?? write.Now, write.Now);
+            request.Latitude, request.Longitude, request.Priority ?? 0, request.Active ?? true, existing?.CreatedAt ?? write.Now, write.Now,
+            request.LeadTimeDays);
         await write.UpsertLocationAsync(location, cancellationToken);
         write.Record(new PendingEvent("location.upserted", write.Now, StockroomJson.Serialize(location)));
         await write.CommitAsync(cancellationToken);

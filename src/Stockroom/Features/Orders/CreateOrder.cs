@@ -150,7 +150,8 @@ public static class CreateOrder
 
         var locked = await write.LockPositionsAsync([.. lines!.SelectMany(l => l.Line.Sources.Select(s => new PositionKey(l.Line.Sku, s.Location)))], cancellationToken);
         var working = new Dictionary<PositionKey, Position>(locked);
-        var decision = Holds.Decide(new HoldRequest([.. lines!.Select(l => l.Line)], AllowPartial: false, DemandKind.Allocated), working);
+        var decision = Holds.Decide(new HoldRequest([.. lines!.Select(l => l.Line)], AllowPartial: false, DemandKind.Allocated), working,
+            position => resolver.SafetyStock.For(position));
         if (decision is HoldDecision.Refused refused)
         {
             return (null, CreateReservation.Shortage(refused.Lines));

@@ -1,4 +1,5 @@
 using Stockroom.Core.Demand;
+using Stockroom.Http;
 using Stockroom.Storage;
 
 namespace Stockroom.Features.Reservations;
@@ -19,17 +20,20 @@ public sealed class ReservationExpiry(IStockStore store, TimeProvider time)
         var total = 0;
         while (true)
         {
-            await using var write = await store.BeginWriteAsync(cancellationToken);
-            var due = await write.LockExpiredReservationsAsync(time.GetUtcNow(), SweepBatchMax, cancellationToken);
-            if (due.Count == 0)
+            var due = await Writes.RetryAsync(store, async () =>
             {
-                return total;
-            }
+                await using var write = await store.BeginWriteAsync(cancellationToken);
+                var due = await write.LockExpiredReservationsAsync(time.GetUtcNow(), SweepBatchMax, cancellationToken);
+                if (due.Count > 0)
+                {
+                    await ReleaseHolds.EndAsync(write, due, ReservationStatus.Expired, "reservation.expired", cancellationToken);
+                    await write.CommitAsync(cancellationToken);
+                }
 
-            var expired = await ReleaseHolds.EndAsync(write, due, ReservationStatus.Expired, "reservation.expired", cancellationToken);
-            await write.CommitAsync(cancellationToken);
-            total += expired.Count;
-            if (due.Count < SweepBatchMax)
+                return due.Count;
+            });
+            total += due;
+            if (due < SweepBatchMax)
             {
                 return total;
             }

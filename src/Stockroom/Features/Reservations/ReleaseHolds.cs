@@ -9,7 +9,7 @@ namespace Stockroom.Features.Reservations;
 
 /// <summary>
 /// Ends open reservations — released by the client, expired, declined — and gives their units
-/// back. The caller has locked the reservations; this locks their positions (after them, as
+/// back, held and backordered alike. The caller has locked the reservations; this locks their positions (after them, as
 /// every writer does) and records one event per reservation.
 /// </summary>
 internal static class ReleaseHolds
@@ -18,7 +18,9 @@ internal static class ReleaseHolds
         ReservationStatus status, string eventType, CancellationToken cancellationToken)
     {
         var open = reservations.Where(r => r.IsOpen()).ToList();
-        var keys = open.SelectMany(r => r.Holds()).Select(h => new PositionKey(h.Sku, h.Allocation.Location)).ToList();
+        var keys = open.SelectMany(r => r.Holds()).Select(h => new PositionKey(h.Sku, h.Allocation.Location))
+            .Concat(open.SelectMany(r => r.Backorders()).Select(b => new PositionKey(b.Sku, b.Location)))
+            .ToList();
         var locked = await write.LockPositionsAsync(keys, cancellationToken);
         var working = new Dictionary<PositionKey, Position>(locked);
         var ended = new List<Reservation>(open.Count);
@@ -28,6 +30,12 @@ internal static class ReleaseHolds
             {
                 var key = new PositionKey(sku, allocation.Location);
                 working[key] = Holds.Release(working[key], allocation.Quantity, DemandKind.Reserved);
+            }
+
+            foreach (var (sku, location, quantity) in reservation.Backorders())
+            {
+                var key = new PositionKey(sku, location);
+                working[key] = Holds.Unbackorder(working[key], quantity);
             }
 
             var done = reservation with { Status = status, UpdatedAt = write.Now };

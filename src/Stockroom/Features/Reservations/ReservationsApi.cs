@@ -16,6 +16,10 @@ public static class ReservationsApi
             .WithSummary("Hold units for a cart or checkout; idempotent by id.");
         group.MapGet("/{id}", Get).WithName("GetReservation").WithSummary("Read one reservation.");
         group.MapGet("/", List).WithName("ListReservations").WithSummary("List reservations by status, channel or SKU.");
+        group.MapPost("/{id}/accept", SellerAnswer.Accept).WithName("AcceptReservation")
+            .WithSummary("The seller accepts a pending (on-request) reservation: its units are held now, or backordered if allowed.");
+        group.MapPost("/{id}/decline", SellerAnswer.Decline).WithName("DeclineReservation")
+            .WithSummary("The seller declines a pending (on-request) reservation.");
         group.MapDelete("/{id}", Release).WithName("ReleaseReservation")
             .WithSummary("Release a reservation and give its units back (cart abandoned, order made elsewhere).");
         return group;
@@ -66,27 +70,30 @@ public static class ReservationsApi
             return validation.Problem();
         }
 
-        await using var write = await store.BeginWriteAsync(cancellationToken);
-        var found = await write.FindReservationsAsync([id], forUpdate: true, cancellationToken);
-        if (!found.TryGetValue(id, out var stored))
+        return await Writes.RetryAsync<Results<Ok<Reservation>, ProblemHttpResult>>(store, async () =>
         {
-            return Problems.NotFound("reservation", id);
-        }
+            await using var write = await store.BeginWriteAsync(cancellationToken);
+            var found = await write.FindReservationsAsync([id], forUpdate: true, cancellationToken);
+            if (!found.TryGetValue(id, out var stored))
+            {
+                return Problems.NotFound("reservation", id);
+            }
 
-        var reservation = stored.Reservation;
-        if (reservation.Status == ReservationStatus.Confirmed)
-        {
-            return Problems.Conflict("illegal-transition", "The reservation is already confirmed by an order.",
-                $"Reservation '{id}' became order '{reservation.OrderId}'; cancel the order to free its units.");
-        }
+            var reservation = stored.Reservation;
+            if (reservation.Status == ReservationStatus.Confirmed)
+            {
+                return Problems.Conflict("illegal-transition", "The reservation is already confirmed by an order.",
+                    $"Reservation '{id}' became order '{reservation.OrderId}'; cancel the order to free its units.");
+            }
 
-        if (!reservation.IsOpen())
-        {
-            return TypedResults.Ok(reservation);
-        }
+            if (!reservation.IsOpen())
+            {
+                return TypedResults.Ok(reservation);
+            }
 
-        var released = await ReleaseHolds.EndAsync(write, [reservation], ReservationStatus.Released, "reservation.released", cancellationToken);
-        await write.CommitAsync(cancellationToken);
-        return TypedResults.Ok(released[0]);
+            var released = await ReleaseHolds.EndAsync(write, [reservation], ReservationStatus.Released, "reservation.released", cancellationToken);
+            await write.CommitAsync(cancellationToken);
+            return TypedResults.Ok(released[0]);
+        });
     }
 }

@@ -5,6 +5,7 @@ using Stockroom.Core.Ledger;
 using Stockroom.Core.Supply;
 using Stockroom.Http;
 using Stockroom.Storage;
+using Stockroom.Storage.Holds;
 
 namespace Stockroom.Features.Supply;
 
@@ -20,7 +21,8 @@ public sealed record AdjustLine(
 
 public sealed record AdjustRequest(string? Id, List<AdjustLine>? Lines);
 
-public sealed record AdjustResponse(string Id, DateTimeOffset At, IReadOnlyList<PositionView> Positions, IReadOnlyList<InboundView> Inbound);
+public sealed record AdjustResponse(string Id, DateTimeOffset At, IReadOnlyList<PositionView> Positions, IReadOnlyList<InboundView> Inbound,
+    IReadOnlyList<string> BackordersFilled);
 
 /// <summary>
 /// Relative supply changes: receipts, count corrections, damage, shrink. All lines apply or none
@@ -29,7 +31,7 @@ public sealed record AdjustResponse(string Id, DateTimeOffset At, IReadOnlyList<
 public static class AdjustSupply
 {
     public static async Task<Results<Ok<AdjustResponse>, ProblemHttpResult>> Handle(
-        AdjustRequest request, IStockStore store, TimeProvider time, HttpResponse httpResponse, CancellationToken cancellationToken,
+        AdjustRequest request, IStockStore store, TimeProvider time, HoldWriterOptions options, HttpResponse httpResponse, CancellationToken cancellationToken,
         [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey = null)
     {
         // The id may come in the body or, as with other write APIs, in an Idempotency-Key header.
@@ -40,12 +42,14 @@ public static class AdjustSupply
             return validation.Problem();
         }
 
+        var backorders = await BackorderFiller.PrepareAsync(store, SyncSupply.OnHandSkus(request.Lines!.Select(l => (l.Sku!, l.Type))), cancellationToken);
         var outcome = await Idempotency.RunAsync<AdjustResponse>(store, "supply.adjust", request.Id!, Idempotency.Hash(request),
-            write => Apply(write, request, cancellationToken), cancellationToken);
+            write => Apply(write, request, backorders, options, cancellationToken), cancellationToken);
         return Idempotency.ToResult(outcome, request.Id!, httpResponse);
     }
 
-    private static async Task<(AdjustResponse?, ProblemHttpResult?)> Apply(IStockWrite write, AdjustRequest request, CancellationToken cancellationToken)
+    private static async Task<(AdjustResponse?, ProblemHttpResult?)> Apply(IStockWrite write, AdjustRequest request, BackorderPlan backorders,
+        HoldWriterOptions options, CancellationToken cancellationToken)
     {
         var lines = request.Lines!;
         if (await KnownReferences.CheckAsync(write, lines.Select(l => (l.Sku!, l.Location!)).ToList(), cancellationToken) is { } unknown)
@@ -54,7 +58,7 @@ public static class AdjustSupply
         }
 
         var keys = lines.Select(l => new PositionKey(l.Sku!, l.Location!)).ToList();
-        var positions = await write.LockPositionsAsync(keys, cancellationToken);
+        var positions = await write.LockPositionsAsync([.. keys, .. backorders.Keys], cancellationToken);
         var after = new Dictionary<PositionKey, Position>(positions);
         var lots = (await write.ReadInboundAsync(keys, cancellationToken)).ToDictionary(l => (l.Key, l.Type, l.Reference));
         var changedLots = new Dictionary<(PositionKey, SupplyType, string), InboundSupply>();
@@ -97,11 +101,14 @@ public static class AdjustSupply
                 "No line was applied. See errors for the lines that remove more than there is.", refusals.Errors));
         }
 
+        var filled = await BackorderFiller.FillAsync(write, backorders, after, options.DefaultHoldSeconds, cancellationToken);
         await write.WritePositionsAsync(positions.Values.Select(before => (before, after[before.Key])).ToList(), cancellationToken);
         await write.SetInboundAsync(changedLots.Values, cancellationToken);
+        var adjusted = keys.ToHashSet();
         var response = new AdjustResponse(request.Id!, write.Now,
-            [.. after.Values.Order(PositionOrder.Instance).Select(PositionView.From)],
-            [.. changedLots.Values.Select(InboundView.From)]);
+            [.. after.Values.Where(p => adjusted.Contains(p.Key)).Order(PositionOrder.Instance).Select(PositionView.From)],
+            [.. changedLots.Values.Select(InboundView.From)],
+            [.. filled.Select(r => r.Id)]);
         write.Record(new PendingEvent("supply.adjusted", write.Now, StockroomJson.Serialize(new { request.Id, lines, response.Positions, response.Inbound })));
         return (response, null);
     }

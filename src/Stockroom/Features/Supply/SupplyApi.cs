@@ -3,12 +3,12 @@ using Stockroom.Core.Supply;
 namespace Stockroom.Features.Supply;
 
 /// <summary>A position as it stands after a supply change.</summary>
-public sealed record PositionView(string Sku, string Location, long OnHand, long Reserved, long Allocated)
+public sealed record PositionView(string Sku, string Location, long OnHand, long Reserved, long Allocated, long Backordered)
 {
     public static PositionView From(Position position)
     {
         ArgumentNullException.ThrowIfNull(position);
-        return new(position.Key.Sku, position.Key.Location, position.OnHand, position.Reserved, position.Allocated);
+        return new(position.Key.Sku, position.Key.Location, position.OnHand, position.Reserved, position.Allocated, position.Backordered);
     }
 }
 

@@ -4,6 +4,7 @@ using Stockroom.Core.Ledger;
 using Stockroom.Core.Supply;
 using Stockroom.Http;
 using Stockroom.Storage;
+using Stockroom.Storage.Holds;
 
 namespace Stockroom.Features.Supply;
 
@@ -11,7 +12,8 @@ public sealed record SyncLine(string? Sku, string? Location, SupplyType? Type, l
 
 public sealed record SyncRequest(string? Source, DateTimeOffset? AsOf, List<SyncLine>? Lines);
 
-public sealed record SyncResponse(string Source, DateTimeOffset AsOf, int Lines, IReadOnlyList<PositionView> Positions, IReadOnlyList<InboundView> Inbound);
+public sealed record SyncResponse(string Source, DateTimeOffset AsOf, int Lines, IReadOnlyList<PositionView> Positions, IReadOnlyList<InboundView> Inbound,
+    IReadOnlyList<string> BackordersFilled);
 
 /// <summary>
 /// Absolute supply from a system of record. An on-hand line replaces the position's count; the
@@ -25,7 +27,7 @@ public static class SyncSupply
     public static readonly TimeSpan ClockSkewMax = TimeSpan.FromMinutes(5);
 
     public static async Task<Results<Ok<SyncResponse>, ProblemHttpResult>> Handle(
-        SyncRequest request, IStockStore store, TimeProvider time, CancellationToken cancellationToken)
+        SyncRequest request, IStockStore store, TimeProvider time, HoldWriterOptions options, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var validation = Validate(request, now);
@@ -35,6 +37,18 @@ public static class SyncSupply
         }
 
         var lines = request.Lines!;
+        var backorders = await BackorderFiller.PrepareAsync(store, OnHandSkus(lines.Select(l => (l.Sku!, l.Type))), cancellationToken);
+        return await Writes.RetryAsync(store, () => ApplyAsync(request, store, backorders, options, cancellationToken));
+    }
+
+    /// <summary>SKUs whose on-hand a request sets or changes: arriving units may fill their backorders.</summary>
+    internal static List<string> OnHandSkus(IEnumerable<(string Sku, SupplyType? Type)> lines) =>
+        [.. lines.Where(l => l.Type == SupplyType.OnHand).Select(l => l.Sku).Distinct(StringComparer.Ordinal)];
+
+    private static async Task<Results<Ok<SyncResponse>, ProblemHttpResult>> ApplyAsync(
+        SyncRequest request, IStockStore store, BackorderPlan backorders, HoldWriterOptions options, CancellationToken cancellationToken)
+    {
+        var lines = request.Lines!;
         await using var write = await store.BeginWriteAsync(cancellationToken);
         if (await KnownReferences.CheckAsync(write, lines.Select(l => (l.Sku!, l.Location!)).ToList(), cancellationToken) is { } unknown)
         {
@@ -42,7 +56,7 @@ public static class SyncSupply
         }
 
         var keys = lines.Select(l => new PositionKey(l.Sku!, l.Location!)).ToList();
-        var positions = await write.LockPositionsAsync(keys, cancellationToken);
+        var positions = await write.LockPositionsAsync([.. keys, .. backorders.Keys], cancellationToken);
         var existingLots = await write.ReadInboundAsync(keys, cancellationToken);
 
         var after = new Dictionary<PositionKey, Position>(positions);
@@ -69,13 +83,16 @@ public static class SyncSupply
             }
         }
 
+        var filled = await BackorderFiller.FillAsync(write, backorders, after, options.DefaultHoldSeconds, cancellationToken);
         var changes = positions.Values.Select(before => (before, after[before.Key])).ToList();
         await write.WritePositionsAsync(changes, cancellationToken);
         await write.SetInboundAsync(lots.Values, cancellationToken);
 
+        var synced = keys.ToHashSet();
         var response = new SyncResponse(request.Source!, request.AsOf!.Value, lines.Count,
-            [.. after.Values.Order(PositionOrder.Instance).Select(PositionView.From)],
-            [.. lots.Values.Where(l => l.Quantity > 0).Select(InboundView.From)]);
+            [.. after.Values.Where(p => synced.Contains(p.Key)).Order(PositionOrder.Instance).Select(PositionView.From)],
+            [.. lots.Values.Where(l => l.Quantity > 0).Select(InboundView.From)],
+            [.. filled.Select(r => r.Id)]);
         write.Record(new PendingEvent("supply.synced", write.Now, StockroomJson.Serialize(new { request.Source, request.AsOf, lines, response.Positions, response.Inbound })));
         await write.CommitAsync(cancellationToken);
         return TypedResults.Ok(response);

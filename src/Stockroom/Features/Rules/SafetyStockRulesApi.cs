@@ -1,0 +1,125 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Stockroom.Core;
+using Stockroom.Core.Ledger;
+using Stockroom.Core.Rules;
+using Stockroom.Http;
+using Stockroom.Storage;
+
+namespace Stockroom.Features.Rules;
+
+/// <summary>
+/// A safety stock rule: by SKU, location, group, or any mix (none is the default for every
+/// position), in units or a percent of on-hand; the three selectors identify the rule.
+/// </summary>
+public sealed record SafetyStockRuleRequest(string? Sku, string? Location, string? Group, long? Units, decimal? Percent, int? VipPriority);
+
+public sealed record SafetyStockRules(IReadOnlyList<SafetyStockRule> Rules);
+
+public static class SafetyStockRulesApi
+{
+    public static RouteGroupBuilder MapSafetyStockRulesApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/v1/rules/safety-stock").WithTags("Rules");
+        group.MapPut("/", Put).WithName("PutSafetyStockRule")
+            .WithSummary("Create or replace the safety stock rule for a SKU, location, group or any mix; the most specific rule applies.");
+        group.MapGet("/", List).WithName("ListSafetyStockRules").WithSummary("List safety stock rules, optionally for one SKU.");
+        group.MapDelete("/", Delete).WithName("DeleteSafetyStockRule").WithSummary("Delete the rule with exactly these selectors.");
+        return group;
+    }
+
+    public static async Task<Results<Created<SafetyStockRule>, Ok<SafetyStockRule>, ProblemHttpResult>> Put(
+        SafetyStockRuleRequest request, IStockStore store, CancellationToken cancellationToken)
+    {
+        var validation = Selectors(request.Sku, request.Location, request.Group);
+        if ((request.Units is null) == (request.Percent is null))
+        {
+            validation.Add("units", "give either units or percent");
+        }
+
+        validation.Quantity("units", request.Units, required: false);
+        if (request.Percent is < 0 or > 100)
+        {
+            validation.Add("percent", "must be from 0 to 100");
+        }
+
+        validation.Range("vipPriority", request.VipPriority, -Limits.PriorityMax, Limits.PriorityMax, required: false);
+        if (!validation.IsValid)
+        {
+            return validation.Problem();
+        }
+
+        return await Writes.RetryAsync<Results<Created<SafetyStockRule>, Ok<SafetyStockRule>, ProblemHttpResult>>(store, async () =>
+        {
+            await using var write = await store.BeginWriteAsync(cancellationToken);
+            var unknown = new Validation();
+            if (request.Sku is { } sku && await write.GetItemAsync(sku, cancellationToken) is null)
+            {
+                unknown.Add("sku", $"there is no item '{sku}'");
+            }
+
+            if (request.Location is { } location && await write.GetLocationAsync(location, cancellationToken) is null)
+            {
+                unknown.Add("location", $"there is no location '{location}'");
+            }
+
+            if (request.Group is { } group && await write.GetGroupAsync(group, cancellationToken) is null)
+            {
+                unknown.Add("group", $"there is no group '{group}'");
+            }
+
+            if (!unknown.IsValid)
+            {
+                return Problems.Unprocessable(unknown.Errors, "A rule applies to items, locations and groups that exist.");
+            }
+
+            var existing = await write.DeleteSafetyRuleAsync(request.Sku, request.Location, request.Group, cancellationToken);
+            var rule = new SafetyStockRule(request.Sku, request.Location, request.Group, request.Units, request.Percent, request.VipPriority,
+                existing?.CreatedAt ?? write.Now, write.Now);
+            await write.UpsertSafetyRuleAsync(rule, cancellationToken);
+            write.Record(new PendingEvent("rule.safetyStock.upserted", write.Now, StockroomJson.Serialize(rule)));
+            await write.CommitAsync(cancellationToken);
+            return existing is null ? TypedResults.Created("/v1/rules/safety-stock", rule) : TypedResults.Ok(rule);
+        });
+    }
+
+    public static async Task<Results<Ok<SafetyStockRules>, ProblemHttpResult>> List(IStockStore store, CancellationToken cancellationToken, string? sku = null)
+    {
+        var validation = new Validation();
+        validation.Identifier("sku", sku, required: false);
+        return validation.IsValid
+            ? TypedResults.Ok(new SafetyStockRules(await store.ListSafetyRulesAsync(sku, cancellationToken)))
+            : validation.Problem();
+    }
+
+    public static async Task<Results<Ok<SafetyStockRule>, ProblemHttpResult>> Delete(
+        IStockStore store, CancellationToken cancellationToken, string? sku = null, string? location = null, string? group = null)
+    {
+        var validation = Selectors(sku, location, group);
+        if (!validation.IsValid)
+        {
+            return validation.Problem();
+        }
+
+        return await Writes.RetryAsync<Results<Ok<SafetyStockRule>, ProblemHttpResult>>(store, async () =>
+        {
+            await using var write = await store.BeginWriteAsync(cancellationToken);
+            if (await write.DeleteSafetyRuleAsync(sku, location, group, cancellationToken) is not { } deleted)
+            {
+                return Problems.NotFound("safety stock rule", $"sku={sku}, location={location}, group={group}");
+            }
+
+            write.Record(new PendingEvent("rule.safetyStock.deleted", write.Now, StockroomJson.Serialize(deleted)));
+            await write.CommitAsync(cancellationToken);
+            return TypedResults.Ok(deleted);
+        });
+    }
+
+    private static Validation Selectors(string? sku, string? location, string? group)
+    {
+        var validation = new Validation();
+        validation.Identifier("sku", sku, required: false);
+        validation.Identifier("location", location, required: false);
+        validation.Identifier("group", group, required: false);
+        return validation;
+    }
+}
