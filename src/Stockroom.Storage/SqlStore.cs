@@ -19,6 +19,9 @@ public abstract class SqlStore(TimeProvider time) : IStockStore
 
     public SoldOutCache SoldOut { get; } = new(time);
 
+    /// <summary>A column of reservations that increases in the order they were inserted.</summary>
+    protected internal abstract string ArrivalOrder { get; }
+
     /// <summary>Appended to a SELECT to lock the rows it reads, passing over rows another transaction holds.</summary>
     protected internal abstract string ForUpdateSkipLocked { get; }
 
@@ -183,7 +186,7 @@ public abstract class SqlStore(TimeProvider time) : IStockStore
             SELECT {Sql.ReservationColumns} FROM reservations r
             WHERE r.status = 'backordered'
               AND EXISTS (SELECT 1 FROM reservation_lines l WHERE l.reservation_id = r.id AND l.sku IN ({TextList("@skus")}))
-            ORDER BY r.priority DESC, r.created_at, r.id LIMIT @limit
+            ORDER BY r.priority DESC, r.created_at, r.{ArrivalOrder} LIMIT @limit
             """, c => BindTextList(c.With("@limit", limit), "@skus", skus), Sql.ReadReservation, cancellationToken)).Select(r => r.Reservation)];
 
     public bool IsTransient(Exception exception) =>

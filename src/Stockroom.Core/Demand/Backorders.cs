@@ -23,8 +23,9 @@ public sealed record BackorderFill(WaitingBackorder Backorder, IReadOnlyList<All
 }
 
 /// <summary>
-/// Fills waiting backorders from promisable stock: highest priority first, then oldest, each
-/// from its line's sources by the usual sourcing rules, in full or in part.
+/// Fills waiting backorders from promisable stock: highest priority first, then oldest (ties keep
+/// the order given, which is arrival order), each from its line's sources by the usual sourcing
+/// rules, in full or in part.
 /// </summary>
 public static class Backorders
 {
@@ -35,19 +36,24 @@ public static class Backorders
         ArgumentNullException.ThrowIfNull(positions);
         ArgumentNullException.ThrowIfNull(safetyStock);
         var fills = new List<BackorderFill>();
-        var queue = waiting.OrderByDescending(b => b.Priority).ThenBy(b => b.Since).ThenBy(b => b.ReservationId, StringComparer.Ordinal).ThenBy(b => b.Line);
+        var queue = waiting
+            .Where(b => positions.ContainsKey(new PositionKey(b.Sku, b.At)))
+            .OrderByDescending(b => b.Priority).ThenBy(b => b.Since)
+            .ToList();
+
+        // Withdraw every waiting claim first: the units that arrived go to the queue in its order,
+        // not to whichever claim happens to leave room.
         foreach (var backorder in queue)
         {
             var at = new PositionKey(backorder.Sku, backorder.At);
-            if (!positions.TryGetValue(at, out var claimed))
-            {
-                continue;
-            }
+            positions[at] = Holds.Unbackorder(positions[at], backorder.Quantity);
+        }
 
-            // Withdraw the claim first, so that the backorder does not stand in its own way.
-            positions[at] = Holds.Unbackorder(claimed, backorder.Quantity);
-            var sources = backorder.Sources.Where(s => positions.ContainsKey(new PositionKey(backorder.Sku, s.Location))).ToList();
-            var candidates = sources
+        var unfilled = new List<(PositionKey At, long Quantity)>();
+        foreach (var backorder in queue)
+        {
+            var candidates = backorder.Sources
+                .Where(s => positions.ContainsKey(new PositionKey(backorder.Sku, s.Location)))
                 .Select(s => (Source: s, Position: positions[new PositionKey(backorder.Sku, s.Location)]))
                 .Select(c => new SourceCandidate(c.Source.Location, c.Source.Priority, Atp.Promisable(c.Position, safetyStock(c.Position, backorder.Priority))))
                 .ToList();
@@ -61,13 +67,19 @@ public static class Backorders
             var fill = new BackorderFill(backorder, plan);
             if (fill.Remaining > 0)
             {
-                positions[at] = positions[at] with { Backordered = positions[at].Backordered + fill.Remaining };
+                unfilled.Add((new PositionKey(backorder.Sku, backorder.At), fill.Remaining));
             }
 
             if (fill.Filled > 0)
             {
                 fills.Add(fill);
             }
+        }
+
+        // What could not be filled waits on, counted where it was.
+        foreach (var (at, quantity) in unfilled)
+        {
+            positions[at] = positions[at] with { Backordered = positions[at].Backordered + quantity };
         }
 
         return fills;

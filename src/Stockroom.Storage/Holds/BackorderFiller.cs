@@ -68,13 +68,14 @@ public static class BackorderFiller
         }
 
         var locked = await write.FindReservationsAsync([.. plan.Candidates.Select(r => r.Id)], forUpdate: true, cancellationToken);
+        // In the order read: priority, then age, then arrival. Filling sorts stably, so ties keep it.
         var current = plan.Candidates
             .Select(r => locked.GetValueOrDefault(r.Id)?.Reservation)
             .OfType<Reservation>()
             .Where(r => r.Status == ReservationStatus.Backordered)
-            .ToDictionary(r => r.Id, StringComparer.Ordinal);
+            .ToList();
         var waiting = new List<WaitingBackorder>();
-        foreach (var reservation in current.Values)
+        foreach (var reservation in current)
         {
             foreach (var line in reservation.Lines.Where(l => l.Backordered > 0))
             {
@@ -93,7 +94,7 @@ public static class BackorderFiller
         var updated = new List<Reservation>();
         foreach (var group in fills.GroupBy(f => f.Backorder.ReservationId, StringComparer.Ordinal))
         {
-            var reservation = current[group.Key];
+            var reservation = current.First(r => r.Id == group.Key);
             var lines = reservation.Lines.Select(line =>
             {
                 var fill = group.FirstOrDefault(f => f.Backorder.Line == line.Line);

@@ -30,6 +30,8 @@ public sealed class PostgresStore : SqlStore
 
     protected internal override string ForUpdateSkipLocked => " FOR UPDATE SKIP LOCKED";
 
+    protected internal override string ArrivalOrder => "arrival";
+
     /// <summary>All deltas in one statement: one round trip however many positions a batch touched.</summary>
     protected internal override async Task WritePositionDeltasAsync(DbConnection connection, DbTransaction transaction,
         IReadOnlyList<PositionDelta> deltas, DateTimeOffset now, CancellationToken cancellationToken)

@@ -39,6 +39,8 @@ public sealed class SqliteStore : SqlStore
 
     protected internal override string ForUpdateSkipLocked => "";
 
+    protected internal override string ArrivalOrder => "rowid";
+
     // WAL lets readers proceed beside the writer. It is persistent, and must be set outside a
     // transaction, so it is set before migrating rather than on every connection.
     protected override string MigrationLock => "";

@@ -22,3 +22,7 @@ CREATE TABLE safety_stock_rules (
 );
 
 CREATE INDEX group_locations_by_location ON group_locations (location_id, group_id);
+
+-- Arrival order of reservations, for "oldest first" among holds made in the same instant (one
+-- batch shares its commit time). SQLite's rowid serves the same purpose there.
+ALTER TABLE reservations ADD COLUMN arrival BIGINT GENERATED ALWAYS AS IDENTITY;
