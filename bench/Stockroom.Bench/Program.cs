@@ -4,38 +4,97 @@ using System.Net.Http.Json;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.AspNetCore.Builder;
 using Stockroom;
 using Stockroom.Tests.Fixtures;
 
-// Holds per second through the HTTP API: the batching writer against one transaction per hold
-// (the same code path with batches of one), on the same machine, in the same run.
-//   dotnet run -c Release --project bench/Stockroom.Bench -- [sqlite|postgres] [clients] [holds]
-var store = args.ElementAtOrDefault(0) ?? "sqlite";
-var clients = int.Parse(args.ElementAtOrDefault(1) ?? "64", System.Globalization.CultureInfo.InvariantCulture);
-var holds = int.Parse(args.ElementAtOrDefault(2) ?? "20000", System.Globalization.CultureInfo.InvariantCulture);
-
+// Benchmarks of the HTTP API on one machine, in one run:
+//   holds [sqlite|postgres] [clients] [holds]        batching writer against one transaction per hold
+//   bulk  [sqlite|postgres] [skus] [locations] [n]   bulk availability of 1000 SKUs per request
+var mode = args.ElementAtOrDefault(0) ?? "holds";
+var store = args.ElementAtOrDefault(1) ?? "sqlite";
+int Arg(int index, int fallback) => int.Parse(args.ElementAtOrDefault(index) ?? fallback.ToString(System.Globalization.CultureInfo.InvariantCulture), System.Globalization.CultureInfo.InvariantCulture);
 PostgresServer.Durable = true;
-Console.WriteLine($"store={store} clients={clients} holds={holds} cores={Environment.ProcessorCount}");
+async Task<string> NewDatabaseAsync() => store == "postgres"
+    ? await PostgresServer.CreateDatabaseAsync()
+    : $"Data Source={Path.Combine(Path.GetTempPath(), $"stockroom-bench-{Guid.NewGuid():N}.db")}";
+
+if (mode == "bulk")
+{
+    var (skuCount, locationCount, queries) = (Arg(2, 10_000), Arg(3, 20), Arg(4, 200));
+    Console.WriteLine($"bulk store={store} skus={skuCount} locations={locationCount} queries={queries} cores={Environment.ProcessorCount}");
+    var result = await BulkAsync(await NewDatabaseAsync(), skuCount, locationCount, queries);
+    Console.WriteLine("| query | p50 ms | p99 ms | max ms |");
+    Console.WriteLine("|---|---:|---:|---:|");
+    Console.WriteLine($"| 1000 SKUs over a {locationCount}-location channel | {result.P50:F1} | {result.P99:F1} | {result.Max:F1} |");
+    return;
+}
+
+var (clients, holds) = (Arg(2, 64), Arg(3, 20_000));
+Console.WriteLine($"holds store={store} clients={clients} holds={holds} cores={Environment.ProcessorCount}");
 Console.WriteLine("| writer | holds/s | p50 ms | p99 ms | batches | holds per batch |");
 Console.WriteLine("|---|---:|---:|---:|---:|---:|");
 foreach (var batchSizeMax in new[] { 512, 1 })
 {
-    var connection = store == "postgres"
-        ? await PostgresServer.CreateDatabaseAsync()
-        : $"Data Source={Path.Combine(Path.GetTempPath(), $"stockroom-bench-{Guid.NewGuid():N}.db")}";
-    var result = await RunAsync(connection, batchSizeMax, clients, holds);
+    var result = await RunAsync(await NewDatabaseAsync(), batchSizeMax, clients, holds);
     var label = batchSizeMax == 1 ? "one transaction per hold" : $"batching (≤{batchSizeMax})";
     Console.WriteLine($"| {label} | {result.PerSecond:F0} | {result.P50:F2} | {result.P99:F2} | {result.Batches} | {(double)holds / Math.Max(1, result.Batches):F1} |");
 }
 
-static async Task<(double PerSecond, double P50, double P99, long Batches)> RunAsync(string connection, int batchSizeMax, int clients, int holds)
+static async Task<(WebApplication App, HttpClient Http)> StartAsync(string connection, int clients, params string[] settings)
 {
-    await using var app = StockroomApp.Build(["--urls", "http://127.0.0.1:0", "--ConnectionStrings:Stockroom", connection,
-        "--Logging:LogLevel:Default", "Warning", "--Stockroom:Writer:BatchSizeMax", batchSizeMax.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+    var app = StockroomApp.Build(["--urls", "http://127.0.0.1:0", "--ConnectionStrings:Stockroom", connection, "--Logging:LogLevel:Default", "Warning", .. settings]);
     await StockroomApp.PrepareAsync(app, CancellationToken.None);
     await app.StartAsync();
     var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-    using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = clients }) { BaseAddress = new Uri(address) };
+    return (app, new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = clients }) { BaseAddress = new Uri(address), Timeout = TimeSpan.FromMinutes(5) });
+}
+
+static async Task<(double P50, double P99, double Max)> BulkAsync(string connection, int skuCount, int locationCount, int queries)
+{
+    var (app, http) = await StartAsync(connection, 4);
+    await using var _ = app;
+    using var __ = http;
+    var locations = Enumerable.Range(0, locationCount).Select(i => $"loc-{i:D2}").ToArray();
+    foreach (var location in locations)
+    {
+        await Ok(http.PutAsJsonAsync($"/v1/locations/{location}", new { name = location, type = "store", canShip = true, canPickup = true }));
+    }
+
+    await Ok(http.PutAsJsonAsync("/v1/groups/all", new { name = "All", locations }));
+    await Ok(http.PutAsJsonAsync("/v1/channels/web", new { name = "Web", group = "all", buffer = new { percent = 10 } }));
+    var skus = Enumerable.Range(0, skuCount).Select(i => $"SKU-{i:D6}").ToArray();
+    foreach (var sku in skus)
+    {
+        await Ok(http.PutAsJsonAsync($"/v1/items/{sku}", new { name = sku }));
+    }
+
+    var lines = skus.SelectMany((sku, i) => locations.Select((location, j) => new { sku, location, type = "onHand", quantity = (i * 7 + j) % 50 })).ToArray();
+    foreach (var chunk in lines.Chunk(5_000))
+    {
+        await Ok(http.PostAsJsonAsync("/v1/supply/sync", new { source = "bench", asOf = DateTimeOffset.UtcNow.AddMinutes(-1), lines = chunk }));
+    }
+
+    var random = new Random(7);
+    var latencies = new double[queries];
+    for (var q = 0; q < queries; q++)
+    {
+        var page = Enumerable.Range(0, 1000).Select(_ => skus[random.Next(skus.Length)]).ToArray();
+        var started = Stopwatch.GetTimestamp();
+        await Ok(http.PostAsJsonAsync("/v1/availability/query", new { skus = page, channel = "web" }));
+        latencies[q] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+    }
+
+    Array.Sort(latencies);
+    await app.StopAsync();
+    return (latencies[queries / 2], latencies[(int)(queries * 0.99)], latencies[^1]);
+}
+
+static async Task<(double PerSecond, double P50, double P99, long Batches)> RunAsync(string connection, int batchSizeMax, int clients, int holds)
+{
+    var (app, http) = await StartAsync(connection, clients, "--Stockroom:Writer:BatchSizeMax", batchSizeMax.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    await using var _ = app;
+    using var __ = http;
 
     // Ten hot SKUs with stock enough that every hold succeeds: this measures the write path.
     await Ok(http.PutAsJsonAsync("/v1/locations/dc-1", new { name = "DC", type = "dc", canShip = true, canPickup = false }));
