@@ -22,7 +22,7 @@ public sealed record SafetyStockRule(
     /// How specific the rule is: a SKU outranks a location, which outranks a group, so that the
     /// narrowest rule that matches a position is the one that applies.
     /// </summary>
-    public int Specificity => (Sku is null ? 0 : 4) + (Location is null ? 0 : 2) + (Group is null ? 0 : 1);
+    public int Specificity() => (Sku is null ? 0 : 4) + (Location is null ? 0 : 2) + (Group is null ? 0 : 1);
 
     /// <summary>The units this rule keeps back at a position holding <paramref name="onHand"/>.</summary>
     public long Protects(long onHand)
@@ -67,8 +67,8 @@ public sealed class SafetyStockPolicy
                 continue;
             }
 
-            if (best is null || rule.Specificity > best.Specificity
-                || (rule.Specificity == best.Specificity && rule.Protects(onHand) > best.Protects(onHand)))
+            if (best is null || rule.Specificity() > best.Specificity()
+                || (rule.Specificity() == best.Specificity() && rule.Protects(onHand) > best.Protects(onHand)))
             {
                 best = rule;
             }
