@@ -24,6 +24,10 @@ public sealed record StoredOrder(Order Order, string RequestHash);
 /// <summary>Which reservations to list; null filters match everything.</summary>
 public sealed record ReservationFilter(ReservationStatus? Status, string? Channel, string? Sku, string? After, int Limit);
 
+/// <summary>Units of an open order at a location that its POS or ERP does not know of yet.</summary>
+public sealed record WaitingAllocation(string OrderId, string Channel, string Sku, string Location, long Quantity,
+    DateTimeOffset AllocatedAt, DateTimeOffset? SentToPosAt);
+
 /// <summary>What a write adds to each counter of a position.</summary>
 public readonly record struct PositionDelta(PositionKey Key, long OnHand, long Reserved, long Allocated, long Backordered);
 
@@ -89,6 +93,9 @@ public interface IStockStore : IAsyncDisposable
     bool IsTransient(Exception exception);
 
     Task<IReadOnlyList<SafetyStockRule>> ListSafetyRulesAsync(string? sku, CancellationToken cancellationToken);
+
+    /// <summary>Lines of open orders their POS or ERP has not acknowledged, oldest first.</summary>
+    Task<IReadOnlyList<WaitingAllocation>> ListWaitingAllocationsAsync(string? location, int limit, CancellationToken cancellationToken);
 
     /// <summary>The safety stock rules that bear on these SKUs at these locations.</summary>
     Task<SafetyStockPolicy> GetSafetyPolicyAsync(IReadOnlyCollection<string> skus, IReadOnlyCollection<string> locations, CancellationToken cancellationToken);
@@ -159,6 +166,14 @@ public interface IStockWrite : IAsyncDisposable
     Task<StoredOrder?> FindOrderAsync(string id, bool forUpdate, CancellationToken cancellationToken);
 
     Task UpsertSafetyRuleAsync(SafetyStockRule rule, CancellationToken cancellationToken);
+
+    /// <summary>Locks and reads the last snapshot time of a source at these locations.</summary>
+    Task<IReadOnlyDictionary<string, DateTimeOffset>> LockWatermarksAsync(string source, IReadOnlyCollection<string> locations, CancellationToken cancellationToken);
+
+    Task SetWatermarksAsync(string source, IReadOnlyCollection<string> locations, DateTimeOffset asOf, CancellationToken cancellationToken);
+
+    /// <summary>Units of open orders at these positions that their POS or ERP had acknowledged by <paramref name="asOf"/>.</summary>
+    Task<IReadOnlyDictionary<PositionKey, long>> DemandSeenAsync(IReadOnlyCollection<PositionKey> keys, DateTimeOffset asOf, CancellationToken cancellationToken);
 
     /// <summary>Deletes the rule with exactly these selectors; returns it, or null when there was none.</summary>
     Task<SafetyStockRule?> DeleteSafetyRuleAsync(string? sku, string? location, string? group, CancellationToken cancellationToken);

@@ -189,6 +189,18 @@ public abstract class SqlStore(TimeProvider time) : IStockStore
             ORDER BY r.priority DESC, r.created_at, r.{ArrivalOrder} LIMIT @limit
             """, c => BindTextList(c.With("@limit", limit), "@skus", skus), Sql.ReadReservation, cancellationToken)).Select(r => r.Reservation)];
 
+    public async Task<IReadOnlyList<WaitingAllocation>> ListWaitingAllocationsAsync(string? location, int limit, CancellationToken cancellationToken) =>
+        await QueryAsync("""
+            SELECT o.id, o.channel_id, l.sku, l.location_id, l.quantity, o.created_at, o.sent_to_pos_at
+            FROM orders o JOIN order_lines l ON l.order_id = o.id
+            WHERE o.status IN ('allocated', 'picked', 'packed') AND o.pos_acknowledged_at IS NULL
+              AND (@location IS NULL OR l.location_id = @location)
+            ORDER BY o.created_at, o.id, l.line LIMIT @limit
+            """, c => c.WithText("@location", location).With("@limit", limit),
+            r => new WaitingAllocation(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetInt64(4),
+                r.GetFieldValue<DateTimeOffset>(5), r.Nullable<DateTimeOffset>(6)),
+            cancellationToken);
+
     public bool IsTransient(Exception exception) =>
         exception is WriteConflictException || (exception is DbException db && IsRetryable(db));
 

@@ -380,6 +380,46 @@ internal sealed class SqlWrite(SqlStore store, DbConnection connection, DbTransa
         return (await command.ListAsync(Sql.ReadSafetyRule, cancellationToken)).SingleOrDefault();
     }
 
+    public async Task<IReadOnlyDictionary<string, DateTimeOffset>> LockWatermarksAsync(string source, IReadOnlyCollection<string> locations, CancellationToken cancellationToken)
+    {
+        await using var command = Command(
+            $"SELECT location_id, as_of FROM supply_watermarks WHERE source = @source AND location_id IN ({store.TextList("@locations")}) ORDER BY location_id{store.ForUpdate}")
+            .With("@source", source);
+        store.BindTextList(command, "@locations", locations);
+        return (await command.ListAsync(r => (r.GetString(0), r.GetFieldValue<DateTimeOffset>(1)), cancellationToken))
+            .ToDictionary(w => w.Item1, w => w.Item2, StringComparer.Ordinal);
+    }
+
+    public async Task SetWatermarksAsync(string source, IReadOnlyCollection<string> locations, DateTimeOffset asOf, CancellationToken cancellationToken)
+    {
+        await using var command = Command($"""
+            INSERT INTO supply_watermarks (source, location_id, as_of, updated_at)
+            SELECT @source, value, @asOf, @now FROM ({store.TextList("@locations")}) l WHERE true
+            ON CONFLICT (source, location_id) DO UPDATE SET as_of = excluded.as_of, updated_at = excluded.updated_at
+            """).With("@source", source).With("@asOf", asOf).With("@now", Now);
+        store.BindTextList(command, "@locations", locations);
+        await ExecuteAsync(command, cancellationToken);
+    }
+
+    public async Task<IReadOnlyDictionary<PositionKey, long>> DemandSeenAsync(IReadOnlyCollection<PositionKey> keys, DateTimeOffset asOf, CancellationToken cancellationToken)
+    {
+        if (keys.Count == 0)
+        {
+            return new Dictionary<PositionKey, long>();
+        }
+
+        await using var command = Command($"""
+            SELECT l.sku, l.location_id, SUM(l.quantity)
+            FROM order_lines l JOIN orders o ON o.id = l.order_id
+            WHERE o.status IN ('allocated', 'picked', 'packed') AND o.pos_acknowledged_at <= @asOf
+              AND (l.sku, l.location_id) IN (SELECT k.sku, k.location_id FROM ({store.KeyList("@keys")}) k)
+            GROUP BY l.sku, l.location_id
+            """).With("@asOf", asOf);
+        store.BindKeyList(command, "@keys", [.. keys.Distinct()]);
+        return (await command.ListAsync(r => (Key: new PositionKey(r.GetString(0), r.GetString(1)), Units: r.GetInt64(2)), cancellationToken))
+            .ToDictionary(s => s.Key, s => s.Units);
+    }
+
     public Task<StoredOrder?> FindOrderAsync(string id, bool forUpdate, CancellationToken cancellationToken) =>
         SqlStore.ReadOrderAsync(connection, transaction, id, forUpdate ? store.ForUpdate : "", cancellationToken);
 

@@ -4,8 +4,10 @@ using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Scalar.AspNetCore;
 using Stockroom.Core;
+using Stockroom.Features.Allocations;
 using Stockroom.Features.Availability;
 using Stockroom.Features.Catalog;
+using Stockroom.Features.Intake;
 using Stockroom.Features.Ledger;
 using Stockroom.Features.Orders;
 using Stockroom.Features.Reservations;
@@ -71,6 +73,8 @@ public static class StockroomApp
         app.MapReservationsApi();
         app.MapOrdersApi();
         app.MapSafetyStockRulesApi();
+        app.MapAllocationsApi();
+        app.MapIntakeApi();
         app.MapEventsApi();
         return app;
     }

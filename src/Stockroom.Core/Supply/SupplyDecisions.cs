@@ -35,6 +35,20 @@ public static class SupplyDecisions
         return new SupplyOutcome.Applied(position, after);
     }
 
+    /// <summary>
+    /// A count from a POS or ERP. The system of record deducts an order from its own count once it
+    /// knows the order, though the units stay on the shelf until they ship. Units of open orders
+    /// the source had acknowledged by the count's time are therefore added back: they are still
+    /// here, and they stay subtracted as allocated demand — once, not twice. Orders the source did
+    /// not know of yet are in its count already and need nothing added.
+    /// </summary>
+    public static SupplyOutcome Count(Position position, long counted, long seenBySource)
+    {
+        ArgumentNullException.ThrowIfNull(position);
+        Invariant.Require(seenBySource >= 0 && seenBySource <= position.Allocated, "the demand a source has seen is allocated demand");
+        return SetOnHand(position, counted + seenBySource);
+    }
+
     /// <summary>A relative change of on-hand: a receipt, a count correction, damage, shrink.</summary>
     public static SupplyOutcome AdjustOnHand(Position position, long delta)
     {

@@ -12,14 +12,18 @@ public sealed record SyncLine(string? Sku, string? Location, SupplyType? Type, l
 
 public sealed record SyncRequest(string? Source, DateTimeOffset? AsOf, List<SyncLine>? Lines);
 
+/// <summary>Units of open orders the source had acknowledged by its count, added back to on-hand.</summary>
+public sealed record SeenDemand(string Sku, string Location, long Units);
+
 public sealed record SyncResponse(string Source, DateTimeOffset AsOf, int Lines, IReadOnlyList<PositionView> Positions, IReadOnlyList<InboundView> Inbound,
-    IReadOnlyList<string> BackordersFilled);
+    IReadOnlyList<string> BackordersFilled, IReadOnlyList<SeenDemand> SeenBySource);
 
 /// <summary>
-/// Absolute supply from a system of record. An on-hand line replaces the position's count; the
-/// inbound lines of one type at a position replace every lot of that type there, so a purchase
-/// order that the ERP no longer lists (received or cancelled) disappears. Committed demand is
-/// never touched by a count.
+/// Absolute supply from a system of record, as of a time. An on-hand line replaces the position's
+/// count, adding back the units of open orders the source had already deducted (see
+/// <see cref="SupplyDecisions.Count"/>); the inbound lines of one type at a position replace
+/// every lot of that type there, so a purchase order the ERP no longer lists disappears.
+/// Committed demand is never touched by a count, and snapshots apply in order per source.
 /// </summary>
 public static class SyncSupply
 {
@@ -36,8 +40,16 @@ public static class SyncSupply
             return validation.Problem();
         }
 
-        var lines = request.Lines!;
-        var backorders = await BackorderFiller.PrepareAsync(store, OnHandSkus(lines.Select(l => (l.Sku!, l.Type))), cancellationToken);
+        var (response, problem) = await ApplyAsync(request, store, options, cancellationToken);
+        return problem ?? (Results<Ok<SyncResponse>, ProblemHttpResult>)TypedResults.Ok(response!);
+    }
+
+    /// <summary>Applies a validated snapshot in one transaction: the API's path and the CSV import's.</summary>
+    public static async Task<(SyncResponse? Response, ProblemHttpResult? Problem)> ApplyAsync(
+        SyncRequest request, IStockStore store, HoldWriterOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var backorders = await BackorderFiller.PrepareAsync(store, OnHandSkus(request.Lines!.Select(l => (l.Sku!, l.Type))), cancellationToken);
         return await Writes.RetryAsync(store, () => ApplyAsync(request, store, backorders, options, cancellationToken));
     }
 
@@ -45,18 +57,33 @@ public static class SyncSupply
     internal static List<string> OnHandSkus(IEnumerable<(string Sku, SupplyType? Type)> lines) =>
         [.. lines.Where(l => l.Type == SupplyType.OnHand).Select(l => l.Sku).Distinct(StringComparer.Ordinal)];
 
-    private static async Task<Results<Ok<SyncResponse>, ProblemHttpResult>> ApplyAsync(
+    private static async Task<(SyncResponse?, ProblemHttpResult?)> ApplyAsync(
         SyncRequest request, IStockStore store, BackorderPlan backorders, HoldWriterOptions options, CancellationToken cancellationToken)
     {
         var lines = request.Lines!;
+        var asOf = request.AsOf!.Value;
         await using var write = await store.BeginWriteAsync(cancellationToken);
         if (await KnownReferences.CheckAsync(write, lines.Select(l => (l.Sku!, l.Location!)).ToList(), cancellationToken) is { } unknown)
         {
-            return unknown;
+            return (null, unknown);
         }
 
+        // One snapshot per source and location at a time, in order: a late, older one would put
+        // back stock sold since. The same snapshot again is harmless, as counts are absolute.
+        var locations = lines.Select(l => l.Location!).Distinct(StringComparer.Ordinal).ToList();
+        var watermarks = await write.LockWatermarksAsync(request.Source!, locations, cancellationToken);
+        var newer = watermarks.Where(w => w.Value > asOf).OrderBy(w => w.Key, StringComparer.Ordinal).ToList();
+        if (newer.Count > 0)
+        {
+            return (null, Problems.Conflict("stale-snapshot", "A newer snapshot from this source was already applied.",
+                $"Snapshots from '{request.Source}' are applied in order; this one is as of {asOf:O}. Nothing was changed.",
+                new Dictionary<string, string[]> { ["asOf"] = [.. newer.Select(w => $"location '{w.Key}' already has a snapshot as of {w.Value:O}")] }));
+        }
+
+        await write.SetWatermarksAsync(request.Source!, locations, asOf, cancellationToken);
         var keys = lines.Select(l => new PositionKey(l.Sku!, l.Location!)).ToList();
         var positions = await write.LockPositionsAsync([.. keys, .. backorders.Keys], cancellationToken);
+        var seen = await write.DemandSeenAsync([.. lines.Where(l => l.Type == SupplyType.OnHand).Select(l => new PositionKey(l.Sku!, l.Location!))], asOf, cancellationToken);
         var existingLots = await write.ReadInboundAsync(keys, cancellationToken);
 
         var after = new Dictionary<PositionKey, Position>(positions);
@@ -73,7 +100,7 @@ public static class SyncSupply
             var key = new PositionKey(line.Sku!, line.Location!);
             if (line.Type == SupplyType.OnHand)
             {
-                var outcome = SupplyDecisions.SetOnHand(after[key], line.Quantity!.Value);
+                var outcome = SupplyDecisions.Count(after[key], line.Quantity!.Value, seen.GetValueOrDefault(key));
                 after[key] = ((SupplyOutcome.Applied)outcome).After;
             }
             else
@@ -92,10 +119,11 @@ public static class SyncSupply
         var response = new SyncResponse(request.Source!, request.AsOf!.Value, lines.Count,
             [.. after.Values.Where(p => synced.Contains(p.Key)).Order(PositionOrder.Instance).Select(PositionView.From)],
             [.. lots.Values.Where(l => l.Quantity > 0).Select(InboundView.From)],
-            [.. filled.Select(r => r.Id)]);
-        write.Record(new PendingEvent("supply.synced", write.Now, StockroomJson.Serialize(new { request.Source, request.AsOf, lines, response.Positions, response.Inbound })));
+            [.. filled.Select(r => r.Id)],
+            [.. seen.Where(s => s.Value > 0).Select(s => new SeenDemand(s.Key.Sku, s.Key.Location, s.Value))]);
+        write.Record(new PendingEvent("supply.synced", write.Now, StockroomJson.Serialize(new { request.Source, request.AsOf, lines, response.Positions, response.Inbound, response.SeenBySource })));
         await write.CommitAsync(cancellationToken);
-        return TypedResults.Ok(response);
+        return (response, null);
     }
 
     private static Validation Validate(SyncRequest request, DateTimeOffset now)

@@ -1,0 +1,108 @@
+using System.Net;
+using Stockroom.Tests.Fixtures;
+
+namespace Stockroom.Tests;
+
+public abstract class PosSyncApiTests(StockroomServer server)
+{
+    private HttpClient Client => server.Client;
+
+    private Task<System.Text.Json.JsonElement> Count(Network n, long quantity, string asOf, string source = "pos", HttpStatusCode status = HttpStatusCode.OK) =>
+        Client.Post("/v1/supply/sync", new { source, asOf, lines = new[] { new { sku = n.Sku, location = n.Store, type = "onHand", quantity } } }).Expect(status);
+
+    private async Task<long> StoreAvailable(Network n) => (await Client.AvailabilityAsync(n.Sku, $"location={n.Store}")).Long("available");
+
+    private async Task<string> SellOnline(Network n, long quantity)
+    {
+        var id = Api.NewId("o");
+        await Client.Post("/v1/orders", new { id, channel = n.Channel, lines = new[] { new { sku = n.Sku, quantity, location = n.Store } } }).Expect(HttpStatusCode.Created);
+        return id;
+    }
+
+    [Fact]
+    public async Task Ten_lamps_one_sold_online_stays_nine_through_the_pos_snapshots()
+    {
+        var n = await Client.SeedAsync(storeOnHand: 0, warehouseOnHand: 0);
+        await Count(n, 10, "2026-11-22T08:10:00Z");
+        Assert.Equal(10, await StoreAvailable(n));
+
+        var order = await SellOnline(n, 1);
+        Assert.Equal(9, await StoreAvailable(n));
+
+        // The POS's hourly count predates its knowing the order: still 9.
+        await Count(n, 10, "2026-11-22T08:55:00Z");
+        Assert.Equal(9, await StoreAvailable(n));
+
+        // The order reaches the POS, which acknowledges it and deducts it from its own count.
+        await Client.Post($"/v1/orders/{order}/events", new { id = Api.NewId("e"), type = "sentToPos" }).Expect(HttpStatusCode.OK);
+        server.Time.Advance(TimeSpan.FromMinutes(2));
+        await Client.Post($"/v1/orders/{order}/events", new { id = Api.NewId("e"), type = "posAcknowledged" }).Expect(HttpStatusCode.OK);
+        server.Time.Advance(TimeSpan.FromMinutes(15));
+        var synced = await Count(n, 9, server.Time.GetUtcNow().AddMinutes(-1).ToString("O"));
+        Assert.Equal(1, synced.GetProperty("seenBySource")[0].Long("units"));
+        Assert.Equal(9, await StoreAvailable(n));
+
+        // Shipping takes the lamp off the shelf; the next count agrees.
+        await Client.Post($"/v1/orders/{order}/events", new { id = Api.NewId("e"), type = "shipped" }).Expect(HttpStatusCode.OK);
+        Assert.Equal(9, await StoreAvailable(n));
+        await Count(n, 9, server.Time.GetUtcNow().ToString("O"));
+        var atp = await Client.AvailabilityAsync(n.Sku, $"location={n.Store}");
+        Assert.Equal((9L, 0L, 9L), (atp.Long("onHand"), atp.Long("allocated"), atp.Long("available")));
+    }
+
+    [Fact]
+    public async Task An_older_snapshot_from_the_same_source_is_refused()
+    {
+        var n = await Client.SeedAsync(storeOnHand: 0, warehouseOnHand: 0);
+        await Count(n, 10, "2026-11-22T08:30:00Z");
+        var head = await Client.LedgerHeadAsync();
+        var problem = await Client.Post("/v1/supply/sync", new
+        {
+            source = "pos",
+            asOf = "2026-11-22T08:15:00Z",
+            lines = new[] { new { sku = n.Sku, location = n.Store, type = "onHand", quantity = 50 } },
+        }).Problem(HttpStatusCode.Conflict);
+        Assert.EndsWith("stale-snapshot", problem.GetProperty("type").GetString(), StringComparison.Ordinal);
+        Assert.Equal(head, await Client.LedgerHeadAsync());
+        Assert.Equal(10, await StoreAvailable(n));
+
+        // The same snapshot again is harmless; another source keeps its own order.
+        await Count(n, 10, "2026-11-22T08:30:00Z");
+        await Count(n, 12, "2026-11-22T08:15:00Z", source: "erp-nightly");
+        Assert.Equal(12, await StoreAvailable(n));
+    }
+
+    [Fact]
+    public async Task The_allocation_monitor_shows_what_waits_for_the_pos()
+    {
+        var n = await Client.SeedAsync(storeOnHand: 10, warehouseOnHand: 10);
+        var first = await SellOnline(n, 2);
+        server.Time.Advance(TimeSpan.FromMinutes(3));
+        var second = await SellOnline(n, 1);
+        await Client.Post("/v1/orders", new { id = Api.NewId("o"), channel = n.Channel, lines = new[] { new { sku = n.Sku, quantity = 4, location = n.Warehouse } } })
+            .Expect(HttpStatusCode.Created);
+        await Client.Post($"/v1/orders/{first}/events", new { id = Api.NewId("e"), type = "sentToPos" }).Expect(HttpStatusCode.OK);
+
+        var store = await Client.Send(HttpMethod.Get, $"/v1/allocations?location={n.Store}").Expect(HttpStatusCode.OK);
+        Assert.Equal(3, store.Long("totalUnits"));
+        var orders = store.GetProperty("locations")[0].GetProperty("orders").EnumerateArray().ToList();
+        Assert.Equal([first, second], orders.Select(o => o.GetProperty("orderId").GetString()));
+        Assert.True(orders[0].TryGetProperty("sentToPosAt", out _));
+        Assert.False(orders[1].TryGetProperty("sentToPosAt", out _));
+        Assert.Equal(180, orders[0].Long("waitingSeconds"));
+
+        await Client.Post($"/v1/orders/{first}/events", new { id = Api.NewId("e"), type = "posAcknowledged" }).Expect(HttpStatusCode.OK);
+        var after = await Client.Send(HttpMethod.Get, $"/v1/allocations?location={n.Store}").Expect(HttpStatusCode.OK);
+        Assert.Equal(1, after.Long("totalUnits"));
+
+        var everywhere = await Client.Send(HttpMethod.Get, "/v1/allocations").Expect(HttpStatusCode.OK);
+        var mine = everywhere.GetProperty("locations").EnumerateArray()
+            .Where(l => l.GetProperty("location").GetString() is { } id && (id == n.Store || id == n.Warehouse))
+            .Sum(l => l.Long("units"));
+        Assert.Equal(5, mine);
+    }
+}
+
+public sealed class PosSyncApiTests_Sqlite(SqliteServer server) : PosSyncApiTests(server), IClassFixture<SqliteServer>;
+
+public sealed class PosSyncApiTests_Postgres(PostgresServerFixture server) : PosSyncApiTests(server), IClassFixture<PostgresServerFixture>;
