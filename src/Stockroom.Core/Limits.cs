@@ -30,6 +30,9 @@ public static class Limits
 
     public const int RequestBodyBytesMax = 1024 * 1024;
     public const int SupplyLinesMax = 10_000;
+
+    /// <summary>Rows in one CSV import, applied in one transaction.</summary>
+    public const int ImportRowsMax = 1_000_000;
     public const int GroupLocationsMax = 1_000;
     public const int PageSizeDefault = 100;
     public const int PageSizeMax = 1_000;

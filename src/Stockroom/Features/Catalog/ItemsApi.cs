@@ -43,10 +43,24 @@ public static class ItemsApi
         }
 
         await using var write = await store.BeginWriteAsync(cancellationToken);
+        var (item, created, problem) = await UpsertAsync(write, sku, request, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        await write.CommitAsync(cancellationToken);
+        return created ? TypedResults.Created($"/v1/items/{sku}", item) : TypedResults.Ok(item!);
+    }
+
+    /// <summary>Creates or replaces a validated item in a write: the API's path and the CSV import's.</summary>
+    internal static async Task<(Item? Item, bool Created, ProblemHttpResult? Problem)> UpsertAsync(
+        IStockWrite write, string sku, PutItemRequest request, CancellationToken cancellationToken)
+    {
         if (request.ParentSku is { } parentSku && await write.GetItemAsync(parentSku, cancellationToken) is null)
         {
-            return Problems.Unprocessable(new Dictionary<string, string[]> { ["parentSku"] = [$"there is no item '{parentSku}'"] },
-                "A variant's parent must exist first.");
+            return (null, false, Problems.Unprocessable(new Dictionary<string, string[]> { ["parentSku"] = [$"there is no item '{parentSku}'"] },
+                "A variant's parent must exist first."));
         }
 
         var existing = await write.GetItemAsync(sku, cancellationToken);
@@ -55,11 +69,10 @@ public static class ItemsApi
             request.Attributes, request.Price, request.UnitCost, existing?.CreatedAt ?? write.Now, write.Now);
         await write.UpsertItemAsync(item, cancellationToken);
         write.Record(new PendingEvent("item.upserted", write.Now, StockroomJson.Serialize(item)));
-        await write.CommitAsync(cancellationToken);
-        return existing is null ? TypedResults.Created($"/v1/items/{sku}", item) : TypedResults.Ok(item);
+        return (item, existing is null, null);
     }
 
-    private static Validation Validate(string sku, PutItemRequest request)
+    internal static Validation Validate(string sku, PutItemRequest request)
     {
         var validation = new Validation();
         validation.Identifier("sku", sku);

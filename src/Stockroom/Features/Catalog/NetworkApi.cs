@@ -49,6 +49,32 @@ public static class NetworkApi
     public static async Task<Results<Created<Location>, Ok<Location>, ProblemHttpResult>> PutLocation(
         string id, PutLocationRequest request, IStockStore store, CancellationToken cancellationToken)
     {
+        var validation = ValidateLocation(id, request);
+        if (!validation.IsValid)
+        {
+            return validation.Problem();
+        }
+
+        await using var write = await store.BeginWriteAsync(cancellationToken);
+        var (location, created) = await UpsertLocationAsync(write, id, request, cancellationToken);
+        await write.CommitAsync(cancellationToken);
+        return created ? TypedResults.Created($"/v1/locations/{id}", location) : TypedResults.Ok(location);
+    }
+
+    /// <summary>Creates or replaces a validated location in a write: the API's path and the CSV import's.</summary>
+    internal static async Task<(Location Location, bool Created)> UpsertLocationAsync(IStockWrite write, string id, PutLocationRequest request, CancellationToken cancellationToken)
+    {
+        var existing = await write.GetLocationAsync(id, cancellationToken);
+        var location = new Location(id, request.Name!.Trim(), request.Type!.Value, request.CanShip!.Value, request.CanPickup!.Value,
+            request.Latitude, request.Longitude, request.Priority ?? 0, request.Active ?? true, existing?.CreatedAt ?? write.Now, write.Now,
+            request.LeadTimeDays);
+        await write.UpsertLocationAsync(location, cancellationToken);
+        write.Record(new PendingEvent("location.upserted", write.Now, StockroomJson.Serialize(location)));
+        return (location, existing is null);
+    }
+
+    internal static Validation ValidateLocation(string id, PutLocationRequest request)
+    {
         var validation = new Validation();
         validation.Identifier("id", id);
         validation.Text("name", request.Name, Limits.NameLengthMax, required: true);
@@ -72,20 +98,7 @@ public static class NetworkApi
 
         validation.Range("priority", request.Priority, -Limits.PriorityMax, Limits.PriorityMax, required: false);
         validation.Range("leadTimeDays", request.LeadTimeDays, 0, Limits.HorizonDaysMax, required: false);
-        if (!validation.IsValid)
-        {
-            return validation.Problem();
-        }
-
-        await using var write = await store.BeginWriteAsync(cancellationToken);
-        var existing = await write.GetLocationAsync(id, cancellationToken);
-        var location = new Location(id, request.Name!.Trim(), request.Type!.Value, request.CanShip!.Value, request.CanPickup!.Value,
-            request.Latitude, request.Longitude, request.Priority ?? 0, request.Active ?? true, existing?.CreatedAt ?? write.Now, write.Now,
-            request.LeadTimeDays);
-        await write.UpsertLocationAsync(location, cancellationToken);
-        write.Record(new PendingEvent("location.upserted", write.Now, StockroomJson.Serialize(location)));
-        await write.CommitAsync(cancellationToken);
-        return existing is null ? TypedResults.Created($"/v1/locations/{id}", location) : TypedResults.Ok(location);
+        return validation;
     }
 
     public static async Task<Results<Ok<Location>, ProblemHttpResult>> GetLocation(string id, IStockStore store, CancellationToken cancellationToken) =>

@@ -126,7 +126,7 @@ public static class SyncSupply
         return (response, null);
     }
 
-    private static Validation Validate(SyncRequest request, DateTimeOffset now)
+    internal static Validation Validate(SyncRequest request, DateTimeOffset now, int linesMax = Limits.SupplyLinesMax)
     {
         var validation = new Validation();
         validation.Identifier("source", request.Source);
@@ -139,7 +139,7 @@ public static class SyncSupply
             validation.Add("asOf", $"is in the future; a snapshot can only describe the past (clock skew allowed: {ClockSkewMax.TotalMinutes} minutes)");
         }
 
-        SupplyLines.ValidateCount(validation, request.Lines?.Count);
+        SupplyLines.ValidateCount(validation, request.Lines?.Count, linesMax);
         var today = DateOnly.FromDateTime(now.UtcDateTime);
         var seen = new HashSet<(string?, string?, SupplyType?, string?)>();
         for (var i = 0; i < (request.Lines?.Count ?? 0); i++)
@@ -166,15 +166,15 @@ public static class SyncSupply
 /// <summary>Rules shared by every request that carries supply lines.</summary>
 internal static class SupplyLines
 {
-    public static void ValidateCount(Validation validation, int? count)
+    public static void ValidateCount(Validation validation, int? count, int linesMax = Limits.SupplyLinesMax)
     {
         if (count is null or 0)
         {
             validation.Add("lines", "must have at least one line");
         }
-        else if (count > Limits.SupplyLinesMax)
+        else if (count > linesMax)
         {
-            validation.Add("lines", $"must have at most {Limits.SupplyLinesMax} lines; split larger snapshots");
+            validation.Add("lines", $"must have at most {linesMax} lines; split larger snapshots");
         }
     }
 
