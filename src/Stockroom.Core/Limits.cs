@@ -43,6 +43,9 @@ public static class Limits
     public const int AttributesMax = 50;
     public const int AttributeLengthMax = 200;
 
+    /// <summary>The slowest publication cadence a channel may have: a day.</summary>
+    public const int PublishEverySecondsMax = 24 * 60 * 60;
+
     /// <summary>The longest a hold may last before it expires by itself: a week.</summary>
     public const int HoldSecondsMax = 7 * 24 * 60 * 60;
 

@@ -28,6 +28,9 @@ public sealed record ReservationFilter(ReservationStatus? Status, string? Channe
 public sealed record WaitingAllocation(string OrderId, string Channel, string Sku, string Location, long Quantity,
     DateTimeOffset AllocatedAt, DateTimeOffset? SentToPosAt);
 
+/// <summary>One published change of a SKU's availability on a channel.</summary>
+public sealed record ChannelUpdate(long Id, string Sku, long Available, DateTimeOffset PublishedAt);
+
 /// <summary>What a write adds to each counter of a position.</summary>
 public readonly record struct PositionDelta(PositionKey Key, long OnHand, long Reserved, long Allocated, long Backordered);
 
@@ -82,6 +85,9 @@ public interface IStockStore : IAsyncDisposable
     Task<IReadOnlyDictionary<string, StoredReservation>> GetReservationsAsync(IReadOnlyCollection<string> ids, CancellationToken cancellationToken);
     Task<IReadOnlyList<Reservation>> ListReservationsAsync(ReservationFilter filter, CancellationToken cancellationToken);
     Task<Order?> GetOrderAsync(string id, CancellationToken cancellationToken);
+
+    /// <summary>A channel's published availability updates, oldest first.</summary>
+    Task<IReadOnlyList<ChannelUpdate>> ReadChannelFeedAsync(string channel, long after, int limit, CancellationToken cancellationToken);
 
     /// <summary>Backordered reservations with a line for one of these SKUs: highest priority, then oldest, first.</summary>
     Task<IReadOnlyList<Reservation>> GetBackorderedReservationsAsync(IReadOnlyCollection<string> skus, int limit, CancellationToken cancellationToken);
@@ -164,6 +170,18 @@ public interface IStockWrite : IAsyncDisposable
     Task<IReadOnlyList<Reservation>> LockExpiredReservationsAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken);
 
     Task<StoredOrder?> FindOrderAsync(string id, bool forUpdate, CancellationToken cancellationToken);
+
+    /// <summary>Locks the channels whose publication is due, skipping any another process is publishing.</summary>
+    Task<IReadOnlyList<(Channel Channel, long Through)>> LockDueChannelsAsync(DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>SKUs whose stock changed after ledger sequence <paramref name="after"/>, in sequence order.</summary>
+    Task<IReadOnlyList<(string Sku, long Sequence)>> ChangedSkusAsync(long after, int limit, CancellationToken cancellationToken);
+
+    /// <summary>The availability last published to a channel for these SKUs.</summary>
+    Task<IReadOnlyDictionary<string, long>> PublishedAsync(string channel, IReadOnlyCollection<string> skus, CancellationToken cancellationToken);
+
+    /// <summary>Appends updates to a channel's feed and moves its publication on.</summary>
+    Task PublishAsync(string channel, IReadOnlyList<(string Sku, long Available)> updates, long through, DateTimeOffset nextDueAt, CancellationToken cancellationToken);
 
     Task UpsertSafetyRuleAsync(SafetyStockRule rule, CancellationToken cancellationToken);
 

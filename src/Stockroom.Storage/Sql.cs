@@ -69,7 +69,7 @@ internal static class Sql
         r.GetFieldValue<DateTimeOffset>(9), r.GetFieldValue<DateTimeOffset>(10), r.Nullable<int>(11));
 
     public const string ChannelColumns =
-        "id, name, group_id, buffer_percent, buffer_units, reservation_ttl_seconds, created_at, updated_at";
+        "id, name, group_id, buffer_percent, buffer_units, reservation_ttl_seconds, created_at, updated_at, publish_every_seconds";
 
     public static Channel ReadChannel(DbDataReader r)
     {
@@ -77,7 +77,7 @@ internal static class Sql
         var units = r.Nullable<long>(4);
         return new Channel(r.GetString(0), r.GetString(1), r.GetString(2),
             percent is null && units is null ? null : new ChannelBuffer(percent, units),
-            r.Nullable<int>(5), r.GetFieldValue<DateTimeOffset>(6), r.GetFieldValue<DateTimeOffset>(7));
+            r.Nullable<int>(5), r.GetFieldValue<DateTimeOffset>(6), r.GetFieldValue<DateTimeOffset>(7), r.GetInt32(8));
     }
 
     public const string PositionColumns = "sku, location_id, on_hand, reserved, allocated, backordered";

@@ -201,6 +201,11 @@ public abstract class SqlStore(TimeProvider time) : IStockStore
                 r.GetFieldValue<DateTimeOffset>(5), r.Nullable<DateTimeOffset>(6)),
             cancellationToken);
 
+    public async Task<IReadOnlyList<ChannelUpdate>> ReadChannelFeedAsync(string channel, long after, int limit, CancellationToken cancellationToken) =>
+        await QueryAsync("SELECT id, sku, available, published_at FROM channel_feed WHERE channel_id = @channel AND id > @after ORDER BY id LIMIT @limit",
+            c => c.With("@channel", channel).With("@after", after).With("@limit", limit),
+            r => new ChannelUpdate(r.GetInt64(0), r.GetString(1), r.GetInt64(2), r.GetFieldValue<DateTimeOffset>(3)), cancellationToken);
+
     public bool IsTransient(Exception exception) =>
         exception is WriteConflictException || (exception is DbException db && IsRetryable(db));
 

@@ -16,6 +16,7 @@ internal sealed class SqlWrite(SqlStore store, DbConnection connection, DbTransa
     private readonly List<PendingEvent> _pending = [];
     private readonly HashSet<PositionKey> _locked = [];
     private readonly HashSet<string> _freedSkus = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _changedSkus = new(StringComparer.Ordinal);
     private bool _networkChanged;
     private bool _finished;
 
@@ -153,12 +154,15 @@ internal sealed class SqlWrite(SqlStore store, DbConnection connection, DbTransa
         _networkChanged = true;
         await using var command = Command($"""
             INSERT INTO channels ({Sql.ChannelColumns})
-            VALUES (@id, @name, @group, @percent, @units, @ttl, @createdAt, @updatedAt)
+            VALUES (@id, @name, @group, @percent, @units, @ttl, @createdAt, @updatedAt, @publishEvery)
             ON CONFLICT (id) DO UPDATE SET
                 name = excluded.name, group_id = excluded.group_id, buffer_percent = excluded.buffer_percent,
                 buffer_units = excluded.buffer_units, reservation_ttl_seconds = excluded.reservation_ttl_seconds,
-                updated_at = excluded.updated_at
-            """)
+                updated_at = excluded.updated_at, publish_every_seconds = excluded.publish_every_seconds;
+            INSERT INTO channel_publishing (channel_id, through, next_due_at)
+            SELECT @id, sequence, @updatedAt FROM ledger_head WHERE id = 1
+            ON CONFLICT (channel_id) DO NOTHING
+            """).With("@publishEvery", channel.PublishEverySeconds)
             .With("@id", channel.Id).With("@name", channel.Name).With("@group", channel.Group)
             .With("@percent", channel.Buffer?.Percent).With("@units", channel.Buffer?.Units)
             .With("@ttl", channel.ReservationTtlSeconds)
@@ -217,6 +221,7 @@ internal sealed class SqlWrite(SqlStore store, DbConnection connection, DbTransa
                 _freedSkus.Add(after.Key.Sku);
             }
 
+            _changedSkus.Add(after.Key.Sku);
             deltas.Add(new PositionDelta(after.Key, after.OnHand - before.OnHand, after.Reserved - before.Reserved,
                 after.Allocated - before.Allocated, after.Backordered - before.Backordered));
         }
@@ -271,6 +276,7 @@ internal sealed class SqlWrite(SqlStore store, DbConnection connection, DbTransa
     public async Task CommitAsync(CancellationToken cancellationToken)
     {
         Invariant.Require(!_finished, "a transaction commits once");
+        Invariant.Require(_changedSkus.Count == 0 || _pending.Count > 0, "every change of stock is recorded in the ledger");
         if (_pending.Count > 0)
         {
             await AppendEventsAsync(cancellationToken);
@@ -305,6 +311,18 @@ internal sealed class SqlWrite(SqlStore store, DbConnection connection, DbTransa
             [.. appended.Select(e => new object?[] { e.Sequence, e.Type, e.At, e.Data, e.PreviousHash, e.Hash })], cancellationToken);
 
         var last = appended[^1];
+        if (_changedSkus.Count > 0)
+        {
+            // Stamped with this transaction's last sequence, taken under the head lock: publishers
+            // that read "changed after N" see changes in commit order and miss none.
+            await using var changed = Command($"""
+                INSERT INTO availability_changes (sku, sequence) SELECT value, @sequence FROM ({store.TextList("@skus")}) s WHERE true
+                ON CONFLICT (sku) DO UPDATE SET sequence = excluded.sequence
+                """).With("@sequence", last.Sequence);
+            store.BindTextList(changed, "@skus", _changedSkus);
+            await ExecuteAsync(changed, cancellationToken);
+        }
+
         await using var update = Command("UPDATE ledger_head SET sequence = @sequence, hash = @hash WHERE id = 1")
             .With("@sequence", last.Sequence).With("@hash", last.Hash);
         await ExecuteAsync(update, cancellationToken);
@@ -418,6 +436,58 @@ internal sealed class SqlWrite(SqlStore store, DbConnection connection, DbTransa
         store.BindKeyList(command, "@keys", [.. keys.Distinct()]);
         return (await command.ListAsync(r => (Key: new PositionKey(r.GetString(0), r.GetString(1)), Units: r.GetInt64(2)), cancellationToken))
             .ToDictionary(s => s.Key, s => s.Units);
+    }
+
+    public async Task<IReadOnlyList<(Channel Channel, long Through)>> LockDueChannelsAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var command = Command($"""
+            SELECT p.channel_id, p.through FROM channel_publishing p
+            WHERE p.next_due_at <= @now ORDER BY p.channel_id{store.ForUpdateSkipLocked}
+            """).With("@now", now);
+        var due = await command.ListAsync(r => (Id: r.GetString(0), Through: r.GetInt64(1)), cancellationToken);
+        var result = new List<(Channel, long)>(due.Count);
+        foreach (var (id, through) in due)
+        {
+            if (await GetChannelAsync(id, cancellationToken) is { } channel)
+            {
+                result.Add((channel, through));
+            }
+        }
+
+        return result;
+    }
+
+    public async Task<IReadOnlyList<(string Sku, long Sequence)>> ChangedSkusAsync(long after, int limit, CancellationToken cancellationToken)
+    {
+        await using var command = Command("SELECT sku, sequence FROM availability_changes WHERE sequence > @after ORDER BY sequence, sku LIMIT @limit")
+            .With("@after", after).With("@limit", limit);
+        return await command.ListAsync(r => (r.GetString(0), r.GetInt64(1)), cancellationToken);
+    }
+
+    public async Task<IReadOnlyDictionary<string, long>> PublishedAsync(string channel, IReadOnlyCollection<string> skus, CancellationToken cancellationToken)
+    {
+        await using var command = Command($"SELECT sku, available FROM channel_published WHERE channel_id = @channel AND sku IN ({store.TextList("@skus")})")
+            .With("@channel", channel);
+        store.BindTextList(command, "@skus", skus);
+        return (await command.ListAsync(r => (r.GetString(0), r.GetInt64(1)), cancellationToken)).ToDictionary(p => p.Item1, p => p.Item2, StringComparer.Ordinal);
+    }
+
+    public async Task PublishAsync(string channel, IReadOnlyList<(string Sku, long Available)> updates, long through, DateTimeOffset nextDueAt, CancellationToken cancellationToken)
+    {
+        await InsertRowsAsync("channel_feed", "channel_id, sku, available, published_at",
+            [.. updates.Select(u => new object?[] { channel, u.Sku, u.Available, Now })], cancellationToken);
+        foreach (var (sku, available) in updates)
+        {
+            await using var upsert = Command("""
+                INSERT INTO channel_published (channel_id, sku, available) VALUES (@channel, @sku, @available)
+                ON CONFLICT (channel_id, sku) DO UPDATE SET available = excluded.available
+                """).With("@channel", channel).With("@sku", sku).With("@available", available);
+            await ExecuteAsync(upsert, cancellationToken);
+        }
+
+        await using var progress = Command("UPDATE channel_publishing SET through = @through, next_due_at = @next WHERE channel_id = @channel")
+            .With("@through", through).With("@next", nextDueAt).With("@channel", channel);
+        await ExecuteAsync(progress, cancellationToken);
     }
 
     public Task<StoredOrder?> FindOrderAsync(string id, bool forUpdate, CancellationToken cancellationToken) =>

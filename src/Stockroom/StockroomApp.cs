@@ -7,6 +7,7 @@ using Stockroom.Core;
 using Stockroom.Features.Allocations;
 using Stockroom.Features.Availability;
 using Stockroom.Features.Catalog;
+using Stockroom.Features.Channels;
 using Stockroom.Features.Intake;
 using Stockroom.Features.Ledger;
 using Stockroom.Features.Orders;
@@ -42,6 +43,8 @@ public static class StockroomApp
         builder.Services.AddHostedService<HoldWriterService>();
         builder.Services.AddSingleton<ReservationExpiry>();
         builder.Services.AddHostedService<ExpiryWorker>();
+        builder.Services.AddSingleton<ChannelPublisher>();
+        builder.Services.AddHostedService<ChannelPublishingWorker>();
         builder.Services.Configure<JsonOptions>(options => StockroomJson.Configure(options.SerializerOptions));
         builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         builder.Services.AddProblemDetails();

@@ -6,7 +6,11 @@ namespace Stockroom.Core.Catalog;
 /// </summary>
 public sealed record ChannelBuffer(decimal? Percent, long? Units);
 
-/// <summary>A sales channel (web, amazon, pos…) and the distribution group it sells from.</summary>
+/// <summary>
+/// A sales channel (web, amazon, pos…) and the distribution group it sells from. Its availability
+/// is published on every change (<c>PublishEverySeconds</c> 0) or at most every so many seconds,
+/// with all the changes of one SKU in between coalesced into one update.
+/// </summary>
 public sealed record Channel(
     string Id,
     string Name,
@@ -14,4 +18,5 @@ public sealed record Channel(
     ChannelBuffer? Buffer,
     int? ReservationTtlSeconds,
     DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt);
+    DateTimeOffset UpdatedAt,
+    int PublishEverySeconds = 0);

@@ -63,7 +63,7 @@ public static class AvailabilityApi
     }
 
     /// <summary>Where an answer is computed over: one location, or a group's active locations, maybe through a channel.</summary>
-    private sealed record Scope(IReadOnlyList<Location> Locations, string? Location, DistributionGroup? Group, Channel? Channel);
+    internal sealed record Scope(IReadOnlyList<Location> Locations, string? Location, DistributionGroup? Group, Channel? Channel);
 
     public static async Task<Results<Ok<AvailabilityResponse>, ProblemHttpResult>> Get(
         string sku, IStockStore store, TimeProvider time, CancellationToken cancellationToken,
@@ -201,7 +201,7 @@ public static class AvailabilityApi
     /// One SKU's answer over a scope. A draft item promises nothing anywhere: its positions count
     /// as inactive, so its terms still show while availability stays zero.
     /// </summary>
-    private static AvailabilityResponse Answer(string sku, Scope scope, StockSnapshot stock, DateOnly today, DateOnly? date)
+    internal static AvailabilityResponse Answer(string sku, Scope scope, StockSnapshot stock, DateOnly today, DateOnly? date)
     {
         var sellable = stock.Items[sku].CanBeSold();
         var supplies = scope.Locations.Select(l =>

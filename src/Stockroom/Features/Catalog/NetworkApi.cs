@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Stockroom.Core;
 using Stockroom.Core.Catalog;
 using Stockroom.Core.Ledger;
+using Stockroom.Features.Channels;
 using Stockroom.Http;
 using Stockroom.Storage;
 
@@ -22,7 +23,7 @@ public sealed record PutGroupRequest(string? Name, List<string>? Locations);
 
 public sealed record BufferRequest(decimal? Percent, long? Units);
 
-public sealed record PutChannelRequest(string? Name, string? Group, BufferRequest? Buffer, int? ReservationTtlSeconds);
+public sealed record PutChannelRequest(string? Name, string? Group, BufferRequest? Buffer, int? ReservationTtlSeconds, int? PublishEverySeconds);
 
 /// <summary>The selling network: locations, the distribution groups they form, and the channels that sell from them.</summary>
 public static class NetworkApi
@@ -43,6 +44,8 @@ public static class NetworkApi
         channels.MapPut("/{id}", PutChannel).WithName("PutChannel").WithSummary("Create or replace a sales channel.");
         channels.MapGet("/{id}", GetChannel).WithName("GetChannel").WithSummary("Read one sales channel.");
         channels.MapGet("/", ListChannels).WithName("ListChannels").WithSummary("Page through sales channels.");
+        channels.MapGet("/{id}/feed", ChannelFeed.Get).WithName("GetChannelFeed")
+            .WithSummary("The channel's published availability updates, one per SKU per publication, oldest first.");
         return app;
     }
 
@@ -187,6 +190,7 @@ public static class NetworkApi
         }
 
         validation.Range("reservationTtlSeconds", request.ReservationTtlSeconds, 1, Limits.HoldSecondsMax, required: false);
+        validation.Range("publishEverySeconds", request.PublishEverySeconds, 0, Limits.PublishEverySecondsMax, required: false);
         if (!validation.IsValid)
         {
             return validation.Problem();
@@ -202,7 +206,7 @@ public static class NetworkApi
         var existing = await write.GetChannelAsync(id, cancellationToken);
         var channelBuffer = request.Buffer is { Percent: null, Units: null } or null ? null : new ChannelBuffer(request.Buffer.Percent, request.Buffer.Units);
         var channel = new Channel(id, request.Name!.Trim(), request.Group!, channelBuffer, request.ReservationTtlSeconds,
-            existing?.CreatedAt ?? write.Now, write.Now);
+            existing?.CreatedAt ?? write.Now, write.Now, request.PublishEverySeconds ?? 0);
         await write.UpsertChannelAsync(channel, cancellationToken);
         write.Record(new PendingEvent("channel.upserted", write.Now, StockroomJson.Serialize(channel)));
         await write.CommitAsync(cancellationToken);

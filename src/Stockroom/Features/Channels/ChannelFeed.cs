@@ -1,0 +1,108 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Stockroom.Core;
+using Stockroom.Features.Availability;
+using Stockroom.Http;
+using Stockroom.Storage;
+
+namespace Stockroom.Features.Channels;
+
+public sealed record ChannelFeedPage(string Channel, IReadOnlyList<ChannelUpdate> Updates, long? Next);
+
+/// <summary>
+/// Publishes each channel's availability at its cadence: on every change, or at most every N
+/// seconds, with all the changes of one SKU in between coalesced into one update carrying its
+/// latest availability, and only when that differs from what was published last. A marketplace
+/// connector reads the feed; webhooks deliver it as <c>availability.changed</c>.
+/// </summary>
+public sealed class ChannelPublisher(IStockStore store, TimeProvider time)
+{
+    /// <summary>Changed SKUs taken per channel per pass; a busy channel catches up over several.</summary>
+    public const int SkusPerPass = 1_000;
+
+    public async Task<int> PublishDueAsync(CancellationToken cancellationToken) => await Writes.RetryAsync(store, async () =>
+    {
+        await using var write = await store.BeginWriteAsync(cancellationToken);
+        var published = 0;
+        foreach (var (channel, through) in await write.LockDueChannelsAsync(time.GetUtcNow(), cancellationToken))
+        {
+            var changed = await write.ChangedSkusAsync(through, SkusPerPass, cancellationToken);
+            var updates = new List<(string Sku, long Available)>();
+            if (changed.Count > 0)
+            {
+                var skus = changed.Select(c => c.Sku).ToList();
+                var group = await store.GetGroupAsync(channel.Group, cancellationToken);
+                var locations = group is null ? [] : (await store.GetLocationsAsync(group.Locations, cancellationToken)).Where(l => l.Active).ToList();
+                var stock = await store.ReadStockAsync(skus, [.. locations.Select(l => l.Id)], cancellationToken);
+                var scope = new AvailabilityApi.Scope(locations, null, group, channel);
+                var today = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
+                var before = await write.PublishedAsync(channel.Id, skus, cancellationToken);
+                foreach (var sku in skus.Where(stock.Items.ContainsKey))
+                {
+                    var available = AvailabilityApi.Answer(sku, scope, stock, today, null).Available;
+                    if (!before.TryGetValue(sku, out var last) || last != available)
+                    {
+                        updates.Add((sku, available));
+                    }
+                }
+            }
+
+            // More changes than one pass takes: come back at once rather than after the cadence.
+            var caughtUp = changed.Count < SkusPerPass;
+            var next = caughtUp ? time.GetUtcNow().AddSeconds(channel.PublishEverySeconds) : time.GetUtcNow();
+            await write.PublishAsync(channel.Id, updates, changed.Count > 0 ? changed[^1].Sequence : through, next, cancellationToken);
+            published += updates.Count;
+        }
+
+        await write.CommitAsync(cancellationToken);
+        return published;
+    });
+}
+
+internal sealed partial class ChannelPublishingWorker(ChannelPublisher publisher, TimeProvider time, ILogger<ChannelPublishingWorker> logger) : BackgroundService
+{
+    public static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(Interval, time);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            try
+            {
+                await publisher.PublishDueAsync(stoppingToken);
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                LogFailed(logger, exception);
+            }
+        }
+    }
+
+    [LoggerMessage(30, LogLevel.Warning, "Publishing channel availability failed; retrying on the next tick")]
+    private static partial void LogFailed(ILogger logger, Exception exception);
+}
+
+public static class ChannelFeed
+{
+    public static async Task<Results<Ok<ChannelFeedPage>, ProblemHttpResult>> Get(
+        string id, IStockStore store, CancellationToken cancellationToken, long? after = null, int? limit = null)
+    {
+        var validation = new Validation();
+        validation.Identifier("id", id);
+        validation.Range("after", after, 0, long.MaxValue, required: false);
+        validation.Range("limit", limit, 1, Limits.PageSizeMax, required: false);
+        if (!validation.IsValid)
+        {
+            return validation.Problem();
+        }
+
+        if (await store.GetChannelAsync(id, cancellationToken) is null)
+        {
+            return Problems.NotFound("channel", id);
+        }
+
+        var size = limit ?? Limits.PageSizeDefault;
+        var updates = await store.ReadChannelFeedAsync(id, after ?? 0, size, cancellationToken);
+        return TypedResults.Ok(new ChannelFeedPage(id, updates, updates.Count == size ? updates[^1].Id : null));
+    }
+}
