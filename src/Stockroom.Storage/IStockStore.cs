@@ -32,7 +32,13 @@ public sealed record WaitingAllocation(string OrderId, string Channel, string Sk
 public sealed record ChannelUpdate(long Id, string Sku, long Available, DateTimeOffset PublishedAt);
 
 /// <summary>What a write adds to each counter of a position.</summary>
-public readonly record struct PositionDelta(PositionKey Key, long OnHand, long Reserved, long Allocated, long Backordered);
+public readonly record struct PositionDelta(PositionKey Key, long OnHand, long Reserved, long Allocated, long Backordered)
+{
+    public bool IsZero => OnHand == 0 && Reserved == 0 && Allocated == 0 && Backordered == 0;
+
+    public PositionDelta Plus(PositionDelta other) =>
+        this with { OnHand = OnHand + other.OnHand, Reserved = Reserved + other.Reserved, Allocated = Allocated + other.Allocated, Backordered = Backordered + other.Backordered };
+}
 
 /// <summary>
 /// What availability is computed from, for a set of SKUs at a set of locations: the items, their
@@ -81,6 +87,12 @@ public interface IStockStore : IAsyncDisposable
 
 
     Task<IReadOnlyList<LedgerEvent>> ReadEventsAsync(long after, int limit, CancellationToken cancellationToken);
+
+    /// <summary>The ledger head: the last sequence and hash, as the writers keep them.</summary>
+    Task<(long Sequence, string Hash)> ReadLedgerHeadAsync(CancellationToken cancellationToken);
+
+    /// <summary>Positions in key order, after <paramref name="after"/>, for a full scan.</summary>
+    Task<IReadOnlyList<Position>> ReadPositionsAsync(PositionKey? after, int limit, CancellationToken cancellationToken);
 
     Task<IReadOnlyDictionary<string, StoredReservation>> GetReservationsAsync(IReadOnlyCollection<string> ids, CancellationToken cancellationToken);
     Task<IReadOnlyList<Reservation>> ListReservationsAsync(ReservationFilter filter, CancellationToken cancellationToken);

@@ -381,6 +381,16 @@ public abstract class SqlStore(TimeProvider time) : IStockStore
         }
     }
 
+    public async Task<(long Sequence, string Hash)> ReadLedgerHeadAsync(CancellationToken cancellationToken) =>
+        (await QueryAsync("SELECT sequence, hash FROM ledger_head WHERE id = 1", _ => { }, r => (r.GetInt64(0), r.GetString(1)), cancellationToken)).Single();
+
+    public async Task<IReadOnlyList<Position>> ReadPositionsAsync(PositionKey? after, int limit, CancellationToken cancellationToken) =>
+        await QueryAsync($"""
+            SELECT {Sql.PositionColumns} FROM positions
+            WHERE sku > @sku OR (sku = @sku AND location_id > @location)
+            ORDER BY sku, location_id LIMIT @limit
+            """, c => c.With("@sku", after?.Sku ?? "").With("@location", after?.Location ?? "").With("@limit", limit), Sql.ReadPosition, cancellationToken);
+
     public async Task<IReadOnlyList<LedgerEvent>> ReadEventsAsync(long after, int limit, CancellationToken cancellationToken) =>
         await QueryAsync("SELECT sequence, type, at, data, previous_hash, hash FROM events WHERE sequence > @after ORDER BY sequence LIMIT @limit",
             c => c.With("@after", after).With("@limit", limit),

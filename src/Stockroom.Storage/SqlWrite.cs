@@ -16,7 +16,7 @@ internal sealed class SqlWrite(SqlStore store, DbConnection connection, DbTransa
     private readonly List<PendingEvent> _pending = [];
     private readonly HashSet<PositionKey> _locked = [];
     private readonly HashSet<string> _freedSkus = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _changedSkus = new(StringComparer.Ordinal);
+    private readonly Dictionary<PositionKey, PositionDelta> _deltas = [];
     private bool _networkChanged;
     private bool _finished;
 
@@ -221,9 +221,10 @@ internal sealed class SqlWrite(SqlStore store, DbConnection connection, DbTransa
                 _freedSkus.Add(after.Key.Sku);
             }
 
-            _changedSkus.Add(after.Key.Sku);
-            deltas.Add(new PositionDelta(after.Key, after.OnHand - before.OnHand, after.Reserved - before.Reserved,
-                after.Allocated - before.Allocated, after.Backordered - before.Backordered));
+            var delta = new PositionDelta(after.Key, after.OnHand - before.OnHand, after.Reserved - before.Reserved,
+                after.Allocated - before.Allocated, after.Backordered - before.Backordered);
+            deltas.Add(delta);
+            _deltas[after.Key] = _deltas.TryGetValue(after.Key, out var sum) ? sum.Plus(delta) : delta;
         }
 
         await store.WritePositionDeltasAsync(connection, transaction, deltas, Now, cancellationToken);
@@ -276,7 +277,14 @@ internal sealed class SqlWrite(SqlStore store, DbConnection connection, DbTransa
     public async Task CommitAsync(CancellationToken cancellationToken)
     {
         Invariant.Require(!_finished, "a transaction commits once");
-        Invariant.Require(_changedSkus.Count == 0 || _pending.Count > 0, "every change of stock is recorded in the ledger");
+        Invariant.Require(_deltas.Count == 0 || _pending.Count > 0, "every change of stock is recorded in the ledger");
+        if (_deltas.Values.Any(d => !d.IsZero))
+        {
+            // The stock effect of the whole transaction, as deltas: what `stockroom verify` replays
+            // to rebuild every position from the ledger alone.
+            _pending.Add(new PendingEvent(PositionChanges.EventType, Now, PositionChanges.Serialize(_deltas.Values.Where(d => !d.IsZero))));
+        }
+
         if (_pending.Count > 0)
         {
             await AppendEventsAsync(cancellationToken);
@@ -311,7 +319,8 @@ internal sealed class SqlWrite(SqlStore store, DbConnection connection, DbTransa
             [.. appended.Select(e => new object?[] { e.Sequence, e.Type, e.At, e.Data, e.PreviousHash, e.Hash })], cancellationToken);
 
         var last = appended[^1];
-        if (_changedSkus.Count > 0)
+        var changedSkus = _deltas.Keys.Select(k => k.Sku).ToHashSet(StringComparer.Ordinal);
+        if (changedSkus.Count > 0)
         {
             // Stamped with this transaction's last sequence, taken under the head lock: publishers
             // that read "changed after N" see changes in commit order and miss none.
@@ -319,7 +328,7 @@ internal sealed class SqlWrite(SqlStore store, DbConnection connection, DbTransa
                 INSERT INTO availability_changes (sku, sequence) SELECT value, @sequence FROM ({store.TextList("@skus")}) s WHERE true
                 ON CONFLICT (sku) DO UPDATE SET sequence = excluded.sequence
                 """).With("@sequence", last.Sequence);
-            store.BindTextList(changed, "@skus", _changedSkus);
+            store.BindTextList(changed, "@skus", changedSkus);
             await ExecuteAsync(changed, cancellationToken);
         }
 
