@@ -123,6 +123,9 @@ public interface IStockStore : IAsyncDisposable
     /// so that holds on sold-out stock are refused without a transaction.
     /// </summary>
     SoldOutCache SoldOut { get; }
+
+    /// <summary>Signals appends to the ledger made by this process.</summary>
+    LedgerSignal Ledger { get; }
 }
 
 /// <summary>

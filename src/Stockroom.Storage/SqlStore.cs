@@ -19,6 +19,8 @@ public abstract class SqlStore(TimeProvider time) : IStockStore
 
     public SoldOutCache SoldOut { get; } = new(time);
 
+    public LedgerSignal Ledger { get; } = new();
+
     /// <summary>A column of reservations that increases in the order they were inserted.</summary>
     protected internal abstract string ArrivalOrder { get; }
 

@@ -18,6 +18,7 @@ internal sealed class SqlWrite(SqlStore store, DbConnection connection, DbTransa
     private readonly HashSet<string> _freedSkus = new(StringComparer.Ordinal);
     private readonly Dictionary<PositionKey, PositionDelta> _deltas = [];
     private bool _networkChanged;
+    private long _appendedThrough;
     private bool _finished;
 
     public DateTimeOffset Now { get; } = now;
@@ -292,6 +293,11 @@ internal sealed class SqlWrite(SqlStore store, DbConnection connection, DbTransa
 
         await transaction.CommitAsync(cancellationToken);
         _finished = true;
+        if (_appendedThrough > 0)
+        {
+            store.Ledger.Appended(_appendedThrough);
+        }
+
         if (_networkChanged)
         {
             store.SoldOut.Clear();
@@ -319,6 +325,7 @@ internal sealed class SqlWrite(SqlStore store, DbConnection connection, DbTransa
             [.. appended.Select(e => new object?[] { e.Sequence, e.Type, e.At, e.Data, e.PreviousHash, e.Hash })], cancellationToken);
 
         var last = appended[^1];
+        _appendedThrough = last.Sequence;
         var changedSkus = _deltas.Keys.Select(k => k.Sku).ToHashSet(StringComparer.Ordinal);
         if (changedSkus.Count > 0)
         {

@@ -1,3 +1,4 @@
+using System.Net.ServerSentEvents;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Stockroom.Core;
@@ -29,7 +30,61 @@ public static class EventsApi
     {
         var group = app.MapGroup("/v1/events").WithTags("Ledger");
         group.MapGet("/", List).WithName("ListEvents").WithSummary("Page through the append-only, hash-chained ledger of every change.");
+        group.MapGet("/stream", Stream).WithName("StreamEvents").Produces<EventView>(StatusCodes.Status200OK, "text/event-stream")
+            .WithSummary("The ledger as server-sent events, from ?after= or Last-Event-ID (else from now), live.");
         return group;
+    }
+
+    /// <summary>How long the stream waits for an append before it looks again (other processes append too).</summary>
+    public static readonly TimeSpan StreamPoll = TimeSpan.FromMilliseconds(500);
+
+    public static async Task<Results<EventStreamResult, ProblemHttpResult>> Stream(
+        IStockStore store, HttpRequest request, CancellationToken cancellationToken, long? after = null)
+    {
+        var validation = new Validation();
+        validation.Range("after", after, 0, long.MaxValue, required: false);
+        long? resume = null;
+        if (request.Headers["Last-Event-ID"].FirstOrDefault() is { } lastEventId)
+        {
+            if (long.TryParse(lastEventId, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var parsed))
+            {
+                resume = parsed;
+            }
+            else
+            {
+                validation.Add("Last-Event-ID", "must be the sequence of an event");
+            }
+        }
+
+        if (!validation.IsValid)
+        {
+            return validation.Problem();
+        }
+
+        var from = resume ?? after ?? (await store.ReadLedgerHeadAsync(cancellationToken)).Sequence;
+        return new EventStreamResult(Follow(store, from, cancellationToken));
+    }
+
+    private static async IAsyncEnumerable<SseItem<string>> Follow(IStockStore store, long after,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var page = await store.ReadEventsAsync(after, Limits.PageSizeMax, cancellationToken);
+            foreach (var entry in page)
+            {
+                yield return new SseItem<string>(StockroomJson.Serialize(EventView.From(entry)), entry.Type)
+                {
+                    EventId = entry.Sequence.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                };
+                after = entry.Sequence;
+            }
+
+            if (page.Count < Limits.PageSizeMax)
+            {
+                await store.Ledger.WaitAsync(StreamPoll, cancellationToken);
+            }
+        }
     }
 
     public static async Task<Results<Ok<EventsPage>, ProblemHttpResult>> List(
@@ -46,5 +101,25 @@ public static class EventsApi
         var size = limit ?? Limits.PageSizeDefault;
         var events = await store.ReadEventsAsync(after ?? 0, size, cancellationToken);
         return TypedResults.Ok(new EventsPage([.. events.Select(EventView.From)], events.Count == size ? events[^1].Sequence : null));
+    }
+}
+
+/// <summary>
+/// Sends the response headers at once, then the events as they come: a client that subscribes
+/// while nothing happens sees its stream open, not a request that hangs until the first change.
+/// </summary>
+public sealed class EventStreamResult(IAsyncEnumerable<SseItem<string>> events) : IResult
+{
+    public async Task ExecuteAsync(HttpContext httpContext)
+    {
+        ArgumentNullException.ThrowIfNull(httpContext);
+        var response = httpContext.Response;
+        response.ContentType = "text/event-stream";
+        response.Headers.CacheControl = "no-cache,no-store";
+        response.Headers["X-Accel-Buffering"] = "no";
+        httpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpResponseBodyFeature>()?.DisableBuffering();
+        await response.StartAsync(httpContext.RequestAborted);
+        await response.Body.FlushAsync(httpContext.RequestAborted);
+        await SseFormatter.WriteAsync(events, response.Body, httpContext.RequestAborted);
     }
 }
