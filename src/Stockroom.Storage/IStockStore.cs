@@ -1,3 +1,4 @@
+using Stockroom.Core.Alerts;
 using Stockroom.Core.Catalog;
 using Stockroom.Core.Demand;
 using Stockroom.Core.Ledger;
@@ -112,6 +113,24 @@ public interface IStockStore : IAsyncDisposable
 
     Task<IReadOnlyList<SafetyStockRule>> ListSafetyRulesAsync(string? sku, CancellationToken cancellationToken);
 
+    Task<IReadOnlyList<LowStockRule>> ListLowStockRulesAsync(string? sku, CancellationToken cancellationToken);
+
+    /// <summary>The safety stock and low-stock rules that bear on these positions, in one round trip.</summary>
+    Task<(SafetyStockPolicy SafetyStock, LowStockPolicy LowStock)> GetAlertPoliciesAsync(IReadOnlyCollection<PositionKey> keys, CancellationToken cancellationToken);
+
+    Task<(Webhook Webhook, string RequestHash)?> GetWebhookAsync(string id, CancellationToken cancellationToken);
+    Task<IReadOnlyList<Webhook>> ListWebhooksAsync(CancellationToken cancellationToken);
+    Task<IReadOnlyList<WebhookDelivery>> ListDeliveriesAsync(string webhookId, long? before, int limit, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Claims due deliveries for this process: locks them (skipping any another process holds) and
+    /// pushes their next attempt past <paramref name="lease"/>, so that no one else takes them
+    /// while they are being sent, and a crash mid-send only delays them.
+    /// </summary>
+    Task<IReadOnlyList<(WebhookDelivery Delivery, Webhook Webhook)>> ClaimDeliveriesAsync(int limit, TimeSpan lease, CancellationToken cancellationToken);
+
+    Task RecordDeliveryAsync(long id, bool delivered, int? status, string? failure, DateTimeOffset nextAttemptAt, bool givenUp, CancellationToken cancellationToken);
+
     /// <summary>Lines of open orders their POS or ERP has not acknowledged, oldest first.</summary>
     Task<IReadOnlyList<WaitingAllocation>> ListWaitingAllocationsAsync(string? location, int limit, CancellationToken cancellationToken);
 
@@ -199,6 +218,18 @@ public interface IStockWrite : IAsyncDisposable
     Task PublishAsync(string channel, IReadOnlyList<(string Sku, long Available)> updates, long through, DateTimeOffset nextDueAt, CancellationToken cancellationToken);
 
     Task UpsertSafetyRuleAsync(SafetyStockRule rule, CancellationToken cancellationToken);
+
+    Task UpsertLowStockRuleAsync(LowStockRule rule, CancellationToken cancellationToken);
+
+    Task<LowStockRule?> DeleteLowStockRuleAsync(string? sku, string? location, string? group, CancellationToken cancellationToken);
+
+    Task InsertWebhookAsync(Webhook webhook, string requestHash, CancellationToken cancellationToken);
+
+    Task<bool> DeleteWebhookAsync(string id, CancellationToken cancellationToken);
+
+    /// <summary>Queues deliveries of an event to every subscription that asked for its type.</summary>
+    Task EnqueueDeliveriesAsync(string eventType, IReadOnlyList<string> payloads, CancellationToken cancellationToken);
+
 
     /// <summary>Locks and reads the last snapshot time of a source at these locations.</summary>
     Task<IReadOnlyDictionary<string, DateTimeOffset>> LockWatermarksAsync(string source, IReadOnlyCollection<string> locations, CancellationToken cancellationToken);

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Stockroom.Core.Alerts;
 using Stockroom.Core.Catalog;
 using Stockroom.Core.Demand;
 using Stockroom.Core.Rules;
@@ -128,6 +129,25 @@ internal static class Sql
         r.Nullable<long>(3), r.Nullable<decimal>(4), r.Nullable<int>(5), r.GetFieldValue<DateTimeOffset>(6), r.GetFieldValue<DateTimeOffset>(7));
 
     private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
+
+    public const string LowStockRuleColumns = "sku, location_id, group_id, threshold, created_at, updated_at";
+
+    public static LowStockRule ReadLowStockRule(DbDataReader r) => new(
+        NullIfEmpty(r.GetString(0)), NullIfEmpty(r.GetString(1)), NullIfEmpty(r.GetString(2)), r.GetInt64(3),
+        r.GetFieldValue<DateTimeOffset>(4), r.GetFieldValue<DateTimeOffset>(5));
+
+    public const string WebhookColumns = "id, url, events, secret, created_at, request_hash";
+
+    public static (Webhook Webhook, string RequestHash) ReadWebhook(DbDataReader r) => (
+        new Webhook(r.GetString(0), r.GetString(1), JsonSerializer.Deserialize<List<string>>(r.GetString(2))!, r.GetString(3), r.GetFieldValue<DateTimeOffset>(4)),
+        r.GetString(5));
+
+    public const string DeliveryColumns =
+        "id, webhook_id, event_type, payload, status, attempts, next_attempt_at, last_status, last_error, created_at, delivered_at";
+
+    public static WebhookDelivery ReadDelivery(DbDataReader r) => new(
+        r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetInt32(5), r.GetFieldValue<DateTimeOffset>(6),
+        r.Nullable<int>(7), r.NullableString(8), r.GetFieldValue<DateTimeOffset>(9), r.Nullable<DateTimeOffset>(10));
 
     public const string InboundColumns = "sku, location_id, type, reference, quantity, eta";
 

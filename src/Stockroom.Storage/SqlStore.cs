@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Reflection;
+using Stockroom.Core.Alerts;
 using Stockroom.Core.Catalog;
 using Stockroom.Core.Demand;
 using Stockroom.Core.Ledger;
@@ -182,6 +183,81 @@ public abstract class SqlStore(TimeProvider time) : IStockStore
     public async Task<IReadOnlyList<Channel>> GetChannelsAsync(IReadOnlyCollection<string> ids, CancellationToken cancellationToken) =>
         ids.Count == 0 ? [] : await QueryAsync($"SELECT {Sql.ChannelColumns} FROM channels WHERE id IN ({TextList("@ids")})",
             c => BindTextList(c, "@ids", ids), Sql.ReadChannel, cancellationToken);
+
+    public async Task<IReadOnlyList<LowStockRule>> ListLowStockRulesAsync(string? sku, CancellationToken cancellationToken) =>
+        await QueryAsync($"SELECT {Sql.LowStockRuleColumns} FROM low_stock_rules WHERE @sku IS NULL OR sku = @sku ORDER BY sku, location_id, group_id",
+            c => c.WithText("@sku", sku), Sql.ReadLowStockRule, cancellationToken);
+
+    public async Task<(SafetyStockPolicy SafetyStock, LowStockPolicy LowStock)> GetAlertPoliciesAsync(IReadOnlyCollection<PositionKey> keys, CancellationToken cancellationToken)
+    {
+        var skus = keys.Select(k => k.Sku).Distinct(StringComparer.Ordinal).ToList();
+        var locations = keys.Select(k => k.Location).Distinct(StringComparer.Ordinal).ToList();
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.Command(null, $"""
+            SELECT {Sql.SafetyRuleColumns} FROM safety_stock_rules WHERE sku = '' OR sku IN ({TextList("@skus")});
+            SELECT {Sql.LowStockRuleColumns} FROM low_stock_rules WHERE sku = '' OR sku IN ({TextList("@skus")});
+            SELECT location_id, group_id FROM group_locations WHERE location_id IN ({TextList("@locations")});
+            """);
+        BindTextList(command, "@skus", skus);
+        BindTextList(command, "@locations", locations);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var safety = new List<SafetyStockRule>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            safety.Add(Sql.ReadSafetyRule(reader));
+        }
+
+        await reader.NextResultAsync(cancellationToken);
+        var low = new List<LowStockRule>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            low.Add(Sql.ReadLowStockRule(reader));
+        }
+
+        await reader.NextResultAsync(cancellationToken);
+        var memberships = new List<(string Location, string Group)>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            memberships.Add((reader.GetString(0), reader.GetString(1)));
+        }
+
+        var groupsOf = memberships.ToLookup(m => m.Location, m => m.Group, StringComparer.Ordinal);
+        IReadOnlyCollection<string> GroupsOf(string location) => [.. groupsOf[location]];
+        return (safety.Count == 0 ? SafetyStockPolicy.None : new SafetyStockPolicy(safety, GroupsOf),
+            low.Count == 0 ? LowStockPolicy.None : new LowStockPolicy(low, GroupsOf));
+    }
+
+    public async Task<(Webhook Webhook, string RequestHash)?> GetWebhookAsync(string id, CancellationToken cancellationToken) =>
+        (await QueryAsync($"SELECT {Sql.WebhookColumns} FROM webhooks WHERE id = @id", c => c.With("@id", id), Sql.ReadWebhook, cancellationToken))
+        .Select(w => ((Webhook, string)?)w).SingleOrDefault();
+
+    public async Task<IReadOnlyList<Webhook>> ListWebhooksAsync(CancellationToken cancellationToken) =>
+        [.. (await QueryAsync($"SELECT {Sql.WebhookColumns} FROM webhooks ORDER BY id", _ => { }, Sql.ReadWebhook, cancellationToken)).Select(w => w.Webhook)];
+
+    public async Task<IReadOnlyList<WebhookDelivery>> ListDeliveriesAsync(string webhookId, long? before, int limit, CancellationToken cancellationToken) =>
+        await QueryAsync($"SELECT {Sql.DeliveryColumns} FROM webhook_deliveries WHERE webhook_id = @id AND id < @before ORDER BY id DESC LIMIT @limit",
+            c => c.With("@id", webhookId).With("@before", before ?? long.MaxValue).With("@limit", limit), Sql.ReadDelivery, cancellationToken);
+
+    public async Task<IReadOnlyList<(WebhookDelivery Delivery, Webhook Webhook)>> ClaimDeliveriesAsync(int limit, TimeSpan lease, CancellationToken cancellationToken)
+    {
+        await using var write = await BeginWriteAsync(cancellationToken);
+        var claimed = await ((SqlWrite)write).ClaimDeliveriesAsync(limit, lease, cancellationToken);
+        await write.CommitAsync(cancellationToken);
+        return claimed;
+    }
+
+    public async Task RecordDeliveryAsync(long id, bool delivered, int? status, string? failure, DateTimeOffset nextAttemptAt, bool givenUp, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.Command(null, """
+            UPDATE webhook_deliveries SET status = @status, attempts = attempts + 1, last_status = @code, last_error = @error,
+                next_attempt_at = @next, delivered_at = @deliveredAt
+            WHERE id = @id
+            """)
+            .With("@status", delivered ? "delivered" : givenUp ? "failed" : "pending").With("@code", status).With("@error", failure)
+            .With("@next", nextAttemptAt).With("@deliveredAt", delivered ? Time.GetUtcNow() : null).With("@id", id);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
 
     public async Task<IReadOnlyList<Reservation>> GetBackorderedReservationsAsync(IReadOnlyCollection<string> skus, int limit, CancellationToken cancellationToken) =>
         skus.Count == 0 ? [] : [.. (await QueryAsync($"""

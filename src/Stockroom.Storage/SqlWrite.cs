@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Text.Json;
 using Stockroom.Core;
+using Stockroom.Core.Alerts;
 using Stockroom.Core.Catalog;
 using Stockroom.Core.Demand;
 using Stockroom.Core.Ledger;
@@ -17,6 +18,7 @@ internal sealed class SqlWrite(SqlStore store, DbConnection connection, DbTransa
     private readonly HashSet<PositionKey> _locked = [];
     private readonly HashSet<string> _freedSkus = new(StringComparer.Ordinal);
     private readonly Dictionary<PositionKey, PositionDelta> _deltas = [];
+    private readonly Dictionary<PositionKey, (Position First, Position Last)> _changed = [];
     private bool _networkChanged;
     private long _appendedThrough;
     private bool _finished;
@@ -226,6 +228,7 @@ internal sealed class SqlWrite(SqlStore store, DbConnection connection, DbTransa
                 after.Allocated - before.Allocated, after.Backordered - before.Backordered);
             deltas.Add(delta);
             _deltas[after.Key] = _deltas.TryGetValue(after.Key, out var sum) ? sum.Plus(delta) : delta;
+            _changed[after.Key] = (_changed.TryGetValue(after.Key, out var seen) ? seen.First : before, after);
         }
 
         await store.WritePositionDeltasAsync(connection, transaction, deltas, Now, cancellationToken);
@@ -279,6 +282,7 @@ internal sealed class SqlWrite(SqlStore store, DbConnection connection, DbTransa
     {
         Invariant.Require(!_finished, "a transaction commits once");
         Invariant.Require(_deltas.Count == 0 || _pending.Count > 0, "every change of stock is recorded in the ledger");
+        await RecordAlertsAsync(cancellationToken);
         if (_deltas.Values.Any(d => !d.IsZero))
         {
             // The stock effect of the whole transaction, as deltas: what `stockroom verify` replays
@@ -309,6 +313,28 @@ internal sealed class SqlWrite(SqlStore store, DbConnection connection, DbTransa
     }
 
     /// <summary>
+    /// Alerts are the transitions this transaction makes, recorded in it like every other event,
+    /// so that a sell-out is announced exactly once, and only if it happened.
+    /// </summary>
+    private async Task RecordAlertsAsync(CancellationToken cancellationToken)
+    {
+        var changed = _changed.Where(c => c.Value.First != c.Value.Last).ToList();
+        if (changed.Count == 0)
+        {
+            return;
+        }
+
+        var (safety, low) = await store.GetAlertPoliciesAsync([.. changed.Select(c => c.Key)], cancellationToken);
+        foreach (var (key, (first, last)) in changed.OrderBy(c => c.Key))
+        {
+            foreach (var alert in StockAlerts.Detect(first, last, safety.For(first), safety.For(last), low.ThresholdFor(key)))
+            {
+                _pending.Add(new PendingEvent(alert.Type, Now, JsonSerializer.Serialize(alert, Sql.LinesJson)));
+            }
+        }
+    }
+
+    /// <summary>
     /// Chains the pending events onto the ledger. The head row is locked last, just before the
     /// commit, so that the one lock every writer shares is held for the shortest time.
     /// </summary>
@@ -326,6 +352,11 @@ internal sealed class SqlWrite(SqlStore store, DbConnection connection, DbTransa
 
         var last = appended[^1];
         _appendedThrough = last.Sequence;
+        foreach (var group in appended.Where(e => WebhookEvents.Deliverable.Contains(e.Type)).GroupBy(e => e.Type, StringComparer.Ordinal))
+        {
+            await EnqueueDeliveriesAsync(group.Key, [.. group.Select(e => WebhookPayload(e))], cancellationToken);
+        }
+
         var changedSkus = _deltas.Keys.Select(k => k.Sku).ToHashSet(StringComparer.Ordinal);
         if (changedSkus.Count > 0)
         {
@@ -504,6 +535,80 @@ internal sealed class SqlWrite(SqlStore store, DbConnection connection, DbTransa
         await using var progress = Command("UPDATE channel_publishing SET through = @through, next_due_at = @next WHERE channel_id = @channel")
             .With("@through", through).With("@next", nextDueAt).With("@channel", channel);
         await ExecuteAsync(progress, cancellationToken);
+    }
+
+    public async Task UpsertLowStockRuleAsync(LowStockRule rule, CancellationToken cancellationToken)
+    {
+        await using var command = Command($"""
+            INSERT INTO low_stock_rules ({Sql.LowStockRuleColumns}) VALUES (@sku, @location, @group, @threshold, @createdAt, @updatedAt)
+            ON CONFLICT (sku, location_id, group_id) DO UPDATE SET threshold = excluded.threshold, updated_at = excluded.updated_at
+            """)
+            .With("@sku", rule.Sku ?? "").With("@location", rule.Location ?? "").With("@group", rule.Group ?? "")
+            .With("@threshold", rule.Threshold).With("@createdAt", rule.CreatedAt).With("@updatedAt", rule.UpdatedAt);
+        await ExecuteAsync(command, cancellationToken);
+    }
+
+    public async Task<LowStockRule?> DeleteLowStockRuleAsync(string? sku, string? location, string? group, CancellationToken cancellationToken)
+    {
+        await using var command = Command($"DELETE FROM low_stock_rules WHERE sku = @sku AND location_id = @location AND group_id = @group RETURNING {Sql.LowStockRuleColumns}")
+            .With("@sku", sku ?? "").With("@location", location ?? "").With("@group", group ?? "");
+        return (await command.ListAsync(Sql.ReadLowStockRule, cancellationToken)).SingleOrDefault();
+    }
+
+    public async Task InsertWebhookAsync(Webhook webhook, string requestHash, CancellationToken cancellationToken) =>
+        await InsertRowsAsync("webhooks", Sql.WebhookColumns,
+            [[webhook.Id, webhook.Url, JsonSerializer.Serialize(webhook.Events), webhook.Secret, webhook.CreatedAt, requestHash]], cancellationToken);
+
+    public async Task<bool> DeleteWebhookAsync(string id, CancellationToken cancellationToken)
+    {
+        await using var command = Command("DELETE FROM webhooks WHERE id = @id").With("@id", id);
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
+    public async Task EnqueueDeliveriesAsync(string eventType, IReadOnlyList<string> payloads, CancellationToken cancellationToken)
+    {
+        await using var select = Command($"SELECT {Sql.WebhookColumns} FROM webhooks");
+        var subscribers = (await select.ListAsync(Sql.ReadWebhook, cancellationToken)).Where(w => w.Webhook.Events.Contains(eventType)).ToList();
+        await InsertRowsAsync("webhook_deliveries", "webhook_id, event_type, payload, status, attempts, next_attempt_at, created_at",
+            [.. subscribers.SelectMany(s => payloads.Select(payload => new object?[] { s.Webhook.Id, eventType, payload, "pending", 0, Now, Now }))],
+            cancellationToken);
+    }
+
+    internal async Task<IReadOnlyList<(WebhookDelivery, Webhook)>> ClaimDeliveriesAsync(int limit, TimeSpan lease, CancellationToken cancellationToken)
+    {
+        List<WebhookDelivery> due;
+        await using (var select = Command($"""
+            SELECT {Sql.DeliveryColumns} FROM webhook_deliveries
+            WHERE status = 'pending' AND next_attempt_at <= @now ORDER BY id LIMIT @limit{store.ForUpdateSkipLocked}
+            """).With("@now", Now).With("@limit", limit))
+        {
+            due = await select.ListAsync(Sql.ReadDelivery, cancellationToken);
+        }
+
+        if (due.Count == 0)
+        {
+            return [];
+        }
+
+        // The ids travel as one text list, the one list parameter both stores take.
+        await using (var extend = Command($"UPDATE webhook_deliveries SET next_attempt_at = @until WHERE CAST(id AS TEXT) IN ({store.TextList("@ids")})")
+            .With("@until", Now + lease))
+        {
+            store.BindTextList(extend, "@ids", [.. due.Select(d => d.Id.ToString(System.Globalization.CultureInfo.InvariantCulture))]);
+            await ExecuteAsync(extend, cancellationToken);
+        }
+
+        await using var hooks = Command($"SELECT {Sql.WebhookColumns} FROM webhooks WHERE id IN ({store.TextList("@ids")})");
+        store.BindTextList(hooks, "@ids", [.. due.Select(d => d.WebhookId).Distinct(StringComparer.Ordinal)]);
+        var webhooks = (await hooks.ListAsync(Sql.ReadWebhook, cancellationToken)).ToDictionary(w => w.Webhook.Id, w => w.Webhook, StringComparer.Ordinal);
+        return [.. due.Where(d => webhooks.ContainsKey(d.WebhookId)).Select(d => (d, webhooks[d.WebhookId]))];
+    }
+
+    /// <summary>What a subscriber receives: the event as the ledger has it.</summary>
+    private static string WebhookPayload(LedgerEvent entry)
+    {
+        using var data = JsonDocument.Parse(entry.Data);
+        return JsonSerializer.Serialize(new { type = entry.Type, sequence = entry.Sequence, at = entry.At, data = data.RootElement }, Sql.LinesJson);
     }
 
     public Task<StoredOrder?> FindOrderAsync(string id, bool forUpdate, CancellationToken cancellationToken) =>

@@ -14,6 +14,7 @@ using Stockroom.Features.Orders;
 using Stockroom.Features.Reservations;
 using Stockroom.Features.Rules;
 using Stockroom.Features.Supply;
+using Stockroom.Features.Webhooks;
 using Stockroom.Http;
 using Stockroom.Storage;
 using Stockroom.Storage.Holds;
@@ -45,6 +46,9 @@ public static class StockroomApp
         builder.Services.AddHostedService<ExpiryWorker>();
         builder.Services.AddSingleton<ChannelPublisher>();
         builder.Services.AddHostedService<ChannelPublishingWorker>();
+        builder.Services.AddHttpClient(WebhookDispatcher.HttpClientName, client => client.Timeout = WebhookDispatcher.Timeout);
+        builder.Services.AddSingleton<WebhookDispatcher>();
+        builder.Services.AddHostedService<WebhookWorker>();
         builder.Services.Configure<JsonOptions>(options => StockroomJson.Configure(options.SerializerOptions));
         builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         builder.Services.AddProblemDetails();
@@ -78,6 +82,8 @@ public static class StockroomApp
         app.MapSafetyStockRulesApi();
         app.MapAllocationsApi();
         app.MapIntakeApi();
+        app.MapWebhooksApi();
+        app.MapLowStockRulesApi();
         app.MapEventsApi();
         return app;
     }

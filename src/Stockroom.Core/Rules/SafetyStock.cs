@@ -16,14 +16,8 @@ public sealed record SafetyStockRule(
     decimal? Percent,
     int? VipPriority,
     DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt)
+    DateTimeOffset UpdatedAt) : IScopedRule
 {
-    /// <summary>
-    /// How specific the rule is: a SKU outranks a location, which outranks a group, so that the
-    /// narrowest rule that matches a position is the one that applies.
-    /// </summary>
-    public int Specificity() => (Sku is null ? 0 : 4) + (Location is null ? 0 : 2) + (Group is null ? 0 : 1);
-
     /// <summary>The units this rule keeps back at a position holding <paramref name="onHand"/>.</summary>
     public long Protects(long onHand)
     {
@@ -54,28 +48,8 @@ public sealed class SafetyStockPolicy
     /// The most specific matching rule. Between equally specific rules (a location in two groups
     /// with rules of their own) the one protecting more wins: when in doubt, promise less.
     /// </summary>
-    public SafetyStockRule? RuleFor(PositionKey key, long onHand)
-    {
-        SafetyStockRule? best = null;
-        foreach (var rule in _rules)
-        {
-            var matches = (rule.Sku is null || rule.Sku == key.Sku)
-                && (rule.Location is null || rule.Location == key.Location)
-                && (rule.Group is null || _groupsOf(key.Location).Contains(rule.Group));
-            if (!matches)
-            {
-                continue;
-            }
-
-            if (best is null || rule.Specificity() > best.Specificity()
-                || (rule.Specificity() == best.Specificity() && rule.Protects(onHand) > best.Protects(onHand)))
-            {
-                best = rule;
-            }
-        }
-
-        return best;
-    }
+    public SafetyStockRule? RuleFor(PositionKey key, long onHand) =>
+        ScopedRules.MostSpecific(_rules, key, _groupsOf, rule => rule.Protects(onHand));
 
     /// <summary>Units kept back at a position, for demand of <paramref name="priority"/> (null: anyone).</summary>
     public long For(Position position, int? priority = null)
@@ -88,5 +62,49 @@ public sealed class SafetyStockPolicy
         }
 
         return rule.Protects(position.OnHand);
+    }
+}
+
+/// <summary>A rule that applies to a SKU, a location, a group's locations, or any mix of them.</summary>
+public interface IScopedRule
+{
+    string? Sku { get; }
+    string? Location { get; }
+    string? Group { get; }
+}
+
+public static class ScopedRules
+{
+    /// <summary>
+    /// How specific a rule is: a SKU outranks a location, which outranks a group, so that the
+    /// narrowest rule that matches a position is the one that applies.
+    /// </summary>
+    public static int Specificity(IScopedRule rule)
+    {
+        ArgumentNullException.ThrowIfNull(rule);
+        return (rule.Sku is null ? 0 : 4) + (rule.Location is null ? 0 : 2) + (rule.Group is null ? 0 : 1);
+    }
+
+    /// <summary>The most specific rule matching a position; among equals, the one weighing most.</summary>
+    public static T? MostSpecific<T>(IEnumerable<T> rules, PositionKey key, Func<string, IReadOnlyCollection<string>> groupsOf, Func<T, long> weight)
+        where T : class, IScopedRule
+    {
+        ArgumentNullException.ThrowIfNull(rules);
+        ArgumentNullException.ThrowIfNull(groupsOf);
+        ArgumentNullException.ThrowIfNull(weight);
+        T? best = null;
+        foreach (var rule in rules)
+        {
+            var matches = (rule.Sku is null || rule.Sku == key.Sku)
+                && (rule.Location is null || rule.Location == key.Location)
+                && (rule.Group is null || groupsOf(key.Location).Contains(rule.Group));
+            if (matches && (best is null || Specificity(rule) > Specificity(best)
+                || (Specificity(rule) == Specificity(best) && weight(rule) > weight(best))))
+            {
+                best = rule;
+            }
+        }
+
+        return best;
     }
 }

@@ -50,6 +50,13 @@ public sealed class ChannelPublisher(IStockStore store, TimeProvider time)
             var caughtUp = changed.Count < SkusPerPass;
             var next = caughtUp ? time.GetUtcNow().AddSeconds(channel.PublishEverySeconds) : time.GetUtcNow();
             await write.PublishAsync(channel.Id, updates, changed.Count > 0 ? changed[^1].Sequence : through, next, cancellationToken);
+            if (updates.Count > 0)
+            {
+                var at = time.GetUtcNow();
+                await write.EnqueueDeliveriesAsync("availability.changed",
+                    [.. updates.Select(u => StockroomJson.Serialize(new { type = "availability.changed", at, data = new { channel = channel.Id, u.Sku, u.Available } }))],
+                    cancellationToken);
+            }
             published += updates.Count;
         }
 

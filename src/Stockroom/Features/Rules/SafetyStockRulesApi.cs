@@ -51,25 +51,9 @@ public static class SafetyStockRulesApi
         return await Writes.RetryAsync<Results<Created<SafetyStockRule>, Ok<SafetyStockRule>, ProblemHttpResult>>(store, async () =>
         {
             await using var write = await store.BeginWriteAsync(cancellationToken);
-            var unknown = new Validation();
-            if (request.Sku is { } sku && await write.GetItemAsync(sku, cancellationToken) is null)
+            if (await UnknownSelectorsAsync(write, request.Sku, request.Location, request.Group, cancellationToken) is { } unknown)
             {
-                unknown.Add("sku", $"there is no item '{sku}'");
-            }
-
-            if (request.Location is { } location && await write.GetLocationAsync(location, cancellationToken) is null)
-            {
-                unknown.Add("location", $"there is no location '{location}'");
-            }
-
-            if (request.Group is { } group && await write.GetGroupAsync(group, cancellationToken) is null)
-            {
-                unknown.Add("group", $"there is no group '{group}'");
-            }
-
-            if (!unknown.IsValid)
-            {
-                return Problems.Unprocessable(unknown.Errors, "A rule applies to items, locations and groups that exist.");
+                return unknown;
             }
 
             var existing = await write.DeleteSafetyRuleAsync(request.Sku, request.Location, request.Group, cancellationToken);
@@ -114,7 +98,29 @@ public static class SafetyStockRulesApi
         });
     }
 
-    private static Validation Selectors(string? sku, string? location, string? group)
+    /// <summary>A 422 naming the selectors of a rule that refer to nothing, or null when all exist.</summary>
+    internal static async Task<ProblemHttpResult?> UnknownSelectorsAsync(IStockWrite write, string? sku, string? location, string? group, CancellationToken cancellationToken)
+    {
+        var unknown = new Validation();
+        if (sku is not null && await write.GetItemAsync(sku, cancellationToken) is null)
+        {
+            unknown.Add("sku", $"there is no item '{sku}'");
+        }
+
+        if (location is not null && await write.GetLocationAsync(location, cancellationToken) is null)
+        {
+            unknown.Add("location", $"there is no location '{location}'");
+        }
+
+        if (group is not null && await write.GetGroupAsync(group, cancellationToken) is null)
+        {
+            unknown.Add("group", $"there is no group '{group}'");
+        }
+
+        return unknown.IsValid ? null : Problems.Unprocessable(unknown.Errors, "A rule applies to items, locations and groups that exist.");
+    }
+
+    internal static Validation Selectors(string? sku, string? location, string? group)
     {
         var validation = new Validation();
         validation.Identifier("sku", sku, required: false);

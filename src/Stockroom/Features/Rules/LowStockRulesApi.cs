@@ -1,0 +1,80 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Stockroom.Core.Alerts;
+using Stockroom.Core.Ledger;
+using Stockroom.Http;
+using Stockroom.Storage;
+
+namespace Stockroom.Features.Rules;
+
+public sealed record LowStockRuleRequest(string? Sku, string? Location, string? Group, long? Threshold);
+
+public sealed record LowStockRules(IReadOnlyList<LowStockRule> Rules);
+
+/// <summary>
+/// Low-stock thresholds by SKU, location, group or any mix, the most specific winning: a
+/// position whose availability falls below its threshold raises <c>stock.low</c>.
+/// </summary>
+public static class LowStockRulesApi
+{
+    public static RouteGroupBuilder MapLowStockRulesApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/v1/rules/low-stock").WithTags("Rules");
+        group.MapPut("/", Put).WithName("PutLowStockRule").WithSummary("Create or replace the low-stock threshold for a SKU, location, group or any mix.");
+        group.MapGet("/", List).WithName("ListLowStockRules").WithSummary("List low-stock thresholds, optionally for one SKU.");
+        group.MapDelete("/", Delete).WithName("DeleteLowStockRule").WithSummary("Delete the threshold with exactly these selectors.");
+        return group;
+    }
+
+    public static async Task<Results<Created<LowStockRule>, Ok<LowStockRule>, ProblemHttpResult>> Put(
+        LowStockRuleRequest request, IStockStore store, CancellationToken cancellationToken)
+    {
+        var validation = SafetyStockRulesApi.Selectors(request.Sku, request.Location, request.Group);
+        validation.Range("threshold", request.Threshold, 1, Core.Limits.QuantityMax);
+        if (!validation.IsValid)
+        {
+            return validation.Problem();
+        }
+
+        return await Writes.RetryAsync<Results<Created<LowStockRule>, Ok<LowStockRule>, ProblemHttpResult>>(store, async () =>
+        {
+            await using var write = await store.BeginWriteAsync(cancellationToken);
+            if (await SafetyStockRulesApi.UnknownSelectorsAsync(write, request.Sku, request.Location, request.Group, cancellationToken) is { } unknown)
+            {
+                return unknown;
+            }
+
+            var existing = await write.DeleteLowStockRuleAsync(request.Sku, request.Location, request.Group, cancellationToken);
+            var rule = new LowStockRule(request.Sku, request.Location, request.Group, request.Threshold!.Value, existing?.CreatedAt ?? write.Now, write.Now);
+            await write.UpsertLowStockRuleAsync(rule, cancellationToken);
+            write.Record(new PendingEvent("rule.lowStock.upserted", write.Now, StockroomJson.Serialize(rule)));
+            await write.CommitAsync(cancellationToken);
+            return existing is null ? TypedResults.Created("/v1/rules/low-stock", rule) : TypedResults.Ok(rule);
+        });
+    }
+
+    public static async Task<Results<Ok<LowStockRules>, ProblemHttpResult>> List(IStockStore store, CancellationToken cancellationToken, string? sku = null)
+    {
+        var validation = SafetyStockRulesApi.Selectors(sku, null, null);
+        return validation.IsValid ? TypedResults.Ok(new LowStockRules(await store.ListLowStockRulesAsync(sku, cancellationToken))) : validation.Problem();
+    }
+
+    public static async Task<Results<Ok<LowStockRule>, ProblemHttpResult>> Delete(
+        IStockStore store, CancellationToken cancellationToken, string? sku = null, string? location = null, string? group = null)
+    {
+        var validation = SafetyStockRulesApi.Selectors(sku, location, group);
+        if (!validation.IsValid)
+        {
+            return validation.Problem();
+        }
+
+        await using var write = await store.BeginWriteAsync(cancellationToken);
+        if (await write.DeleteLowStockRuleAsync(sku, location, group, cancellationToken) is not { } deleted)
+        {
+            return Problems.NotFound("low-stock rule", $"sku={sku}, location={location}, group={group}");
+        }
+
+        write.Record(new PendingEvent("rule.lowStock.deleted", write.Now, StockroomJson.Serialize(deleted)));
+        await write.CommitAsync(cancellationToken);
+        return TypedResults.Ok(deleted);
+    }
+}

@@ -1,0 +1,135 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Stockroom.Core;
+using Stockroom.Http;
+using Stockroom.Storage;
+
+namespace Stockroom.Features.Webhooks;
+
+public sealed record CreateWebhookRequest(string? Id, string? Url, List<string>? Events, string? Secret);
+
+/// <summary>A subscription as shown back: never with its secret.</summary>
+public sealed record WebhookView(string Id, string Url, IReadOnlyList<string> Events, DateTimeOffset CreatedAt)
+{
+    public static WebhookView From(Webhook webhook)
+    {
+        ArgumentNullException.ThrowIfNull(webhook);
+        return new(webhook.Id, webhook.Url, webhook.Events, webhook.CreatedAt);
+    }
+}
+
+public sealed record WebhookList(IReadOnlyList<WebhookView> Data);
+
+public sealed record DeliveryLog(string Webhook, IReadOnlyList<WebhookDelivery> Deliveries, long? Next);
+
+public static class WebhooksApi
+{
+    public const int SecretLengthMin = 16;
+    public const int SecretLengthMax = 256;
+    public const int UrlLengthMax = 2_000;
+
+    public static RouteGroupBuilder MapWebhooksApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/v1/webhooks").WithTags("Webhooks");
+        group.MapPost("/", Create).WithName("CreateWebhook").WithSummary("Subscribe a URL to event types; deliveries are signed with the secret.");
+        group.MapGet("/", List).WithName("ListWebhooks").WithSummary("List subscriptions.");
+        group.MapGet("/{id}", Get).WithName("GetWebhook").WithSummary("Read one subscription.");
+        group.MapDelete("/{id}", Delete).WithName("DeleteWebhook").WithSummary("Remove a subscription and its pending deliveries.");
+        group.MapGet("/{id}/deliveries", Deliveries).WithName("ListWebhookDeliveries")
+            .WithSummary("The delivery log of a subscription, newest first: attempts, status codes, errors.");
+        return group;
+    }
+
+    public static async Task<Results<Created<WebhookView>, ProblemHttpResult>> Create(CreateWebhookRequest request, IStockStore store, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var validation = new Validation();
+        validation.Identifier("id", request.Id);
+        if (!Uri.TryCreate(request.Url, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https") || request.Url!.Length > UrlLengthMax)
+        {
+            validation.Add("url", "must be an absolute http(s) URL");
+        }
+
+        if (request.Events is not { Count: > 0 } events)
+        {
+            validation.Add("events", "must list at least one event type");
+        }
+        else
+        {
+            foreach (var type in events.Where(e => !WebhookEvents.Deliverable.Contains(e)))
+            {
+                validation.Add("events", $"'{type}' is not one of {string.Join(", ", WebhookEvents.Deliverable.Order())}");
+            }
+        }
+
+        if (request.Secret is not { Length: >= SecretLengthMin and <= SecretLengthMax })
+        {
+            validation.Add("secret", $"must be {SecretLengthMin} to {SecretLengthMax} characters");
+        }
+
+        if (!validation.IsValid)
+        {
+            return validation.Problem();
+        }
+
+        var hash = Idempotency.Hash(request);
+        return await Writes.RetryAsync<Results<Created<WebhookView>, ProblemHttpResult>>(store, async () =>
+        {
+            await using var write = await store.BeginWriteAsync(cancellationToken);
+            if (await store.GetWebhookAsync(request.Id!, cancellationToken) is { } existing)
+            {
+                return existing.RequestHash == hash
+                    ? TypedResults.Created($"/v1/webhooks/{request.Id}", WebhookView.From(existing.Webhook))
+                    : Problems.IdempotencyClash(request.Id!);
+            }
+
+            var webhook = new Webhook(request.Id!, request.Url!, [.. request.Events!.Distinct(StringComparer.Ordinal)], request.Secret!, write.Now);
+            await write.InsertWebhookAsync(webhook, hash, cancellationToken);
+            await write.CommitAsync(cancellationToken);
+            return TypedResults.Created($"/v1/webhooks/{webhook.Id}", WebhookView.From(webhook));
+        });
+    }
+
+    public static async Task<Ok<WebhookList>> List(IStockStore store, CancellationToken cancellationToken) =>
+        TypedResults.Ok(new WebhookList([.. (await store.ListWebhooksAsync(cancellationToken)).Select(WebhookView.From)]));
+
+    public static async Task<Results<Ok<WebhookView>, ProblemHttpResult>> Get(string id, IStockStore store, CancellationToken cancellationToken) =>
+        await Problems.FindAsync("id", id, "webhook", async () => (await store.GetWebhookAsync(id, cancellationToken)) is { } found ? WebhookView.From(found.Webhook) : null);
+
+    public static async Task<Results<NoContent, ProblemHttpResult>> Delete(string id, IStockStore store, CancellationToken cancellationToken)
+    {
+        var validation = new Validation();
+        if (!validation.Identifier("id", id))
+        {
+            return validation.Problem();
+        }
+
+        await using var write = await store.BeginWriteAsync(cancellationToken);
+        if (!await write.DeleteWebhookAsync(id, cancellationToken))
+        {
+            return Problems.NotFound("webhook", id);
+        }
+
+        await write.CommitAsync(cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    public static async Task<Results<Ok<DeliveryLog>, ProblemHttpResult>> Deliveries(
+        string id, IStockStore store, CancellationToken cancellationToken, long? before = null, int? limit = null)
+    {
+        var validation = new Validation();
+        validation.Identifier("id", id);
+        validation.Range("limit", limit, 1, Limits.PageSizeMax, required: false);
+        if (!validation.IsValid)
+        {
+            return validation.Problem();
+        }
+
+        if (await store.GetWebhookAsync(id, cancellationToken) is null)
+        {
+            return Problems.NotFound("webhook", id);
+        }
+
+        var size = limit ?? Limits.PageSizeDefault;
+        var deliveries = await store.ListDeliveriesAsync(id, before, size, cancellationToken);
+        return TypedResults.Ok(new DeliveryLog(id, deliveries, deliveries.Count == size ? deliveries[^1].Id : null));
+    }
+}
