@@ -138,7 +138,7 @@ static async Task<(double PerSecond, double P50, double P99, long Batches)> RunA
     }));
     var elapsed = clock.Elapsed.TotalSeconds;
     Array.Sort(latencies);
-    var batches = app.Services.GetRequiredService<Stockroom.Storage.Holds.HoldWriter>().Statistics.Batches;
+    var batches = app.Services.GetRequiredService<Stockroom.Storage.Demand.HoldWriter>().Statistics.Batches;
     await app.StopAsync();
     return (holds / elapsed, latencies[holds / 2], latencies[(int)(holds * 0.99)], batches);
 }

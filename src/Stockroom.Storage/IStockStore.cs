@@ -102,6 +102,9 @@ public interface IStockStore : IAsyncDisposable
     /// <summary>A channel's published availability updates, oldest first.</summary>
     Task<IReadOnlyList<ChannelUpdate>> ReadChannelFeedAsync(string channel, long after, int limit, CancellationToken cancellationToken);
 
+    /// <summary>Active and partial reservations with a line for one of these SKUs, newest first.</summary>
+    Task<IReadOnlyList<Reservation>> GetHoldingReservationsAsync(IReadOnlyCollection<string> skus, int limit, CancellationToken cancellationToken);
+
     /// <summary>Backordered reservations with a line for one of these SKUs: highest priority, then oldest, first.</summary>
     Task<IReadOnlyList<Reservation>> GetBackorderedReservationsAsync(IReadOnlyCollection<string> skus, int limit, CancellationToken cancellationToken);
 

@@ -259,6 +259,14 @@ public abstract class SqlStore(TimeProvider time) : IStockStore
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    public async Task<IReadOnlyList<Reservation>> GetHoldingReservationsAsync(IReadOnlyCollection<string> skus, int limit, CancellationToken cancellationToken) =>
+        skus.Count == 0 ? [] : [.. (await QueryAsync($"""
+            SELECT {Sql.ReservationColumns} FROM reservations r
+            WHERE r.status IN ('active', 'partial')
+              AND EXISTS (SELECT 1 FROM reservation_lines l WHERE l.reservation_id = r.id AND l.sku IN ({TextList("@skus")}))
+            ORDER BY r.created_at DESC, r.{ArrivalOrder} DESC LIMIT @limit
+            """, c => BindTextList(c.With("@limit", limit), "@skus", skus), Sql.ReadReservation, cancellationToken)).Select(r => r.Reservation)];
+
     public async Task<IReadOnlyList<Reservation>> GetBackorderedReservationsAsync(IReadOnlyCollection<string> skus, int limit, CancellationToken cancellationToken) =>
         skus.Count == 0 ? [] : [.. (await QueryAsync($"""
             SELECT {Sql.ReservationColumns} FROM reservations r

@@ -17,7 +17,7 @@ using Stockroom.Features.Supply;
 using Stockroom.Features.Webhooks;
 using Stockroom.Http;
 using Stockroom.Storage;
-using Stockroom.Storage.Holds;
+using Stockroom.Storage.Demand;
 using Stockroom.Storage.Sqlite;
 
 namespace Stockroom;

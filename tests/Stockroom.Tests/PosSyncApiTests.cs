@@ -73,6 +73,27 @@ public abstract class PosSyncApiTests(StockroomServer server)
     }
 
     [Fact]
+    public async Task Holds_stranded_by_a_falling_count_move_to_another_location()
+    {
+        var n = await Client.SeedAsync(storeOnHand: 4, warehouseOnHand: 10);
+        var hold = await Client.Post("/v1/reservations", new { id = Api.NewId("r"), channel = n.Channel, lines = new[] { new { sku = n.Sku, quantity = 3 } } })
+            .Expect(HttpStatusCode.Created);
+        var id = hold.GetProperty("id").GetString();
+        Assert.Equal(n.Store, hold.GetProperty("lines")[0].GetProperty("allocations")[0].GetProperty("location").GetString());
+
+        // The store sold three lamps over the counter: only one is left for the three held online.
+        var synced = await Count(n, 1, "2026-11-22T08:58:00Z");
+        Assert.Equal([id], synced.GetProperty("reservationsResourced").EnumerateArray().Select(r => r.GetString()));
+        var moved = await Client.Send(HttpMethod.Get, $"/v1/reservations/{id}").Expect(HttpStatusCode.OK);
+        var allocations = moved.GetProperty("lines")[0].GetProperty("allocations").EnumerateArray()
+            .ToDictionary(a => a.GetProperty("location").GetString()!, a => a.Long("quantity"));
+        Assert.Equal(new Dictionary<string, long> { [n.Store] = 1, [n.Warehouse] = 2 }, allocations);
+        var store = await Client.AvailabilityAsync(n.Sku, $"location={n.Store}");
+        Assert.Equal((1L, 1L, 0L), (store.Long("onHand"), store.Long("reserved"), store.Long("available")));
+        Assert.Equal(8, (await Client.AvailabilityAsync(n.Sku, $"location={n.Warehouse}")).Long("available"));
+    }
+
+    [Fact]
     public async Task The_allocation_monitor_shows_what_waits_for_the_pos()
     {
         var n = await Client.SeedAsync(storeOnHand: 10, warehouseOnHand: 10);

@@ -7,7 +7,7 @@ using Stockroom.Core.Supply;
 using Stockroom.Features.Reservations;
 using Stockroom.Http;
 using Stockroom.Storage;
-using Stockroom.Storage.Holds;
+using Stockroom.Storage.Demand;
 
 namespace Stockroom.Features.Orders;
 

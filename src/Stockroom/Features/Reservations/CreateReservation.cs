@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Mvc;
 using Stockroom.Core;
 using Stockroom.Core.Demand;
 using Stockroom.Http;
-using Stockroom.Storage.Holds;
+using Stockroom.Storage.Demand;
 
 namespace Stockroom.Features.Reservations;
 

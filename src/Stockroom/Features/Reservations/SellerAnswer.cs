@@ -4,7 +4,7 @@ using Stockroom.Core.Ledger;
 using Stockroom.Core.Supply;
 using Stockroom.Http;
 using Stockroom.Storage;
-using Stockroom.Storage.Holds;
+using Stockroom.Storage.Demand;
 
 namespace Stockroom.Features.Reservations;
 

@@ -5,7 +5,7 @@ using Stockroom.Core.Ledger;
 using Stockroom.Core.Supply;
 using Stockroom.Http;
 using Stockroom.Storage;
-using Stockroom.Storage.Holds;
+using Stockroom.Storage.Demand;
 
 namespace Stockroom.Features.Supply;
 
@@ -22,7 +22,7 @@ public sealed record AdjustLine(
 public sealed record AdjustRequest(string? Id, List<AdjustLine>? Lines);
 
 public sealed record AdjustResponse(string Id, DateTimeOffset At, IReadOnlyList<PositionView> Positions, IReadOnlyList<InboundView> Inbound,
-    IReadOnlyList<string> BackordersFilled);
+    IReadOnlyList<string> BackordersFilled, IReadOnlyList<string> ReservationsResourced);
 
 /// <summary>
 /// Relative supply changes: receipts, count corrections, damage, shrink. All lines apply or none
@@ -43,13 +43,15 @@ public static class AdjustSupply
         }
 
         var backorders = await BackorderFiller.PrepareAsync(store, SyncSupply.OnHandSkus(request.Lines!.Select(l => (l.Sku!, l.Type))), cancellationToken);
+        var relocation = await HoldRelocation.PrepareAsync(store,
+            [.. request.Lines!.Where(l => l.Type == SupplyType.OnHand && l.Delta < 0).Select(l => new PositionKey(l.Sku!, l.Location!))], cancellationToken);
         var outcome = await Idempotency.RunAsync<AdjustResponse>(store, "supply.adjust", request.Id!, Idempotency.Hash(request),
-            write => Apply(write, request, backorders, options, cancellationToken), cancellationToken);
+            write => Apply(write, request, backorders, relocation, options, cancellationToken), cancellationToken);
         return Idempotency.ToResult(outcome, request.Id!, httpResponse);
     }
 
     private static async Task<(AdjustResponse?, ProblemHttpResult?)> Apply(IStockWrite write, AdjustRequest request, BackorderPlan backorders,
-        HoldWriterOptions options, CancellationToken cancellationToken)
+        RelocationPlan relocation, HoldWriterOptions options, CancellationToken cancellationToken)
     {
         var lines = request.Lines!;
         if (await KnownReferences.CheckAsync(write, lines.Select(l => (l.Sku!, l.Location!)).ToList(), cancellationToken) is { } unknown)
@@ -58,7 +60,7 @@ public static class AdjustSupply
         }
 
         var keys = lines.Select(l => new PositionKey(l.Sku!, l.Location!)).ToList();
-        var positions = await write.LockPositionsAsync([.. keys, .. backorders.Keys], cancellationToken);
+        var positions = await write.LockPositionsAsync([.. keys, .. backorders.Keys, .. relocation.Keys], cancellationToken);
         var after = new Dictionary<PositionKey, Position>(positions);
         var lots = (await write.ReadInboundAsync(keys, cancellationToken)).ToDictionary(l => (l.Key, l.Type, l.Reference));
         var changedLots = new Dictionary<(PositionKey, SupplyType, string), InboundSupply>();
@@ -102,13 +104,15 @@ public static class AdjustSupply
         }
 
         var filled = await BackorderFiller.FillAsync(write, backorders, after, options.DefaultHoldSeconds, cancellationToken);
+        var resourced = await HoldRelocation.RelocateAsync(write, relocation, after, cancellationToken);
         await write.WritePositionsAsync(positions.Values.Select(before => (before, after[before.Key])).ToList(), cancellationToken);
         await write.SetInboundAsync(changedLots.Values, cancellationToken);
         var adjusted = keys.ToHashSet();
         var response = new AdjustResponse(request.Id!, write.Now,
             [.. after.Values.Where(p => adjusted.Contains(p.Key)).Order(PositionOrder.Instance).Select(PositionView.From)],
             [.. changedLots.Values.Select(InboundView.From)],
-            [.. filled.Select(r => r.Id)]);
+            [.. filled.Select(r => r.Id)],
+            [.. resourced.Select(r => r.Id)]);
         write.Record(new PendingEvent("supply.adjusted", write.Now, StockroomJson.Serialize(new { request.Id, lines, response.Positions, response.Inbound })));
         return (response, null);
     }

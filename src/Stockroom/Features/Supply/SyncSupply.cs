@@ -4,7 +4,7 @@ using Stockroom.Core.Ledger;
 using Stockroom.Core.Supply;
 using Stockroom.Http;
 using Stockroom.Storage;
-using Stockroom.Storage.Holds;
+using Stockroom.Storage.Demand;
 
 namespace Stockroom.Features.Supply;
 
@@ -16,7 +16,7 @@ public sealed record SyncRequest(string? Source, DateTimeOffset? AsOf, List<Sync
 public sealed record SeenDemand(string Sku, string Location, long Units);
 
 public sealed record SyncResponse(string Source, DateTimeOffset AsOf, int Lines, IReadOnlyList<PositionView> Positions, IReadOnlyList<InboundView> Inbound,
-    IReadOnlyList<string> BackordersFilled, IReadOnlyList<SeenDemand> SeenBySource);
+    IReadOnlyList<string> BackordersFilled, IReadOnlyList<SeenDemand> SeenBySource, IReadOnlyList<string> ReservationsResourced);
 
 /// <summary>
 /// Absolute supply from a system of record, as of a time. An on-hand line replaces the position's
@@ -50,7 +50,9 @@ public static class SyncSupply
     {
         ArgumentNullException.ThrowIfNull(request);
         var backorders = await BackorderFiller.PrepareAsync(store, OnHandSkus(request.Lines!.Select(l => (l.Sku!, l.Type))), cancellationToken);
-        return await Writes.RetryAsync(store, () => ApplyAsync(request, store, backorders, options, cancellationToken));
+        var relocation = await HoldRelocation.PrepareAsync(store,
+            [.. request.Lines!.Where(l => l.Type == SupplyType.OnHand).Select(l => new PositionKey(l.Sku!, l.Location!))], cancellationToken);
+        return await Writes.RetryAsync(store, () => ApplyAsync(request, store, backorders, relocation, options, cancellationToken));
     }
 
     /// <summary>SKUs whose on-hand a request sets or changes: arriving units may fill their backorders.</summary>
@@ -58,7 +60,7 @@ public static class SyncSupply
         [.. lines.Where(l => l.Type == SupplyType.OnHand).Select(l => l.Sku).Distinct(StringComparer.Ordinal)];
 
     private static async Task<(SyncResponse?, ProblemHttpResult?)> ApplyAsync(
-        SyncRequest request, IStockStore store, BackorderPlan backorders, HoldWriterOptions options, CancellationToken cancellationToken)
+        SyncRequest request, IStockStore store, BackorderPlan backorders, RelocationPlan relocation, HoldWriterOptions options, CancellationToken cancellationToken)
     {
         var lines = request.Lines!;
         var asOf = request.AsOf!.Value;
@@ -82,7 +84,7 @@ public static class SyncSupply
 
         await write.SetWatermarksAsync(request.Source!, locations, asOf, cancellationToken);
         var keys = lines.Select(l => new PositionKey(l.Sku!, l.Location!)).ToList();
-        var positions = await write.LockPositionsAsync([.. keys, .. backorders.Keys], cancellationToken);
+        var positions = await write.LockPositionsAsync([.. keys, .. backorders.Keys, .. relocation.Keys], cancellationToken);
         var seen = await write.DemandSeenAsync([.. lines.Where(l => l.Type == SupplyType.OnHand).Select(l => new PositionKey(l.Sku!, l.Location!))], asOf, cancellationToken);
         var existingLots = await write.ReadInboundAsync(keys, cancellationToken);
 
@@ -111,6 +113,7 @@ public static class SyncSupply
         }
 
         var filled = await BackorderFiller.FillAsync(write, backorders, after, options.DefaultHoldSeconds, cancellationToken);
+        var resourced = await HoldRelocation.RelocateAsync(write, relocation, after, cancellationToken);
         var changes = positions.Values.Select(before => (before, after[before.Key])).ToList();
         await write.WritePositionsAsync(changes, cancellationToken);
         await write.SetInboundAsync(lots.Values, cancellationToken);
@@ -120,7 +123,8 @@ public static class SyncSupply
             [.. after.Values.Where(p => synced.Contains(p.Key)).Order(PositionOrder.Instance).Select(PositionView.From)],
             [.. lots.Values.Where(l => l.Quantity > 0).Select(InboundView.From)],
             [.. filled.Select(r => r.Id)],
-            [.. seen.Where(s => s.Value > 0).Select(s => new SeenDemand(s.Key.Sku, s.Key.Location, s.Value))]);
+            [.. seen.Where(s => s.Value > 0).Select(s => new SeenDemand(s.Key.Sku, s.Key.Location, s.Value))],
+            [.. resourced.Select(r => r.Id)]);
         write.Record(new PendingEvent("supply.synced", write.Now, StockroomJson.Serialize(new { request.Source, request.AsOf, lines, response.Positions, response.Inbound, response.SeenBySource })));
         await write.CommitAsync(cancellationToken);
         return (response, null);

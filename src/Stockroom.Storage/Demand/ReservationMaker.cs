@@ -4,7 +4,7 @@ using Stockroom.Core.Catalog;
 using Stockroom.Core.Demand;
 using Stockroom.Core.Supply;
 
-namespace Stockroom.Storage.Holds;
+namespace Stockroom.Storage.Demand;
 
 /// <summary>The terms a reservation was asked on.</summary>
 public sealed record ReservationTerms(

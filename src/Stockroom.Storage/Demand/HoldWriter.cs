@@ -7,7 +7,7 @@ using Stockroom.Core.Demand;
 using Stockroom.Core.Ledger;
 using Stockroom.Core.Supply;
 
-namespace Stockroom.Storage.Holds;
+namespace Stockroom.Storage.Demand;
 
 /// <summary>A reservation request, validated for form, waiting for the writer.</summary>
 public sealed record HoldSubmission(

@@ -4,7 +4,7 @@ using Stockroom.Core.Demand;
 using Stockroom.Core.Ledger;
 using Stockroom.Core.Supply;
 
-namespace Stockroom.Storage.Holds;
+namespace Stockroom.Storage.Demand;
 
 /// <summary>
 /// Backorders that arriving supply may fill, read before the write begins so that every

@@ -2,7 +2,7 @@ using Stockroom.Core.Catalog;
 using Stockroom.Core.Demand;
 using Stockroom.Core.Rules;
 
-namespace Stockroom.Storage.Holds;
+namespace Stockroom.Storage.Demand;
 
 /// <summary>One line as a client asks for it: at a location, from a group, or (neither) from the channel's group.</summary>
 public sealed record HoldLineRequest(string Sku, long Quantity, string? Location, string? Group);
