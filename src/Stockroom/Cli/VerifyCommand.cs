@@ -31,6 +31,8 @@ public static class VerifyCommand
     {
         var started = Stopwatch.GetTimestamp();
         await using var store = StoreFactory.Create(connection ?? Environment.GetEnvironmentVariable("ConnectionStrings__Stockroom"), TimeProvider.System);
+        // A store this version has not migrated yet is brought up to date first; an empty one verifies trivially.
+        await store.MigrateAsync(cancellationToken);
         var head = await store.ReadLedgerHeadAsync(cancellationToken);
         var replay = new LedgerReplay();
         LedgerBreak? broken = null;
