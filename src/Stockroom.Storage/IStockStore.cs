@@ -92,6 +92,12 @@ public interface IStockStore : IAsyncDisposable
     /// <summary>The ledger head: the last sequence and hash, as the writers keep them.</summary>
     Task<(long Sequence, string Hash)> ReadLedgerHeadAsync(CancellationToken cancellationToken);
 
+    /// <summary>Positions whose SKU starts with <paramref name="skuPrefix"/>, at these locations (null: all), in key order.</summary>
+    Task<IReadOnlyList<Position>> SearchPositionsAsync(string? skuPrefix, IReadOnlyCollection<string>? locations, PositionKey? after, int limit, CancellationToken cancellationToken);
+
+    /// <summary>Positions with little or nothing left to promise, or short, for the alerts page.</summary>
+    Task<IReadOnlyList<Position>> ListTightPositionsAsync(long availableMax, int limit, CancellationToken cancellationToken);
+
     /// <summary>Positions in key order, after <paramref name="after"/>, for a full scan.</summary>
     Task<IReadOnlyList<Position>> ReadPositionsAsync(PositionKey? after, int limit, CancellationToken cancellationToken);
 

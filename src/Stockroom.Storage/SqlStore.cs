@@ -470,6 +470,33 @@ public abstract class SqlStore(TimeProvider time) : IStockStore
     public async Task<(long Sequence, string Hash)> ReadLedgerHeadAsync(CancellationToken cancellationToken) =>
         (await QueryAsync("SELECT sequence, hash FROM ledger_head WHERE id = 1", _ => { }, r => (r.GetInt64(0), r.GetString(1)), cancellationToken)).Single();
 
+    public async Task<IReadOnlyList<Position>> SearchPositionsAsync(string? skuPrefix, IReadOnlyCollection<string>? locations, PositionKey? after, int limit,
+        CancellationToken cancellationToken) =>
+        await QueryAsync($"""
+            SELECT {Sql.PositionColumns} FROM positions
+            WHERE sku >= @prefix AND sku < @prefixEnd
+              AND (sku > @sku OR (sku = @sku AND location_id > @location))
+              {(locations is null ? "" : $"AND location_id IN ({TextList("@locations")})")}
+            ORDER BY sku, location_id LIMIT @limit
+            """, c =>
+            {
+                // A prefix is the range [prefix, prefix + the highest character): it uses the key's index.
+                c.With("@prefix", skuPrefix ?? "").With("@prefixEnd", (skuPrefix ?? "") + "\uffff")
+                    .With("@sku", after?.Sku ?? "").With("@location", after?.Location ?? "").With("@limit", limit);
+                if (locations is not null)
+                {
+                    BindTextList(c, "@locations", locations);
+                }
+            }, Sql.ReadPosition, cancellationToken);
+
+    public async Task<IReadOnlyList<Position>> ListTightPositionsAsync(long availableMax, int limit, CancellationToken cancellationToken) =>
+        await QueryAsync($"""
+            SELECT {Sql.PositionColumns} FROM positions
+            WHERE (on_hand > 0 OR reserved + allocated + backordered > 0)
+              AND on_hand - reserved - allocated - backordered <= @max
+            ORDER BY on_hand - reserved - allocated - backordered, sku, location_id LIMIT @limit
+            """, c => c.With("@max", availableMax).With("@limit", limit), Sql.ReadPosition, cancellationToken);
+
     public async Task<IReadOnlyList<Position>> ReadPositionsAsync(PositionKey? after, int limit, CancellationToken cancellationToken) =>
         await QueryAsync($"""
             SELECT {Sql.PositionColumns} FROM positions

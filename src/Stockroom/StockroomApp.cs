@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Scalar.AspNetCore;
+using Stockroom.Admin;
 using Stockroom.Core;
 using Stockroom.Features.Allocations;
 using Stockroom.Features.Availability;
@@ -59,6 +60,9 @@ public static class StockroomApp
             document.Info.Description = "Real-time available-to-promise, reservations and supply across every sales channel.";
             return Task.CompletedTask;
         }));
+        var keys = ApiKeys.From(builder.Configuration);
+        builder.Services.AddSingleton(keys);
+        builder.Services.AddAdmin(keys);
         builder.Services.AddHealthChecks().AddCheck<StoreHealthCheck>("store", tags: ["ready"]);
         configure?.Invoke(builder);
 
@@ -66,6 +70,9 @@ public static class StockroomApp
         app.UseExceptionHandler();
         app.UseStatusCodePages();
 
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapRazorPages();
         app.MapOpenApi();
         // The reference UI is served from the package itself; no fonts or scripts are fetched from elsewhere.
         app.MapScalarApiReference(options => options.WithTitle("Stockroom API").DisableDefaultFonts());
@@ -109,7 +116,10 @@ public static class StockroomApp
         // Holds whose time ran out while the server was down are released before any request is taken.
         var expired = await app.Services.GetRequiredService<ReservationExpiry>().SweepAsync(cancellationToken);
         Log.ExpiredAtStart(logger, expired);
-        Log.RunningOpen(logger);
+        if (!app.Services.GetRequiredService<ApiKeys>().Configured)
+        {
+            Log.RunningOpen(logger);
+        }
     }
 }
 

@@ -8,7 +8,7 @@ namespace Stockroom.Cli;
 /// </summary>
 public static class StockroomCli
 {
-    public static readonly IReadOnlySet<string> Verbs = new HashSet<string>(StringComparer.Ordinal) { "import", "verify" };
+    public static readonly IReadOnlySet<string> Verbs = new HashSet<string>(StringComparer.Ordinal) { "import", "verify", "demo" };
 
     public static bool IsVerb(string[] args) => args.Length > 0 && Verbs.Contains(args[0]);
 
@@ -17,6 +17,7 @@ public static class StockroomCli
         var root = new RootCommand("Stockroom: one real-time source of truth for sellable inventory. Run without a verb to start the server.");
         root.Subcommands.Add(ImportCommand.Create());
         root.Subcommands.Add(VerifyCommand.Create());
+        root.Subcommands.Add(DemoCommand.Create());
         return root.Parse(args).InvokeAsync();
     }
 }

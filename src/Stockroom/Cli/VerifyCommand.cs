@@ -1,8 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
 using Spectre.Console;
-using Stockroom.Core.Ledger;
-using Stockroom.Core.Supply;
 using Stockroom.Storage;
 
 namespace Stockroom.Cli;
@@ -14,8 +12,6 @@ namespace Stockroom.Cli;
 /// </summary>
 public static class VerifyCommand
 {
-    public const int PageSize = 5_000;
-
     public static Command Create()
     {
         var connection = new Option<string?>("--connection")
@@ -33,87 +29,31 @@ public static class VerifyCommand
         await using var store = StoreFactory.Create(connection ?? Environment.GetEnvironmentVariable("ConnectionStrings__Stockroom"), TimeProvider.System);
         // A store this version has not migrated yet is brought up to date first; an empty one verifies trivially.
         await store.MigrateAsync(cancellationToken);
-        var head = await store.ReadLedgerHeadAsync(cancellationToken);
-        var replay = new LedgerReplay();
-        LedgerBreak? broken = null;
-        var positions = 0;
-        await AnsiConsole.Progress().StartAsync(async progress =>
+        VerificationResult? result = null;
+        await AnsiConsole.Progress().StartAsync(async context =>
         {
-            var events = progress.AddTask("Checking the hash chain", maxValue: Math.Max(1, head.Sequence));
-            long after = 0;
-            while (broken is null)
+            var tasks = new Dictionary<string, ProgressTask>();
+            var progress = new Progress<(string Stage, double Done, double Total)>(p =>
             {
-                var page = await store.ReadEventsAsync(after, PageSize, cancellationToken);
-                if (page.Count == 0)
-                {
-                    break;
-                }
-
-                foreach (var entry in page)
-                {
-                    if ((broken = replay.Feed(entry)) is not null)
-                    {
-                        break;
-                    }
-                }
-
-                after = page[^1].Sequence;
-                events.Value = Math.Min(after, events.MaxValue);
-            }
-
-            if (broken is null && (replay.Sequence != head.Sequence || replay.Hash != head.Hash))
+                var task = tasks.TryGetValue(p.Stage, out var t) ? t : tasks[p.Stage] = context.AddTask(p.Stage, maxValue: p.Total);
+                task.MaxValue = p.Total;
+                task.Value = Math.Min(p.Done, p.Total);
+            });
+            result = await LedgerVerification.RunAsync(store, progress, cancellationToken);
+            foreach (var task in tasks.Values)
             {
-                broken = new LedgerBreak(replay.Sequence, null,
-                    $"the ledger head says event {head.Sequence} comes last, but the events end at {replay.Sequence}: events were removed or added");
+                task.Value = task.MaxValue;
             }
-
-            events.Value = events.MaxValue;
-            if (broken is not null)
-            {
-                return;
-            }
-
-            var compare = progress.AddTask("Rebuilding positions", maxValue: Math.Max(1, replay.Positions.Count));
-            var seen = new HashSet<PositionKey>();
-            PositionKey? last = null;
-            while (broken is null)
-            {
-                var page = await store.ReadPositionsAsync(last, PageSize, cancellationToken);
-                if (page.Count == 0)
-                {
-                    break;
-                }
-
-                foreach (var stored in page)
-                {
-                    positions++;
-                    seen.Add(stored.Key);
-                    if ((broken = replay.Compare(stored)) is not null)
-                    {
-                        break;
-                    }
-                }
-
-                last = page[^1].Key;
-                compare.Value = Math.Min(seen.Count, compare.MaxValue);
-            }
-
-            broken ??= replay.Positions.Values
-                .Where(p => !seen.Contains(p.Key) && p != Position.Empty(p.Key))
-                .Select(p => new LedgerBreak(null, p.Key, "the ledger has stock here but the position is missing"))
-                .FirstOrDefault();
-            compare.Value = compare.MaxValue;
         });
 
         var table = new Table().AddColumns("ledger", "result");
-        table.AddRow("events", $"{replay.Sequence:N0} of {head.Sequence:N0}");
-        table.AddRow("positions compared", $"{positions:N0}");
+        table.AddRow("events", $"{result!.EventsVerified:N0} of {result.HeadSequence:N0}");
+        table.AddRow("positions compared", $"{result.PositionsCompared:N0}");
         table.AddRow("time", $"{Stopwatch.GetElapsedTime(started).TotalSeconds:F1} s");
         AnsiConsole.Write(table);
-        if (broken is not null)
+        if (result.Break is { } broken)
         {
-            var where = broken.Sequence is { } sequence ? $"event {sequence}" : $"position {broken.Position}";
-            AnsiConsole.MarkupLineInterpolated($"[red]Broken at {where}:[/] {broken.Reason}.");
+            AnsiConsole.MarkupLineInterpolated($"[red]{LedgerVerification.Describe(broken)}[/]");
             return 1;
         }
 
