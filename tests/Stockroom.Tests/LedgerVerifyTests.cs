@@ -54,14 +54,20 @@ public abstract class LedgerVerifyTests(StockroomServer server)
         await Client.Post("/v1/orders", new { id = "o-verify", channel = n.Channel, reservationId = hold.GetProperty("id").GetString() }).Expect(HttpStatusCode.Created);
         await Client.Post("/v1/orders/o-verify/events", new { id = "e1", type = "shipped" }).Expect(HttpStatusCode.OK);
         await Client.Post("/v1/orders/o-verify/events", new { id = "e2", type = "returned", lines = new[] { new { sku = n.Sku, quantity = 1 } } }).Expect(HttpStatusCode.OK);
-        await Client.Post("/v1/reservations", new { id = Api.NewId("r"), channel = n.Channel, expiresInSeconds = 10, lines = new[] { new { sku = n.Sku, quantity = 2 } } })
+        var expiring = Api.NewId("r");
+        await Client.Post("/v1/reservations", new { id = expiring, channel = n.Channel, expiresInSeconds = 10, lines = new[] { new { sku = n.Sku, quantity = 2 } } })
             .Expect(HttpStatusCode.Created);
         await Client.Post("/v1/reservations", new { id = Api.NewId("r"), channel = n.Channel, allowBackorder = true, lines = new[] { new { sku = n.Sku, quantity = 20 } } })
             .Expect(HttpStatusCode.Created);
         await Client.Post("/v1/supply/adjust", new { id = Api.NewId("adj"), lines = new[] { new { sku = n.Sku, location = n.Store, type = "onHand", delta = 4, reason = "receipt" } } })
             .Expect(HttpStatusCode.OK);
         server.Time.Advance(TimeSpan.FromSeconds(11));
-        await server.Service<ReservationExpiry>().SweepAsync(CancellationToken.None);
+        // The sweep runs here and in the background worker fake time woke; wait for whichever does it.
+        await ReservationApiTests.Eventually(async () =>
+        {
+            await server.Service<ReservationExpiry>().SweepAsync(CancellationToken.None);
+            return (await Client.Send(HttpMethod.Get, $"/v1/reservations/{expiring}").Expect(HttpStatusCode.OK)).GetProperty("status").GetString() == "expired";
+        });
     }
 
     [Fact]
