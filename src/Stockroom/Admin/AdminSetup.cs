@@ -33,7 +33,9 @@ public static class AdminSetup
                 options.Conventions.AuthorizeFolder("/");
                 options.Conventions.AllowAnonymousToPage("/SignIn");
             }
-        });
+        })
+        // The pages are found in this assembly even when another one hosts it (tests, the demo loader).
+        .AddApplicationPart(typeof(AdminSetup).Assembly);
     }
 
     /// <summary>May this visitor answer holds (accept, decline)? Everyone, when Stockroom runs open.</summary>

@@ -47,17 +47,20 @@ public abstract class StockroomServer : IAsyncLifetime
         await StartAsync();
     }
 
-    private async Task StartAsync() => (_app, Client) = await StartAppAsync(ConnectionString, Time);
+    /// <summary>Configuration a fixture adds, as command-line settings.</summary>
+    protected virtual IReadOnlyList<string> Settings => [];
+
+    private async Task StartAsync() => (_app, Client) = await StartAppAsync(ConnectionString, Time, Settings);
 
     /// <summary>
     /// A second server on the same database, with its own writer, pools and caches: to the
     /// database, another process.
     /// </summary>
-    public async Task<(WebApplication App, HttpClient Client)> StartAnotherAsync() => await StartAppAsync(ConnectionString, Time);
+    public async Task<(WebApplication App, HttpClient Client)> StartAnotherAsync() => await StartAppAsync(ConnectionString, Time, Settings);
 
-    private static async Task<(WebApplication, HttpClient)> StartAppAsync(string connectionString, TimeProvider time)
+    private static async Task<(WebApplication, HttpClient)> StartAppAsync(string connectionString, TimeProvider time, IReadOnlyList<string> settings)
     {
-        var app = StockroomApp.Build(["--urls", "http://127.0.0.1:0", "--ConnectionStrings:Stockroom", connectionString, "--Logging:LogLevel:Default", "Warning"],
+        var app = StockroomApp.Build(["--urls", "http://127.0.0.1:0", "--ConnectionStrings:Stockroom", connectionString, "--Logging:LogLevel:Default", "Warning", .. settings],
             builder => builder.Services.AddSingleton(time));
         await StockroomApp.PrepareAsync(app, CancellationToken.None);
         await app.StartAsync();
@@ -80,7 +83,7 @@ public abstract class StockroomServer : IAsyncLifetime
     }
 }
 
-public sealed class SqliteServer : StockroomServer
+public class SqliteServer : StockroomServer
 {
     public override StoreKind Kind => StoreKind.Sqlite;
 
@@ -96,4 +99,17 @@ public sealed class PostgresServerFixture : StockroomServer
     public override StoreKind Kind => StoreKind.Postgres;
 
     protected override Task<string> CreateDatabaseAsync() => PostgresServer.CreateDatabaseAsync();
+}
+
+/// <summary>A server with API keys configured: the admin pages ask for one.</summary>
+public sealed class KeyedSqliteServer : SqliteServer
+{
+    public const string AdminKey = "sr-admin-0123456789abcdef";
+    public const string ReadKey = "sr-read-0123456789abcdef";
+
+    protected override IReadOnlyList<string> Settings =>
+    [
+        "--Stockroom:ApiKeys:0:Key", AdminKey, "--Stockroom:ApiKeys:0:Scopes", "admin",
+        "--Stockroom:ApiKeys:1:Key", ReadKey, "--Stockroom:ApiKeys:1:Scopes", "read",
+    ];
 }

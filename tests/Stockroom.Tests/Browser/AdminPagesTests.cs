@@ -1,0 +1,124 @@
+using System.Net;
+using Microsoft.Playwright;
+using Stockroom.Tests.Fixtures;
+
+namespace Stockroom.Tests.Browser;
+
+/// <summary>
+/// The admin pages in the machine's Chromium (headless, driven by Playwright), after the API calls
+/// that change what they show. Each test saves a screenshot under <c>artifacts/screenshots</c>.
+/// </summary>
+public sealed class AdminPagesTests(SqliteServer server) : IClassFixture<SqliteServer>, IAsyncLifetime
+{
+    public const string ChromiumPath = "/usr/bin/chromium";
+
+    private IPlaywright? _playwright;
+    private IBrowser? _browser;
+
+    private HttpClient Client => server.Client;
+
+    public async ValueTask InitializeAsync()
+    {
+        Assert.True(File.Exists(ChromiumPath), $"Chromium is needed at {ChromiumPath} for the browser tests: apt-get install -y chromium");
+        _playwright = await Playwright.CreateAsync();
+        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = ChromiumPath,
+            Headless = true,
+            // Root in CI, and a machine without a network: no sandbox, no background traffic.
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        });
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_browser is not null)
+        {
+            await _browser.DisposeAsync();
+        }
+
+        _playwright?.Dispose();
+    }
+
+    private async Task<IPage> OpenAsync(string path)
+    {
+        var page = await _browser!.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 900 } });
+        var response = await page.GotoAsync(new Uri(Client.BaseAddress!, path).ToString());
+        Assert.Equal(200, response!.Status);
+        return page;
+    }
+
+    private static async Task ScreenshotAsync(IPage page, string name)
+    {
+        var folder = Artifacts();
+        Directory.CreateDirectory(folder);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(folder, $"{name}.png"), FullPage = true });
+    }
+
+    /// <summary>artifacts/screenshots at the top of the repository.</summary>
+    private static string Artifacts()
+    {
+        var folder = new DirectoryInfo(AppContext.BaseDirectory);
+        while (folder is not null && !File.Exists(Path.Combine(folder.FullName, "Stockroom.slnx")))
+        {
+            folder = folder.Parent;
+        }
+
+        return Path.Combine(folder?.FullName ?? AppContext.BaseDirectory, "artifacts", "screenshots");
+    }
+
+    [Fact]
+    public async Task Positions_page_shows_a_hold_in_the_arithmetic()
+    {
+        var n = await Client.SeedAsync(storeOnHand: 10, warehouseOnHand: 4);
+        await Client.Post("/v1/reservations", new { id = Api.NewId("r"), channel = n.Channel, lines = new[] { new { sku = n.Sku, quantity = 3, location = n.Store } } })
+            .Expect(HttpStatusCode.Created);
+
+        var page = await OpenAsync($"/admin?sku={n.Sku}");
+        var row = page.Locator($"#positions tr[data-sku='{n.Sku}'][data-location='{n.Store}']");
+        Assert.Equal("3", (await row.Locator("td[data-term='reserved']").InnerTextAsync()).Trim());
+        Assert.Equal("7", (await row.Locator("td[data-term='available']").InnerTextAsync()).Trim());
+        await ScreenshotAsync(page, "positions-after-hold");
+    }
+
+    [Fact]
+    public async Task Accepting_a_pending_hold_holds_its_units()
+    {
+        var n = await Client.SeedAsync(storeOnHand: 5, warehouseOnHand: 0);
+        await Client.Put($"/v1/items/{n.Sku}", new { name = "Made to order", policy = "onRequest" }).Expect(HttpStatusCode.OK);
+        var id = (await Client.Post("/v1/reservations", new { id = Api.NewId("r"), channel = n.Channel, lines = new[] { new { sku = n.Sku, quantity = 2 } } })
+            .Expect(HttpStatusCode.Created)).GetProperty("id").GetString();
+
+        var page = await OpenAsync("/admin/reservations?status=pending");
+        await page.Locator($"#reservations tr[data-reservation='{id}'] button", new PageLocatorOptions { HasText = "Accept" }).ClickAsync();
+        await page.WaitForSelectorAsync("#message");
+        Assert.Contains($"Reservation {id} is active", await page.Locator("#message").InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Equal(0, await page.Locator($"#reservations tr[data-reservation='{id}']").CountAsync());
+        await ScreenshotAsync(page, "reservation-accepted");
+
+        var reservation = await Client.Send(HttpMethod.Get, $"/v1/reservations/{id}").Expect(HttpStatusCode.OK);
+        Assert.Equal("active", reservation.GetProperty("status").GetString());
+        Assert.Equal(3, (await Client.AvailabilityAsync(n.Sku, $"group={n.Group}")).Long("available"));
+    }
+
+    [Fact]
+    public async Task Allocations_page_drops_an_order_once_the_pos_acknowledges_it()
+    {
+        var n = await Client.SeedAsync(storeOnHand: 10, warehouseOnHand: 0);
+        var waiting = Api.NewId("o");
+        var known = Api.NewId("o");
+        foreach (var order in new[] { waiting, known })
+        {
+            await Client.Post("/v1/orders", new { id = order, channel = n.Channel, lines = new[] { new { sku = n.Sku, quantity = 2, location = n.Store } } })
+                .Expect(HttpStatusCode.Created);
+            await Client.Post($"/v1/orders/{order}/events", new { id = Api.NewId("e"), type = "sentToPos" }).Expect(HttpStatusCode.OK);
+        }
+
+        await Client.Post($"/v1/orders/{known}/events", new { id = Api.NewId("e"), type = "posAcknowledged" }).Expect(HttpStatusCode.OK);
+
+        var page = await OpenAsync("/admin/allocations");
+        Assert.Equal(1, await page.Locator($"#allocations tr[data-order='{waiting}']").CountAsync());
+        Assert.Equal(0, await page.Locator($"#allocations tr[data-order='{known}']").CountAsync());
+        await ScreenshotAsync(page, "allocations-after-pos-ack");
+    }
+}
