@@ -14,6 +14,7 @@ internal static class Sql
 {
     public static DbCommand Command(this DbConnection connection, DbTransaction? transaction, string text)
     {
+        Telemetry.Commands.Add(1);
         var command = connection.CreateCommand();
         command.CommandText = text;
         command.Transaction = transaction;

@@ -297,6 +297,7 @@ internal sealed class SqlWrite(SqlStore store, DbConnection connection, DbTransa
 
         await transaction.CommitAsync(cancellationToken);
         _finished = true;
+        Telemetry.Commits.Add(1);
         if (_appendedThrough > 0)
         {
             store.Ledger.Appended(_appendedThrough);

@@ -2,6 +2,8 @@ using System.Diagnostics;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 using Scalar.AspNetCore;
 using Stockroom.Admin;
 using Stockroom.Core;
@@ -60,6 +62,9 @@ public static class StockroomApp
             document.Info.Description = "Real-time available-to-promise, reservations and supply across every sales channel.";
             return Task.CompletedTask;
         }));
+        builder.Services.AddOpenTelemetry()
+            .WithMetrics(metrics => metrics.AddMeter(Telemetry.Name).AddAspNetCoreInstrumentation().AddPrometheusExporter())
+            .WithTracing(tracing => tracing.AddSource(Telemetry.Name).AddAspNetCoreInstrumentation());
         var keys = ApiKeys.From(builder.Configuration);
         builder.Services.AddSingleton(keys);
         builder.Services.AddAdmin(keys);
@@ -73,6 +78,7 @@ public static class StockroomApp
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapRazorPages();
+        app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapOpenApi();
         // The reference UI is served from the package itself; no fonts or scripts are fetched from elsewhere.
         app.MapScalarApiReference(options => options.WithTitle("Stockroom API").DisableDefaultFonts());

@@ -31,6 +31,21 @@ public abstract class OperationsTests(StockroomServer server)
     }
 
     [Fact]
+    public async Task Metrics_count_holds_by_outcome_in_prometheus_text()
+    {
+        var n = await Client.SeedAsync(storeOnHand: 1, warehouseOnHand: 0);
+        await Client.Post("/v1/reservations", new { id = Api.NewId("r"), channel = n.Channel, lines = new[] { new { sku = n.Sku, quantity = 1 } } }).Expect(HttpStatusCode.Created);
+        await Client.Post("/v1/reservations", new { id = Api.NewId("r"), channel = n.Channel, lines = new[] { new { sku = n.Sku, quantity = 1 } } }).Expect(HttpStatusCode.Conflict);
+        using var response = await Client.GetAsync("/metrics");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.Contains("stockroom_holds_total{", text, StringComparison.Ordinal);
+        Assert.Contains("outcome=\"held\"", text, StringComparison.Ordinal);
+        Assert.Contains("stockroom_writer_batch_size", text, StringComparison.Ordinal);
+        Assert.Contains("http_server_request_duration_seconds", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Health_openapi_and_reference_ui_are_served()
     {
         await Client.Send(HttpMethod.Get, "/health/live").Expect(HttpStatusCode.OK);

@@ -63,10 +63,21 @@ public sealed class HoldWriterOptions
 /// contending transactions into a few large ones, and never promises a unit twice: the decision
 /// and the write happen under the same row locks, across any number of processes.
 /// </summary>
-public sealed class HoldWriter(IStockStore store, HoldWriterOptions options)
+public sealed class HoldWriter
 {
-    private readonly Channel<Pending> _queue = System.Threading.Channels.Channel.CreateBounded<Pending>(
-        new BoundedChannelOptions(options.QueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+    private readonly IStockStore _store;
+    private readonly HoldWriterOptions _options;
+
+    public HoldWriter(IStockStore store, HoldWriterOptions options)
+    {
+        _store = store;
+        _options = options;
+        _queue = System.Threading.Channels.Channel.CreateBounded<Pending>(
+            new BoundedChannelOptions(options.QueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+        Telemetry.Meter.CreateObservableGauge("stockroom.writer.queue.depth", () => QueueDepth, "{request}", "Hold requests waiting for a batch.");
+    }
+
+    private readonly Channel<Pending> _queue;
 
     private sealed record Pending(HoldSubmission Submission, TaskCompletionSource<HoldResult> Answer);
 
@@ -82,16 +93,27 @@ public sealed class HoldWriter(IStockStore store, HoldWriterOptions options)
         if (await IsKnownSoldOutAsync(submission, cancellationToken))
         {
             Statistics.RecordSoldOutFastRefusal();
+            Telemetry.Hold("sold_out");
             return new HoldResult.Insufficient([.. submission.Lines.Select(l => new LineOutcome(l.Sku, l.Quantity, []))]);
         }
 
         var pending = new Pending(submission, new TaskCompletionSource<HoldResult>(TaskCreationOptions.RunContinuationsAsynchronously));
         if (!_queue.Writer.TryWrite(pending))
         {
+            Telemetry.Hold("overloaded");
             return new HoldResult.Overloaded();
         }
 
-        return await pending.Answer.Task.WaitAsync(cancellationToken);
+        var result = await pending.Answer.Task.WaitAsync(cancellationToken);
+        Telemetry.Hold(result switch
+        {
+            HoldResult.Created { Replayed: true } => "replayed",
+            HoldResult.Created => "held",
+            HoldResult.Insufficient => "refused",
+            HoldResult.Clash => "clash",
+            _ => "unprocessable",
+        });
+        return result;
     }
 
     /// <summary>
@@ -102,19 +124,19 @@ public sealed class HoldWriter(IStockStore store, HoldWriterOptions options)
     /// </summary>
     private async Task<bool> IsKnownSoldOutAsync(HoldSubmission submission, CancellationToken cancellationToken) =>
         !submission.AllowBackorder
-        && submission.Lines.All(l => store.SoldOut.IsSoldOut(l.Sku, HoldResolver.ScopeOf(l, submission.Channel)))
-        && (await store.GetReservationsAsync([submission.Id], cancellationToken)).Count == 0;
+        && submission.Lines.All(l => _store.SoldOut.IsSoldOut(l.Sku, HoldResolver.ScopeOf(l, submission.Channel)))
+        && (await _store.GetReservationsAsync([submission.Id], cancellationToken)).Count == 0;
 
     /// <summary>Stops taking requests; <see cref="RunAsync"/> finishes the ones queued and returns.</summary>
     public void Complete() => _queue.Writer.TryComplete();
 
     public async Task RunAsync(CancellationToken stoppingToken)
     {
-        var batch = new List<Pending>(options.BatchSizeMax);
+        var batch = new List<Pending>(_options.BatchSizeMax);
         while (await _queue.Reader.WaitToReadAsync(stoppingToken))
         {
             batch.Clear();
-            while (batch.Count < options.BatchSizeMax && _queue.Reader.TryRead(out var pending))
+            while (batch.Count < _options.BatchSizeMax && _queue.Reader.TryRead(out var pending))
             {
                 batch.Add(pending);
             }
@@ -149,10 +171,12 @@ public sealed class HoldWriter(IStockStore store, HoldWriterOptions options)
     private async Task DecideAndWriteAsync(List<Pending> batch, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
-        var resolver = await HoldResolver.LoadAsync(store, [.. batch.Select(p => p.Submission.Channel)],
+        using var activity = Telemetry.Source.StartActivity("hold-writer.batch");
+        activity?.SetTag("stockroom.batch.size", batch.Count);
+        var resolver = await HoldResolver.LoadAsync(_store, [.. batch.Select(p => p.Submission.Channel)],
             [.. batch.SelectMany(p => p.Submission.Lines)], cancellationToken);
 
-        await using var write = await store.BeginWriteAsync(cancellationToken);
+        await using var write = await _store.BeginWriteAsync(cancellationToken);
         var existing = await write.FindReservationsAsync([.. batch.Select(p => p.Submission.Id).Distinct(StringComparer.Ordinal)], forUpdate: false, cancellationToken);
 
         // Resolve each request; answer replays, clashes and unprocessable ones straight away.
@@ -203,7 +227,7 @@ public sealed class HoldWriter(IStockStore store, HoldWriterOptions options)
 
             var terms = new ReservationTerms(submission.Id, submission.Channel, submission.CustomerId, submission.Priority,
                 submission.ExpiresInSeconds, submission.AllowPartial, submission.AllowBackorder, write.Now);
-            var (made, shortage) = ReservationMaker.Make(terms, lines, resolver, working, write.Now, options.DefaultHoldSeconds, sellerAccepted: false);
+            var (made, shortage) = ReservationMaker.Make(terms, lines, resolver, working, write.Now, _options.DefaultHoldSeconds, sellerAccepted: false);
             if (made is null)
             {
                 pending.Answer.TrySetResult(new HoldResult.Insufficient(shortage!));
@@ -236,12 +260,14 @@ public sealed class HoldWriter(IStockStore store, HoldWriterOptions options)
         {
             if (reserve && sources.All(s => Atp.Promisable(working[new PositionKey(sku, s.Location)], 0) == 0))
             {
-                store.SoldOut.MarkSoldOut(sku, scope);
+                _store.SoldOut.MarkSoldOut(sku, scope);
             }
         }
 
         // Counted before anyone is answered, so that an answer never runs ahead of the figures.
         Statistics.RecordBatch(batch.Count, created.Count, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        Telemetry.BatchSize.Record(batch.Count);
+        Telemetry.BatchDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         foreach (var (pending, stored) in created)
         {
             pending.Answer.TrySetResult(new HoldResult.Created(stored.Reservation, Replayed: false));
