@@ -1,153 +1,104 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Http.Json;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.AspNetCore.Builder;
-using Stockroom;
+using System.Globalization;
+using System.Text;
+using Stockroom.Bench;
 using Stockroom.Tests.Fixtures;
 
-// Benchmarks of the HTTP API on one machine, in one run:
-//   holds [sqlite|postgres] [clients] [holds]        batching writer against one transaction per hold
-//   bulk  [sqlite|postgres] [skus] [locations] [n]   bulk availability of 1000 SKUs per request
-var mode = args.ElementAtOrDefault(0) ?? "holds";
-var store = args.ElementAtOrDefault(1) ?? "sqlite";
-int Arg(int index, int fallback) => int.Parse(args.ElementAtOrDefault(index) ?? fallback.ToString(System.Globalization.CultureInfo.InvariantCulture), System.Globalization.CultureInfo.InvariantCulture);
+// One command, one run, one machine: our server and a naive baseline under the same load.
+//   dotnet run -c Release --project bench/Stockroom.Bench -- [quick|full] [--write]
+// quick: under a minute, for CI (catches gross regressions and any oversell, judges no absolute time).
+// full:  the figures in BENCHMARKS.md; --write replaces its generated section.
+var mode = args.FirstOrDefault(a => a is "quick" or "full") ?? "quick";
+var write = args.Contains("--write");
+var quick = mode == "quick";
 PostgresServer.Durable = true;
-async Task<string> NewDatabaseAsync() => store == "postgres"
-    ? await PostgresServer.CreateDatabaseAsync()
-    : $"Data Source={Path.Combine(Path.GetTempPath(), $"stockroom-bench-{Guid.NewGuid():N}.db")}";
 
-if (mode == "bulk")
+var report = new StringBuilder();
+void Line(string text)
 {
-    var (skuCount, locationCount, queries) = (Arg(2, 10_000), Arg(3, 20), Arg(4, 200));
-    Console.WriteLine($"bulk store={store} skus={skuCount} locations={locationCount} queries={queries} cores={Environment.ProcessorCount}");
-    var result = await BulkAsync(await NewDatabaseAsync(), skuCount, locationCount, queries);
-    Console.WriteLine("| query | p50 ms | p99 ms | max ms |");
-    Console.WriteLine("|---|---:|---:|---:|");
-    Console.WriteLine($"| 1000 SKUs over a {locationCount}-location channel | {result.P50:F1} | {result.P99:F1} | {result.Max:F1} |");
-    return;
+    Console.WriteLine(text);
+    report.AppendLine(text);
 }
 
-var (clients, holds) = (Arg(2, 64), Arg(3, 20_000));
-Console.WriteLine($"holds store={store} clients={clients} holds={holds} cores={Environment.ProcessorCount}");
-Console.WriteLine("| writer | holds/s | p50 ms | p99 ms | batches | holds per batch |");
-Console.WriteLine("|---|---:|---:|---:|---:|---:|");
-foreach (var batchSizeMax in new[] { 512, 1 })
+var started = Stopwatch.GetTimestamp();
+Line($"Machine: {Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1L << 30)} GiB, {System.Runtime.InteropServices.RuntimeInformation.OSDescription.Trim()}, " +
+    $".NET {Environment.Version}; PostgreSQL with synchronous_commit=on and fsync on; SQLite WAL with synchronous=FULL. " +
+    "Server, database and load generator share the machine. Mode: " + mode + ".");
+Line("");
+
+var oversold = 0L;
+var clientCounts = quick ? new[] { 64 } : [64, 256, 1024];
+var requests = quick ? 4_000 : 40_000;
+
+Line("### Flash sale: one-unit holds on 10 hot SKUs over HTTP (half the requests can succeed)");
+Line("");
+Line("| store | design | clients | holds/s | refusals/s | p50 ms | p99 ms | p99.9 ms | oversold |");
+Line("|---|---|---:|---:|---:|---:|---:|---:|---:|");
+FlashResult? capacity = null;
+foreach (var clients in clientCounts)
 {
-    var result = await RunAsync(await NewDatabaseAsync(), batchSizeMax, clients, holds);
-    var label = batchSizeMax == 1 ? "one transaction per hold" : $"batching (≤{batchSizeMax})";
-    Console.WriteLine($"| {label} | {result.PerSecond:F0} | {result.P50:F2} | {result.P99:F2} | {result.Batches} | {(double)holds / Math.Max(1, result.Batches):F1} |");
+    var ours = await Scenarios.FlashSaleAsync(await Databases.PostgresAsync(), clients, requests);
+    capacity ??= ours;
+    Line(ours.Row("PostgreSQL", "batching writer", clients));
+    var naive = await Scenarios.NaiveFlashSaleAsync(await Databases.PostgresAsync(), clients, requests);
+    Line(naive.Row("PostgreSQL", "naive: one transaction per hold", clients));
+    Line($"| | **ours / naive** | {clients} | **{ours.HoldsPerSecond / Math.Max(1, naive.HoldsPerSecond):F1}×** | | | | | |");
+    oversold += ours.Oversold + naive.Oversold;
 }
 
-static async Task<(WebApplication App, HttpClient Http)> StartAsync(string connection, int clients, params string[] settings)
+foreach (var clients in clientCounts.Take(quick ? 1 : 2))
 {
-    var app = StockroomApp.Build(["--urls", "http://127.0.0.1:0", "--ConnectionStrings:Stockroom", connection, "--Logging:LogLevel:Default", "Warning", .. settings]);
-    await StockroomApp.PrepareAsync(app, CancellationToken.None);
-    await app.StartAsync();
-    var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-    return (app, new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = clients }) { BaseAddress = new Uri(address), Timeout = TimeSpan.FromMinutes(5) });
+    var sqlite = await Scenarios.FlashSaleAsync(Databases.Sqlite(), clients, requests);
+    Line(sqlite.Row("SQLite", "batching writer", clients));
+    oversold += sqlite.Oversold;
 }
 
-static async Task<(double P50, double P99, double Max)> BulkAsync(string connection, int skuCount, int locationCount, int queries)
+Line("");
+Line($"### Open loop at 70% of capacity (PostgreSQL, {capacity!.HoldsPerSecond * 0.7:F0} holds/s offered, latency from each request's scheduled start)");
+Line("");
+var open = await Scenarios.OpenLoopAsync(await Databases.PostgresAsync(), capacity.HoldsPerSecond * 0.7, TimeSpan.FromSeconds(quick ? 3 : 15));
+Line("| offered/s | achieved/s | p50 ms | p99 ms | p99.9 ms | oversold |");
+Line("|---:|---:|---:|---:|---:|---:|");
+Line(string.Create(CultureInfo.InvariantCulture, $"| {open.Offered:F0} | {open.Achieved:F0} | {open.Latency.P50:F2} | {open.Latency.P99:F2} | {open.Latency.P999:F2} | {open.Oversold} |"));
+oversold += open.Oversold;
+
+Line("");
+Line("### Sold out: holds on a SKU with nothing left (64 clients)");
+Line("");
+Line("| store | refusals/s | p50 ms | p99 ms | p99.9 ms |");
+Line("|---|---:|---:|---:|---:|");
+foreach (var (name, connection) in new[] { ("PostgreSQL", await Databases.PostgresAsync()), ("SQLite", Databases.Sqlite()) })
 {
-    var (app, http) = await StartAsync(connection, 4);
-    await using var _ = app;
-    using var __ = http;
-    var locations = Enumerable.Range(0, locationCount).Select(i => $"loc-{i:D2}").ToArray();
-    foreach (var location in locations)
-    {
-        await Ok(http.PutAsJsonAsync($"/v1/locations/{location}", new { name = location, type = "store", canShip = true, canPickup = true }));
-    }
-
-    await Ok(http.PutAsJsonAsync("/v1/groups/all", new { name = "All", locations }));
-    await Ok(http.PutAsJsonAsync("/v1/channels/web", new { name = "Web", group = "all", buffer = new { percent = 10 } }));
-    var skus = Enumerable.Range(0, skuCount).Select(i => $"SKU-{i:D6}").ToArray();
-    foreach (var sku in skus)
-    {
-        await Ok(http.PutAsJsonAsync($"/v1/items/{sku}", new { name = sku }));
-    }
-
-    var lines = skus.SelectMany((sku, i) => locations.Select((location, j) => new { sku, location, type = "onHand", quantity = (i * 7 + j) % 50 })).ToArray();
-    foreach (var chunk in lines.Chunk(5_000))
-    {
-        await Ok(http.PostAsJsonAsync("/v1/supply/sync", new { source = "bench", asOf = DateTimeOffset.UtcNow.AddMinutes(-1), lines = chunk }));
-    }
-
-    var random = new Random(7);
-    var latencies = new double[queries];
-    for (var q = 0; q < queries; q++)
-    {
-        var page = Enumerable.Range(0, 1000).Select(_ => skus[random.Next(skus.Length)]).ToArray();
-        var started = Stopwatch.GetTimestamp();
-        await Ok(http.PostAsJsonAsync("/v1/availability/query", new { skus = page, channel = "web" }));
-        latencies[q] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-    }
-
-    Array.Sort(latencies);
-    await app.StopAsync();
-    return (latencies[queries / 2], latencies[(int)(queries * 0.99)], latencies[^1]);
+    var soldOut = await Scenarios.SoldOutAsync(connection, 64, quick ? 4_000 : 40_000);
+    Line(string.Create(CultureInfo.InvariantCulture, $"| {name} | {soldOut.PerSecond:F0} | {soldOut.Latency.P50:F2} | {soldOut.Latency.P99:F2} | {soldOut.Latency.P999:F2} |"));
 }
 
-static async Task<(double PerSecond, double P50, double P99, long Batches)> RunAsync(string connection, int batchSizeMax, int clients, int holds)
+var (skus, locations) = quick ? (2_000, 20) : (100_000, 20);
+Line("");
+Line($"### Availability reads and import: {skus:N0} SKUs × {locations} locations ({skus * locations:N0} positions), 64 clients");
+Line("");
+Line("| store | import lines/s | single reads/s | single p99 ms | bulk (1000 SKUs) reads/s | bulk p99 ms |");
+Line("|---|---:|---:|---:|---:|---:|");
+foreach (var (name, connection) in new[] { ("PostgreSQL", await Databases.PostgresAsync()), ("SQLite", Databases.Sqlite()) })
 {
-    var (app, http) = await StartAsync(connection, clients, "--Stockroom:Writer:BatchSizeMax", batchSizeMax.ToString(System.Globalization.CultureInfo.InvariantCulture));
-    await using var _ = app;
-    using var __ = http;
-
-    // Ten hot SKUs with stock enough that every hold succeeds: this measures the write path.
-    await Ok(http.PutAsJsonAsync("/v1/locations/dc-1", new { name = "DC", type = "dc", canShip = true, canPickup = false }));
-    var skus = Enumerable.Range(0, 10).Select(i => $"HOT-{i}").ToArray();
-    foreach (var sku in skus)
-    {
-        await Ok(http.PutAsJsonAsync($"/v1/items/{sku}", new { name = sku }));
-    }
-
-    await Ok(http.PutAsJsonAsync("/v1/groups/all", new { name = "All", locations = new[] { "dc-1" } }));
-    await Ok(http.PutAsJsonAsync("/v1/channels/web", new { name = "Web", group = "all" }));
-    await Ok(http.PostAsJsonAsync("/v1/supply/sync", new
-    {
-        source = "bench",
-        asOf = DateTimeOffset.UtcNow.AddMinutes(-1),
-        lines = skus.Select(sku => new { sku, location = "dc-1", type = "onHand", quantity = 1_000_000_000 }).ToArray(),
-    }));
-
-    var latencies = new double[holds];
-    var next = -1;
-    var clock = Stopwatch.StartNew();
-    await Task.WhenAll(Enumerable.Range(0, clients).Select(async _ =>
-    {
-        int i;
-        while ((i = Interlocked.Increment(ref next)) < holds)
-        {
-            var started = Stopwatch.GetTimestamp();
-            using var response = await http.PostAsJsonAsync("/v1/reservations", new
-            {
-                id = $"h-{i}",
-                channel = "web",
-                lines = new[] { new { sku = skus[i % skus.Length], quantity = 1 } },
-            });
-            if (response.StatusCode != HttpStatusCode.Created)
-            {
-                throw new InvalidOperationException($"hold {i}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
-            }
-
-            latencies[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-        }
-    }));
-    var elapsed = clock.Elapsed.TotalSeconds;
-    Array.Sort(latencies);
-    var batches = app.Services.GetRequiredService<Stockroom.Storage.Demand.HoldWriter>().Statistics.Batches;
-    await app.StopAsync();
-    return (holds / elapsed, latencies[holds / 2], latencies[(int)(holds * 0.99)], batches);
+    var reads = await Scenarios.ReadsAsync(connection, skus, locations, quick ? 3_000 : 30_000, quick ? 30 : 300);
+    Line(string.Create(CultureInfo.InvariantCulture,
+        $"| {name} | {reads.ImportLinesPerSecond:F0} | {reads.Single.PerSecond:F0} | {reads.Single.Latency.P99:F2} | {reads.Bulk.PerSecond:F1} | {reads.Bulk.Latency.P99:F1} |"));
 }
 
-static async Task Ok(Task<HttpResponseMessage> call)
+Line("");
+Line($"Oversold units across every scenario: **{oversold}**. Run took {Stopwatch.GetElapsedTime(started).TotalMinutes:F1} minutes.");
+
+if (write)
 {
-    using var response = await call;
-    if (!response.IsSuccessStatusCode)
-    {
-        throw new InvalidOperationException($"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
-    }
+    var path = Path.Combine(Databases.RepositoryRoot(), "BENCHMARKS.md");
+    var text = File.ReadAllText(path);
+    const string begin = "<!-- bench:begin -->", end = "<!-- bench:end -->";
+    var generated = $"{begin}\n{report}{end}";
+    text = text.Contains(begin, StringComparison.Ordinal)
+        ? text[..text.IndexOf(begin, StringComparison.Ordinal)] + generated + text[(text.IndexOf(end, StringComparison.Ordinal) + end.Length)..]
+        : text + "\n" + generated + "\n";
+    File.WriteAllText(path, text);
 }
+
+return oversold == 0 ? 0 : 1;

@@ -22,6 +22,12 @@ public abstract class SqlStore(TimeProvider time) : IStockStore
 
     public LedgerSignal Ledger { get; } = new();
 
+    /// <summary>
+    /// Parameters one multi-row statement may carry. SQLite looks parameters up by name one by one,
+    /// so very wide statements cost it quadratic time; it gets narrower ones.
+    /// </summary>
+    protected internal abstract int ParametersPerStatementMax { get; }
+
     /// <summary>A column of reservations that increases in the order they were inserted.</summary>
     protected internal abstract string ArrivalOrder { get; }
 

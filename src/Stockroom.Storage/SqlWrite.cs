@@ -19,6 +19,7 @@ internal sealed class SqlWrite(SqlStore store, DbConnection connection, DbTransa
     private readonly HashSet<string> _freedSkus = new(StringComparer.Ordinal);
     private readonly Dictionary<PositionKey, PositionDelta> _deltas = [];
     private readonly Dictionary<PositionKey, (Position First, Position Last)> _changed = [];
+    private readonly HashSet<PositionKey> _created = [];
     private bool _networkChanged;
     private long _appendedThrough;
     private bool _finished;
@@ -187,10 +188,11 @@ internal sealed class SqlWrite(SqlStore store, DbConnection connection, DbTransa
             INSERT INTO positions (sku, location_id, on_hand, reserved, allocated, updated_at)
             SELECT k.sku, k.location_id, 0, 0, 0, @now FROM ({store.KeyList("@keys")}) k WHERE true
             ON CONFLICT (sku, location_id) DO NOTHING
+            RETURNING sku, location_id
             """).With("@now", Now))
         {
             store.BindKeyList(insert, "@keys", sorted);
-            await ExecuteAsync(insert, cancellationToken);
+            _created.UnionWith(await insert.ListAsync(r => new PositionKey(r.GetString(0), r.GetString(1)), cancellationToken));
         }
 
         await using var select = Command($"""
@@ -319,7 +321,8 @@ internal sealed class SqlWrite(SqlStore store, DbConnection connection, DbTransa
     /// </summary>
     private async Task RecordAlertsAsync(CancellationToken cancellationToken)
     {
-        var changed = _changed.Where(c => c.Value.First != c.Value.Last).ToList();
+        // A position stocked for the first time is news for the catalogue, not "back in stock".
+        var changed = _changed.Where(c => c.Value.First != c.Value.Last && !_created.Contains(c.Key)).ToList();
         if (changed.Count == 0)
         {
             return;
@@ -657,9 +660,8 @@ internal sealed class SqlWrite(SqlStore store, DbConnection connection, DbTransa
             return;
         }
 
-        const int ParametersMax = 30_000;
         var width = rows[0].Length;
-        var perStatement = Math.Max(1, ParametersMax / width);
+        var perStatement = Math.Max(1, store.ParametersPerStatementMax / width);
         for (var offset = 0; offset < rows.Count; offset += perStatement)
         {
             var chunk = rows.Skip(offset).Take(perStatement).ToList();

@@ -32,6 +32,8 @@ public sealed class PostgresStore : SqlStore
 
     protected internal override string ArrivalOrder => "arrival";
 
+    protected internal override int ParametersPerStatementMax => 30_000;
+
     /// <summary>All deltas in one statement: one round trip however many positions a batch touched.</summary>
     protected internal override async Task WritePositionDeltasAsync(DbConnection connection, DbTransaction transaction,
         IReadOnlyList<PositionDelta> deltas, DateTimeOffset now, CancellationToken cancellationToken)

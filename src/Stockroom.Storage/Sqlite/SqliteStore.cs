@@ -41,6 +41,8 @@ public sealed class SqliteStore : SqlStore
 
     protected internal override string ArrivalOrder => "rowid";
 
+    protected internal override int ParametersPerStatementMax => 900;
+
     // WAL lets readers proceed beside the writer. It is persistent, and must be set outside a
     // transaction, so it is set before migrating rather than on every connection.
     protected override string MigrationLock => "";

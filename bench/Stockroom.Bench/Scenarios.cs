@@ -1,0 +1,282 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using Microsoft.Extensions.Logging;
+using Stockroom.Core.Catalog;
+using Stockroom.Core.Supply;
+using Stockroom.Features.Supply;
+using Stockroom.Storage;
+using Stockroom.Storage.Demand;
+using Stockroom.Tests.Fixtures;
+
+namespace Stockroom.Bench;
+
+public static class Databases
+{
+    public static Task<string> PostgresAsync() => PostgresServer.CreateDatabaseAsync();
+
+    public static string Sqlite() => $"Data Source={Path.Combine(Path.GetTempPath(), $"stockroom-bench-{Guid.NewGuid():N}.db")}";
+
+    public static string RepositoryRoot()
+    {
+        var folder = new DirectoryInfo(AppContext.BaseDirectory);
+        while (folder is not null && !File.Exists(Path.Combine(folder.FullName, "Stockroom.slnx")))
+        {
+            folder = folder.Parent;
+        }
+
+        return folder?.FullName ?? Directory.GetCurrentDirectory();
+    }
+}
+
+public sealed record FlashResult(LoadResult Load, long Oversold)
+{
+    public double HoldsPerSecond => Load.Successes / Load.Seconds;
+
+    public string Row(string store, string design, int clients) => string.Create(CultureInfo.InvariantCulture,
+        $"| {store} | {design} | {clients} | {HoldsPerSecond:F0} | {Load.Refusals / Load.Seconds:F0} | {Load.Latency.P50:F2} | {Load.Latency.P99:F2} | {Load.Latency.P999:F2} | {Oversold} |");
+}
+
+public sealed record ReadResult(double ImportLinesPerSecond, LoadResult Single, LoadResult Bulk);
+
+public static class Scenarios
+{
+    private const int HotSkus = 10;
+
+    private static async Task<(WebApplication App, HttpClient Http)> StartAsync(string connection, int clients)
+    {
+        var app = StockroomApp.Build(["--urls", "http://127.0.0.1:0", "--ConnectionStrings:Stockroom", connection, "--Logging:LogLevel:Default", "Warning"]);
+        await StockroomApp.PrepareAsync(app, CancellationToken.None);
+        await app.StartAsync();
+        return (app, Client(app, clients));
+    }
+
+    private static HttpClient Client(WebApplication app, int clients)
+    {
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = clients, PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
+        {
+            BaseAddress = new Uri(address),
+            Timeout = TimeSpan.FromMinutes(2),
+        };
+    }
+
+    /// <summary>A DC with ten hot SKUs, each with <paramref name="unitsEach"/> units, sold through one web channel.</summary>
+    private static async Task SeedHotAsync(HttpClient http, long unitsEach)
+    {
+        await Ok(http.PutAsJsonAsync("/v1/locations/dc-1", new { name = "DC", type = "dc", canShip = true, canPickup = false }));
+        for (var i = 0; i < HotSkus; i++)
+        {
+            await Ok(http.PutAsJsonAsync($"/v1/items/HOT-{i}", new { name = $"Hot {i}" }));
+        }
+
+        await Ok(http.PutAsJsonAsync("/v1/groups/all", new { name = "All", locations = new[] { "dc-1" } }));
+        await Ok(http.PutAsJsonAsync("/v1/channels/web", new { name = "Web", group = "all" }));
+        await Ok(http.PostAsJsonAsync("/v1/supply/sync", new
+        {
+            source = "bench",
+            asOf = DateTimeOffset.UtcNow.AddMinutes(-1),
+            lines = Enumerable.Range(0, HotSkus).Select(i => new { sku = $"HOT-{i}", location = "dc-1", type = "onHand", quantity = unitsEach }).ToArray(),
+        }));
+    }
+
+    private static Func<int, Task<bool>> Hold(HttpClient http, string prefix) => async i =>
+    {
+        using var response = await http.PostAsJsonAsync("/v1/reservations", new { id = $"{prefix}-{i}", channel = "web", lines = new[] { new { sku = $"HOT-{i % HotSkus}", quantity = 1 } } });
+        return response.StatusCode switch
+        {
+            HttpStatusCode.Created => true,
+            HttpStatusCode.Conflict => false,
+            _ => throw new InvalidOperationException($"hold {i}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}"),
+        };
+    };
+
+    /// <summary>Units held beyond what there is, and holds answered 201 that the store does not show: both must be zero.</summary>
+    private static async Task<long> OversoldAsync(HttpClient http, long successes)
+    {
+        long reserved = 0, over = 0;
+        for (var i = 0; i < HotSkus; i++)
+        {
+            var atp = await http.GetFromJsonAsync<JsonElement>($"/v1/availability/HOT-{i}?location=dc-1");
+            var r = atp.GetProperty("reserved").GetInt64();
+            reserved += r;
+            over += Math.Max(0, r - atp.GetProperty("onHand").GetInt64());
+        }
+
+        return over + Math.Abs(reserved - successes);
+    }
+
+    public static async Task<FlashResult> FlashSaleAsync(string connection, int clients, int requests)
+    {
+        var (app, http) = await StartAsync(connection, clients);
+        await using var _ = app;
+        using var __ = http;
+        await SeedHotAsync(http, requests / 2 / HotSkus);
+        var load = await Load.ClosedAsync(clients, requests, Hold(http, "flash"));
+        var oversold = await OversoldAsync(http, load.Successes);
+        await app.StopAsync();
+        return new FlashResult(load, oversold);
+    }
+
+    public static async Task<(double Offered, double Achieved, Percentiles Latency, long Oversold)> OpenLoopAsync(string connection, double perSecond, TimeSpan duration)
+    {
+        var (app, http) = await StartAsync(connection, 1024);
+        await using var _ = app;
+        using var __ = http;
+        await SeedHotAsync(http, 1_000_000);
+        var (achieved, latency) = await Load.OpenAsync(perSecond, duration, Hold(http, "open"));
+        var oversold = await OversoldAsync(http, (long)(perSecond * duration.TotalSeconds));
+        await app.StopAsync();
+        return (perSecond, achieved, latency, oversold);
+    }
+
+    public static async Task<LoadResult> SoldOutAsync(string connection, int clients, int requests)
+    {
+        var (app, http) = await StartAsync(connection, clients);
+        await using var _ = app;
+        using var __ = http;
+        await SeedHotAsync(http, 0);
+        // The first refusals teach the writer that the SKUs are sold out; the rest are measured.
+        await Load.ClosedAsync(clients, HotSkus * 4, Hold(http, "warm"));
+        var load = await Load.ClosedAsync(clients, requests, Hold(http, "soldout"));
+        await app.StopAsync();
+        return load;
+    }
+
+    public static async Task<ReadResult> ReadsAsync(string connection, int skus, int locations, int singleReads, int bulkReads)
+    {
+        var (app, http) = await StartAsync(connection, 64);
+        await using var _ = app;
+        using var __ = http;
+        var store = app.Services.GetRequiredService<IStockStore>();
+        var ids = Enumerable.Range(0, locations).Select(i => $"loc-{i:D2}").ToArray();
+        foreach (var id in ids)
+        {
+            await Ok(http.PutAsJsonAsync($"/v1/locations/{id}", new { name = id, type = "store", canShip = true, canPickup = true }));
+        }
+
+        await Ok(http.PutAsJsonAsync("/v1/groups/all", new { name = "All", locations = ids }));
+        await Ok(http.PutAsJsonAsync("/v1/channels/web", new { name = "Web", group = "all", buffer = new { percent = 10 } }));
+
+        // Items straight into the store in one transaction: the catalogue is scaffolding here, not what is measured.
+        var names = Enumerable.Range(0, skus).Select(i => $"SKU-{i:D6}").ToArray();
+        await using (var write = await store.BeginWriteAsync(CancellationToken.None))
+        {
+            foreach (var sku in names)
+            {
+                await write.UpsertItemAsync(new Item(sku, sku, null, ItemStatus.Active, StockPolicy.Reserve, null, false, null, null, 10m, 4m, write.Now, write.Now), CancellationToken.None);
+            }
+
+            await write.CommitAsync(CancellationToken.None);
+        }
+
+        // Supply through the snapshot path itself, 100,000 lines per transaction: this is the import measured.
+        var lines = names.SelectMany((sku, i) => ids.Select((location, j) => new SyncLine(sku, location, SupplyType.OnHand, (i * 7 + j) % 50, null, null))).ToList();
+        var imported = System.Diagnostics.Stopwatch.StartNew();
+        foreach (var chunk in lines.Chunk(100_000))
+        {
+            var (_, problem) = await SyncSupply.ApplyAsync(new SyncRequest("bench", DateTimeOffset.UtcNow.AddMinutes(-1), [.. chunk]), store, new HoldWriterOptions(), CancellationToken.None);
+            if (problem is not null)
+            {
+                throw new InvalidOperationException(problem.ProblemDetails.Detail);
+            }
+        }
+
+        var importRate = lines.Count / imported.Elapsed.TotalSeconds;
+        var random = new Random(7);
+        var single = await Load.ClosedAsync(64, singleReads, async _ =>
+        {
+            using var response = await http.GetAsync($"/v1/availability/{names[Random.Shared.Next(names.Length)]}?channel=web");
+            return response.IsSuccessStatusCode ? true : throw new InvalidOperationException($"{(int)response.StatusCode}");
+        });
+        var pages = Enumerable.Range(0, bulkReads).Select(_ => Enumerable.Range(0, 1000).Select(_ => names[random.Next(names.Length)]).ToArray()).ToArray();
+        var bulk = await Load.ClosedAsync(8, bulkReads, async i =>
+        {
+            using var response = await http.PostAsJsonAsync("/v1/availability/query", new { skus = pages[i], channel = "web" });
+            return response.IsSuccessStatusCode ? true : throw new InvalidOperationException($"{(int)response.StatusCode}");
+        });
+        await app.StopAsync();
+        return new ReadResult(importRate, single, bulk);
+    }
+
+    /// <summary>
+    /// The baseline: what a hand-written endpoint does — per hold, one transaction of
+    /// <c>SELECT … FOR UPDATE; UPDATE; INSERT; COMMIT</c> — on the same PostgreSQL, behind the same HTTP stack.
+    /// </summary>
+    public static async Task<FlashResult> NaiveFlashSaleAsync(string connection, int clients, int requests)
+    {
+        await using var data = NpgsqlDataSource.Create(connection);
+        await using (var setup = data.CreateCommand("""
+            CREATE TABLE naive_positions (sku TEXT PRIMARY KEY, on_hand BIGINT NOT NULL, reserved BIGINT NOT NULL);
+            CREATE TABLE naive_holds (id TEXT PRIMARY KEY, sku TEXT NOT NULL, quantity BIGINT NOT NULL, created_at TIMESTAMPTZ NOT NULL);
+            """))
+        {
+            await setup.ExecuteNonQueryAsync();
+        }
+
+        for (var i = 0; i < HotSkus; i++)
+        {
+            await using var seed = data.CreateCommand("INSERT INTO naive_positions VALUES ($1, $2, 0)");
+            seed.Parameters.Add(new NpgsqlParameter { Value = $"HOT-{i}" });
+            seed.Parameters.Add(new NpgsqlParameter { Value = (long)(requests / 2 / HotSkus) });
+            await seed.ExecuteNonQueryAsync();
+        }
+
+        var builder = WebApplication.CreateSlimBuilder(["--urls", "http://127.0.0.1:0"]);
+        builder.Logging.ClearProviders();
+        await using var app = builder.Build();
+        app.MapPost("/v1/reservations", async (HttpRequest request) =>
+        {
+            var body = await request.ReadFromJsonAsync<JsonElement>();
+            var id = body.GetProperty("id").GetString();
+            var line = body.GetProperty("lines")[0];
+            var sku = line.GetProperty("sku").GetString();
+            var quantity = line.GetProperty("quantity").GetInt64();
+            await using var connection = await data.OpenConnectionAsync();
+            await using var transaction = await connection.BeginTransactionAsync();
+            await using var select = new NpgsqlCommand("SELECT on_hand - reserved FROM naive_positions WHERE sku = $1 FOR UPDATE", connection, transaction);
+            select.Parameters.Add(new NpgsqlParameter { Value = sku });
+            var available = (long)(await select.ExecuteScalarAsync())!;
+            if (available < quantity)
+            {
+                return Results.Conflict();
+            }
+
+            await using var update = new NpgsqlCommand("UPDATE naive_positions SET reserved = reserved + $1 WHERE sku = $2", connection, transaction);
+            update.Parameters.Add(new NpgsqlParameter { Value = quantity });
+            update.Parameters.Add(new NpgsqlParameter { Value = sku });
+            await update.ExecuteNonQueryAsync();
+            await using var insert = new NpgsqlCommand("INSERT INTO naive_holds VALUES ($1, $2, $3, now())", connection, transaction);
+            insert.Parameters.Add(new NpgsqlParameter { Value = id });
+            insert.Parameters.Add(new NpgsqlParameter { Value = sku });
+            insert.Parameters.Add(new NpgsqlParameter { Value = quantity });
+            await insert.ExecuteNonQueryAsync();
+            await transaction.CommitAsync();
+            return Results.Created();
+        });
+        await app.StartAsync();
+        using var http = Client(app, clients);
+        var load = await Load.ClosedAsync(clients, requests, Hold(http, "naive"));
+        await using var check = data.CreateCommand("SELECT COALESCE(SUM(GREATEST(reserved - on_hand, 0)), 0) + ABS(SUM(reserved) - $1) FROM naive_positions");
+        check.Parameters.Add(new NpgsqlParameter { Value = load.Successes });
+        var oversold = Convert.ToInt64(await check.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
+        await app.StopAsync();
+        return new FlashResult(load, oversold);
+    }
+
+    private static async Task Ok(Task<HttpResponseMessage> call)
+    {
+        using var response = await call;
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        }
+    }
+}
