@@ -143,14 +143,17 @@ public interface IStockStore : IAsyncDisposable
     /// <summary>Lines of open orders their POS or ERP has not acknowledged, oldest first.</summary>
     Task<IReadOnlyList<WaitingAllocation>> ListWaitingAllocationsAsync(string? location, int limit, CancellationToken cancellationToken);
 
-    /// <summary>The safety stock rules that bear on these SKUs at these locations.</summary>
-    Task<SafetyStockPolicy> GetSafetyPolicyAsync(IReadOnlyCollection<string> skus, IReadOnlyCollection<string> locations, CancellationToken cancellationToken);
+    /// <summary>The safety stock rules that bear on these SKUs at these locations (null: all of them).</summary>
+    Task<SafetyStockPolicy> GetSafetyPolicyAsync(IReadOnlyCollection<string>? skus, IReadOnlyCollection<string>? locations, CancellationToken cancellationToken);
 
     /// <summary>
     /// Scopes (a SKU at a location, group or channel) recently seen with nothing left to promise,
     /// so that holds on sold-out stock are refused without a transaction.
     /// </summary>
     SoldOutCache SoldOut { get; }
+
+    /// <summary>The catalog as the write paths read it, kept briefly; see <see cref="CatalogCache"/>.</summary>
+    CatalogCache Catalog { get; }
 
     /// <summary>Signals appends to the ledger made by this process.</summary>
     LedgerSignal Ledger { get; }

@@ -22,6 +22,8 @@ public abstract class SqlStore(TimeProvider time) : IStockStore
 
     public LedgerSignal Ledger { get; } = new();
 
+    public CatalogCache Catalog { get; } = new(time);
+
     /// <summary>
     /// Parameters one multi-row statement may carry. SQLite looks parameters up by name one by one,
     /// so very wide statements cost it quadratic time; it gets narrower ones.
@@ -308,20 +310,23 @@ public abstract class SqlStore(TimeProvider time) : IStockStore
         await QueryAsync($"SELECT {Sql.SafetyRuleColumns} FROM safety_stock_rules WHERE @sku IS NULL OR sku = @sku ORDER BY sku, location_id, group_id",
             c => c.WithText("@sku", sku), Sql.ReadSafetyRule, cancellationToken);
 
-    public async Task<SafetyStockPolicy> GetSafetyPolicyAsync(IReadOnlyCollection<string> skus, IReadOnlyCollection<string> locations, CancellationToken cancellationToken)
+    public async Task<SafetyStockPolicy> GetSafetyPolicyAsync(IReadOnlyCollection<string>? skus, IReadOnlyCollection<string>? locations, CancellationToken cancellationToken)
     {
-        // The rules that name one of these SKUs or none, and the groups of these locations, for group rules.
-        var rules = await QueryAsync($"SELECT {Sql.SafetyRuleColumns} FROM safety_stock_rules WHERE sku = '' OR sku IN ({TextList("@skus")})",
-            c => BindTextList(c, "@skus", skus), Sql.ReadSafetyRule, cancellationToken);
+        // The rules that name one of these SKUs or none, and the groups of these locations, for group rules; null asks for all.
+        var rules = skus is null
+            ? await QueryAsync($"SELECT {Sql.SafetyRuleColumns} FROM safety_stock_rules", _ => { }, Sql.ReadSafetyRule, cancellationToken)
+            : await QueryAsync($"SELECT {Sql.SafetyRuleColumns} FROM safety_stock_rules WHERE sku = '' OR sku IN ({TextList("@skus")})",
+                c => BindTextList(c, "@skus", skus), Sql.ReadSafetyRule, cancellationToken);
         if (rules.Count == 0)
         {
             return SafetyStockPolicy.None;
         }
 
-        var memberships = rules.Any(r => r.Group is not null) && locations.Count > 0
-            ? await QueryAsync($"SELECT location_id, group_id FROM group_locations WHERE location_id IN ({TextList("@locations")})",
-                c => BindTextList(c, "@locations", locations), r => (Location: r.GetString(0), Group: r.GetString(1)), cancellationToken)
-            : [];
+        var memberships = !rules.Any(r => r.Group is not null) || locations is { Count: 0 } ? []
+            : locations is null
+                ? await QueryAsync("SELECT location_id, group_id FROM group_locations", _ => { }, r => (Location: r.GetString(0), Group: r.GetString(1)), cancellationToken)
+                : await QueryAsync($"SELECT location_id, group_id FROM group_locations WHERE location_id IN ({TextList("@locations")})",
+                    c => BindTextList(c, "@locations", locations), r => (Location: r.GetString(0), Group: r.GetString(1)), cancellationToken);
         var groupsOf = memberships.ToLookup(m => m.Location, m => m.Group, StringComparer.Ordinal);
         return new SafetyStockPolicy(rules, location => [.. groupsOf[location]]);
     }

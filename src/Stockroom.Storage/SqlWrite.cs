@@ -308,6 +308,7 @@ internal sealed class SqlWrite(SqlStore store, DbConnection connection, DbTransa
         if (_networkChanged)
         {
             store.SoldOut.Clear();
+            store.Catalog.Clear();
         }
         else
         {
@@ -543,6 +544,7 @@ internal sealed class SqlWrite(SqlStore store, DbConnection connection, DbTransa
 
     public async Task UpsertLowStockRuleAsync(LowStockRule rule, CancellationToken cancellationToken)
     {
+        _networkChanged = true;
         await using var command = Command($"""
             INSERT INTO low_stock_rules ({Sql.LowStockRuleColumns}) VALUES (@sku, @location, @group, @threshold, @createdAt, @updatedAt)
             ON CONFLICT (sku, location_id, group_id) DO UPDATE SET threshold = excluded.threshold, updated_at = excluded.updated_at

@@ -44,6 +44,8 @@ public sealed class SafetyStockPolicy
         _groupsOf = groupsOf;
     }
 
+    public int RuleCount => _rules.Count;
+
     /// <summary>
     /// The most specific matching rule. Between equally specific rules (a location in two groups
     /// with rules of their own) the one protecting more wins: when in doubt, promise less.

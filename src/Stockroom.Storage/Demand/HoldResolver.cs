@@ -41,15 +41,23 @@ public sealed class HoldResolver
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(lines);
+        // Through the catalog cache: a batch of holds on hot SKUs reads the catalog once a second, not per batch.
+        var catalog = store.Catalog;
         var skus = lines.Select(l => l.Sku).Distinct(StringComparer.Ordinal).ToList();
-        var items = await store.GetItemsAsync(skus, cancellationToken);
-        var channelRows = await store.GetChannelsAsync([.. channels.Distinct(StringComparer.Ordinal)], cancellationToken);
+        var items = await catalog.ItemsAsync(skus, missing => store.GetItemsAsync(missing, cancellationToken));
+        var channelRows = await catalog.ChannelsAsync([.. channels.Distinct(StringComparer.Ordinal)], missing => store.GetChannelsAsync(missing, cancellationToken));
         var groupIds = lines.Where(l => l.Group is not null).Select(l => l.Group!).Concat(channelRows.Select(c => c.Group)).Distinct(StringComparer.Ordinal).ToList();
-        var groups = await store.GetGroupsAsync(groupIds, cancellationToken);
+        var groups = await catalog.GroupsAsync(groupIds, missing => store.GetGroupsAsync(missing, cancellationToken));
         var locationIds = lines.Where(l => l.Location is not null).Select(l => l.Location!)
             .Concat(groups.SelectMany(g => g.Locations)).Distinct(StringComparer.Ordinal).ToList();
-        var locations = await store.GetLocationsAsync(locationIds, cancellationToken);
-        var safetyStock = await store.GetSafetyPolicyAsync(skus, locationIds, cancellationToken);
+        var locations = await catalog.LocationsAsync(locationIds, missing => store.GetLocationsAsync(missing, cancellationToken));
+        var safetyStock = await catalog.SafetyStockAsync(
+            async () =>
+            {
+                var all = await store.GetSafetyPolicyAsync(null, null, cancellationToken);
+                return (all, all.RuleCount);
+            },
+            () => store.GetSafetyPolicyAsync(skus, locationIds, cancellationToken));
         return new HoldResolver(items, channelRows, groups, locations, safetyStock);
     }
 
