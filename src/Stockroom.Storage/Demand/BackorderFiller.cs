@@ -7,15 +7,6 @@ using Stockroom.Core.Supply;
 namespace Stockroom.Storage.Demand;
 
 /// <summary>
-/// Backorders that arriving supply may fill, read before the write begins so that every
-/// position they could touch is locked at once, in the global order, with the supply's own.
-/// </summary>
-public sealed record BackorderPlan(IReadOnlyList<Reservation> Candidates, HoldResolver? Resolver, IReadOnlyList<PositionKey> Keys)
-{
-    public static readonly BackorderPlan None = new([], null, []);
-}
-
-/// <summary>
 /// Fills waiting backorders when units arrive, in the same transaction as the supply change:
 /// highest priority first, then oldest. A filled reservation becomes active, and its payment
 /// window starts then.
@@ -25,51 +16,31 @@ public static class BackorderFiller
     /// <summary>Backordered reservations considered per supply change.</summary>
     public const int CandidatesMax = 1_000;
 
-    public static async Task<BackorderPlan> PrepareAsync(IStockStore store, IReadOnlyCollection<string> skus, CancellationToken cancellationToken)
+    public static async Task<ReservationCandidates> PrepareAsync(IStockStore store, IReadOnlyCollection<string> skus, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);
-        var candidates = await store.GetBackorderedReservationsAsync(skus, CandidatesMax, cancellationToken);
-        if (candidates.Count == 0)
-        {
-            return BackorderPlan.None;
-        }
-
-        var lines = candidates.SelectMany(r => r.Lines.Where(l => l.Backordered > 0).Select(l => (r.Channel, Line: Request(l)))).ToList();
-        var resolver = await HoldResolver.LoadAsync(store, [.. lines.Select(l => l.Channel)], [.. lines.Select(l => l.Line)], cancellationToken);
-        var keys = new List<PositionKey>();
-        foreach (var reservation in candidates)
-        {
-            foreach (var line in reservation.Lines.Where(l => l.Backordered > 0))
-            {
-                keys.Add(new PositionKey(line.Sku, line.BackorderLocation!));
-                if (resolver.Resolve(reservation.Channel, [Request(line)]).Lines is [var resolved])
-                {
-                    keys.AddRange(resolved.Line.Sources.Select(s => new PositionKey(line.Sku, s.Location)));
-                }
-            }
-        }
-
-        return new BackorderPlan(candidates, resolver, keys);
+        return await ReservationCandidates.LoadAsync(store, await store.GetBackorderedReservationsAsync(skus, CandidatesMax, cancellationToken),
+            line => line.Backordered > 0, (_, line) => [new PositionKey(line.Sku, line.BackorderLocation!)], cancellationToken);
     }
 
     /// <summary>
     /// Fills what the locked positions now allow. Reservations are locked here, after the
     /// positions; one that changed since it was read (released, filled elsewhere) is left alone.
     /// </summary>
-    public static async Task<IReadOnlyList<Reservation>> FillAsync(IStockWrite write, BackorderPlan plan, Dictionary<PositionKey, Position> working,
+    public static async Task<IReadOnlyList<Reservation>> FillAsync(IStockWrite write, ReservationCandidates plan, Dictionary<PositionKey, Position> working,
         int holdSecondsDefault, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(write);
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(working);
-        if (plan.Candidates.Count == 0 || plan.Resolver is not { } resolver)
+        if (plan.Reservations.Count == 0 || plan.Resolver is not { } resolver)
         {
             return [];
         }
 
-        var locked = await write.FindReservationsAsync([.. plan.Candidates.Select(r => r.Id)], forUpdate: true, cancellationToken);
+        var locked = await write.FindReservationsAsync([.. plan.Reservations.Select(r => r.Id)], forUpdate: true, cancellationToken);
         // In the order read: priority, then age, then arrival. Filling sorts stably, so ties keep it.
-        var current = plan.Candidates
+        var current = plan.Reservations
             .Select(r => locked.GetValueOrDefault(r.Id)?.Reservation)
             .OfType<Reservation>()
             .Where(r => r.Status == ReservationStatus.Backordered)
@@ -79,7 +50,7 @@ public static class BackorderFiller
         {
             foreach (var line in reservation.Lines.Where(l => l.Backordered > 0))
             {
-                var sources = resolver.Resolve(reservation.Channel, [Request(line)]).Lines is [var resolved] ? resolved.Line.Sources : [];
+                var sources = resolver.SourcesOf(reservation.Channel, line);
                 var lockedSources = sources.Where(s => working.ContainsKey(new PositionKey(line.Sku, s.Location))).ToList();
                 if (working.ContainsKey(new PositionKey(line.Sku, line.BackorderLocation!)))
                 {
@@ -132,6 +103,4 @@ public static class BackorderFiller
         await write.UpdateReservationsAsync(updated, cancellationToken);
         return updated;
     }
-
-    private static HoldLineRequest Request(ReservationLine line) => new(line.Sku, line.Requested, line.Location, line.Group);
 }

@@ -6,12 +6,6 @@ using Stockroom.Core.Supply;
 
 namespace Stockroom.Storage.Demand;
 
-/// <summary>Holds that a falling count may strand, read before the write so their sources can be locked with the rest.</summary>
-public sealed record RelocationPlan(IReadOnlyList<Reservation> Candidates, HoldResolver? Resolver, IReadOnlyList<PositionKey> Keys)
-{
-    public static readonly RelocationPlan None = new([], null, []);
-}
-
 /// <summary>
 /// When a count falls below the units held at a position (a store sold units that were held
 /// online), the holds there are moved to other locations of their lines that can promise them,
@@ -22,29 +16,19 @@ public static class HoldRelocation
 {
     public const int CandidatesMax = 1_000;
 
-    public static async Task<RelocationPlan> PrepareAsync(IStockStore store, IReadOnlyCollection<PositionKey> counted, CancellationToken cancellationToken)
+    public static async Task<ReservationCandidates> PrepareAsync(IStockStore store, IReadOnlyCollection<PositionKey> counted, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(counted);
         var at = counted.ToHashSet();
-        var candidates = (await store.GetHoldingReservationsAsync([.. at.Select(k => k.Sku).Distinct(StringComparer.Ordinal)], CandidatesMax, cancellationToken))
+        var holding = (await store.GetHoldingReservationsAsync([.. at.Select(k => k.Sku).Distinct(StringComparer.Ordinal)], CandidatesMax, cancellationToken))
             .Where(r => r.Holds().Any(h => at.Contains(new PositionKey(h.Sku, h.Allocation.Location))))
             .ToList();
-        if (candidates.Count == 0)
-        {
-            return RelocationPlan.None;
-        }
-
-        var lines = candidates.SelectMany(r => r.Lines.Select(l => (r.Channel, Line: Request(l)))).ToList();
-        var resolver = await HoldResolver.LoadAsync(store, [.. lines.Select(l => l.Channel)], [.. lines.Select(l => l.Line)], cancellationToken);
-        var keys = candidates
-            .SelectMany(r => r.Lines.SelectMany(l => Sources(resolver, r.Channel, l).Select(s => new PositionKey(l.Sku, s.Location))))
-            .ToList();
-        return new RelocationPlan(candidates, resolver, keys);
+        return await ReservationCandidates.LoadAsync(store, holding, _ => true, (_, _) => [], cancellationToken);
     }
 
     /// <summary>Moves stranded holds off positions the supply change left short; returns the reservations changed.</summary>
-    public static async Task<IReadOnlyList<Reservation>> RelocateAsync(IStockWrite write, RelocationPlan plan, Dictionary<PositionKey, Position> working,
+    public static async Task<IReadOnlyList<Reservation>> RelocateAsync(IStockWrite write, ReservationCandidates plan, Dictionary<PositionKey, Position> working,
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(write);
@@ -55,10 +39,10 @@ public static class HoldRelocation
             return [];
         }
 
-        var locked = await write.FindReservationsAsync([.. plan.Candidates.Select(r => r.Id)], forUpdate: true, cancellationToken);
+        var locked = await write.FindReservationsAsync([.. plan.Reservations.Select(r => r.Id)], forUpdate: true, cancellationToken);
         var today = DateOnly.FromDateTime(write.Now.UtcDateTime);
         var moved = new List<Reservation>();
-        foreach (var candidate in plan.Candidates)
+        foreach (var candidate in plan.Reservations)
         {
             if (locked.GetValueOrDefault(candidate.Id)?.Reservation is not { Status: ReservationStatus.Active or ReservationStatus.Partial } reservation)
             {
@@ -78,7 +62,7 @@ public static class HoldRelocation
                         continue;
                     }
 
-                    var candidates = Sources(resolver, reservation.Channel, line)
+                    var candidates = resolver.SourcesOf(reservation.Channel, line)
                         .Where(s => s.Location != hold.Location && working.ContainsKey(new PositionKey(line.Sku, s.Location)))
                         .Select(s => (Source: s, Position: working[new PositionKey(line.Sku, s.Location)]))
                         .Select(c => new SourceCandidate(c.Source.Location, c.Source.Priority, Atp.Promisable(c.Position, resolver.SafetyStock.For(c.Position, reservation.Priority))))
@@ -118,9 +102,4 @@ public static class HoldRelocation
         await write.UpdateReservationsAsync(moved, cancellationToken);
         return moved;
     }
-
-    private static HoldLineRequest Request(ReservationLine line) => new(line.Sku, line.Requested, line.Location, line.Group);
-
-    private static IReadOnlyList<LineSource> Sources(HoldResolver resolver, string channel, ReservationLine line) =>
-        resolver.Resolve(channel, [Request(line)]).Lines is [var resolved] ? resolved.Line.Sources : [];
 }

@@ -1,11 +1,50 @@
 using Stockroom.Core.Catalog;
 using Stockroom.Core.Demand;
 using Stockroom.Core.Rules;
+using Stockroom.Core.Supply;
 
 namespace Stockroom.Storage.Demand;
 
 /// <summary>One line as a client asks for it: at a location, from a group, or (neither) from the channel's group.</summary>
-public sealed record HoldLineRequest(string Sku, long Quantity, string? Location, string? Group);
+public sealed record HoldLineRequest(string Sku, long Quantity, string? Location, string? Group)
+{
+    /// <summary>The line a reservation was asked with, to resolve it again against today's network.</summary>
+    public static HoldLineRequest From(ReservationLine line)
+    {
+        ArgumentNullException.ThrowIfNull(line);
+        return new(line.Sku, line.Requested, line.Location, line.Group);
+    }
+}
+
+/// <summary>
+/// Reservations a supply change may touch (backorders to fill, holds to move), read before the
+/// write begins so that every position they could need is locked at once, in the global order,
+/// with the supply's own.
+/// </summary>
+public sealed record ReservationCandidates(IReadOnlyList<Reservation> Reservations, HoldResolver? Resolver, IReadOnlyList<PositionKey> Keys)
+{
+    public static readonly ReservationCandidates None = new([], null, []);
+
+    /// <summary>Resolves the chosen lines of the reservations and collects the positions they may take units from.</summary>
+    public static async Task<ReservationCandidates> LoadAsync(IStockStore store, IReadOnlyList<Reservation> reservations, Func<ReservationLine, bool> which,
+        Func<Reservation, ReservationLine, IEnumerable<PositionKey>> alsoLock, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(reservations);
+        ArgumentNullException.ThrowIfNull(which);
+        ArgumentNullException.ThrowIfNull(alsoLock);
+        if (reservations.Count == 0)
+        {
+            return None;
+        }
+
+        var lines = reservations.SelectMany(r => r.Lines.Where(which).Select(l => (r.Channel, Line: HoldLineRequest.From(l)))).ToList();
+        var resolver = await HoldResolver.LoadAsync(store, [.. lines.Select(l => l.Channel)], [.. lines.Select(l => l.Line)], cancellationToken);
+        var keys = reservations
+            .SelectMany(r => r.Lines.Where(which).SelectMany(l => resolver.SourcesOf(r.Channel, l).Select(s => new PositionKey(l.Sku, s.Location)).Concat(alsoLock(r, l))))
+            .ToList();
+        return new ReservationCandidates(reservations, resolver, keys);
+    }
+}
 
 /// <summary>A line resolved against the network: the core's line, its item, and the scope it was asked in.</summary>
 public sealed record ResolvedLine(HoldLine Line, Item Item, string Scope, string? Location, string? Group);
@@ -62,6 +101,10 @@ public sealed class HoldResolver
     }
 
     public Channel? Channel(string id) => _channels.GetValueOrDefault(id);
+
+    /// <summary>Where a reservation's line may take units from today; none when it no longer resolves.</summary>
+    public IReadOnlyList<LineSource> SourcesOf(string channel, ReservationLine line) =>
+        Resolve(channel, [HoldLineRequest.From(line)]).Lines is [var resolved] ? resolved.Line.Sources : [];
 
     public Location? Location(string id) => _locations.GetValueOrDefault(id);
 

@@ -37,7 +37,7 @@ public static class SellerAnswer
         }
 
         // The catalog is read before any lock, as on every write path.
-        var requests = known.Lines.Select(l => new HoldLineRequest(l.Sku, l.Requested, l.Location, l.Group)).ToList();
+        var requests = known.Lines.Select(HoldLineRequest.From).ToList();
         var resolver = accept ? await HoldResolver.LoadAsync(store, [known.Channel], requests, cancellationToken) : null;
         var keys = resolver?.Resolve(known.Channel, requests).Lines?.SelectMany(l => l.Line.Sources.Select(s => new PositionKey(l.Line.Sku, s.Location))).ToList() ?? [];
 

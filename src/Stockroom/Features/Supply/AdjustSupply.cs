@@ -50,8 +50,8 @@ public static class AdjustSupply
         return Idempotency.ToResult(outcome, request.Id!, httpResponse);
     }
 
-    private static async Task<(AdjustResponse?, ProblemHttpResult?)> Apply(IStockWrite write, AdjustRequest request, BackorderPlan backorders,
-        RelocationPlan relocation, HoldWriterOptions options, CancellationToken cancellationToken)
+    private static async Task<(AdjustResponse?, ProblemHttpResult?)> Apply(IStockWrite write, AdjustRequest request, ReservationCandidates backorders,
+        ReservationCandidates relocation, HoldWriterOptions options, CancellationToken cancellationToken)
     {
         var lines = request.Lines!;
         if (await KnownReferences.CheckAsync(write, lines.Select(l => (l.Sku!, l.Location!)).ToList(), cancellationToken) is { } unknown)

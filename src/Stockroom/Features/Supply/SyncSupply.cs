@@ -60,7 +60,7 @@ public static class SyncSupply
         [.. lines.Where(l => l.Type == SupplyType.OnHand).Select(l => l.Sku).Distinct(StringComparer.Ordinal)];
 
     private static async Task<(SyncResponse?, ProblemHttpResult?)> ApplyAsync(
-        SyncRequest request, IStockStore store, BackorderPlan backorders, RelocationPlan relocation, HoldWriterOptions options, CancellationToken cancellationToken)
+        SyncRequest request, IStockStore store, ReservationCandidates backorders, ReservationCandidates relocation, HoldWriterOptions options, CancellationToken cancellationToken)
     {
         var lines = request.Lines!;
         var asOf = request.AsOf!.Value;
