@@ -87,8 +87,7 @@ public static class BackorderFiller
             }).ToList();
 
             var filled = lines.All(l => l.Backordered == 0);
-            var terms = new ReservationTerms(reservation.Id, reservation.Channel, reservation.CustomerId, reservation.Priority, null,
-                reservation.AllowPartial, reservation.AllowBackorder, reservation.CreatedAt);
+            var terms = ReservationTerms.Of(reservation);
             var next = reservation with
             {
                 Lines = lines,

@@ -10,16 +10,12 @@ using Stockroom.Core.Supply;
 namespace Stockroom.Storage.Demand;
 
 /// <summary>A reservation request, validated for form, waiting for the writer.</summary>
-public sealed record HoldSubmission(
-    string Id,
-    string Channel,
-    string? CustomerId,
-    int Priority,
-    int? ExpiresInSeconds,
-    bool AllowPartial,
-    bool AllowBackorder,
-    IReadOnlyList<HoldLineRequest> Lines,
-    string RequestHash);
+public sealed record HoldSubmission(ReservationTerms Terms, IReadOnlyList<HoldLineRequest> Lines, string RequestHash)
+{
+    public string Id => Terms.Id;
+
+    public string Channel => Terms.Channel;
+}
 
 /// <summary>The answer to one submission.</summary>
 public abstract record HoldResult
@@ -123,7 +119,7 @@ public sealed class HoldWriter
     /// reservation back rather than a refusal.
     /// </summary>
     private async Task<bool> IsKnownSoldOutAsync(HoldSubmission submission, CancellationToken cancellationToken) =>
-        !submission.AllowBackorder
+        !submission.Terms.AllowBackorder
         && submission.Lines.All(l => _store.SoldOut.IsSoldOut(l.Sku, HoldResolver.ScopeOf(l, submission.Channel)))
         && (await _store.GetReservationsAsync([submission.Id], cancellationToken)).Count == 0;
 
@@ -217,7 +213,7 @@ public sealed class HoldWriter
         var scopes = new Dictionary<(string Sku, string Scope), (IReadOnlyList<LineSource> Sources, bool Reserve)>();
 
         // Higher priority first; among equals, first come first served.
-        foreach (var (pending, lines) in toDecide.OrderByDescending(d => d.Pending.Submission.Priority))
+        foreach (var (pending, lines) in toDecide.OrderByDescending(d => d.Pending.Submission.Terms.Priority))
         {
             var submission = pending.Submission;
             foreach (var line in lines)
@@ -225,9 +221,7 @@ public sealed class HoldWriter
                 scopes[(line.Line.Sku, line.Scope)] = (line.Line.Sources, line.Item.Policy == StockPolicy.Reserve);
             }
 
-            var terms = new ReservationTerms(submission.Id, submission.Channel, submission.CustomerId, submission.Priority,
-                submission.ExpiresInSeconds, submission.AllowPartial, submission.AllowBackorder, write.Now);
-            var (made, shortage) = ReservationMaker.Make(terms, lines, resolver, working, write.Now, _options.DefaultHoldSeconds, sellerAccepted: false);
+            var (made, shortage) = ReservationMaker.Make(submission.Terms, lines, resolver, working, write.Now, _options.DefaultHoldSeconds, sellerAccepted: false);
             if (made is null)
             {
                 pending.Answer.TrySetResult(new HoldResult.Insufficient(shortage!));

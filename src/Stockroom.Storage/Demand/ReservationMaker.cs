@@ -14,8 +14,15 @@ public sealed record ReservationTerms(
     int Priority,
     int? ExpiresInSeconds,
     bool AllowPartial,
-    bool AllowBackorder,
-    DateTimeOffset CreatedAt);
+    bool AllowBackorder)
+{
+    /// <summary>The terms an existing reservation was made on (its payment window falls back to its channel's).</summary>
+    public static ReservationTerms Of(Reservation reservation)
+    {
+        ArgumentNullException.ThrowIfNull(reservation);
+        return new(reservation.Id, reservation.Channel, reservation.CustomerId, reservation.Priority, null, reservation.AllowPartial, reservation.AllowBackorder);
+    }
+}
 
 /// <summary>
 /// Makes a reservation from resolved lines, applying each item's stock policy: <c>reserve</c>
@@ -30,15 +37,17 @@ public static class ReservationMaker
     public const int AcceptWithinSecondsDefault = 24 * 60 * 60;
 
     public static (Reservation? Made, IReadOnlyList<LineOutcome>? Shortage) Make(ReservationTerms terms, IReadOnlyList<ResolvedLine> lines,
-        HoldResolver resolver, IDictionary<PositionKey, Position> working, DateTimeOffset now, int holdSecondsDefault, bool sellerAccepted)
+        HoldResolver resolver, IDictionary<PositionKey, Position> working, DateTimeOffset now, int holdSecondsDefault, bool sellerAccepted,
+        DateTimeOffset? createdAt = null)
     {
+        var created = createdAt ?? now;
         ArgumentNullException.ThrowIfNull(terms);
         ArgumentNullException.ThrowIfNull(lines);
         ArgumentNullException.ThrowIfNull(resolver);
         var policies = lines.Select(l => l.Item.Policy).ToHashSet();
         if (!sellerAccepted && policies.Contains(StockPolicy.OnRequest))
         {
-            return (Pending(terms, lines, now), null);
+            return (Pending(terms, lines, now, created), null);
         }
 
         // Auto mode asks the seller rather than hold in part or backorder.
@@ -47,7 +56,7 @@ public static class ReservationMaker
         var decision = Core.Demand.Holds.Decide(request, working, position => resolver.SafetyStock.For(position, terms.Priority));
         if (decision is HoldDecision.Refused refused)
         {
-            return auto ? (Pending(terms, lines, now), null) : (null, refused.Lines);
+            return auto ? (Pending(terms, lines, now, created), null) : (null, refused.Lines);
         }
 
         var held = (HoldDecision.Held)decision;
@@ -66,7 +75,7 @@ public static class ReservationMaker
         // A backorder waits for supply as long as a hold may last; its payment window starts when it is filled.
         var seconds = status == ReservationStatus.Backordered ? Limits.HoldSecondsMax : HoldSeconds(terms, resolver, holdSecondsDefault);
         return (new Reservation(terms.Id, terms.Channel, terms.CustomerId, terms.Priority, status, terms.AllowPartial, terms.AllowBackorder,
-            terms.CreatedAt, now.AddSeconds(seconds), now, null, reservationLines), null);
+            created, now.AddSeconds(seconds), now, null, reservationLines), null);
     }
 
     /// <summary>The payment window: the request's, else the channel's, else the default.</summary>
@@ -99,12 +108,12 @@ public static class ReservationMaker
         };
     }
 
-    private static Reservation Pending(ReservationTerms terms, IReadOnlyList<ResolvedLine> lines, DateTimeOffset now)
+    private static Reservation Pending(ReservationTerms terms, IReadOnlyList<ResolvedLine> lines, DateTimeOffset now, DateTimeOffset created)
     {
         var acceptWithin = lines.Min(l => l.Item.AcceptWithinSeconds ?? AcceptWithinSecondsDefault);
         var acceptBy = now.AddSeconds(acceptWithin);
         var reservationLines = lines.Select((l, i) => new ReservationLine(i, l.Line.Sku, l.Line.Quantity, 0, 0, l.Location, l.Group, [])).ToList();
         return new Reservation(terms.Id, terms.Channel, terms.CustomerId, terms.Priority, ReservationStatus.Pending, terms.AllowPartial,
-            terms.AllowBackorder, terms.CreatedAt, acceptBy, now, null, reservationLines, acceptBy);
+            terms.AllowBackorder, created, acceptBy, now, null, reservationLines, acceptBy);
     }
 }

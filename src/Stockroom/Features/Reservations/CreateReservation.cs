@@ -36,8 +36,9 @@ public static class CreateReservation
             return validation.Problem();
         }
 
-        var submission = new HoldSubmission(request.Id!, request.Channel!, request.CustomerId, request.Priority ?? 0, request.ExpiresInSeconds,
-            request.AllowPartial ?? false, request.AllowBackorder ?? false,
+        var submission = new HoldSubmission(
+            new ReservationTerms(request.Id!, request.Channel!, request.CustomerId, request.Priority ?? 0, request.ExpiresInSeconds,
+                request.AllowPartial ?? false, request.AllowBackorder ?? false),
             [.. request.Lines!.Select(l => new HoldLineRequest(l.Sku!, l.Quantity!.Value, l.Location, l.Group))],
             Idempotency.Hash(request));
         switch (await writer.SubmitAsync(submission, cancellationToken))

@@ -72,9 +72,9 @@ public static class SellerAnswer
             }
 
             var working = new Dictionary<PositionKey, Position>(locked);
-            var terms = new ReservationTerms(reservation.Id, reservation.Channel, reservation.CustomerId, reservation.Priority, null,
-                reservation.AllowPartial, reservation.AllowBackorder, reservation.CreatedAt);
-            var (made, shortage) = ReservationMaker.Make(terms, lines!, resolver, working, write.Now, options.DefaultHoldSeconds, sellerAccepted: true);
+            var terms = ReservationTerms.Of(reservation);
+            var (made, shortage) = ReservationMaker.Make(terms, lines!, resolver, working, write.Now, options.DefaultHoldSeconds, sellerAccepted: true,
+                createdAt: reservation.CreatedAt);
             if (made is null)
             {
                 return CreateReservation.Shortage(shortage!);
