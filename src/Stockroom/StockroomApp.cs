@@ -129,10 +129,13 @@ public static class StockroomApp
     }
 }
 
-/// <summary>Runs the hold writer's loop for the life of the process; on shutdown it finishes what is queued.</summary>
+/// <summary>
+/// Runs the hold writer's loop for the life of the process. On shutdown the writer stops taking
+/// requests (late ones are told to retry) and finishes the ones already queued.
+/// </summary>
 internal sealed class HoldWriterService(HoldWriter writer) : BackgroundService
 {
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) => writer.RunAsync(stoppingToken);
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => writer.RunAsync();
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {

@@ -126,10 +126,14 @@ public sealed class HoldWriter
     /// <summary>Stops taking requests; <see cref="RunAsync"/> finishes the ones queued and returns.</summary>
     public void Complete() => _queue.Writer.TryComplete();
 
-    public async Task RunAsync(CancellationToken stoppingToken)
+    /// <summary>
+    /// Decides batches until <see cref="Complete"/> is called and the queue is empty. A batch once
+    /// taken is finished, not cancelled: its callers are waiting for their answers.
+    /// </summary>
+    public async Task RunAsync()
     {
         var batch = new List<Pending>(_options.BatchSizeMax);
-        while (await _queue.Reader.WaitToReadAsync(stoppingToken))
+        while (await _queue.Reader.WaitToReadAsync(CancellationToken.None))
         {
             batch.Clear();
             while (batch.Count < _options.BatchSizeMax && _queue.Reader.TryRead(out var pending))
@@ -137,7 +141,7 @@ public sealed class HoldWriter
                 batch.Add(pending);
             }
 
-            await ProcessAsync(batch, stoppingToken);
+            await ProcessAsync(batch, CancellationToken.None);
         }
     }
 
