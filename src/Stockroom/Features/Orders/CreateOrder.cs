@@ -65,9 +65,10 @@ public static class CreateOrder
                 httpResponse.Headers["Idempotent-Replayed"] = "false";
                 return TypedResults.Created($"/v1/orders/{order!.Id}", order);
             }
-            catch (WriteConflictException) when (attempt < 3)
+            catch (Exception exception) when (attempt < Writes.AttemptsMax && store.IsTransient(exception))
             {
-                // A concurrent request with the same id won the insert; the next attempt replays it.
+                // A concurrent request with the same id won the insert (the next attempt replays it),
+                // or the database broke a deadlock with another writer.
             }
         }
     }
