@@ -4,6 +4,16 @@ using Stockroom.Tests.Fixtures;
 
 namespace Stockroom.Tests;
 
+/// <summary>
+/// Commands draw live progress on the one process-wide console, which allows one live display at a
+/// time (as a real command line has): tests that run commands take turns.
+/// </summary>
+[CollectionDefinition(Name)]
+public sealed class CommandLineCollection
+{
+    public const string Name = "Command line";
+}
+
 public abstract class ImportCliTests(StockroomServer server)
 {
     private HttpClient Client => server.Client;
@@ -69,6 +79,8 @@ public abstract class ImportCliTests(StockroomServer server)
     }
 }
 
+[Collection(CommandLineCollection.Name)]
 public sealed class ImportCliTests_Sqlite(SqliteServer server) : ImportCliTests(server), IClassFixture<SqliteServer>;
 
+[Collection(CommandLineCollection.Name)]
 public sealed class ImportCliTests_Postgres(PostgresServerFixture server) : ImportCliTests(server), IClassFixture<PostgresServerFixture>;

@@ -16,24 +16,17 @@ public abstract class LedgerVerifyTests(StockroomServer server)
 
     private Task<int> Verify() => StockroomCli.RunAsync(["verify", "--connection", server.ConnectionString]);
 
-    /// <summary>Runs verify and returns what it printed.</summary>
+    /// <summary>Runs verify with a console of its own and returns what it printed.</summary>
     private async Task<(int Exit, string Output)> VerifyPrinting()
     {
         var output = new StringWriter();
-        var previous = Spectre.Console.AnsiConsole.Console;
-        Spectre.Console.AnsiConsole.Console = Spectre.Console.AnsiConsole.Create(new Spectre.Console.AnsiConsoleSettings
+        var console = Spectre.Console.AnsiConsole.Create(new Spectre.Console.AnsiConsoleSettings
         {
             Out = new Spectre.Console.AnsiConsoleOutput(output),
             Interactive = Spectre.Console.InteractionSupport.No,
         });
-        try
-        {
-            return (await Verify(), output.ToString());
-        }
-        finally
-        {
-            Spectre.Console.AnsiConsole.Console = previous;
-        }
+        var exit = await VerifyCommand.RunAsync(server.ConnectionString, CancellationToken.None, console);
+        return (exit, output.ToString());
     }
 
     private async Task<int> Sql(string sql)
@@ -98,6 +91,8 @@ public abstract class LedgerVerifyTests(StockroomServer server)
     }
 }
 
+[Collection(CommandLineCollection.Name)]
 public sealed class LedgerVerifyTests_Sqlite(SqliteServer server) : LedgerVerifyTests(server), IClassFixture<SqliteServer>;
 
+[Collection(CommandLineCollection.Name)]
 public sealed class LedgerVerifyTests_Postgres(PostgresServerFixture server) : LedgerVerifyTests(server), IClassFixture<PostgresServerFixture>;

@@ -23,17 +23,20 @@ public static class VerifyCommand
         return verify;
     }
 
-    public static async Task<int> RunAsync(string? connection, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(string? connection, CancellationToken cancellationToken, IAnsiConsole? console = null)
     {
+        console ??= AnsiConsole.Console;
         var started = Stopwatch.GetTimestamp();
         await using var store = StoreFactory.Create(connection ?? Environment.GetEnvironmentVariable("ConnectionStrings__Stockroom"), TimeProvider.System);
         // A store this version has not migrated yet is brought up to date first; an empty one verifies trivially.
         await store.MigrateAsync(cancellationToken);
         VerificationResult? result = null;
-        await AnsiConsole.Progress().StartAsync(async context =>
+        await console.Progress().StartAsync(async context =>
         {
             var tasks = new Dictionary<string, ProgressTask>();
-            var progress = new Progress<(string Stage, double Done, double Total)>(p =>
+            // Reported on the verifying thread itself: Progress<T> would post the reports to the thread
+            // pool, where they could still be changing the display after the verification ended.
+            var progress = new Reporter<(string Stage, double Done, double Total)>(p =>
             {
                 var task = tasks.TryGetValue(p.Stage, out var t) ? t : tasks[p.Stage] = context.AddTask(p.Stage, maxValue: p.Total);
                 task.MaxValue = p.Total;
@@ -50,14 +53,20 @@ public static class VerifyCommand
         table.AddRow("events", $"{result!.EventsVerified:N0} of {result.HeadSequence:N0}");
         table.AddRow("positions compared", $"{result.PositionsCompared:N0}");
         table.AddRow("time", $"{Stopwatch.GetElapsedTime(started).TotalSeconds:F1} s");
-        AnsiConsole.Write(table);
+        console.Write(table);
         if (result.Break is { } broken)
         {
-            AnsiConsole.MarkupLineInterpolated($"[red]{LedgerVerification.Describe(broken)}[/]");
+            console.MarkupLineInterpolated($"[red]{LedgerVerification.Describe(broken)}[/]");
             return 1;
         }
 
-        AnsiConsole.MarkupLine("[green]The ledger is intact and every position agrees with it.[/]");
+        console.MarkupLine("[green]The ledger is intact and every position agrees with it.[/]");
         return 0;
     }
+}
+
+/// <summary>An <see cref="IProgress{T}"/> that reports synchronously, on the caller's thread.</summary>
+internal sealed class Reporter<T>(Action<T> report) : IProgress<T>
+{
+    public void Report(T value) => report(value);
 }
