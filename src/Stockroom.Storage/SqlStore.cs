@@ -541,9 +541,4 @@ internal static class CommandExtensions
         return command;
     }
 
-    public static DbCommand Also(this DbCommand command, Action<DbCommand> bind)
-    {
-        bind(command);
-        return command;
-    }
 }

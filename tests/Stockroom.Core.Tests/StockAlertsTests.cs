@@ -46,4 +46,12 @@ public sealed class StockAlertsTests
         var shortage = Assert.Single(alerts, a => a.Type == StockAlerts.ShortageDetected);
         Assert.Equal(2, shortage.Shortage);
     }
+
+    [Fact]
+    public void A_position_as_it_stands_is_short_sold_out_or_low()
+    {
+        Assert.Equal([StockAlerts.ShortageDetected, StockAlerts.SoldOut], StockAlerts.Current(P(2, 4), 0, 3).Select(a => a.Type));
+        Assert.Equal([StockAlerts.Low], StockAlerts.Current(P(10, 8), 0, 3).Select(a => a.Type));
+        Assert.Empty(StockAlerts.Current(P(10, 2), 0, 3));
+    }
 }

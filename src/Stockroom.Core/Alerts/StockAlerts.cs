@@ -25,6 +25,34 @@ public static class StockAlerts
     public const string BackInStock = "stock.backInStock";
     public const string ShortageDetected = "shortage.detected";
 
+    /// <summary>
+    /// What needs attention about a position as it stands: short, sold out, or below its
+    /// threshold. The same conditions <see cref="Detect"/> announces when a change crosses them.
+    /// </summary>
+    public static IReadOnlyList<StockAlert> Current(Position position, long safetyStock, long? lowThreshold)
+    {
+        ArgumentNullException.ThrowIfNull(position);
+        var available = Atp.Promisable(position, safetyStock);
+        StockAlert Alert(string type, long? threshold = null, long? shortage = null) =>
+            new(type, position.Key.Sku, position.Key.Location, available, position.OnHand, position.Committed, threshold, shortage);
+        var alerts = new List<StockAlert>();
+        if (position.Shortage > 0)
+        {
+            alerts.Add(Alert(ShortageDetected, shortage: position.Shortage));
+        }
+
+        if (available == 0)
+        {
+            alerts.Add(Alert(SoldOut));
+        }
+        else if (lowThreshold is { } threshold && available < threshold)
+        {
+            alerts.Add(Alert(Low, threshold));
+        }
+
+        return alerts;
+    }
+
     public static IReadOnlyList<StockAlert> Detect(Position before, Position after, long safetyBefore, long safetyAfter, long? lowThreshold)
     {
         ArgumentNullException.ThrowIfNull(before);

@@ -263,7 +263,7 @@ public sealed class HoldWriter
         }
 
         // Counted before anyone is answered, so that an answer never runs ahead of the figures.
-        Statistics.RecordBatch(batch.Count, created.Count, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        Statistics.RecordBatch(batch.Count, created.Count);
         Telemetry.BatchSize.Record(batch.Count);
         Telemetry.BatchDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         foreach (var (pending, stored) in created)
@@ -310,14 +310,12 @@ public sealed class HoldWriterStatistics
     public long Requests => Interlocked.Read(ref _requests);
     public long Holds => Interlocked.Read(ref _holds);
     public long SoldOutFastRefusals => Interlocked.Read(ref _soldOutFastRefusals);
-    public double LastBatchMs { get; private set; }
 
-    internal void RecordBatch(int requests, int holds, double elapsedMs)
+    internal void RecordBatch(int requests, int holds)
     {
         Interlocked.Increment(ref _batches);
         Interlocked.Add(ref _requests, requests);
         Interlocked.Add(ref _holds, holds);
-        LastBatchMs = elapsedMs;
     }
 
     internal void RecordSoldOutFastRefusal() => Interlocked.Increment(ref _soldOutFastRefusals);

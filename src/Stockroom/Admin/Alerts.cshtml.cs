@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Stockroom.Core.Alerts;
-using Stockroom.Core.Availability;
 using Stockroom.Storage;
 
 namespace Stockroom.Admin;
@@ -24,27 +23,7 @@ public sealed class AlertsModel(IStockStore store) : PageModel
         }
 
         var (safety, low) = await store.GetAlertPoliciesAsync([.. tight.Select(p => p.Key)], cancellationToken);
-        var alerts = new List<StockAlert>();
-        foreach (var p in tight)
-        {
-            var available = Atp.Promisable(p, safety.For(p));
-            StockAlert Alert(string type, long? threshold = null, long? shortage = null) =>
-                new(type, p.Key.Sku, p.Key.Location, available, p.OnHand, p.Committed, threshold, shortage);
-            if (p.Shortage > 0)
-            {
-                alerts.Add(Alert(StockAlerts.ShortageDetected, shortage: p.Shortage));
-            }
-
-            if (available == 0)
-            {
-                alerts.Add(Alert(StockAlerts.SoldOut));
-            }
-            else if (low.ThresholdFor(p.Key) is { } threshold && available < threshold)
-            {
-                alerts.Add(Alert(StockAlerts.Low, threshold));
-            }
-        }
-
+        var alerts = tight.SelectMany(p => StockAlerts.Current(p, safety.For(p), low.ThresholdFor(p.Key)));
         Alerts = [.. alerts.OrderBy(a => a.Type == StockAlerts.ShortageDetected ? 0 : a.Type == StockAlerts.SoldOut ? 1 : 2).ThenBy(a => a.Sku, StringComparer.Ordinal)];
     }
 }
