@@ -8,8 +8,18 @@ using Stockroom.Tests.Fixtures;
 //   dotnet run -c Release --project bench/Stockroom.Bench -- [quick|full] [--write]
 // quick: under a minute, for CI (catches gross regressions and any oversell, judges no absolute time).
 // full:  the figures in BENCHMARKS.md; --write replaces its generated section.
+// --only flash,naive,sqlite,open,soldout,reads runs just those sections (for profiling one path).
 var mode = args.FirstOrDefault(a => a is "quick" or "full") ?? "quick";
 var write = args.Contains("--write");
+var onlyAt = Array.IndexOf(args, "--only");
+var only = onlyAt >= 0 && onlyAt + 1 < args.Length ? args[onlyAt + 1].Split(',') : null;
+bool Runs(string section) => only is null || only.Contains(section);
+if (write && only is not null)
+{
+    Console.Error.WriteLine("--write needs every section: the table is written whole.");
+    return 2;
+}
+
 var quick = mode == "quick";
 PostgresServer.Durable = true;
 
@@ -32,58 +42,79 @@ var requests = quick ? 4_000 : 40_000;
 
 Line("### Flash sale: one-unit holds on 10 hot SKUs over HTTP (half the requests can succeed)");
 Line("");
-Line("| store | design | clients | holds/s | refusals/s | p50 ms | p99 ms | p99.9 ms | oversold |");
-Line("|---|---|---:|---:|---:|---:|---:|---:|---:|");
+Line("| store | design | clients | holds/s | refusals/s | p50 ms | p99 ms | p99.9 ms | oversold | batch (mean) | batch ms | db commands/request |");
+Line("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
 FlashResult? capacity = null;
 foreach (var clients in clientCounts)
 {
-    var ours = await Scenarios.FlashSaleAsync(await Databases.PostgresAsync(), clients, requests);
-    capacity ??= ours;
-    Line(ours.Row("PostgreSQL", "batching writer", clients));
-    var naive = await Scenarios.NaiveFlashSaleAsync(await Databases.PostgresAsync(), clients, requests);
-    Line(naive.Row("PostgreSQL", "naive: one transaction per hold", clients));
-    Line($"| | **ours / naive** | {clients} | **{ours.HoldsPerSecond / Math.Max(1, naive.HoldsPerSecond):F1}×** | | | | | |");
-    oversold += ours.Oversold + naive.Oversold;
+    FlashResult? ours = null;
+    if (Runs("flash"))
+    {
+        ours = await Scenarios.FlashSaleAsync(await Databases.PostgresAsync(), clients, requests);
+        capacity ??= ours;
+        Line(ours.Row("PostgreSQL", "batching writer", clients));
+        oversold += ours.Oversold;
+    }
+
+    if (Runs("naive"))
+    {
+        var naive = await Scenarios.NaiveFlashSaleAsync(await Databases.PostgresAsync(), clients, requests);
+        Line(naive.Row("PostgreSQL", "naive: one transaction per hold", clients));
+        oversold += naive.Oversold;
+        if (ours is not null)
+        {
+            Line($"| | **ours / naive** | {clients} | **{ours.HoldsPerSecond / Math.Max(1, naive.HoldsPerSecond):F1}×** | | | | | | | | |");
+        }
+    }
 }
 
-foreach (var clients in clientCounts.Take(quick ? 1 : 2))
+foreach (var clients in clientCounts.Take(quick ? 1 : 2).Where(_ => Runs("sqlite")))
 {
     var sqlite = await Scenarios.FlashSaleAsync(Databases.Sqlite(), clients, requests);
     Line(sqlite.Row("SQLite", "batching writer", clients));
     oversold += sqlite.Oversold;
 }
 
-Line("");
-Line($"### Open loop at 70% of capacity (PostgreSQL, {capacity!.HoldsPerSecond * 0.7:F0} holds/s offered, latency from each request's scheduled start)");
-Line("");
-var open = await Scenarios.OpenLoopAsync(await Databases.PostgresAsync(), capacity.HoldsPerSecond * 0.7, TimeSpan.FromSeconds(quick ? 3 : 15));
-Line("| offered/s | achieved/s | p50 ms | p99 ms | p99.9 ms | oversold |");
-Line("|---:|---:|---:|---:|---:|---:|");
-Line(string.Create(CultureInfo.InvariantCulture, $"| {open.Offered:F0} | {open.Achieved:F0} | {open.Latency.P50:F2} | {open.Latency.P99:F2} | {open.Latency.P999:F2} | {open.Oversold} |"));
-oversold += open.Oversold;
-
-Line("");
-Line("### Sold out: holds on a SKU with nothing left (64 clients)");
-Line("");
-Line("| store | refusals/s | p50 ms | p99 ms | p99.9 ms |");
-Line("|---|---:|---:|---:|---:|");
-foreach (var (name, connection) in new[] { ("PostgreSQL", await Databases.PostgresAsync()), ("SQLite", Databases.Sqlite()) })
+if (Runs("open") && capacity is not null)
 {
-    var soldOut = await Scenarios.SoldOutAsync(connection, 64, quick ? 4_000 : 40_000);
-    Line(string.Create(CultureInfo.InvariantCulture, $"| {name} | {soldOut.PerSecond:F0} | {soldOut.Latency.P50:F2} | {soldOut.Latency.P99:F2} | {soldOut.Latency.P999:F2} |"));
+    Line("");
+    Line($"### Open loop at 70% of capacity (PostgreSQL, {capacity.HoldsPerSecond * 0.7:F0} holds/s offered, latency from each request's scheduled start)");
+    Line("");
+    var open = await Scenarios.OpenLoopAsync(await Databases.PostgresAsync(), capacity.HoldsPerSecond * 0.7, TimeSpan.FromSeconds(quick ? 3 : 15));
+    Line("| offered/s | achieved/s | p50 ms | p99 ms | p99.9 ms | oversold |");
+    Line("|---:|---:|---:|---:|---:|---:|");
+    Line(string.Create(CultureInfo.InvariantCulture, $"| {open.Offered:F0} | {open.Achieved:F0} | {open.Latency.P50:F2} | {open.Latency.P99:F2} | {open.Latency.P999:F2} | {open.Oversold} |"));
+    oversold += open.Oversold;
 }
 
-var (skus, locations) = quick ? (2_000, 20) : (100_000, 20);
-Line("");
-Line($"### Availability reads and import: {skus:N0} SKUs × {locations} locations ({skus * locations:N0} positions), 64 clients");
-Line("");
-Line("| store | import lines/s | single reads/s | single p99 ms | bulk (1000 SKUs) reads/s | bulk p99 ms |");
-Line("|---|---:|---:|---:|---:|---:|");
-foreach (var (name, connection) in new[] { ("PostgreSQL", await Databases.PostgresAsync()), ("SQLite", Databases.Sqlite()) })
+if (Runs("soldout"))
 {
-    var reads = await Scenarios.ReadsAsync(connection, skus, locations, quick ? 3_000 : 30_000, quick ? 30 : 300);
-    Line(string.Create(CultureInfo.InvariantCulture,
-        $"| {name} | {reads.ImportLinesPerSecond:F0} | {reads.Single.PerSecond:F0} | {reads.Single.Latency.P99:F2} | {reads.Bulk.PerSecond:F1} | {reads.Bulk.Latency.P99:F1} |"));
+    Line("");
+    Line("### Sold out: holds on a SKU with nothing left (64 clients)");
+    Line("");
+    Line("| store | refusals/s | p50 ms | p99 ms | p99.9 ms |");
+    Line("|---|---:|---:|---:|---:|");
+    foreach (var (name, connection) in new[] { ("PostgreSQL", await Databases.PostgresAsync()), ("SQLite", Databases.Sqlite()) })
+    {
+        var soldOut = await Scenarios.SoldOutAsync(connection, 64, quick ? 4_000 : 40_000);
+        Line(string.Create(CultureInfo.InvariantCulture, $"| {name} | {soldOut.PerSecond:F0} | {soldOut.Latency.P50:F2} | {soldOut.Latency.P99:F2} | {soldOut.Latency.P999:F2} |"));
+    }
+}
+
+if (Runs("reads"))
+{
+    var (skus, locations) = quick ? (2_000, 20) : (100_000, 20);
+    Line("");
+    Line($"### Availability reads and import: {skus:N0} SKUs × {locations} locations ({skus * locations:N0} positions), 64 clients");
+    Line("");
+    Line("| store | import lines/s | single reads/s | single p99 ms | bulk (1000 SKUs) reads/s | bulk p99 ms |");
+    Line("|---|---:|---:|---:|---:|---:|");
+    foreach (var (name, connection) in new[] { ("PostgreSQL", await Databases.PostgresAsync()), ("SQLite", Databases.Sqlite()) })
+    {
+        var reads = await Scenarios.ReadsAsync(connection, skus, locations, quick ? 3_000 : 30_000, quick ? 30 : 300);
+        Line(string.Create(CultureInfo.InvariantCulture,
+            $"| {name} | {reads.ImportLinesPerSecond:F0} | {reads.Single.PerSecond:F0} | {reads.Single.Latency.P99:F2} | {reads.Bulk.PerSecond:F1} | {reads.Bulk.Latency.P99:F1} |"));
+    }
 }
 
 Line("");

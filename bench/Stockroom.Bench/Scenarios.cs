@@ -36,12 +36,46 @@ public static class Databases
     }
 }
 
-public sealed record FlashResult(LoadResult Load, long Oversold)
+/// <summary>What the server's own /metrics said about the measured run: how the writer batched, and what it cost the database.</summary>
+public sealed record WriterFigures(double MeanBatch, double MeanBatchMs, double CommandsPerRequest)
+{
+    public static WriterFigures Between(IReadOnlyDictionary<string, double> before, IReadOnlyDictionary<string, double> after, long requests)
+    {
+        double Delta(string name) => after.GetValueOrDefault(name) - before.GetValueOrDefault(name);
+        var batches = Math.Max(1, Delta("stockroom_writer_batch_size_count"));
+        return new(Delta("stockroom_writer_batch_size_sum") / batches, Delta("stockroom_writer_batch_duration_milliseconds_sum") / batches,
+            Delta("stockroom_db_commands_total") / Math.Max(1, requests));
+    }
+
+    /// <summary>Prometheus text, summed over label sets: name → value.</summary>
+    public static async Task<IReadOnlyDictionary<string, double>> ReadAsync(HttpClient http)
+    {
+        var values = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var line in (await http.GetStringAsync("/metrics")).Split('\n'))
+        {
+            if (line.Length == 0 || line[0] == '#' || !line.StartsWith("stockroom_", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var name = line[..line.IndexOfAny(['{', ' '])];
+            var value = line[(line.LastIndexOf(' ') + 1)..];
+            values[name] = values.GetValueOrDefault(name) + double.Parse(value, CultureInfo.InvariantCulture);
+        }
+
+        return values;
+    }
+}
+
+public sealed record FlashResult(LoadResult Load, long Oversold, WriterFigures? Writer = null)
 {
     public double HoldsPerSecond => Load.Successes / Load.Seconds;
 
     public string Row(string store, string design, int clients) => string.Create(CultureInfo.InvariantCulture,
-        $"| {store} | {design} | {clients} | {HoldsPerSecond:F0} | {Load.Refusals / Load.Seconds:F0} | {Load.Latency.P50:F2} | {Load.Latency.P99:F2} | {Load.Latency.P999:F2} | {Oversold} |");
+        $"| {store} | {design} | {clients} | {HoldsPerSecond:F0} | {Load.Refusals / Load.Seconds:F0} | {Load.Latency.P50:F2} | {Load.Latency.P99:F2} | {Load.Latency.P999:F2} | {Oversold} | {WriterColumns()}");
+
+    private string WriterColumns() => Writer is null ? " | | |"
+        : string.Create(CultureInfo.InvariantCulture, $"{Writer.MeanBatch:F1} | {Writer.MeanBatchMs:F2} | {Writer.CommandsPerRequest:F2} |");
 }
 
 public sealed record ReadResult(double ImportLinesPerSecond, LoadResult Single, LoadResult Bulk);
@@ -118,11 +152,17 @@ public static class Scenarios
         var (app, http) = await StartAsync(connection, clients);
         await using var _ = app;
         using var __ = http;
-        await SeedHotAsync(http, requests / 2 / HotSkus);
+        // A warm-up first (a tenth of the run, all of it held) so that what is measured is the
+        // server running, not the JIT compiling it.
+        var warmUp = requests / 10;
+        await SeedHotAsync(http, (warmUp + requests / 2) / HotSkus);
+        var warm = await Load.ClosedAsync(clients, warmUp, Hold(http, "warm"));
+        var before = await WriterFigures.ReadAsync(http);
         var load = await Load.ClosedAsync(clients, requests, Hold(http, "flash"));
-        var oversold = await OversoldAsync(http, load.Successes);
+        var writer = WriterFigures.Between(before, await WriterFigures.ReadAsync(http), requests);
+        var oversold = await OversoldAsync(http, warm.Successes + load.Successes);
         await app.StopAsync();
-        return new FlashResult(load, oversold);
+        return new FlashResult(load, oversold, writer);
     }
 
     public static async Task<(double Offered, double Achieved, Percentiles Latency, long Oversold)> OpenLoopAsync(string connection, double perSecond, TimeSpan duration)
@@ -225,7 +265,7 @@ public static class Scenarios
         {
             await using var seed = data.CreateCommand("INSERT INTO naive_positions VALUES ($1, $2, 0)");
             seed.Parameters.Add(new NpgsqlParameter { Value = $"HOT-{i}" });
-            seed.Parameters.Add(new NpgsqlParameter { Value = (long)(requests / 2 / HotSkus) });
+            seed.Parameters.Add(new NpgsqlParameter { Value = (long)((requests / 10 + requests / 2) / HotSkus) });
             await seed.ExecuteNonQueryAsync();
         }
 
@@ -263,9 +303,10 @@ public static class Scenarios
         });
         await app.StartAsync();
         using var http = Client(app, clients);
+        var warm = await Load.ClosedAsync(clients, requests / 10, Hold(http, "naive-warm"));
         var load = await Load.ClosedAsync(clients, requests, Hold(http, "naive"));
         await using var check = data.CreateCommand("SELECT COALESCE(SUM(GREATEST(reserved - on_hand, 0)), 0) + ABS(SUM(reserved) - $1) FROM naive_positions");
-        check.Parameters.Add(new NpgsqlParameter { Value = load.Successes });
+        check.Parameters.Add(new NpgsqlParameter { Value = warm.Successes + load.Successes });
         var oversold = Convert.ToInt64(await check.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
         await app.StopAsync();
         return new FlashResult(load, oversold);

@@ -83,7 +83,10 @@ public interface IStockStore : IAsyncDisposable
     Task<Channel?> GetChannelAsync(string id, CancellationToken cancellationToken);
     Task<IReadOnlyList<Channel>> ListChannelsAsync(string? after, int limit, CancellationToken cancellationToken);
 
-    /// <summary>Everything availability needs for these SKUs at these locations, in one round trip.</summary>
+    /// <summary>
+    /// Everything availability needs for these SKUs at these locations: stock (positions and
+    /// inbound) read fresh in one round trip, the catalog and rules through <see cref="Catalog"/>.
+    /// </summary>
     Task<StockSnapshot> ReadStockAsync(IReadOnlyCollection<string> skus, IReadOnlyCollection<string> locations, CancellationToken cancellationToken);
 
 
@@ -124,7 +127,7 @@ public interface IStockStore : IAsyncDisposable
 
     Task<IReadOnlyList<LowStockRule>> ListLowStockRulesAsync(string? sku, CancellationToken cancellationToken);
 
-    /// <summary>The safety stock and low-stock rules that bear on these positions, in one round trip.</summary>
+    /// <summary>The safety stock and low-stock rules that bear on these positions, through <see cref="Catalog"/>.</summary>
     Task<(SafetyStockPolicy SafetyStock, LowStockPolicy LowStock)> GetAlertPoliciesAsync(IReadOnlyCollection<PositionKey> keys, CancellationToken cancellationToken);
 
     Task<(Webhook Webhook, string RequestHash)?> GetWebhookAsync(string id, CancellationToken cancellationToken);
@@ -145,6 +148,9 @@ public interface IStockStore : IAsyncDisposable
 
     /// <summary>The safety stock rules that bear on these SKUs at these locations (null: all of them).</summary>
     Task<SafetyStockPolicy> GetSafetyPolicyAsync(IReadOnlyCollection<string>? skus, IReadOnlyCollection<string>? locations, CancellationToken cancellationToken);
+
+    /// <summary>The same rules through <see cref="Catalog"/>: every rule kept while they are few, else these SKUs' own.</summary>
+    Task<SafetyStockPolicy> GetCachedSafetyPolicyAsync(IReadOnlyCollection<string> skus, IReadOnlyCollection<string> locations, CancellationToken cancellationToken);
 
     /// <summary>
     /// Scopes (a SKU at a location, group or channel) recently seen with nothing left to promise,

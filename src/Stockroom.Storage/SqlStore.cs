@@ -196,18 +196,38 @@ public abstract class SqlStore(TimeProvider time) : IStockStore
         await QueryAsync($"SELECT {Sql.LowStockRuleColumns} FROM low_stock_rules WHERE @sku IS NULL OR sku = @sku ORDER BY sku, location_id, group_id",
             c => c.WithText("@sku", sku), Sql.ReadLowStockRule, cancellationToken);
 
-    public async Task<(SafetyStockPolicy SafetyStock, LowStockPolicy LowStock)> GetAlertPoliciesAsync(IReadOnlyCollection<PositionKey> keys, CancellationToken cancellationToken)
+    public Task<(SafetyStockPolicy SafetyStock, LowStockPolicy LowStock)> GetAlertPoliciesAsync(IReadOnlyCollection<PositionKey> keys, CancellationToken cancellationToken) =>
+        Catalog.AlertPoliciesAsync(
+            async () =>
+            {
+                var (safety, low, rules) = await ReadAlertPoliciesAsync(null, cancellationToken);
+                return ((safety, low), rules);
+            },
+            async () =>
+            {
+                var (safety, low, _) = await ReadAlertPoliciesAsync(keys, cancellationToken);
+                return (safety, low);
+            });
+
+    /// <summary>The alert rules bearing on these positions, or all of them (null), and how many rules there were.</summary>
+    private async Task<(SafetyStockPolicy SafetyStock, LowStockPolicy LowStock, int Rules)> ReadAlertPoliciesAsync(IReadOnlyCollection<PositionKey>? keys,
+        CancellationToken cancellationToken)
     {
-        var skus = keys.Select(k => k.Sku).Distinct(StringComparer.Ordinal).ToList();
-        var locations = keys.Select(k => k.Location).Distinct(StringComparer.Ordinal).ToList();
+        var skus = keys?.Select(k => k.Sku).Distinct(StringComparer.Ordinal).ToList();
+        var locations = keys?.Select(k => k.Location).Distinct(StringComparer.Ordinal).ToList();
+        var forSkus = skus is null ? "" : $" WHERE sku = '' OR sku IN ({TextList("@skus")})";
         await using var connection = await OpenAsync(cancellationToken);
         await using var command = connection.Command(null, $"""
-            SELECT {Sql.SafetyRuleColumns} FROM safety_stock_rules WHERE sku = '' OR sku IN ({TextList("@skus")});
-            SELECT {Sql.LowStockRuleColumns} FROM low_stock_rules WHERE sku = '' OR sku IN ({TextList("@skus")});
-            SELECT location_id, group_id FROM group_locations WHERE location_id IN ({TextList("@locations")});
+            SELECT {Sql.SafetyRuleColumns} FROM safety_stock_rules{forSkus};
+            SELECT {Sql.LowStockRuleColumns} FROM low_stock_rules{forSkus};
+            SELECT location_id, group_id FROM group_locations{(locations is null ? "" : $" WHERE location_id IN ({TextList("@locations")})")};
             """);
-        BindTextList(command, "@skus", skus);
-        BindTextList(command, "@locations", locations);
+        if (skus is not null)
+        {
+            BindTextList(command, "@skus", skus);
+            BindTextList(command, "@locations", locations!);
+        }
+
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var safety = new List<SafetyStockRule>();
         while (await reader.ReadAsync(cancellationToken))
@@ -232,7 +252,7 @@ public abstract class SqlStore(TimeProvider time) : IStockStore
         var groupsOf = memberships.ToLookup(m => m.Location, m => m.Group, StringComparer.Ordinal);
         IReadOnlyCollection<string> GroupsOf(string location) => [.. groupsOf[location]];
         return (safety.Count == 0 ? SafetyStockPolicy.None : new SafetyStockPolicy(safety, GroupsOf),
-            low.Count == 0 ? LowStockPolicy.None : new LowStockPolicy(low, GroupsOf));
+            low.Count == 0 ? LowStockPolicy.None : new LowStockPolicy(low, GroupsOf), safety.Count + low.Count);
     }
 
     public async Task<(Webhook Webhook, string RequestHash)?> GetWebhookAsync(string id, CancellationToken cancellationToken) =>
@@ -330,6 +350,16 @@ public abstract class SqlStore(TimeProvider time) : IStockStore
         var groupsOf = memberships.ToLookup(m => m.Location, m => m.Group, StringComparer.Ordinal);
         return new SafetyStockPolicy(rules, location => [.. groupsOf[location]]);
     }
+
+    public Task<SafetyStockPolicy> GetCachedSafetyPolicyAsync(IReadOnlyCollection<string> skus, IReadOnlyCollection<string> locations,
+        CancellationToken cancellationToken) =>
+        Catalog.SafetyStockAsync(
+            async () =>
+            {
+                var all = await GetSafetyPolicyAsync(null, null, cancellationToken);
+                return (all, all.RuleCount);
+            },
+            () => GetSafetyPolicyAsync(skus, locations, cancellationToken));
 
     public async Task<IReadOnlyDictionary<string, StoredReservation>> GetReservationsAsync(IReadOnlyCollection<string> ids, CancellationToken cancellationToken) =>
         ids.Count == 0 ? new Dictionary<string, StoredReservation>() : (await QueryAsync(
@@ -433,32 +463,27 @@ public abstract class SqlStore(TimeProvider time) : IStockStore
 
     public async Task<StockSnapshot> ReadStockAsync(IReadOnlyCollection<string> skus, IReadOnlyCollection<string> locations, CancellationToken cancellationToken)
     {
-        // Five statements in one command: both providers run them in one go, which over a network
-        // is one round trip however many SKUs a listing page asks for.
+        // The catalog and rules come from the cache, so a product page costs one round trip: its
+        // stock, positions and inbound lots in one command of two statements.
+        var items = await Catalog.ItemsAsync(skus, missing => GetItemsAsync(missing, cancellationToken));
+        var safetyStock = await GetCachedSafetyPolicyAsync(skus, locations, cancellationToken);
         var sql = $"""
-            SELECT {Sql.ItemColumns} FROM items WHERE sku IN ({TextList("@skus")});
             SELECT {Sql.PositionColumns} FROM positions WHERE sku IN ({TextList("@skus")}) AND location_id IN ({TextList("@locations")});
             SELECT {Sql.InboundColumns} FROM inbound_supply WHERE sku IN ({TextList("@skus")}) AND location_id IN ({TextList("@locations")})
                 ORDER BY sku, location_id, eta, type, reference;
-            SELECT {Sql.SafetyRuleColumns} FROM safety_stock_rules WHERE sku = '' OR sku IN ({TextList("@skus")});
-            SELECT location_id, group_id FROM group_locations WHERE location_id IN ({TextList("@locations")});
             """;
         await using var connection = await OpenAsync(cancellationToken);
         await using var command = connection.Command(null, sql);
         BindTextList(command, "@skus", skus);
         BindTextList(command, "@locations", locations);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var items = await ReadAllAsync(reader, Sql.ReadItem, cancellationToken);
-        var positions = await NextAsync(reader, Sql.ReadPosition, cancellationToken);
+        var positions = await ReadAllAsync(reader, Sql.ReadPosition, cancellationToken);
         var inbound = await NextAsync(reader, Sql.ReadInbound, cancellationToken);
-        var rules = await NextAsync(reader, Sql.ReadSafetyRule, cancellationToken);
-        var memberships = await NextAsync(reader, r => (Location: r.GetString(0), Group: r.GetString(1)), cancellationToken);
-        var groupsOf = memberships.ToLookup(m => m.Location, m => m.Group, StringComparer.Ordinal);
         return new StockSnapshot(
             items.ToDictionary(i => i.Sku, StringComparer.Ordinal),
             positions.ToDictionary(p => p.Key),
             inbound.ToLookup(l => l.Key),
-            rules.Count == 0 ? SafetyStockPolicy.None : new SafetyStockPolicy(rules, location => [.. groupsOf[location]]));
+            safetyStock);
 
         static async Task<List<T>> NextAsync<T>(DbDataReader reader, Func<DbDataReader, T> map, CancellationToken cancellationToken)
         {

@@ -556,6 +556,7 @@ internal sealed class SqlWrite(SqlStore store, DbConnection connection, DbTransa
 
     public async Task<LowStockRule?> DeleteLowStockRuleAsync(string? sku, string? location, string? group, CancellationToken cancellationToken)
     {
+        _networkChanged = true;
         await using var command = Command($"DELETE FROM low_stock_rules WHERE sku = @sku AND location_id = @location AND group_id = @group RETURNING {Sql.LowStockRuleColumns}")
             .With("@sku", sku ?? "").With("@location", location ?? "").With("@group", group ?? "");
         return (await command.ListAsync(Sql.ReadLowStockRule, cancellationToken)).SingleOrDefault();

@@ -90,13 +90,7 @@ public sealed class HoldResolver
         var locationIds = lines.Where(l => l.Location is not null).Select(l => l.Location!)
             .Concat(groups.SelectMany(g => g.Locations)).Distinct(StringComparer.Ordinal).ToList();
         var locations = await catalog.LocationsAsync(locationIds, missing => store.GetLocationsAsync(missing, cancellationToken));
-        var safetyStock = await catalog.SafetyStockAsync(
-            async () =>
-            {
-                var all = await store.GetSafetyPolicyAsync(null, null, cancellationToken);
-                return (all, all.RuleCount);
-            },
-            () => store.GetSafetyPolicyAsync(skus, locationIds, cancellationToken));
+        var safetyStock = await store.GetCachedSafetyPolicyAsync(skus, locationIds, cancellationToken);
         return new HoldResolver(items, channelRows, groups, locations, safetyStock);
     }
 

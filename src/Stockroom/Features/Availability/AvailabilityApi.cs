@@ -165,19 +165,22 @@ public static class AvailabilityApi
             return (null, validation.Problem());
         }
 
+        // The network comes through the catalog cache: a changed channel, group or location is seen
+        // at once in this process and within a second from another.
+        var catalog = store.Catalog;
         if (locations is not null)
         {
-            var found = await store.GetLocationsAsync([.. locations.Distinct(StringComparer.Ordinal)], cancellationToken);
+            var found = await catalog.LocationsAsync([.. locations.Distinct(StringComparer.Ordinal)], missing => store.GetLocationsAsync(missing, cancellationToken));
             var missing = locations.FirstOrDefault(l => found.All(f => f.Id != l));
             return missing is not null
                 ? (null, Problems.NotFound("location", missing))
-                : (new Scope(found, locations.Count == 1 ? locations[0] : null, null, null), null);
+                : (new Scope([.. found.OrderBy(l => l.Id, StringComparer.Ordinal)], locations.Count == 1 ? locations[0] : null, null, null), null);
         }
 
         Channel? sellingChannel = null;
         if (channel is not null)
         {
-            sellingChannel = await store.GetChannelAsync(channel, cancellationToken);
+            sellingChannel = (await catalog.ChannelsAsync([channel], missing => store.GetChannelsAsync(missing, cancellationToken))).SingleOrDefault();
             if (sellingChannel is null)
             {
                 return (null, Problems.NotFound("channel", channel));
@@ -186,14 +189,15 @@ public static class AvailabilityApi
             group = sellingChannel.Group;
         }
 
-        if (await store.GetGroupAsync(group!, cancellationToken) is not { } distribution)
+        if ((await catalog.GroupsAsync([group!], missing => store.GetGroupsAsync(missing, cancellationToken))).SingleOrDefault() is not { } distribution)
         {
             return (null, Problems.NotFound("group", group!));
         }
 
         // Inactive locations keep their stock but promise none of it, so they are left out of
         // the sum altogether rather than shown with terms that do not add up.
-        var members = (await store.GetLocationsAsync(distribution.Locations, cancellationToken)).Where(l => l.Active).ToList();
+        var members = (await catalog.LocationsAsync(distribution.Locations, missing => store.GetLocationsAsync(missing, cancellationToken))).Where(l => l.Active)
+            .OrderBy(l => l.Id, StringComparer.Ordinal).ToList();
         return (new Scope(members, null, distribution, sellingChannel), null);
     }
 
