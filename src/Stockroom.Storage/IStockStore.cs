@@ -132,6 +132,16 @@ public interface IStockStore : IAsyncDisposable
 
     Task<(Webhook Webhook, string RequestHash)?> GetWebhookAsync(string id, CancellationToken cancellationToken);
     Task<IReadOnlyList<Webhook>> ListWebhooksAsync(CancellationToken cancellationToken);
+
+    Task<(StoredApiKey Key, string RequestHash)?> GetApiKeyAsync(string id, CancellationToken cancellationToken);
+
+    /// <summary>The unrevoked key whose secret has this SHA-256 digest (lower-case hex), if any.</summary>
+    Task<StoredApiKey?> FindApiKeyByHashAsync(string keyHash, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<StoredApiKey>> ListApiKeysAsync(CancellationToken cancellationToken);
+
+    /// <summary>Whether any key created through the API is still in force: if so, Stockroom is not open.</summary>
+    Task<bool> AnyActiveApiKeyAsync(CancellationToken cancellationToken);
     Task<IReadOnlyList<WebhookDelivery>> ListDeliveriesAsync(string webhookId, long? before, int limit, CancellationToken cancellationToken);
 
     /// <summary>
@@ -244,6 +254,11 @@ public interface IStockWrite : IAsyncDisposable
     Task InsertWebhookAsync(Webhook webhook, string requestHash, CancellationToken cancellationToken);
 
     Task<bool> DeleteWebhookAsync(string id, CancellationToken cancellationToken);
+
+    Task InsertApiKeyAsync(StoredApiKey key, string requestHash, CancellationToken cancellationToken);
+
+    /// <summary>Revokes the key; false when there is none in force with this id.</summary>
+    Task<bool> RevokeApiKeyAsync(string id, CancellationToken cancellationToken);
 
     /// <summary>Queues deliveries of an event to every subscription that asked for its type.</summary>
     Task EnqueueDeliveriesAsync(string eventType, IReadOnlyList<string> payloads, CancellationToken cancellationToken);

@@ -143,6 +143,14 @@ internal static class Sql
         new Webhook(r.GetString(0), r.GetString(1), JsonSerializer.Deserialize<List<string>>(r.GetString(2))!, r.GetString(3), r.GetFieldValue<DateTimeOffset>(4)),
         r.GetString(5));
 
+    public const string ApiKeyColumns = "id, name, key_hash, prefix, scopes, channel_id, created_at, revoked_at, request_hash";
+
+    public static (StoredApiKey Key, string RequestHash) ReadApiKey(DbDataReader r) => (
+        new StoredApiKey(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3),
+            r.GetString(4).Split(' ', StringSplitOptions.RemoveEmptyEntries), r.IsDBNull(5) ? null : r.GetString(5),
+            r.GetFieldValue<DateTimeOffset>(6), r.IsDBNull(7) ? null : r.GetFieldValue<DateTimeOffset>(7)),
+        r.GetString(8));
+
     public const string DeliveryColumns =
         "id, webhook_id, event_type, payload, status, attempts, next_attempt_at, last_status, last_error, created_at, delivered_at";
 

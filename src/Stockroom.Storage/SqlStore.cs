@@ -259,6 +259,20 @@ public abstract class SqlStore(TimeProvider time) : IStockStore
         (await QueryAsync($"SELECT {Sql.WebhookColumns} FROM webhooks WHERE id = @id", c => c.With("@id", id), Sql.ReadWebhook, cancellationToken))
         .Select(w => ((Webhook, string)?)w).SingleOrDefault();
 
+    public async Task<(StoredApiKey Key, string RequestHash)?> GetApiKeyAsync(string id, CancellationToken cancellationToken) =>
+        (await QueryAsync($"SELECT {Sql.ApiKeyColumns} FROM api_keys WHERE id = @id", c => c.With("@id", id), Sql.ReadApiKey, cancellationToken))
+        .Select(k => ((StoredApiKey, string)?)k).SingleOrDefault();
+
+    public async Task<StoredApiKey?> FindApiKeyByHashAsync(string keyHash, CancellationToken cancellationToken) =>
+        (await QueryAsync($"SELECT {Sql.ApiKeyColumns} FROM api_keys WHERE key_hash = @hash AND revoked_at IS NULL",
+            c => c.With("@hash", keyHash), Sql.ReadApiKey, cancellationToken)).Select(k => k.Key).SingleOrDefault();
+
+    public async Task<IReadOnlyList<StoredApiKey>> ListApiKeysAsync(CancellationToken cancellationToken) =>
+        [.. (await QueryAsync($"SELECT {Sql.ApiKeyColumns} FROM api_keys ORDER BY id", _ => { }, Sql.ReadApiKey, cancellationToken)).Select(k => k.Key)];
+
+    public async Task<bool> AnyActiveApiKeyAsync(CancellationToken cancellationToken) =>
+        (await QueryAsync("SELECT 1 FROM api_keys WHERE revoked_at IS NULL LIMIT 1", _ => { }, r => r.GetInt32(0), cancellationToken)).Count > 0;
+
     public async Task<IReadOnlyList<Webhook>> ListWebhooksAsync(CancellationToken cancellationToken) =>
         [.. (await QueryAsync($"SELECT {Sql.WebhookColumns} FROM webhooks ORDER BY id", _ => { }, Sql.ReadWebhook, cancellationToken)).Select(w => w.Webhook)];
 

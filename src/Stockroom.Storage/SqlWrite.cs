@@ -566,6 +566,16 @@ internal sealed class SqlWrite(SqlStore store, DbConnection connection, DbTransa
         await InsertRowsAsync("webhooks", Sql.WebhookColumns,
             [[webhook.Id, webhook.Url, JsonSerializer.Serialize(webhook.Events), webhook.Secret, webhook.CreatedAt, requestHash]], cancellationToken);
 
+    public async Task InsertApiKeyAsync(StoredApiKey key, string requestHash, CancellationToken cancellationToken) =>
+        await InsertRowsAsync("api_keys", Sql.ApiKeyColumns,
+            [[key.Id, key.Name, key.KeyHash, key.Prefix, string.Join(' ', key.Scopes), key.Channel, key.CreatedAt, key.RevokedAt, requestHash]], cancellationToken);
+
+    public async Task<bool> RevokeApiKeyAsync(string id, CancellationToken cancellationToken)
+    {
+        await using var command = Command("UPDATE api_keys SET revoked_at = @now WHERE id = @id AND revoked_at IS NULL").With("@id", id).With("@now", Now);
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
     public async Task<bool> DeleteWebhookAsync(string id, CancellationToken cancellationToken)
     {
         await using var command = Command("DELETE FROM webhooks WHERE id = @id").With("@id", id);

@@ -6,7 +6,7 @@ internal static partial class Log
     [LoggerMessage(1, LogLevel.Information, "Stockroom store: {Kind} ({Target})")]
     public static partial void StoreSelected(ILogger logger, string kind, string target);
 
-    [LoggerMessage(2, LogLevel.Warning, "No API keys are configured: Stockroom is running OPEN and accepts every request. Configure Stockroom:ApiKeys before exposing it.")]
+    [LoggerMessage(2, LogLevel.Warning, "No API key exists: Stockroom is running OPEN and accepts every request from anyone. Configure Stockroom:ApiKeys or create a key with POST /v1/keys before exposing it.")]
     public static partial void RunningOpen(ILogger logger);
 
     [LoggerMessage(3, LogLevel.Information, "Migrations applied in {ElapsedMs} ms")]

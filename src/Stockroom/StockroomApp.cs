@@ -12,6 +12,7 @@ using Stockroom.Features.Availability;
 using Stockroom.Features.Catalog;
 using Stockroom.Features.Channels;
 using Stockroom.Features.Intake;
+using Stockroom.Features.Keys;
 using Stockroom.Features.Ledger;
 using Stockroom.Features.Orders;
 using Stockroom.Features.Reservations;
@@ -65,9 +66,11 @@ public static class StockroomApp
         builder.Services.AddOpenTelemetry()
             .WithMetrics(metrics => metrics.AddMeter(Telemetry.Name).AddAspNetCoreInstrumentation().AddPrometheusExporter())
             .WithTracing(tracing => tracing.AddSource(Telemetry.Name).AddAspNetCoreInstrumentation());
-        var keys = ApiKeys.From(builder.Configuration);
-        builder.Services.AddSingleton(keys);
-        builder.Services.AddAdmin(keys);
+        builder.Services.AddSingleton(services =>
+            KeyRing.From(builder.Configuration, services.GetRequiredService<IStockStore>(), services.GetRequiredService<TimeProvider>()));
+        builder.Services.AddKeyAuthentication();
+        builder.Services.AddKeyRateLimits(builder.Configuration);
+        builder.Services.AddAdmin();
         builder.Services.AddHealthChecks().AddCheck<StoreHealthCheck>("store", tags: ["ready"]);
         configure?.Invoke(builder);
 
@@ -76,6 +79,8 @@ public static class StockroomApp
         app.UseStatusCodePages();
 
         app.UseAuthentication();
+        // After authentication, so that requests are counted against the key that made them.
+        app.UseRateLimiter();
         app.UseAuthorization();
         app.MapRazorPages();
         app.MapPrometheusScrapingEndpoint("/metrics");
@@ -98,6 +103,7 @@ public static class StockroomApp
         app.MapWebhooksApi();
         app.MapLowStockRulesApi();
         app.MapEventsApi();
+        app.MapKeysApi();
         return app;
     }
 
@@ -122,7 +128,8 @@ public static class StockroomApp
         // Holds whose time ran out while the server was down are released before any request is taken.
         var expired = await app.Services.GetRequiredService<ReservationExpiry>().SweepAsync(cancellationToken);
         Log.ExpiredAtStart(logger, expired);
-        if (!app.Services.GetRequiredService<ApiKeys>().Configured)
+        // Resolved here so that a misconfigured key stops the start-up instead of the first request.
+        if (!await app.Services.GetRequiredService<KeyRing>().IsSecuredAsync(cancellationToken))
         {
             Log.RunningOpen(logger);
         }

@@ -1,48 +1,33 @@
 using System.Security.Claims;
-using Microsoft.AspNetCore.Authentication.Cookies;
-using Stockroom.Http;
+using Stockroom.Features.Keys;
 
 namespace Stockroom.Admin;
 
 /// <summary>
 /// The admin pages: server-rendered Razor Pages in this folder, served by the same process. When
-/// API keys are configured they sit behind a sign-in that takes a key and sets an HTTP-only
-/// cookie (secure whenever the request is), and every form carries an anti-forgery token.
+/// any API key exists they sit behind a sign-in that takes a key (one with <c>read</c> or more,
+/// not bound to a channel: the pages show every channel) and sets an HTTP-only cookie, secure
+/// whenever the request is; every form carries an anti-forgery token.
 /// </summary>
 public static class AdminSetup
 {
-    public const string ScopeClaim = "scope";
-
-    public static void AddAdmin(this IServiceCollection services, ApiKeys keys)
+    public static void AddAdmin(this IServiceCollection services)
     {
-        services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie(options =>
-        {
-            options.LoginPath = "/admin/sign-in";
-            options.Cookie.Name = "stockroom-admin";
-            options.Cookie.HttpOnly = true;
-            options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
-            options.Cookie.SameSite = SameSiteMode.Strict;
-            options.ExpireTimeSpan = TimeSpan.FromHours(8);
-        });
-        services.AddAuthorization();
         services.AddRazorPages(options =>
         {
             options.RootDirectory = "/Admin";
-            if (keys.Configured)
-            {
-                options.Conventions.AuthorizeFolder("/");
-                options.Conventions.AllowAnonymousToPage("/SignIn");
-            }
+            options.Conventions.AuthorizeFolder("/", KeyAuthentication.StoreWidePolicy(Scopes.Read));
+            options.Conventions.AllowAnonymousToPage("/SignIn");
         })
         // The pages are found in this assembly even when another one hosts it (tests, the demo loader).
         .AddApplicationPart(typeof(AdminSetup).Assembly);
     }
 
     /// <summary>May this visitor answer holds (accept, decline)? Everyone, when Stockroom runs open.</summary>
-    public static bool MayWrite(ClaimsPrincipal user, ApiKeys keys)
+    public static async Task<bool> MayWriteAsync(ClaimsPrincipal user, KeyRing keys, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(user);
         ArgumentNullException.ThrowIfNull(keys);
-        return !keys.Configured || user.HasClaim(ScopeClaim, "admin") || user.HasClaim(ScopeClaim, "reservations:write");
+        return !await keys.IsSecuredAsync(cancellationToken) || Caller.Of(user).May(Scopes.ReservationsWrite);
     }
 }

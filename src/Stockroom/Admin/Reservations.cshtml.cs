@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Stockroom.Core.Demand;
+using Stockroom.Features.Keys;
 using Stockroom.Features.Reservations;
 using Stockroom.Http;
 using Stockroom.Storage;
@@ -9,7 +10,7 @@ using Stockroom.Storage.Demand;
 namespace Stockroom.Admin;
 
 /// <summary>Holds by status with their expiry; pending on-request holds with accept and decline, which run the API's own code.</summary>
-public sealed class ReservationsModel(IStockStore store, TimeProvider time, ApiKeys keys, HoldWriterOptions options) : PageModel
+public sealed class ReservationsModel(IStockStore store, TimeProvider time, KeyRing keys, HoldWriterOptions options) : PageModel
 {
     public const int PageSize = 200;
 
@@ -25,7 +26,7 @@ public sealed class ReservationsModel(IStockStore store, TimeProvider time, ApiK
     {
         Status = Enum.TryParse<ReservationStatus>(status, ignoreCase: true, out var parsed) ? parsed : ReservationStatus.Pending;
         Now = time.GetUtcNow();
-        MayWrite = AdminSetup.MayWrite(User, keys);
+        MayWrite = await AdminSetup.MayWriteAsync(User, keys, cancellationToken);
         Reservations = await store.ListReservationsAsync(new ReservationFilter(Status, null, null, null, PageSize), cancellationToken);
     }
 
@@ -35,14 +36,14 @@ public sealed class ReservationsModel(IStockStore store, TimeProvider time, ApiK
 
     private async Task<IActionResult> AnswerAsync(string id, bool accept, CancellationToken cancellationToken)
     {
-        if (!AdminSetup.MayWrite(User, keys))
+        if (!await AdminSetup.MayWriteAsync(User, keys, cancellationToken))
         {
             return Forbid();
         }
 
         var result = accept
-            ? await SellerAnswer.Accept(id, store, options, cancellationToken)
-            : await SellerAnswer.Decline(id, store, options, cancellationToken);
+            ? await SellerAnswer.Accept(id, store, options, User, cancellationToken)
+            : await SellerAnswer.Decline(id, store, options, User, cancellationToken);
         Message = result.Result switch
         {
             Microsoft.AspNetCore.Http.HttpResults.Ok<Reservation> ok => $"Reservation {id} is {ok.Value!.Status.ToString().ToLowerInvariant()}.",

@@ -1,14 +1,13 @@
-using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
-using Stockroom.Http;
+using Stockroom.Features.Keys;
 
 namespace Stockroom.Admin;
 
-/// <summary>Takes an API key and, when it is one of the configured keys, sets the admin cookie.</summary>
-public sealed class SignInModel(ApiKeys keys) : PageModel
+/// <summary>Takes an API key and, when it is one in force that may read every channel, sets the admin cookie.</summary>
+public sealed class SignInModel(KeyRing keys) : PageModel
 {
     public string? Problem { get; private set; }
 
@@ -16,17 +15,21 @@ public sealed class SignInModel(ApiKeys keys) : PageModel
     {
     }
 
-    public async Task<IActionResult> OnPostAsync(string? key, string? returnUrl)
+    public async Task<IActionResult> OnPostAsync(string? key, string? returnUrl, CancellationToken cancellationToken)
     {
-        if (keys.Find(key) is not { } entry)
+        if (await keys.FindAsync(key, cancellationToken) is not { } caller)
         {
             Problem = "That key is not valid.";
             return Page();
         }
 
-        var claims = entry.ScopeSet().Select(scope => new Claim(AdminSetup.ScopeClaim, scope)).Append(new Claim(ClaimTypes.Name, "api key"));
-        await HttpContext.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme,
-            new ClaimsPrincipal(new ClaimsIdentity(claims, CookieAuthenticationDefaults.AuthenticationScheme)));
+        if (!caller.May(Scopes.Read) || caller.Channel is not null)
+        {
+            Problem = "That key may not see every channel's stock: the admin pages need a key with read (or more) that is not bound to a channel.";
+            return Page();
+        }
+
+        await HttpContext.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, caller.ToPrincipal(CookieAuthenticationDefaults.AuthenticationScheme));
         return LocalRedirect(Url.IsLocalUrl(returnUrl) ? returnUrl! : "/admin");
     }
 }

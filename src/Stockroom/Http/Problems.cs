@@ -64,6 +64,38 @@ public static class Problems
         return await find() is { } found ? TypedResults.Ok(found) : NotFound(resource, id);
     }
 
+    public static ProblemHttpResult Unauthorized() =>
+        TypedResults.Problem(new ProblemDetails
+        {
+            Type = Type("unauthorized"),
+            Title = "An API key is needed.",
+            Status = StatusCodes.Status401Unauthorized,
+            Detail = "Send 'Authorization: Bearer <key>' with a key in force.",
+        });
+
+    /// <summary>403: the key is valid but may not do this (its scopes, or the channel it is bound to).</summary>
+    public static ProblemHttpResult Forbidden(string detail) =>
+        TypedResults.Problem(new ProblemDetails
+        {
+            Type = Type("forbidden"),
+            Title = "This key may not do that.",
+            Status = StatusCodes.Status403Forbidden,
+            Detail = detail,
+        });
+
+    public static ProblemHttpResult TooManyRequests(int retryAfterSeconds) =>
+        TypedResults.Problem(new ProblemDetails
+        {
+            Type = Type("rate-limited"),
+            Title = "Too many requests with this key.",
+            Status = StatusCodes.Status429TooManyRequests,
+            Detail = $"Retry after {retryAfterSeconds} s. Nothing was changed.",
+        });
+
+    /// <summary>403 for a key bound to another channel.</summary>
+    public static ProblemHttpResult OtherChannel(string? channel) =>
+        Forbidden($"This key acts only for channel '{channel}'.");
+
     public static ProblemHttpResult IdempotencyClash(string key) =>
         Conflict("idempotency-clash", "This id was already used for a different request.",
             $"A request with id '{key}' was already applied with a different body. Send a new id for a new request.");

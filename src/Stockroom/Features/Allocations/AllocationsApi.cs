@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Stockroom.Core;
+using Stockroom.Features.Keys;
 using Stockroom.Http;
 using Stockroom.Storage;
 
@@ -27,7 +28,7 @@ public static class AllocationsApi
     public static RouteGroupBuilder MapAllocationsApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/v1/allocations").WithTags("Orders");
-        group.MapGet("/", Get).WithName("GetAllocations")
+        group.MapGet("/", Get).RequireStoreWideScope(Scopes.Read).WithName("GetAllocations")
             .WithSummary("Units allocated to orders the POS/ERP has not acknowledged, per location and in total, oldest first.");
         return group;
     }

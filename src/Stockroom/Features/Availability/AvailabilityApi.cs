@@ -1,8 +1,10 @@
 using System.Globalization;
+using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Stockroom.Core;
 using Stockroom.Core.Availability;
 using Stockroom.Core.Catalog;
+using Stockroom.Features.Keys;
 using Stockroom.Features.Supply;
 using Stockroom.Http;
 using Stockroom.Storage;
@@ -55,9 +57,9 @@ public static class AvailabilityApi
     public static RouteGroupBuilder MapAvailabilityApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/v1/availability").WithTags("Availability");
-        group.MapGet("/{sku}", Get).WithName("GetAvailability")
+        group.MapGet("/{sku}", Get).RequireScope(Scopes.Read).WithName("GetAvailability")
             .WithSummary("Available to promise for one SKU at a location (pick-up), or over a group or channel (ship-to-home).");
-        group.MapPost("/query", Query).WithName("QueryAvailability")
+        group.MapPost("/query", Query).RequireScope(Scopes.Read).WithName("QueryAvailability")
             .WithSummary("Availability of up to 1000 SKUs in one call, answered in the order asked, for listing pages.");
         return group;
     }
@@ -66,7 +68,7 @@ public static class AvailabilityApi
     internal sealed record Scope(IReadOnlyList<Location> Locations, string? Location, DistributionGroup? Group, Channel? Channel);
 
     public static async Task<Results<Ok<AvailabilityResponse>, ProblemHttpResult>> Get(
-        string sku, IStockStore store, TimeProvider time, CancellationToken cancellationToken,
+        string sku, IStockStore store, TimeProvider time, ClaimsPrincipal user, CancellationToken cancellationToken,
         string? location = null, string? group = null, string? channel = null, string? date = null)
     {
         var today = Today(time);
@@ -86,9 +88,9 @@ public static class AvailabilityApi
         }
 
         var (scope, problem) = await ResolveScopeAsync(validation, store, location is null ? null : [location], group, channel, asOf, today, cancellationToken);
-        if (problem is not null)
+        if ((problem ?? await RefusedScopeAsync(Caller.Of(user), scope!, store, cancellationToken)) is { } refused)
         {
-            return problem;
+            return refused;
         }
 
         var stock = await store.ReadStockAsync([sku], [.. scope!.Locations.Select(l => l.Id)], cancellationToken);
@@ -108,7 +110,7 @@ public static class AvailabilityApi
     }
 
     public static async Task<Results<Ok<AvailabilityQueryResponse>, ProblemHttpResult>> Query(
-        AvailabilityQuery query, IStockStore store, TimeProvider time, CancellationToken cancellationToken)
+        AvailabilityQuery query, IStockStore store, TimeProvider time, ClaimsPrincipal user, CancellationToken cancellationToken)
     {
         var today = Today(time);
         var validation = new Validation();
@@ -129,9 +131,9 @@ public static class AvailabilityApi
         }
 
         var (scope, problem) = await ResolveScopeAsync(validation, store, query.Locations, query.Group, query.Channel, query.Date, today, cancellationToken);
-        if (problem is not null)
+        if ((problem ?? await RefusedScopeAsync(Caller.Of(user), scope!, store, cancellationToken)) is { } refused)
         {
-            return problem;
+            return refused;
         }
 
         var stock = await store.ReadStockAsync([.. skus.Distinct(StringComparer.Ordinal)], [.. scope!.Locations.Select(l => l.Id)], cancellationToken);
@@ -199,6 +201,25 @@ public static class AvailabilityApi
         var members = (await catalog.LocationsAsync(distribution.Locations, missing => store.GetLocationsAsync(missing, cancellationToken))).Where(l => l.Active)
             .OrderBy(l => l.Id, StringComparer.Ordinal).ToList();
         return (new Scope(members, null, distribution, sellingChannel), null);
+    }
+
+    /// <summary>
+    /// A key bound to a channel sees its own channel's network only: the channel, its group, or
+    /// locations in that group (pick-up in store). Null when the scope is allowed.
+    /// </summary>
+    private static async Task<ProblemHttpResult?> RefusedScopeAsync(Caller caller, Scope scope, IStockStore store, CancellationToken cancellationToken)
+    {
+        if (caller.Channel is null || scope.Channel?.Id == caller.Channel)
+        {
+            return null;
+        }
+
+        var own = (await store.Catalog.ChannelsAsync([caller.Channel], missing => store.GetChannelsAsync(missing, cancellationToken))).SingleOrDefault();
+        var network = own is null ? null
+            : (await store.Catalog.GroupsAsync([own.Group], missing => store.GetGroupsAsync(missing, cancellationToken))).SingleOrDefault();
+        var within = scope.Channel is null && network is not null
+            && (scope.Group is not null ? scope.Group.Id == network.Id : scope.Locations.All(l => network.Locations.Contains(l.Id)));
+        return within ? null : Problems.Forbidden($"This key acts only for channel '{caller.Channel}' and the locations it sells from.");
     }
 
     /// <summary>

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Stockroom.Core;
 using Stockroom.Core.Catalog;
 using Stockroom.Core.Ledger;
+using Stockroom.Features.Keys;
 using Stockroom.Http;
 using Stockroom.Storage;
 
@@ -27,9 +28,9 @@ public static class ItemsApi
     public static RouteGroupBuilder MapItemsApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/v1/items").WithTags("Catalog");
-        group.MapPut("/{sku}", PutItem).WithName("PutItem").WithSummary("Create or replace an item (a sellable SKU).");
-        group.MapGet("/{sku}", GetItem).WithName("GetItem").WithSummary("Read one item.");
-        group.MapGet("/", ListItems).WithName("ListItems").WithSummary("Page through items in SKU order.");
+        group.MapPut("/{sku}", PutItem).RequireStoreWideScope(Scopes.InventoryWrite).WithName("PutItem").WithSummary("Create or replace an item (a sellable SKU).");
+        group.MapGet("/{sku}", GetItem).RequireScope(Scopes.Read).WithName("GetItem").WithSummary("Read one item.");
+        group.MapGet("/", ListItems).RequireScope(Scopes.Read).WithName("ListItems").WithSummary("Page through items in SKU order.");
         return group;
     }
 

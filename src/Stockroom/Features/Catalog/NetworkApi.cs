@@ -3,6 +3,7 @@ using Stockroom.Core;
 using Stockroom.Core.Catalog;
 using Stockroom.Core.Ledger;
 using Stockroom.Features.Channels;
+using Stockroom.Features.Keys;
 using Stockroom.Http;
 using Stockroom.Storage;
 
@@ -31,20 +32,20 @@ public static class NetworkApi
     public static IEndpointRouteBuilder MapNetworkApi(this IEndpointRouteBuilder app)
     {
         var locations = app.MapGroup("/v1/locations").WithTags("Network");
-        locations.MapPut("/{id}", PutLocation).WithName("PutLocation").WithSummary("Create or replace a location (store, warehouse, dc, supplier).");
-        locations.MapGet("/{id}", GetLocation).WithName("GetLocation").WithSummary("Read one location.");
-        locations.MapGet("/", ListLocations).WithName("ListLocations").WithSummary("Page through locations.");
+        locations.MapPut("/{id}", PutLocation).RequireStoreWideScope(Scopes.Admin).WithName("PutLocation").WithSummary("Create or replace a location (store, warehouse, dc, supplier).");
+        locations.MapGet("/{id}", GetLocation).RequireScope(Scopes.Read).WithName("GetLocation").WithSummary("Read one location.");
+        locations.MapGet("/", ListLocations).RequireScope(Scopes.Read).WithName("ListLocations").WithSummary("Page through locations.");
 
         var groups = app.MapGroup("/v1/groups").WithTags("Network");
-        groups.MapPut("/{id}", PutGroup).WithName("PutGroup").WithSummary("Create or replace a distribution group and its locations.");
-        groups.MapGet("/{id}", GetGroup).WithName("GetGroup").WithSummary("Read one distribution group.");
-        groups.MapGet("/", ListGroups).WithName("ListGroups").WithSummary("Page through distribution groups.");
+        groups.MapPut("/{id}", PutGroup).RequireStoreWideScope(Scopes.Admin).WithName("PutGroup").WithSummary("Create or replace a distribution group and its locations.");
+        groups.MapGet("/{id}", GetGroup).RequireScope(Scopes.Read).WithName("GetGroup").WithSummary("Read one distribution group.");
+        groups.MapGet("/", ListGroups).RequireScope(Scopes.Read).WithName("ListGroups").WithSummary("Page through distribution groups.");
 
         var channels = app.MapGroup("/v1/channels").WithTags("Network");
-        channels.MapPut("/{id}", PutChannel).WithName("PutChannel").WithSummary("Create or replace a sales channel.");
-        channels.MapGet("/{id}", GetChannel).WithName("GetChannel").WithSummary("Read one sales channel.");
-        channels.MapGet("/", ListChannels).WithName("ListChannels").WithSummary("Page through sales channels.");
-        channels.MapGet("/{id}/feed", ChannelFeed.Get).WithName("GetChannelFeed")
+        channels.MapPut("/{id}", PutChannel).RequireStoreWideScope(Scopes.Admin).WithName("PutChannel").WithSummary("Create or replace a sales channel.");
+        channels.MapGet("/{id}", GetChannel).RequireScope(Scopes.Read).WithName("GetChannel").WithSummary("Read one sales channel.");
+        channels.MapGet("/", ListChannels).RequireScope(Scopes.Read).WithName("ListChannels").WithSummary("Page through sales channels.");
+        channels.MapGet("/{id}/feed", ChannelFeed.Get).RequireScope(Scopes.Read).WithName("GetChannelFeed")
             .WithSummary("The channel's published availability updates, one per SKU per publication, oldest first.");
         return app;
     }

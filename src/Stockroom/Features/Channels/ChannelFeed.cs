@@ -1,6 +1,8 @@
+using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Stockroom.Core;
 using Stockroom.Features.Availability;
+using Stockroom.Features.Keys;
 using Stockroom.Http;
 using Stockroom.Storage;
 
@@ -92,7 +94,7 @@ internal sealed partial class ChannelPublishingWorker(ChannelPublisher publisher
 public static class ChannelFeed
 {
     public static async Task<Results<Ok<ChannelFeedPage>, ProblemHttpResult>> Get(
-        string id, IStockStore store, CancellationToken cancellationToken, long? after = null, int? limit = null)
+        string id, IStockStore store, ClaimsPrincipal user, CancellationToken cancellationToken, long? after = null, int? limit = null)
     {
         var validation = new Validation();
         validation.Identifier("id", id);
@@ -101,6 +103,11 @@ public static class ChannelFeed
         if (!validation.IsValid)
         {
             return validation.Problem();
+        }
+
+        if (Caller.Of(user).RefusesChannel(id) is { } refused)
+        {
+            return refused;
         }
 
         if (await store.GetChannelAsync(id, cancellationToken) is null)

@@ -1,6 +1,8 @@
+using System.Security.Claims;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Stockroom.Core.Demand;
+using Stockroom.Features.Keys;
 using Stockroom.Features.Orders;
 using Stockroom.Http;
 using Stockroom.Storage;
@@ -17,13 +19,13 @@ public static class IntakeApi
     public static RouteGroupBuilder MapIntakeApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/v1/intake").WithTags("Channel intake");
-        group.MapPost("/{format}", Intake).WithName("IntakeOrder")
+        group.MapPost("/{format}", Intake).RequireScope(Scopes.ReservationsWrite).WithName("IntakeOrder")
             .WithSummary("Take a marketplace order (shopify, amazon, walmart, google) in its own payload format and allocate it.");
         return group;
     }
 
     public static async Task<Results<Created<Order>, ProblemHttpResult>> Intake(
-        string format, JsonElement payload, IStockStore store, HttpResponse httpResponse, CancellationToken cancellationToken)
+        string format, JsonElement payload, IStockStore store, HttpResponse httpResponse, ClaimsPrincipal user, CancellationToken cancellationToken)
     {
         if (!MarketplaceOrders.Formats.Contains(format))
         {
@@ -39,6 +41,6 @@ public static class IntakeApi
         var lines = order!.Lines.GroupBy(l => l.Sku, StringComparer.Ordinal)
             .Select(g => new OrderLineRequest(g.Key, g.Sum(l => l.Quantity), null))
             .ToList();
-        return await CreateOrder.Handle(new CreateOrderRequest($"{format}:{order.OrderId}", format, null, lines), store, httpResponse, cancellationToken);
+        return await CreateOrder.Handle(new CreateOrderRequest($"{format}:{order.OrderId}", format, null, lines), store, httpResponse, user, cancellationToken);
     }
 }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Stockroom.Core;
 using Stockroom.Core.Ledger;
+using Stockroom.Features.Keys;
 using Stockroom.Http;
 using Stockroom.Storage;
 
@@ -29,8 +30,8 @@ public static class EventsApi
     public static RouteGroupBuilder MapEventsApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/v1/events").WithTags("Ledger");
-        group.MapGet("/", List).WithName("ListEvents").WithSummary("Page through the append-only, hash-chained ledger of every change.");
-        group.MapGet("/stream", Stream).WithName("StreamEvents").Produces<EventView>(StatusCodes.Status200OK, "text/event-stream")
+        group.MapGet("/", List).RequireStoreWideScope(Scopes.Read).WithName("ListEvents").WithSummary("Page through the append-only, hash-chained ledger of every change.");
+        group.MapGet("/stream", Stream).RequireStoreWideScope(Scopes.Read).WithName("StreamEvents").Produces<EventView>(StatusCodes.Status200OK, "text/event-stream")
             .WithSummary("The ledger as server-sent events, from ?after= or Last-Event-ID (else from now), live.");
         return group;
     }

@@ -1,9 +1,11 @@
+using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Stockroom.Core;
 using Stockroom.Core.Demand;
 using Stockroom.Core.Ledger;
 using Stockroom.Core.Supply;
+using Stockroom.Features.Keys;
 using Stockroom.Features.Reservations;
 using Stockroom.Http;
 using Stockroom.Storage;
@@ -22,7 +24,7 @@ public sealed record CreateOrderRequest(string? Id, string? Channel, string? Res
 public static class CreateOrder
 {
     public static async Task<Results<Created<Order>, ProblemHttpResult>> Handle(
-        CreateOrderRequest request, IStockStore store, HttpResponse httpResponse, CancellationToken cancellationToken,
+        CreateOrderRequest request, IStockStore store, HttpResponse httpResponse, ClaimsPrincipal user, CancellationToken cancellationToken,
         [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey = null)
     {
         request = request with { Id = request.Id ?? idempotencyKey };
@@ -30,6 +32,11 @@ public static class CreateOrder
         if (!validation.IsValid)
         {
             return validation.Problem();
+        }
+
+        if (Caller.Of(user).RefusesChannel(request.Channel) is { } refused)
+        {
+            return refused;
         }
 
         var hash = Idempotency.Hash(request);

@@ -1,8 +1,10 @@
+using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Stockroom.Core;
 using Stockroom.Core.Demand;
 using Stockroom.Core.Ledger;
 using Stockroom.Core.Supply;
+using Stockroom.Features.Keys;
 using Stockroom.Http;
 using Stockroom.Storage;
 
@@ -19,12 +21,19 @@ public sealed record OrderEventRequest(string? Id, OrderEventType? Type, List<Or
 public static class RecordOrderEvent
 {
     public static async Task<Results<Ok<Order>, ProblemHttpResult>> Handle(
-        string id, OrderEventRequest request, IStockStore store, HttpResponse httpResponse, CancellationToken cancellationToken)
+        string id, OrderEventRequest request, IStockStore store, HttpResponse httpResponse, ClaimsPrincipal user, CancellationToken cancellationToken)
     {
         var validation = Validate(id, request);
         if (!validation.IsValid)
         {
             return validation.Problem();
+        }
+
+        // An order's channel never changes, so it is checked before the write, replays included.
+        var caller = Caller.Of(user);
+        if (caller.Channel is not null && await store.GetOrderAsync(id, cancellationToken) is { } order && caller.RefusesChannel(order.Channel) is { } refused)
+        {
+            return refused;
         }
 
         var outcome = await Idempotency.RunAsync<Order>(store, "order.event", $"{id}/{request.Id}", Idempotency.Hash(request),

@@ -1,7 +1,9 @@
+using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Stockroom.Core;
 using Stockroom.Core.Demand;
+using Stockroom.Features.Keys;
 using Stockroom.Http;
 using Stockroom.Storage.Demand;
 
@@ -26,7 +28,7 @@ public sealed record CreateReservationRequest(
 public static class CreateReservation
 {
     public static async Task<Results<Created<Reservation>, ProblemHttpResult>> Handle(
-        CreateReservationRequest request, HoldWriter writer, HttpResponse httpResponse, CancellationToken cancellationToken,
+        CreateReservationRequest request, HoldWriter writer, HttpResponse httpResponse, ClaimsPrincipal user, CancellationToken cancellationToken,
         [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey = null)
     {
         request = request with { Id = request.Id ?? idempotencyKey };
@@ -34,6 +36,11 @@ public static class CreateReservation
         if (!validation.IsValid)
         {
             return validation.Problem();
+        }
+
+        if (Caller.Of(user).RefusesChannel(request.Channel) is { } refused)
+        {
+            return refused;
         }
 
         var submission = new HoldSubmission(

@@ -1,7 +1,9 @@
+using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Stockroom.Core;
 using Stockroom.Core.Demand;
 using Stockroom.Features.Catalog;
+using Stockroom.Features.Keys;
 using Stockroom.Http;
 using Stockroom.Storage;
 
@@ -12,25 +14,36 @@ public static class ReservationsApi
     public static RouteGroupBuilder MapReservationsApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/v1/reservations").WithTags("Reservations");
-        group.MapPost("/", CreateReservation.Handle).WithName("CreateReservation")
+        group.MapPost("/", CreateReservation.Handle).RequireScope(Scopes.ReservationsWrite).WithName("CreateReservation")
             .WithSummary("Hold units for a cart or checkout; idempotent by id.");
-        group.MapGet("/{id}", Get).WithName("GetReservation").WithSummary("Read one reservation.");
-        group.MapGet("/", List).WithName("ListReservations").WithSummary("List reservations by status, channel or SKU.");
-        group.MapPost("/{id}/accept", SellerAnswer.Accept).WithName("AcceptReservation")
+        group.MapGet("/{id}", Get).RequireScope(Scopes.Read).WithName("GetReservation").WithSummary("Read one reservation.");
+        group.MapGet("/", List).RequireScope(Scopes.Read).WithName("ListReservations").WithSummary("List reservations by status, channel or SKU.");
+        group.MapPost("/{id}/accept", SellerAnswer.Accept).RequireScope(Scopes.ReservationsWrite).WithName("AcceptReservation")
             .WithSummary("The seller accepts a pending (on-request) reservation: its units are held now, or backordered if allowed.");
-        group.MapPost("/{id}/decline", SellerAnswer.Decline).WithName("DeclineReservation")
+        group.MapPost("/{id}/decline", SellerAnswer.Decline).RequireScope(Scopes.ReservationsWrite).WithName("DeclineReservation")
             .WithSummary("The seller declines a pending (on-request) reservation.");
-        group.MapDelete("/{id}", Release).WithName("ReleaseReservation")
+        group.MapDelete("/{id}", Release).RequireScope(Scopes.ReservationsWrite).WithName("ReleaseReservation")
             .WithSummary("Release a reservation and give its units back (cart abandoned, order made elsewhere).");
         return group;
     }
 
-    public static async Task<Results<Ok<Reservation>, ProblemHttpResult>> Get(string id, IStockStore store, CancellationToken cancellationToken) =>
-        await Problems.FindAsync("id", id, "reservation",
+    public static async Task<Results<Ok<Reservation>, ProblemHttpResult>> Get(string id, IStockStore store, ClaimsPrincipal user, CancellationToken cancellationToken)
+    {
+        var found = await Problems.FindAsync("id", id, "reservation",
             async () => (await store.GetReservationsAsync([id], cancellationToken)).GetValueOrDefault(id)?.Reservation);
+        return found.Result is Ok<Reservation> { Value: { } reservation } && Caller.Of(user).RefusesChannel(reservation.Channel) is { } refused ? refused : found;
+    }
+
+    /// <summary>The 403 when the reservation exists and belongs to a channel this caller may not act for.</summary>
+    internal static async Task<ProblemHttpResult?> RefusedAsync(string id, IStockStore store, ClaimsPrincipal user, CancellationToken cancellationToken)
+    {
+        var caller = Caller.Of(user);
+        return caller.Channel is null ? null
+            : (await store.GetReservationsAsync([id], cancellationToken)).GetValueOrDefault(id) is { } stored ? caller.RefusesChannel(stored.Reservation.Channel) : null;
+    }
 
     public static async Task<Results<Ok<Page<Reservation>>, ProblemHttpResult>> List(
-        IStockStore store, CancellationToken cancellationToken,
+        IStockStore store, ClaimsPrincipal user, CancellationToken cancellationToken,
         string? status = null, string? channel = null, string? sku = null, string? after = null, int? limit = null)
     {
         var (validation, size) = Paging.Validate(after, limit);
@@ -54,6 +67,15 @@ public static class ReservationsApi
             return validation.Problem();
         }
 
+        // A key bound to a channel lists that channel's reservations only.
+        var caller = Caller.Of(user);
+        if (caller.RefusesChannel(channel ?? caller.Channel) is { } refused)
+        {
+            return refused;
+        }
+
+        channel ??= caller.Channel;
+
         var page = await store.ListReservationsAsync(new ReservationFilter(wanted, channel, sku, after, size), cancellationToken);
         return TypedResults.Ok(Paging.Page(page, size, r => r.Id));
     }
@@ -62,12 +84,17 @@ public static class ReservationsApi
     /// Releasing is idempotent: a reservation already released, expired or declined is returned as
     /// it is. One already confirmed by an order cannot be released; cancel the order instead.
     /// </summary>
-    public static async Task<Results<Ok<Reservation>, ProblemHttpResult>> Release(string id, IStockStore store, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<Reservation>, ProblemHttpResult>> Release(string id, IStockStore store, ClaimsPrincipal user, CancellationToken cancellationToken)
     {
         var validation = new Validation();
         if (!validation.Identifier("id", id))
         {
             return validation.Problem();
+        }
+
+        if (await RefusedAsync(id, store, user, cancellationToken) is { } refused)
+        {
+            return refused;
         }
 
         return await Writes.RetryAsync<Results<Ok<Reservation>, ProblemHttpResult>>(store, async () =>

@@ -1,7 +1,9 @@
+using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Stockroom.Core.Demand;
 using Stockroom.Core.Ledger;
 using Stockroom.Core.Supply;
+using Stockroom.Features.Keys;
 using Stockroom.Http;
 using Stockroom.Storage;
 using Stockroom.Storage.Demand;
@@ -15,14 +17,16 @@ namespace Stockroom.Features.Reservations;
 /// </summary>
 public static class SellerAnswer
 {
-    public static Task<Results<Ok<Reservation>, ProblemHttpResult>> Accept(string id, IStockStore store, HoldWriterOptions options, CancellationToken cancellationToken) =>
-        AnswerAsync(id, store, accept: true, options, cancellationToken);
+    public static Task<Results<Ok<Reservation>, ProblemHttpResult>> Accept(string id, IStockStore store, HoldWriterOptions options, ClaimsPrincipal user,
+        CancellationToken cancellationToken) =>
+        AnswerAsync(id, store, accept: true, options, user, cancellationToken);
 
-    public static Task<Results<Ok<Reservation>, ProblemHttpResult>> Decline(string id, IStockStore store, HoldWriterOptions options, CancellationToken cancellationToken) =>
-        AnswerAsync(id, store, accept: false, options, cancellationToken);
+    public static Task<Results<Ok<Reservation>, ProblemHttpResult>> Decline(string id, IStockStore store, HoldWriterOptions options, ClaimsPrincipal user,
+        CancellationToken cancellationToken) =>
+        AnswerAsync(id, store, accept: false, options, user, cancellationToken);
 
     private static async Task<Results<Ok<Reservation>, ProblemHttpResult>> AnswerAsync(string id, IStockStore store, bool accept,
-        HoldWriterOptions options, CancellationToken cancellationToken)
+        HoldWriterOptions options, ClaimsPrincipal user, CancellationToken cancellationToken)
     {
         var validation = new Validation();
         if (!validation.Identifier("id", id))
@@ -34,6 +38,11 @@ public static class SellerAnswer
         if (known is null)
         {
             return Problems.NotFound("reservation", id);
+        }
+
+        if (Caller.Of(user).RefusesChannel(known.Channel) is { } refused)
+        {
+            return refused;
         }
 
         // The catalog is read before any lock, as on every write path.

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Stockroom.Core.Alerts;
 using Stockroom.Core.Ledger;
+using Stockroom.Features.Keys;
 using Stockroom.Http;
 using Stockroom.Storage;
 
@@ -19,9 +20,9 @@ public static class LowStockRulesApi
     public static RouteGroupBuilder MapLowStockRulesApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/v1/rules/low-stock").WithTags("Rules");
-        group.MapPut("/", Put).WithName("PutLowStockRule").WithSummary("Create or replace the low-stock threshold for a SKU, location, group or any mix.");
-        group.MapGet("/", List).WithName("ListLowStockRules").WithSummary("List low-stock thresholds, optionally for one SKU.");
-        group.MapDelete("/", Delete).WithName("DeleteLowStockRule").WithSummary("Delete the threshold with exactly these selectors.");
+        group.MapPut("/", Put).RequireStoreWideScope(Scopes.InventoryWrite).WithName("PutLowStockRule").WithSummary("Create or replace the low-stock threshold for a SKU, location, group or any mix.");
+        group.MapGet("/", List).RequireScope(Scopes.Read).WithName("ListLowStockRules").WithSummary("List low-stock thresholds, optionally for one SKU.");
+        group.MapDelete("/", Delete).RequireStoreWideScope(Scopes.InventoryWrite).WithName("DeleteLowStockRule").WithSummary("Delete the threshold with exactly these selectors.");
         return group;
     }
 

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Stockroom.Core;
 using Stockroom.Core.Ledger;
 using Stockroom.Core.Rules;
+using Stockroom.Features.Keys;
 using Stockroom.Http;
 using Stockroom.Storage;
 
@@ -20,10 +21,10 @@ public static class SafetyStockRulesApi
     public static RouteGroupBuilder MapSafetyStockRulesApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/v1/rules/safety-stock").WithTags("Rules");
-        group.MapPut("/", Put).WithName("PutSafetyStockRule")
+        group.MapPut("/", Put).RequireStoreWideScope(Scopes.InventoryWrite).WithName("PutSafetyStockRule")
             .WithSummary("Create or replace the safety stock rule for a SKU, location, group or any mix; the most specific rule applies.");
-        group.MapGet("/", List).WithName("ListSafetyStockRules").WithSummary("List safety stock rules, optionally for one SKU.");
-        group.MapDelete("/", Delete).WithName("DeleteSafetyStockRule").WithSummary("Delete the rule with exactly these selectors.");
+        group.MapGet("/", List).RequireScope(Scopes.Read).WithName("ListSafetyStockRules").WithSummary("List safety stock rules, optionally for one SKU.");
+        group.MapDelete("/", Delete).RequireStoreWideScope(Scopes.InventoryWrite).WithName("DeleteSafetyStockRule").WithSummary("Delete the rule with exactly these selectors.");
         return group;
     }
 

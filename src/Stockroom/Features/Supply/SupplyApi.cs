@@ -1,4 +1,5 @@
 using Stockroom.Core.Supply;
+using Stockroom.Features.Keys;
 
 namespace Stockroom.Features.Supply;
 
@@ -27,9 +28,9 @@ public static class SupplyApi
     public static RouteGroupBuilder MapSupplyApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/v1/supply").WithTags("Supply");
-        group.MapPost("/sync", SyncSupply.Handle).WithName("SyncSupply")
+        group.MapPost("/sync", SyncSupply.Handle).RequireStoreWideScope(Scopes.InventoryWrite).WithName("SyncSupply")
             .WithSummary("Apply absolute quantities from a system of record (POS, WMS, ERP) as of a time.");
-        group.MapPost("/adjust", AdjustSupply.Handle).WithName("AdjustSupply")
+        group.MapPost("/adjust", AdjustSupply.Handle).RequireStoreWideScope(Scopes.InventoryWrite).WithName("AdjustSupply")
             .WithSummary("Apply relative changes (receipts, corrections, damage); idempotent by id.");
         return group;
     }

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Stockroom.Core;
+using Stockroom.Features.Keys;
 using Stockroom.Http;
 using Stockroom.Storage;
 
@@ -29,7 +30,7 @@ public static class WebhooksApi
 
     public static RouteGroupBuilder MapWebhooksApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/v1/webhooks").WithTags("Webhooks");
+        var group = app.MapGroup("/v1/webhooks").WithTags("Webhooks").RequireStoreWideScope(Scopes.Admin);
         group.MapPost("/", Create).WithName("CreateWebhook").WithSummary("Subscribe a URL to event types; deliveries are signed with the secret.");
         group.MapGet("/", List).WithName("ListWebhooks").WithSummary("List subscriptions.");
         group.MapGet("/{id}", Get).WithName("GetWebhook").WithSummary("Read one subscription.");
