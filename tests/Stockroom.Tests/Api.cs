@@ -43,6 +43,15 @@ public static class Api
         return text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
     }
 
+    /// <summary>Either status will do (an upsert that may create or replace).</summary>
+    public static async Task<JsonElement> Expect(this Task<HttpResponseMessage> call, HttpStatusCode status, HttpStatusCode orStatus)
+    {
+        using var response = await call;
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == status || response.StatusCode == orStatus, $"expected {(int)status} or {(int)orStatus}, got {(int)response.StatusCode}: {text}");
+        return text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
+    }
+
     /// <summary>Asserts a refusal is problem+json with the given status, and returns it.</summary>
     public static async Task<JsonElement> Problem(this Task<HttpResponseMessage> call, HttpStatusCode status)
     {

@@ -1,0 +1,46 @@
+namespace Stockroom.Tests.Fixtures;
+
+/// <summary>The keys of the scope × channel matrix, from configuration. Channel keys are bound to "web-a" and "web-b".</summary>
+public static class MatrixKeys
+{
+    public const string Admin = "k-admin-0123456789abcdef";
+    public const string Inventory = "k-inventory-0123456789ab";
+    public const string Reservations = "k-reservations-01234567";
+    public const string Read = "k-read-0123456789abcdef";
+    public const string WebA = "k-web-a-0123456789abcde";
+    public const string WebB = "k-web-b-0123456789abcde";
+
+    public static IReadOnlyList<string> Settings =>
+    [
+        "--Stockroom:ApiKeys:0:Key", Admin, "--Stockroom:ApiKeys:0:Scopes", "admin",
+        "--Stockroom:ApiKeys:1:Key", Inventory, "--Stockroom:ApiKeys:1:Scopes", "inventory:write",
+        "--Stockroom:ApiKeys:2:Key", Reservations, "--Stockroom:ApiKeys:2:Scopes", "reservations:write",
+        "--Stockroom:ApiKeys:3:Key", Read, "--Stockroom:ApiKeys:3:Scopes", "read",
+        "--Stockroom:ApiKeys:4:Key", WebA, "--Stockroom:ApiKeys:4:Scopes", "reservations:write", "--Stockroom:ApiKeys:4:Channel", "web-a",
+        "--Stockroom:ApiKeys:5:Key", WebB, "--Stockroom:ApiKeys:5:Scopes", "reservations:write", "--Stockroom:ApiKeys:5:Channel", "web-b",
+    ];
+}
+
+public sealed class KeyedMatrixSqliteServer : SqliteServer
+{
+    protected override IReadOnlyList<string> Settings => MatrixKeys.Settings;
+}
+
+public sealed class KeyedMatrixPostgresServer : StockroomServer
+{
+    public override Storage.StoreKind Kind => Storage.StoreKind.Postgres;
+
+    protected override IReadOnlyList<string> Settings => MatrixKeys.Settings;
+
+    protected override Task<string> CreateDatabaseAsync() => PostgresServer.CreateDatabaseAsync();
+}
+
+/// <summary>A keyed server with a tiny rate limit: a burst of three, then one request a second.</summary>
+public sealed class RateLimitedServer : SqliteServer
+{
+    protected override IReadOnlyList<string> Settings =>
+    [
+        .. MatrixKeys.Settings,
+        "--Stockroom:RateLimit:RequestsPerSecond", "1", "--Stockroom:RateLimit:Burst", "3",
+    ];
+}
