@@ -9,6 +9,12 @@ using Stockroom.Tests.Fixtures;
 // quick: under a minute, for CI (catches gross regressions and any oversell, judges no absolute time).
 // full:  the figures in BENCHMARKS.md; --write replaces its generated section.
 // --only flash,naive,sqlite,open,soldout,reads runs just those sections (for profiling one path).
+// scale: one to three stockroom processes on one PostgreSQL (docs/scaling.md; --write rewrites its table).
+if (args.Contains("scale"))
+{
+    return await ScaleReport.RunAsync(args.Contains("--write"), args.Contains("quick"));
+}
+
 var mode = args.FirstOrDefault(a => a is "quick" or "full") ?? "quick";
 var write = args.Contains("--write");
 var onlyAt = Array.IndexOf(args, "--only");
@@ -122,14 +128,7 @@ Line($"Oversold units across every scenario: **{oversold}**. Run took {Stopwatch
 
 if (write)
 {
-    var path = Path.Combine(Databases.RepositoryRoot(), "BENCHMARKS.md");
-    var text = File.ReadAllText(path);
-    const string begin = "<!-- bench:begin -->", end = "<!-- bench:end -->";
-    var generated = $"{begin}\n{report}{end}";
-    text = text.Contains(begin, StringComparison.Ordinal)
-        ? text[..text.IndexOf(begin, StringComparison.Ordinal)] + generated + text[(text.IndexOf(end, StringComparison.Ordinal) + end.Length)..]
-        : text + "\n" + generated + "\n";
-    File.WriteAllText(path, text);
+    Generated.Replace(Path.Combine(Databases.RepositoryRoot(), "BENCHMARKS.md"), report.ToString());
 }
 
 return oversold == 0 ? 0 : 1;

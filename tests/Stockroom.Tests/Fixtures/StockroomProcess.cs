@@ -59,7 +59,11 @@ public sealed class StockroomProcess : IAsyncDisposable
     {
         for (var attempt = 0; attempt < 600; attempt++)
         {
-            Assert.False(_process.HasExited, "the server stopped while starting");
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"the server stopped while starting (exit code {_process.ExitCode})");
+            }
+
             try
             {
                 using var ready = await Client.GetAsync("/health/ready");
@@ -76,7 +80,7 @@ public sealed class StockroomProcess : IAsyncDisposable
             await Task.Delay(100);
         }
 
-        Assert.Fail("the server did not become ready within 60 s");
+        throw new TimeoutException("the server did not become ready within 60 s");
     }
 
     /// <summary>SIGTERM, as a supervisor stops a service.</summary>
