@@ -1,12 +1,5 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Text.Json;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Stockroom.Tests.Fixtures;
 
 namespace Stockroom.Tests;
@@ -67,7 +60,7 @@ public sealed class ScaleOutTests : IAsyncLifetime
     [Fact]
     public async Task Each_hold_expires_once_and_each_webhook_delivery_is_made_once_across_processes()
     {
-        await using var receiver = await Receiver.StartAsync();
+        await using var receiver = await Subscriber.StartAsync();
         var n = await Through(0).SeedAsync(storeOnHand: 40, warehouseOnHand: 0);
         await Through(1).Post("/v1/webhooks", new { id = Api.NewId("wh"), url = receiver.Url, events = new[] { "reservation.expired" }, secret = "0123456789abcdef" })
             .Expect(HttpStatusCode.Created);
@@ -82,14 +75,14 @@ public sealed class ScaleOutTests : IAsyncLifetime
 
         // Every process runs an expiry worker and a webhook worker; real time passes here.
         await Eventually(async () => (await Through(2).AvailabilityAsync(n.Sku, $"location={n.Store}")).Long("reserved") == 0, "every hold expired");
-        await Eventually(() => Task.FromResult(receiver.Deliveries.Count >= ids.Count), "a delivery for every expiry");
+        await Eventually(() => Task.FromResult(receiver.Received.Count >= ids.Count), "a delivery for every expiry");
 
         var expired = await ExpiredEventsAsync();
         Assert.Equal(ids.Order(StringComparer.Ordinal), expired.Order(StringComparer.Ordinal));
         // Once more after the workers have had time to do anything twice.
         await Task.Delay(TimeSpan.FromSeconds(2));
         Assert.Equal(ids.Count, (await ExpiredEventsAsync()).Count);
-        var bySequence = receiver.Deliveries.GroupBy(d => d.Sequence).ToList();
+        var bySequence = receiver.Received.GroupBy(d => JsonDocument.Parse(d.Body).RootElement.GetProperty("sequence").GetInt64()).ToList();
         Assert.Equal(ids.Count, bySequence.Count);
         Assert.All(bySequence, g => Assert.Single(g));
         await AssertLedgerWholeAsync();
@@ -139,45 +132,5 @@ public sealed class ScaleOutTests : IAsyncLifetime
         }
 
         Assert.Fail($"not within 30 s: {what}");
-    }
-
-    /// <summary>A webhook endpoint on the loopback that records the sequence of every delivery it receives.</summary>
-    private sealed class Receiver : IAsyncDisposable
-    {
-        private readonly WebApplication _app;
-
-        private Receiver(WebApplication app, string url)
-        {
-            _app = app;
-            Url = url;
-        }
-
-        public string Url { get; }
-
-        public ConcurrentBag<(long Sequence, string Type)> Deliveries { get; } = [];
-
-        public static async Task<Receiver> StartAsync()
-        {
-            var builder = WebApplication.CreateSlimBuilder(["--urls", "http://127.0.0.1:0"]);
-            builder.Logging.ClearProviders();
-            var app = builder.Build();
-            Receiver? receiver = null;
-            app.MapPost("/hook", async (HttpRequest request) =>
-            {
-                using var body = await JsonDocument.ParseAsync(request.Body);
-                receiver!.Deliveries.Add((body.RootElement.GetProperty("sequence").GetInt64(), body.RootElement.GetProperty("type").GetString()!));
-                return Results.NoContent();
-            });
-            await app.StartAsync();
-            var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-            receiver = new Receiver(app, $"{address}/hook");
-            return receiver;
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await _app.StopAsync();
-            await _app.DisposeAsync();
-        }
     }
 }
