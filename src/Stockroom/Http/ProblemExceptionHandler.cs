@@ -81,6 +81,12 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
             field = field == "body" ? name : field.EndsWith(name, StringComparison.Ordinal) ? field : $"{field}.{name}";
             message = "is not a known field";
         }
+        else if (DuplicateMember().Match(json.Message) is { Success: true } duplicate)
+        {
+            // A raw JSON payload (intake) reports the document, not the member: name the member.
+            field = field == "body" ? duplicate.Groups[1].Value : field;
+            message = "must appear only once";
+        }
         else if (ConvertTo().Match(json.Message) is { Success: true } convert)
         {
             message = Describe(convert.Groups[1].Value);
@@ -126,6 +132,9 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
 
     [GeneratedRegex(@"The JSON property '([^']*)' could not be mapped")]
     private static partial Regex UnmappedMember();
+
+    [GeneratedRegex(@"Duplicate property '([^']*)'")]
+    private static partial Regex DuplicateMember();
 
     [GeneratedRegex(@"could not be converted to (?:System\.Nullable`1\[)?([\w.`\[\], ]+?)\]?\. Path")]
     private static partial Regex ConvertTo();
