@@ -25,6 +25,7 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
                 Detail = $"Request bodies are limited to {Limits.RequestBodyBytesMax} bytes. Split the request.",
             },
             BadHttpRequestException { InnerException: JsonException json } => FromJson(json),
+            BadHttpRequestException unbound when FromBinding(unbound) is { } invalid => invalid,
             BadHttpRequestException bad => new ProblemDetails
             {
                 Type = Problems.Type("bad-request"),
@@ -100,14 +101,33 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
             message = $"is not valid JSON: {FirstSentence(json.Message)}";
         }
 
-        return new HttpValidationProblemDetails(new Dictionary<string, string[]> { [field] = [message] })
+        return Invalid(field, message);
+    }
+
+    /// <summary>
+    /// A query value of the wrong type (<c>?limit=ten</c>, <c>?after=</c> beyond a long) or a body
+    /// that is missing or <c>null</c>, as a validation problem naming the parameter like every
+    /// other field error; null for any other refusal by the framework.
+    /// </summary>
+    internal static HttpValidationProblemDetails? FromBinding(BadHttpRequestException bad)
+    {
+        if (FailedToBind().Match(bad.Message) is { Success: true } failed)
+        {
+            var whole = failed.Groups[1].Value is "int" or "long" or "Int32" or "Int64";
+            return Invalid(failed.Groups[2].Value, whole ? "must be a whole number in range" : "has the wrong format");
+        }
+
+        return NoBody().IsMatch(bad.Message) ? Invalid("body", "is required: send a JSON object") : null;
+    }
+
+    private static HttpValidationProblemDetails Invalid(string field, string message) =>
+        new(new Dictionary<string, string[]> { [field] = [message] })
         {
             Type = Problems.Type("validation"),
             Title = "The request is not valid.",
             Status = StatusCodes.Status400BadRequest,
             Detail = "See errors for the fields to correct. Nothing was changed.",
         };
-    }
 
     private static string Describe(string type) => type switch
     {
@@ -132,6 +152,12 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
 
     [GeneratedRegex(@"The JSON property '([^']*)' could not be mapped")]
     private static partial Regex UnmappedMember();
+
+    [GeneratedRegex(@"^Failed to bind parameter ""(?:Nullable<)?(\w+)>? (\w+)"" from")]
+    private static partial Regex FailedToBind();
+
+    [GeneratedRegex(@"^(Implicit body inferred for parameter ""\w+"" but no body was provided|Required parameter ""[^""]*"" was not provided from body)")]
+    private static partial Regex NoBody();
 
     [GeneratedRegex(@"Duplicate property '([^']*)'")]
     private static partial Regex DuplicateMember();
