@@ -74,7 +74,9 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
     /// <summary>Names the field a JSON error is about, in the request's own terms.</summary>
     internal static HttpValidationProblemDetails FromJson(JsonException json)
     {
-        var field = string.IsNullOrEmpty(json.Path) || json.Path == "$" ? "body" : json.Path.TrimStart('$', '.');
+        // Only the root's "$." goes: a member may itself start with '$' ("$type").
+        var field = string.IsNullOrEmpty(json.Path) || json.Path == "$" ? "body"
+            : json.Path.StartsWith("$.", StringComparison.Ordinal) ? json.Path[2..] : json.Path.TrimStart('$');
         string message;
         if (UnmappedMember().Match(json.Message) is { Success: true } unmapped)
         {
