@@ -101,6 +101,7 @@ public static class HostileCorpus
             yield return Raw($"{name}: form encoded", category, Unsupported, null, method, path, Encoding.UTF8.GetBytes("name=lamp"), "application/x-www-form-urlencoded");
             yield return Raw($"{name}: no content type", category, Unsupported, null, method, path, Encoding.UTF8.GetBytes(body), null);
             yield return Huge($"{name}: body over 1 MiB", category, method, path, body);
+            yield return Huge($"{name}: chunked body over 1 MiB", category, method, path, body, chunked: true);
             if (!intake)
             {
                 // Marketplaces add fields freely, so intake ignores them; Stockroom's own bodies do not.
@@ -532,6 +533,9 @@ public static class HostileCorpus
         yield return Send("webhooks: delete an unknown webhook", c, NotFound, null, HttpMethod.Delete, "/v1/webhooks/no-such-hook");
         yield return Get("webhooks: deliveries of an unknown webhook", c, NotFound, null, "/v1/webhooks/no-such-hook/deliveries");
         yield return Send("routes: unknown route", c, NotFound, null, HttpMethod.Post, "/v1/stock/teleport", "{}");
+        yield return Send("routes: delete an item", c, HttpStatusCode.MethodNotAllowed, null, HttpMethod.Delete, "/v1/items/$SKU");
+        yield return Send("routes: patch a reservation", c, HttpStatusCode.MethodNotAllowed, null, HttpMethod.Patch, "/v1/reservations/hold-active",
+            """{"status":"confirmed"}""");
         yield return Json("reservations: draft item", c, Unprocessable, "lines[0].sku", HttpMethod.Post, "/v1/reservations", Hold("1").Replace("\"$SKU\"", $"\"{HostileWorld.Draft}\"", StringComparison.Ordinal));
         yield return Json("reservations: unknown sku", c, Unprocessable, "lines[0].sku", HttpMethod.Post, "/v1/reservations", Hold("1").Replace("\"$SKU\"", "\"NO-SUCH-SKU\"", StringComparison.Ordinal));
         yield return Json("reservations: unknown channel", c, Unprocessable, "channel", HttpMethod.Post, "/v1/reservations", Hold("1").Replace("\"$CHANNEL\"", "\"nowhere\"", StringComparison.Ordinal));
@@ -729,14 +733,31 @@ public static class HostileCorpus
             return request;
         });
 
-    /// <summary>A body just over the limit, announced with Expect: 100-continue as curl does, so the server can refuse it unread.</summary>
-    private static HostileCase Huge(string name, string category, HttpMethod method, string path, string body) =>
+    /// <summary>
+    /// A body just over the limit: announced with its length and Expect: 100-continue as curl
+    /// does, so the server can refuse it unread; or chunked, with no length, so the server only
+    /// finds out while reading it.
+    /// </summary>
+    private static HostileCase Huge(string name, string category, HttpMethod method, string path, string body, bool chunked = false) =>
         new(name, category, TooLarge, null, world =>
         {
             var filled = world.Fill(body);
-            var padded = filled[..^1] + $",\"padding\":\"{new string('x', Limits.RequestBodyBytesMax)}\"}}";
-            var request = new HttpRequestMessage(method, Target(world, path)) { Content = new StringContent(padded, Encoding.UTF8, "application/json") };
-            request.Headers.ExpectContinue = true;
+            // Chunked, the body is read as it streams: leading whitespace gives the reader nothing to refuse before the limit.
+            var padded = Encoding.UTF8.GetBytes(chunked
+                ? new string(' ', Limits.RequestBodyBytesMax) + filled
+                : filled[..^1] + $",\"padding\":\"{new string('x', Limits.RequestBodyBytesMax)}\"}}");
+            HttpContent content = chunked ? new StreamContent(new MemoryStream(padded)) : new ByteArrayContent(padded);
+            content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+            var request = new HttpRequestMessage(method, Target(world, path)) { Content = content };
+            if (chunked)
+            {
+                request.Headers.TransferEncodingChunked = true;
+            }
+            else
+            {
+                request.Headers.ExpectContinue = true;
+            }
+
             return request;
         });
 
