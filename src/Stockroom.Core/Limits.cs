@@ -52,7 +52,10 @@ public static class Limits
     /// <summary>How long a seller may take to accept an on-request hold: a week.</summary>
     public const int AcceptWithinSecondsMax = 7 * 24 * 60 * 60;
 
-    /// <summary>How far ahead <c>?date=</c> and inbound ETAs may look: two years.</summary>
+    /// <summary>
+    /// How far from today Stockroom plans, two years: <c>?date=</c> and inbound ETAs look at most
+    /// this far ahead, ETAs and snapshot times (<c>asOf</c>) at most this far back.
+    /// </summary>
     public const int HorizonDaysMax = 2 * 366;
 
     /// <summary>Prices and costs are positive and below this.</summary>

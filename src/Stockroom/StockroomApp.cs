@@ -55,7 +55,7 @@ public static class StockroomApp
         builder.Services.AddHostedService<WebhookWorker>();
         builder.Services.Configure<JsonOptions>(options => StockroomJson.Configure(options.SerializerOptions));
         builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
-        builder.Services.AddProblemDetails();
+        builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = Problems.Complete);
         builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
         builder.Services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
         {

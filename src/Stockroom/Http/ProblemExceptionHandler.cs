@@ -25,6 +25,7 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
                 Detail = $"Request bodies are limited to {Limits.RequestBodyBytesMax} bytes. Split the request.",
             },
             BadHttpRequestException { InnerException: JsonException json } => FromJson(json),
+            BadHttpRequestException unbound when FromBinding(unbound) is { } invalid => invalid,
             BadHttpRequestException bad => new ProblemDetails
             {
                 Type = Problems.Type("bad-request"),
@@ -73,13 +74,21 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
     /// <summary>Names the field a JSON error is about, in the request's own terms.</summary>
     internal static HttpValidationProblemDetails FromJson(JsonException json)
     {
-        var field = string.IsNullOrEmpty(json.Path) || json.Path == "$" ? "body" : json.Path.TrimStart('$', '.');
+        // Only the root's "$." goes: a member may itself start with '$' ("$type").
+        var field = string.IsNullOrEmpty(json.Path) || json.Path == "$" ? "body"
+            : json.Path.StartsWith("$.", StringComparison.Ordinal) ? json.Path[2..] : json.Path.TrimStart('$');
         string message;
         if (UnmappedMember().Match(json.Message) is { Success: true } unmapped)
         {
             var name = unmapped.Groups[1].Value;
             field = field == "body" ? name : field.EndsWith(name, StringComparison.Ordinal) ? field : $"{field}.{name}";
             message = "is not a known field";
+        }
+        else if (DuplicateMember().Match(json.Message) is { Success: true } duplicate)
+        {
+            // A raw JSON payload (intake) reports the document, not the member: name the member.
+            field = field == "body" ? duplicate.Groups[1].Value : field;
+            message = "must appear only once";
         }
         else if (ConvertTo().Match(json.Message) is { Success: true } convert)
         {
@@ -94,14 +103,33 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
             message = $"is not valid JSON: {FirstSentence(json.Message)}";
         }
 
-        return new HttpValidationProblemDetails(new Dictionary<string, string[]> { [field] = [message] })
+        return Invalid(field, message);
+    }
+
+    /// <summary>
+    /// A query value of the wrong type (<c>?limit=ten</c>, <c>?after=</c> beyond a long) or a body
+    /// that is missing or <c>null</c>, as a validation problem naming the parameter like every
+    /// other field error; null for any other refusal by the framework.
+    /// </summary>
+    internal static HttpValidationProblemDetails? FromBinding(BadHttpRequestException bad)
+    {
+        if (FailedToBind().Match(bad.Message) is { Success: true } failed)
+        {
+            var whole = failed.Groups[1].Value is "int" or "long" or "Int32" or "Int64";
+            return Invalid(failed.Groups[2].Value, whole ? "must be a whole number in range" : "has the wrong format");
+        }
+
+        return NoBody().IsMatch(bad.Message) ? Invalid("body", "is required: send a JSON object") : null;
+    }
+
+    private static HttpValidationProblemDetails Invalid(string field, string message) =>
+        new(new Dictionary<string, string[]> { [field] = [message] })
         {
             Type = Problems.Type("validation"),
             Title = "The request is not valid.",
             Status = StatusCodes.Status400BadRequest,
             Detail = "See errors for the fields to correct. Nothing was changed.",
         };
-    }
 
     private static string Describe(string type) => type switch
     {
@@ -126,6 +154,15 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
 
     [GeneratedRegex(@"The JSON property '([^']*)' could not be mapped")]
     private static partial Regex UnmappedMember();
+
+    [GeneratedRegex(@"^Failed to bind parameter ""(?:Nullable<)?(\w+)>? (\w+)"" from")]
+    private static partial Regex FailedToBind();
+
+    [GeneratedRegex(@"^(Implicit body inferred for parameter ""\w+"" but no body was provided|Required parameter ""[^""]*"" was not provided from body)")]
+    private static partial Regex NoBody();
+
+    [GeneratedRegex(@"Duplicate property '([^']*)'")]
+    private static partial Regex DuplicateMember();
 
     [GeneratedRegex(@"could not be converted to (?:System\.Nullable`1\[)?([\w.`\[\], ]+?)\]?\. Path")]
     private static partial Regex ConvertTo();

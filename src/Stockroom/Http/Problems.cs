@@ -92,9 +92,40 @@ public static class Problems
             Detail = $"Retry after {retryAfterSeconds} s. Nothing was changed.",
         });
 
-    /// <summary>403 for a key bound to another channel.</summary>
-    public static ProblemHttpResult OtherChannel(string? channel) =>
-        Forbidden($"This key acts only for channel '{channel}'.");
+
+    /// <summary>
+    /// Completes the problems the framework writes by itself, which carry no detail: an unknown
+    /// route (404), a method the route does not take (405), a body over the limit (413, when
+    /// refused before the handler reads it) and a body that is not JSON (415). They get a stable
+    /// type like every other refusal, and the detail the contract promises for every error.
+    /// </summary>
+    public static void Complete(ProblemDetailsContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var problem = context.ProblemDetails;
+        if (problem.Detail is not null)
+        {
+            return;
+        }
+
+        (string Slug, string Detail)? known = problem.Status switch
+        {
+            StatusCodes.Status404NotFound => ("not-found", "There is no such route. The API is described at /openapi/v1.json."),
+            StatusCodes.Status405MethodNotAllowed => ("method-not-allowed", "This route does not take this method. Nothing was changed."),
+            StatusCodes.Status413PayloadTooLarge => ("body-too-large", $"Request bodies are limited to {Core.Limits.RequestBodyBytesMax} bytes. Split the request."),
+            StatusCodes.Status415UnsupportedMediaType => ("unsupported-media-type", "Send the body as application/json in UTF-8. Nothing was changed."),
+            _ => null,
+        };
+        if (known is { } slugAndDetail)
+        {
+            problem.Type = Type(slugAndDetail.Slug);
+            problem.Detail = slugAndDetail.Detail;
+        }
+        else
+        {
+            problem.Detail = $"{problem.Title ?? "The request was refused"}. Nothing was changed.";
+        }
+    }
 
     public static ProblemHttpResult IdempotencyClash(string key) =>
         Conflict("idempotency-clash", "This id was already used for a different request.",

@@ -6,7 +6,7 @@ namespace Stockroom.Http;
 
 /// <summary>
 /// The wire format: camelCase, enums as camelCase words, timestamps in RFC 3339 UTC, unknown
-/// fields refused (a misspelt <c>quantitiy</c> must not silently become zero).
+/// and repeated fields refused (a misspelt <c>quantitiy</c> must not silently become zero).
 /// </summary>
 public static class StockroomJson
 {
@@ -22,6 +22,9 @@ public static class StockroomJson
         options.AllowTrailingCommas = false;
         options.ReadCommentHandling = JsonCommentHandling.Disallow;
         options.MaxDepth = 32;
+        // {"quantity":1,"quantity":-1} means whatever the reader picks: the last one, here, and
+        // maybe the first one in a proxy or a log pipeline that checked it. Refuse the ambiguity.
+        options.AllowDuplicateProperties = false;
         options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false));
         options.Converters.Add(new UtcTimestampConverter());
         return options;

@@ -67,6 +67,32 @@ public sealed class Validation
         {
             Add(field, $"must be at most {lengthMax} characters");
         }
+        else if (HasControlCharacters(value))
+        {
+            Add(field, ControlCharactersMessage);
+        }
+    }
+
+    public const string ControlCharactersMessage = "must not contain NUL or other control characters except tab and line breaks";
+
+    /// <summary>
+    /// True when text holds a control character other than tab, CR or LF. NUL cannot be stored in
+    /// a PostgreSQL text column at all (the write fails after validation passed), and escape
+    /// sequences in names end up in admin pages, logs and CSV exports; so free text refuses them
+    /// up front, the same on both stores.
+    /// </summary>
+    public static bool HasControlCharacters(string value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        foreach (var c in value)
+        {
+            if (char.IsControl(c) && c is not ('\t' or '\r' or '\n'))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     public void Quantity(string field, long? value, bool required = true) =>

@@ -100,6 +100,10 @@ public static class ItemsApi
                 {
                     validation.Add($"attributes.{key}", $"keys and values must be 1–{Limits.AttributeLengthMax} characters");
                 }
+                else if (Validation.HasControlCharacters(key) || Validation.HasControlCharacters(value))
+                {
+                    validation.Add($"attributes.{key}", Validation.ControlCharactersMessage);
+                }
             }
         }
 

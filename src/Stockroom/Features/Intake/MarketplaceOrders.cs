@@ -124,7 +124,7 @@ public static class MarketplaceOrders
 
             var id = value.ValueKind switch
             {
-                JsonValueKind.String => value.GetString(),
+                JsonValueKind.String => Text(value),
                 JsonValueKind.Number when value.TryGetInt64(out var number) => number.ToString(CultureInfo.InvariantCulture),
                 _ => null,
             };
@@ -175,7 +175,7 @@ public static class MarketplaceOrders
 
         public string? Sku(JsonElement item, string name, string at)
         {
-            var sku = item.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+            var sku = item.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? Text(value) : null;
             if (!Identifier.IsValid(sku))
             {
                 Error($"{at}.{name}", "must be the SKU, as listed in Stockroom");
@@ -185,6 +185,23 @@ public static class MarketplaceOrders
             return sku;
         }
 
+        /// <summary>
+        /// A string's value, or null when it cannot be one: bytes that are not UTF-8, or an escaped
+        /// lone surrogate. The payload is kept as raw JSON, so such text is only found when it is
+        /// read, here; it is a field error like any other, not a failure of the server.
+        /// </summary>
+        private static string? Text(JsonElement value)
+        {
+            try
+            {
+                return value.GetString();
+            }
+            catch (InvalidOperationException)
+            {
+                return null;
+            }
+        }
+
         /// <summary>A quantity: a whole number, or a string of one (Walmart sends "1").</summary>
         public long? Quantity(JsonElement item, string name, string at)
         {
@@ -192,7 +209,7 @@ public static class MarketplaceOrders
             var ok = item.TryGetProperty(name, out var value) && value.ValueKind switch
             {
                 JsonValueKind.Number => value.TryGetInt64(out quantity),
-                JsonValueKind.String => long.TryParse(value.GetString(), NumberStyles.None, CultureInfo.InvariantCulture, out quantity),
+                JsonValueKind.String => long.TryParse(Text(value), NumberStyles.None, CultureInfo.InvariantCulture, out quantity),
                 _ => false,
             };
             if (!ok || quantity < 1 || quantity > Limits.QuantityMax)

@@ -142,6 +142,12 @@ public static class SyncSupply
         {
             validation.Add("asOf", $"is in the future; a snapshot can only describe the past (clock skew allowed: {ClockSkewMax.TotalMinutes} minutes)");
         }
+        else if (asOf < now.AddDays(-Limits.HorizonDaysMax))
+        {
+            // A count from 1970 or year 1 is a default value or a broken clock, not a snapshot: applied
+            // under a new source it would replace today's on-hand with stock long gone.
+            validation.Add("asOf", $"is more than {Limits.HorizonDaysMax} days in the past; a snapshot describes current stock");
+        }
 
         SupplyLines.ValidateCount(validation, request.Lines?.Count, linesMax);
         var today = DateOnly.FromDateTime(now.UtcDateTime);

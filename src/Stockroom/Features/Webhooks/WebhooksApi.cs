@@ -65,6 +65,10 @@ public static class WebhooksApi
         {
             validation.Add("secret", $"must be {SecretLengthMin} to {SecretLengthMax} characters");
         }
+        else if (Validation.HasControlCharacters(request.Secret))
+        {
+            validation.Add("secret", Validation.ControlCharactersMessage);
+        }
 
         if (!validation.IsValid)
         {
