@@ -52,6 +52,7 @@ public static class HostileCorpus
         ("low-stock", HttpMethod.Put, "/v1/rules/low-stock", """{"sku":"$SKU","threshold":3}""", "limit"),
         ("webhooks", HttpMethod.Post, "/v1/webhooks", """{"id":"hook-new","url":"https://example.com/hook","events":["stock.low"],"secret":"0123456789abcdef"}""", "secrets"),
         ("intake", HttpMethod.Post, "/v1/intake/shopify", """{"id":9002,"line_items":[{"sku":"$SKU","quantity":1}]}""", ""),
+        ("keys", HttpMethod.Post, "/v1/keys", """{"id":"key-new","scopes":["read"]}""", "role"),
     ];
 
     public static IReadOnlyList<HostileCase> All { get; } = [.. Build()];
@@ -160,6 +161,15 @@ public static class HostileCorpus
         yield return Json("low-stock: threshold as a string", c, Bad, "threshold", HttpMethod.Put, "/v1/rules/low-stock", """{"sku":"$SKU","threshold":"3"}""");
         yield return Json("webhooks: events as a string", c, Bad, "events", HttpMethod.Post, "/v1/webhooks", """{"id":"hook-new","url":"https://example.com/h","events":"stock.low","secret":"0123456789abcdef"}""");
         yield return Json("webhooks: url as a number", c, Bad, "url", HttpMethod.Post, "/v1/webhooks", """{"id":"hook-new","url":8080,"events":["stock.low"],"secret":"0123456789abcdef"}""");
+        yield return Json("keys: scopes as a string", c, Bad, "scopes", HttpMethod.Post, "/v1/keys", """{"id":"key-new","scopes":"read"}""");
+        yield return Json("keys: a scope that does not exist", c, Bad, "scopes", HttpMethod.Post, "/v1/keys", """{"id":"key-new","scopes":["superuser"]}""");
+        yield return Json("keys: no scope at all", c, Bad, "scopes", HttpMethod.Post, "/v1/keys", """{"id":"key-new","scopes":[]}""");
+        yield return Json("keys: a null scope", c, Bad, "scopes", HttpMethod.Post, "/v1/keys", """{"id":"key-new","scopes":[null]}""");
+        yield return Json("keys: channel as a number", c, Bad, "channel", HttpMethod.Post, "/v1/keys", """{"id":"key-new","scopes":["read"],"channel":7}""");
+        yield return Json("keys: bound to a channel that does not exist", c, HttpStatusCode.UnprocessableEntity, "channel", HttpMethod.Post, "/v1/keys",
+            """{"id":"key-new","scopes":["read"],"channel":"no-such-channel"}""");
+        yield return Json("keys: id with a slash", c, Bad, "id", HttpMethod.Post, "/v1/keys", """{"id":"key/new","scopes":["read"]}""");
+        yield return Json("keys: name far too long", c, Bad, "name", HttpMethod.Post, "/v1/keys", $$"""{"id":"key-new","name":"{{new string('n', 5_000)}}","scopes":["read"]}""");
         yield return Json("intake: shopify line_items as an object", c, Bad, "line_items", HttpMethod.Post, "/v1/intake/shopify", """{"id":9002,"line_items":{"sku":"$SKU","quantity":1}}""");
         yield return Json("intake: amazon quantity as a word", c, Bad, "OrderItems[0].QuantityOrdered", HttpMethod.Post, "/v1/intake/amazon",
             """{"AmazonOrderId":"111-1","OrderItems":[{"SellerSKU":"$SKU","QuantityOrdered":"many"}]}""");
@@ -430,6 +440,8 @@ public static class HostileCorpus
         yield return Get("availability: dot-dot encoded slash sku", c, Bad, "sku", "/v1/availability/..%2F$SKU?channel=$CHANNEL");
         yield return Get("orders: path parameter", c, Bad, "id", "/v1/orders/order-open;x=1");
         yield return Send("reservations: release with encoded slashes", c, Bad, "id", HttpMethod.Delete, "/v1/reservations/a%2F..%2Fhold-active");
+        yield return Send("keys: revoke with encoded slashes", c, Bad, "id", HttpMethod.Delete, "/v1/keys/a%2F..%2Fkey");
+        yield return Send("keys: revoke a key that does not exist", c, HttpStatusCode.NotFound, null, HttpMethod.Delete, "/v1/keys/no-such-key");
         yield return Send("reservations: accept dot-dot", c, NotFound, null, HttpMethod.Post, "/v1/reservations/%2E%2E/accept");
         yield return Send("reservations: accept with NUL", c, Bad, null, HttpMethod.Post, "/v1/reservations/hold-active%00/accept") with { ByKestrel = true };
         yield return Json("order-events: NUL in the order id", c, Bad, null, HttpMethod.Post, "/v1/orders/x%00y/events", """{"id":"evt-new","type":"packed"}""") with { ByKestrel = true };

@@ -77,7 +77,8 @@ public abstract class HostileInputTests(StockroomServer server)
         var atStore = await Client.AvailabilityAsync(world.Network.Sku, $"location={world.Network.Store}");
         var overChannel = await Client.AvailabilityAsync(world.Network.Sku, $"channel={world.Network.Channel}");
         var hooks = await Client.Send(HttpMethod.Get, "/v1/webhooks").Expect(HttpStatusCode.OK);
-        return $"ledger {head} {hash}\nstore {atStore}\nchannel {overChannel}\nwebhooks {hooks}";
+        var keys = await Client.Send(HttpMethod.Get, "/v1/keys").Expect(HttpStatusCode.OK);
+        return $"ledger {head} {hash}\nstore {atStore}\nchannel {overChannel}\nwebhooks {hooks}\nkeys {keys}";
     }
 
     private static string Cut(string text) => text.Length > 600 ? $"{text[..600]}…" : text;
