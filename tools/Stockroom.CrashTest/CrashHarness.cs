@@ -113,6 +113,7 @@ public static class CrashHarness
         await using var server = new ServerProcess(options.ServerAssembly, options.ConnectionString, options.WorkFolder);
         var (cycles, kills, shutdowns, verifications) = (0, 0, 0, 0);
         string? failure = null;
+        var databaseDown = false;
         try
         {
             await server.StartAsync(token);
@@ -136,6 +137,7 @@ public static class CrashHarness
                 await Task.Delay(loadFor, token);
                 if (crash is CrashKind.DatabaseAndServer or CrashKind.DatabaseOnly)
                 {
+                    databaseDown = true;
                     await options.StopDatabaseImmediately!();
                     shutdowns++;
                 }
@@ -164,6 +166,7 @@ public static class CrashHarness
                 if (crash is CrashKind.DatabaseAndServer or CrashKind.DatabaseOnly)
                 {
                     await options.StartDatabase!();
+                    databaseDown = false;
                 }
 
                 if (crash is CrashKind.ServerKilled or CrashKind.DatabaseAndServer)
@@ -195,6 +198,15 @@ public static class CrashHarness
         catch (OperationCanceledException) when (limit.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
             failure = $"cycle {cycles + 1}: the run did not finish within its limit of {options.TimeLimit}.";
+        }
+
+        finally
+        {
+            // A failed cycle must not leave the database down: in the tests, other classes share it.
+            if (databaseDown)
+            {
+                await options.StartDatabase!();
+            }
         }
 
         if (failure is not null)
