@@ -17,6 +17,8 @@ public static class PostgresServer
     private static readonly Lazy<Task<string>> Started = new(StartAsync);
     private static string? _dataDirectory;
     private static string? _pgCtl;
+    private static string? _startOptions;
+    private static bool _asRoot;
 
     /// <summary>
     /// Tests trade durability for speed (no fsync); benchmarks set this before the first use to
@@ -54,7 +56,7 @@ public static class PostgresServer
         var folder = Path.Combine(Path.GetTempPath(), $"stockroom-pg-{Guid.NewGuid():N}");
         _dataDirectory = Path.Combine(folder, "data");
         Directory.CreateDirectory(folder);
-        var asRoot = Environment.UserName == "root";
+        var asRoot = _asRoot = Environment.UserName == "root";
         if (asRoot)
         {
             // initdb refuses to run as root; the data folder must belong to the postgres user.
@@ -63,12 +65,51 @@ public static class PostgresServer
 
         var port = FreePort();
         await RunAsync(Path.Combine(bin, "initdb"), ["-D", _dataDirectory, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"], asRoot);
-        var options = $"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c max_connections=300"
+        var options = _startOptions = $"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c max_connections=300"
             + (Durable ? " -c synchronous_commit=on" : " -c fsync=off -c full_page_writes=off");
-        await RunAsync(_pgCtl, ["start", "-w", "-t", "60", "-D", _dataDirectory, "-l", Path.Combine(folder, "server.log"), "-o", options], asRoot);
+        await PgCtlStartAsync();
         AppDomain.CurrentDomain.ProcessExit += (_, _) => Stop(asRoot);
         return $"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Maximum Pool Size=200;Timeout=30;Command Timeout=60";
     }
+
+    /// <summary>
+    /// Whether <see cref="StopImmediatelyAsync"/> and <see cref="StartAgainAsync"/> can be used: only
+    /// for the server this fixture started, not for one given in <c>STOCKROOM_TEST_POSTGRES</c>.
+    /// </summary>
+    public static async Task<bool> CanRestartAsync()
+    {
+        await AdminConnectionStringAsync();
+        return _pgCtl is not null;
+    }
+
+    /// <summary>
+    /// Stops the server the way a crash would: <c>pg_ctl stop -m immediate</c> kills every backend
+    /// without a checkpoint, and the next start replays the write-ahead log. For the crash harness;
+    /// nothing else may use the server meanwhile.
+    /// </summary>
+    public static async Task StopImmediatelyAsync()
+    {
+        await RequireRestartableAsync();
+        await RunAsync(_pgCtl!, ["stop", "-m", "immediate", "-w", "-D", _dataDirectory!], _asRoot);
+    }
+
+    /// <summary>Starts the server again after <see cref="StopImmediatelyAsync"/>, on the same port and data.</summary>
+    public static async Task StartAgainAsync()
+    {
+        await RequireRestartableAsync();
+        await PgCtlStartAsync();
+    }
+
+    private static async Task RequireRestartableAsync()
+    {
+        if (!await CanRestartAsync())
+        {
+            throw new InvalidOperationException("Only a PostgreSQL server started by this fixture can be stopped and started again.");
+        }
+    }
+
+    private static Task PgCtlStartAsync() => RunAsync(_pgCtl!,
+        ["start", "-w", "-t", "60", "-D", _dataDirectory!, "-l", Path.Combine(Path.GetDirectoryName(_dataDirectory)!, "server.log"), "-o", _startOptions!], _asRoot);
 
     private static void Stop(bool asRoot)
     {
