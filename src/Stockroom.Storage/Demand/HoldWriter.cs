@@ -221,6 +221,7 @@ public sealed class HoldWriter
         var created = new List<(Pending Pending, StoredReservation Stored)>();
         var today = DateOnly.FromDateTime(write.Now.UtcDateTime);
         var lost = new List<Core.Insights.DemandDay>();
+        var refused = new List<(Pending Pending, HoldResult Result)>();
         var scopes = new Dictionary<(string Sku, string Scope), (IReadOnlyList<LineSource> Sources, bool Reserve)>();
 
         // Higher priority first; among equals, first come first served.
@@ -235,7 +236,8 @@ public sealed class HoldWriter
             var (made, shortage) = ReservationMaker.Make(submission.Terms, lines, resolver, working, write.Now, _options.DefaultHoldSeconds, sellerAccepted: false);
             if (made is null)
             {
-                pending.Answer.TrySetResult(new HoldResult.Insufficient(shortage!));
+                // Answered after the commit, with the holds, so that the lost demand it records is there once the caller hears.
+                refused.Add((pending, new HoldResult.Insufficient(shortage!)));
                 lost.AddRange(Insights.LostDemand.OfRefusal(lines, shortage!, today));
                 continue;
             }
@@ -295,6 +297,11 @@ public sealed class HoldWriter
         foreach (var (pending, stored) in created)
         {
             pending.Answer.TrySetResult(new HoldResult.Created(stored.Reservation, Replayed: false));
+        }
+
+        foreach (var (pending, result) in refused)
+        {
+            pending.Answer.TrySetResult(result);
         }
 
         // The same id twice in one batch: a later one is a repeat of the first, or a clash with it.
