@@ -101,8 +101,9 @@ public static class Valuation
     {
         var onHand = await store.ReadOnHandTotalsAsync([.. layers.Select(l => l.Sku)], cancellationToken);
         return [.. layers.Select(l => new ValuationItem(l.Sku, onHand.GetValueOrDefault(l.Sku), l.Quantity,
-            Math.Round(l.AverageCost, 4, MidpointRounding.AwayFromZero), Money(l.Value), Money(l.Cogs)))];
+            Math.Round(l.AverageCost, 4, MidpointRounding.AwayFromZero) + 0.00m, Money(l.Value), Money(l.Cogs)))];
     }
 
-    private static decimal Money(decimal amount) => Math.Round(amount, 2, MidpointRounding.AwayFromZero);
+    /// <summary>Rounded to cents for display; adding 0.00 gives every amount two places (60.00, not 60.0).</summary>
+    private static decimal Money(decimal amount) => Math.Round(amount, 2, MidpointRounding.AwayFromZero) + 0.00m;
 }
