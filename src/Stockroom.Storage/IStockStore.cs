@@ -1,6 +1,7 @@
 using Stockroom.Core.Alerts;
 using Stockroom.Core.Catalog;
 using Stockroom.Core.Demand;
+using Stockroom.Core.Insights;
 using Stockroom.Core.Ledger;
 using Stockroom.Core.Rules;
 using Stockroom.Core.Supply;
@@ -173,6 +174,18 @@ public interface IStockStore : IAsyncDisposable
 
     /// <summary>Signals appends to the ledger made by this process.</summary>
     LedgerSignal Ledger { get; }
+
+    /// <summary>Demand history of these SKUs at these locations (null: all), day by day from <paramref name="first"/> to <paramref name="last"/> inclusive.</summary>
+    Task<IReadOnlyList<DemandDay>> ReadDemandAsync(IReadOnlyCollection<string> skus, IReadOnlyCollection<string>? locations, DateOnly first, DateOnly last,
+        CancellationToken cancellationToken);
+
+    /// <summary>Valuations at weighted average cost, in SKU order, after <paramref name="after"/>.</summary>
+    Task<IReadOnlyList<CostLayer>> ReadCostsAsync(string? after, int limit, CancellationToken cancellationToken);
+
+    /// <summary>On-hand units of each of these SKUs, summed over every location.</summary>
+    Task<IReadOnlyDictionary<string, long>> ReadOnHandTotalsAsync(IReadOnlyCollection<string> skus, CancellationToken cancellationToken);
+
+    Task<Transfer?> GetTransferAsync(string id, CancellationToken cancellationToken);
 }
 
 /// <summary>
@@ -276,6 +289,24 @@ public interface IStockWrite : IAsyncDisposable
     Task<SafetyStockRule?> DeleteSafetyRuleAsync(string? sku, string? location, string? group, CancellationToken cancellationToken);
     Task InsertOrderAsync(StoredOrder order, CancellationToken cancellationToken);
     Task UpdateOrderAsync(Order order, CancellationToken cancellationToken);
+
+    /// <summary>Adds shipped and lost units to the demand history, day by day.</summary>
+    Task AddDemandAsync(IReadOnlyCollection<DemandDay> days, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Locks the valuations of these SKUs (creating empty ones as needed), in SKU order, and reads
+    /// them. Taken after the positions a write locks, and before the ledger head.
+    /// </summary>
+    Task<IReadOnlyDictionary<string, CostLayer>> LockCostsAsync(IReadOnlyCollection<string> skus, CancellationToken cancellationToken);
+
+    /// <summary>Writes valuations locked in this transaction.</summary>
+    Task WriteCostsAsync(IReadOnlyCollection<CostLayer> layers, CancellationToken cancellationToken);
+
+    Task<Transfer?> FindTransferAsync(string id, bool forUpdate, CancellationToken cancellationToken);
+    Task InsertTransferAsync(Transfer transfer, CancellationToken cancellationToken);
+
+    /// <summary>Writes a transfer's status, receipt time and received quantities.</summary>
+    Task UpdateTransferAsync(Transfer transfer, CancellationToken cancellationToken);
 
     /// <summary>Queues an event; it is chained onto the ledger when the transaction commits.</summary>
     void Record(PendingEvent change);

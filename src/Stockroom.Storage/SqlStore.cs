@@ -14,7 +14,7 @@ namespace Stockroom.Storage;
 /// the write transaction. The subclasses supply only what truly differs — how connections and
 /// transactions open, row locks, and how a list is passed as one parameter.
 /// </summary>
-public abstract class SqlStore(TimeProvider time) : IStockStore
+public abstract partial class SqlStore(TimeProvider time) : IStockStore
 {
     protected TimeProvider Time { get; } = time;
 

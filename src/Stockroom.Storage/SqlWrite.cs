@@ -11,7 +11,7 @@ using Stockroom.Core.Supply;
 namespace Stockroom.Storage;
 
 /// <summary>One write transaction over either store; see <see cref="IStockWrite"/>.</summary>
-internal sealed class SqlWrite(SqlStore store, DbConnection connection, DbTransaction transaction, IDisposable? release, DateTimeOffset now)
+internal sealed partial class SqlWrite(SqlStore store, DbConnection connection, DbTransaction transaction, IDisposable? release, DateTimeOffset now)
     : IStockWrite
 {
     private readonly List<PendingEvent> _pending = [];

@@ -11,6 +11,7 @@ using Stockroom.Features.Allocations;
 using Stockroom.Features.Availability;
 using Stockroom.Features.Catalog;
 using Stockroom.Features.Channels;
+using Stockroom.Features.Insights;
 using Stockroom.Features.Intake;
 using Stockroom.Features.Keys;
 using Stockroom.Features.Ledger;
@@ -18,6 +19,7 @@ using Stockroom.Features.Orders;
 using Stockroom.Features.Reservations;
 using Stockroom.Features.Rules;
 using Stockroom.Features.Supply;
+using Stockroom.Features.Transfers;
 using Stockroom.Features.Webhooks;
 using Stockroom.Http;
 using Stockroom.Storage;
@@ -114,6 +116,8 @@ public static class StockroomApp
         app.MapLowStockRulesApi();
         app.MapEventsApi();
         app.MapKeysApi();
+        app.MapTransfersApi();
+        app.MapInsightsApi();
         return app;
     }
 

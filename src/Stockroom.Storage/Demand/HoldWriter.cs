@@ -6,6 +6,7 @@ using Stockroom.Core.Catalog;
 using Stockroom.Core.Demand;
 using Stockroom.Core.Ledger;
 using Stockroom.Core.Supply;
+using Stockroom.Storage.Insights;
 
 namespace Stockroom.Storage.Demand;
 
@@ -83,12 +84,16 @@ public sealed class HoldWriter
     /// <summary>Counts of what the writer did, for metrics and benchmarks.</summary>
     public HoldWriterStatistics Statistics { get; } = new();
 
+    /// <summary>Refusals for want of stock, for the demand history.</summary>
+    public LostDemand LostDemand { get; } = new();
+
     public async Task<HoldResult> SubmitAsync(HoldSubmission submission, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(submission);
         if (await IsKnownSoldOutAsync(submission, cancellationToken))
         {
             Statistics.RecordSoldOutFastRefusal();
+            LostDemand.RefusedSoldOut(submission);
             Telemetry.Hold("sold_out");
             return new HoldResult.Insufficient([.. submission.Lines.Select(l => new LineOutcome(l.Sku, l.Quantity, []))]);
         }
@@ -214,6 +219,9 @@ public sealed class HoldWriter
         var locked = await write.LockPositionsAsync(keys, cancellationToken);
         var working = new Dictionary<PositionKey, Position>(locked);
         var created = new List<(Pending Pending, StoredReservation Stored)>();
+        var today = DateOnly.FromDateTime(write.Now.UtcDateTime);
+        var lost = new List<Core.Insights.DemandDay>();
+        var refused = new List<(Pending Pending, HoldResult Result)>();
         var scopes = new Dictionary<(string Sku, string Scope), (IReadOnlyList<LineSource> Sources, bool Reserve)>();
 
         // Higher priority first; among equals, first come first served.
@@ -228,8 +236,15 @@ public sealed class HoldWriter
             var (made, shortage) = ReservationMaker.Make(submission.Terms, lines, resolver, working, write.Now, _options.DefaultHoldSeconds, sellerAccepted: false);
             if (made is null)
             {
-                pending.Answer.TrySetResult(new HoldResult.Insufficient(shortage!));
+                // Answered after the commit, with the holds, so that the lost demand it records is there once the caller hears.
+                refused.Add((pending, new HoldResult.Insufficient(shortage!)));
+                lost.AddRange(Insights.LostDemand.OfRefusal(lines, shortage!, today));
                 continue;
+            }
+
+            if (made.Status == ReservationStatus.Partial)
+            {
+                lost.AddRange(Insights.LostDemand.OfPartialHold(lines, made, today));
             }
 
             created.Add((pending, new StoredReservation(made, submission.RequestHash)));
@@ -245,11 +260,24 @@ public sealed class HoldWriter
             write.Record(new PendingEvent("reservation.created", write.Now, JsonSerializer.Serialize(stored.Reservation, Sql.LinesJson)));
         }
 
-        if (created.Count > 0)
+        // Lost demand is written with the batch that refused it; refusals made before the queue
+        // (sold-out scopes) ride along with it. Should the commit fail, they are kept for the rerun.
+        var fastRefusals = LostDemand.Drain(today);
+        lost.AddRange(fastRefusals);
+        if (created.Count > 0 || lost.Count > 0)
         {
-            await write.WritePositionsAsync([.. locked.Values.Select(before => (before, working[before.Key]))], cancellationToken);
-            await write.InsertReservationsAsync([.. created.Select(c => c.Stored)], cancellationToken);
-            await write.CommitAsync(cancellationToken);
+            try
+            {
+                await write.WritePositionsAsync([.. locked.Values.Select(before => (before, working[before.Key]))], cancellationToken);
+                await write.InsertReservationsAsync([.. created.Select(c => c.Stored)], cancellationToken);
+                await write.AddDemandAsync(lost, cancellationToken);
+                await write.CommitAsync(cancellationToken);
+            }
+            catch
+            {
+                LostDemand.Restore(fastRefusals);
+                throw;
+            }
         }
 
         // Only scopes of reserve-policy items with nothing left at all (not even for VIPs or
@@ -269,6 +297,11 @@ public sealed class HoldWriter
         foreach (var (pending, stored) in created)
         {
             pending.Answer.TrySetResult(new HoldResult.Created(stored.Reservation, Replayed: false));
+        }
+
+        foreach (var (pending, result) in refused)
+        {
+            pending.Answer.TrySetResult(result);
         }
 
         // The same id twice in one batch: a later one is a repeat of the first, or a clash with it.

@@ -68,6 +68,7 @@ public static class RecordOrderEvent
 
         await write.WritePositionsAsync([.. locked.Values.Select(before => (before, working[before.Key]))], cancellationToken);
         await write.UpdateOrderAsync(applied.Order, cancellationToken);
+        await Insights.Bookkeeping.OrderEventAsync(write, request.Type.Value, applied.Effects, cancellationToken);
         var type = System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(request.Type.Value.ToString());
         write.Record(new PendingEvent($"order.{type}", write.Now, StockroomJson.Serialize(new { eventId = request.Id, order = applied.Order, alreadyCounted })));
         return (applied.Order, null);

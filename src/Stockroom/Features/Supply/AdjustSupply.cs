@@ -107,6 +107,7 @@ public static class AdjustSupply
         var resourced = await HoldRelocation.RelocateAsync(write, relocation, after, cancellationToken);
         await write.WritePositionsAsync(positions.Values.Select(before => (before, after[before.Key])).ToList(), cancellationToken);
         await write.SetInboundAsync(changedLots.Values, cancellationToken);
+        await Insights.Bookkeeping.SupplyAdjustedAsync(write, [.. lines.Select(l => (l.Sku!, l.Type!.Value, l.Delta!.Value, l.UnitCost))], cancellationToken);
         var adjusted = keys.ToHashSet();
         var response = new AdjustResponse(request.Id!, write.Now,
             [.. after.Values.Where(p => adjusted.Contains(p.Key)).Order(PositionOrder.Instance).Select(PositionView.From)],
