@@ -653,6 +653,7 @@ public sealed class Simulator
     {
         foreach (var moved in _model.Relocate(counted))
         {
+            Count("relocated", 0);
             _touchedReservations.Add(moved.Id);
         }
     }
