@@ -1,0 +1,330 @@
+namespace Stockroom.Simulation;
+
+/// <summary>
+/// The reference model: what the contract says the stock, holds and orders of a small network
+/// must be, written from the contract and not from the core's decision code, so that the two can
+/// be checked against each other. Everything is plain mutable state and loops; it has no I/O,
+/// no clock of its own and no concurrency.
+/// </summary>
+public sealed class Model
+{
+    public const string Group = "sim-group";
+    public const string Channel = "sim-web";
+
+    /// <summary>Three SKUs at three locations: small enough that holds collide and sell out all the time.</summary>
+    public static readonly string[] Skus = ["SIM-A", "SIM-B", "SIM-C"];
+
+    /// <summary>Locations with their priority; two share one so that ties are broken by stock, then id.</summary>
+    public static readonly (string Id, int Priority)[] Locations = [("sim-store", 10), ("sim-wh-1", 5), ("sim-wh-2", 5)];
+
+    public Dictionary<(string Sku, string Location), ModelPosition> Positions { get; } = [];
+
+    /// <summary>Every reservation ever created, in creation order (the order the store breaks ties by).</summary>
+    public List<ModelReservation> Reservations { get; } = [];
+
+    public Dictionary<string, ModelReservation> ReservationsById { get; } = new(StringComparer.Ordinal);
+
+    public Dictionary<string, ModelOrder> Orders { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The latest snapshot time applied per location, for the one supply source.</summary>
+    public Dictionary<string, DateTimeOffset> Watermarks { get; } = new(StringComparer.Ordinal);
+
+    public DateTimeOffset Now { get; set; }
+
+    public Model(DateTimeOffset now)
+    {
+        Now = now;
+        foreach (var sku in Skus)
+        {
+            foreach (var (location, _) in Locations)
+            {
+                Positions[(sku, location)] = new ModelPosition();
+            }
+        }
+    }
+
+    public ModelPosition At(string sku, string location) => Positions[(sku, location)];
+
+    /// <summary>What a position can still promise: on hand less everything committed, never below zero.</summary>
+    public static long Promisable(ModelPosition p) => Math.Max(0, p.OnHand - p.Reserved - p.Allocated);
+
+    /// <summary>Units committed above on-hand at a position.</summary>
+    public static long Shortage(ModelPosition p) => Math.Max(0, p.Reserved + p.Allocated - p.OnHand);
+
+    public static int PriorityOf(string location) => Locations.First(l => l.Id == location).Priority;
+
+    /// <summary>The locations a line may take units from: the one it names, else every location of the group.</summary>
+    public static IReadOnlyList<string> SourcesOf(string? location) => location is null ? [.. Locations.Select(l => l.Id)] : [location];
+
+    /// <summary>
+    /// Where a line's units come from, as the contract describes sourcing: rank the locations that
+    /// can promise anything by priority, then by most stock, then by id; one location that covers
+    /// the whole line beats a split; otherwise take greedily down the ranking.
+    /// </summary>
+    public List<(string Location, long Quantity)> Plan(string sku, long quantity, IEnumerable<string> sources)
+    {
+        var ranked = new List<(string Location, int Priority, long Promisable)>();
+        foreach (var location in sources)
+        {
+            var promisable = Promisable(At(sku, location));
+            if (promisable > 0)
+            {
+                ranked.Add((location, PriorityOf(location), promisable));
+            }
+        }
+
+        ranked.Sort((a, b) =>
+            a.Priority != b.Priority ? b.Priority.CompareTo(a.Priority)
+            : a.Promisable != b.Promisable ? b.Promisable.CompareTo(a.Promisable)
+            : string.CompareOrdinal(a.Location, b.Location));
+
+        foreach (var candidate in ranked)
+        {
+            if (candidate.Promisable >= quantity)
+            {
+                return [(candidate.Location, quantity)];
+            }
+        }
+
+        var plan = new List<(string, long)>();
+        var remaining = quantity;
+        foreach (var candidate in ranked)
+        {
+            if (remaining == 0)
+            {
+                break;
+            }
+
+            var take = Math.Min(remaining, candidate.Promisable);
+            plan.Add((candidate.Location, take));
+            remaining -= take;
+        }
+
+        return plan;
+    }
+
+    /// <summary>
+    /// Decides a hold of several lines, one after another against the same stock. All of it, or
+    /// with <paramref name="allowPartial"/> whatever there is (but something); otherwise nothing
+    /// changes. Returns the allocations per line, or null when refused.
+    /// </summary>
+    public List<List<(string Location, long Quantity)>>? Hold(IReadOnlyList<RequestLine> lines, bool allowPartial, bool allocate)
+    {
+        var saved = Positions.ToDictionary(p => p.Key, p => p.Value.Copy());
+        var result = new List<List<(string, long)>>();
+        var complete = true;
+        var anything = false;
+        foreach (var line in lines)
+        {
+            var plan = Plan(line.Sku, line.Quantity, SourcesOf(line.Location));
+            foreach (var (location, quantity) in plan)
+            {
+                var p = At(line.Sku, location);
+                if (allocate)
+                {
+                    p.Allocated += quantity;
+                }
+                else
+                {
+                    p.Reserved += quantity;
+                }
+            }
+
+            var held = plan.Sum(a => a.Item2);
+            complete &= held == line.Quantity;
+            anything |= held > 0;
+            result.Add(plan);
+        }
+
+        if (!complete && (!allowPartial || !anything))
+        {
+            foreach (var (key, position) in saved)
+            {
+                Positions[key] = position;
+            }
+
+            return null;
+        }
+
+        return result;
+    }
+
+    /// <summary>Gives back every unit an open reservation holds and closes it with <paramref name="status"/>.</summary>
+    public void End(ModelReservation reservation, string status)
+    {
+        Check(reservation.IsOpen, "only an open reservation ends");
+        foreach (var line in reservation.Lines)
+        {
+            foreach (var (location, quantity) in line.Allocations)
+            {
+                At(line.Sku, location).Reserved -= quantity;
+            }
+        }
+
+        reservation.Status = status;
+    }
+
+    /// <summary>Every open reservation whose time ran out expires; returns them.</summary>
+    public List<ModelReservation> Expire()
+    {
+        var due = Reservations.Where(r => r.IsOpen && r.ExpiresAt <= Now).ToList();
+        foreach (var reservation in due)
+        {
+            End(reservation, "expired");
+        }
+
+        return due;
+    }
+
+    /// <summary>
+    /// After a count fell, holds on positions left short move to other locations of their lines
+    /// that can promise them: newest reservation first, so the oldest keep their units. Only
+    /// reservations holding units at one of the <paramref name="counted"/> positions are moved.
+    /// Returns the reservations that changed.
+    /// </summary>
+    public List<ModelReservation> Relocate(IReadOnlyCollection<(string Sku, string Location)> counted)
+    {
+        var changed = new List<ModelReservation>();
+        var candidates = Reservations
+            .Where(r => r.Status is "active" or "partial")
+            .Where(r => r.Lines.Any(l => l.Allocations.Any(a => counted.Contains((l.Sku, a.Location)))))
+            .Reverse()
+            .ToList();
+        foreach (var reservation in candidates)
+        {
+            var moved = false;
+            foreach (var line in reservation.Lines)
+            {
+                var allocations = line.Allocations.ToList();
+                for (var i = 0; i < line.Allocations.Count; i++)
+                {
+                    var (location, quantity) = line.Allocations[i];
+                    var from = At(line.Sku, location);
+                    var shortage = Shortage(from);
+                    if (shortage == 0)
+                    {
+                        continue;
+                    }
+
+                    var plan = Plan(line.Sku, Math.Min(shortage, quantity), SourcesOf(line.Location).Where(s => s != location));
+                    var take = plan.Sum(a => a.Quantity);
+                    if (take == 0)
+                    {
+                        continue;
+                    }
+
+                    from.Reserved -= take;
+                    foreach (var (to, units) in plan)
+                    {
+                        At(line.Sku, to).Reserved += units;
+                        allocations.Add((to, units));
+                    }
+
+                    // The entry being moved is the first one equal to it, as a list search would find.
+                    var index = allocations.IndexOf((location, quantity));
+                    allocations[index] = (location, quantity - take);
+                    moved = true;
+                }
+
+                line.Allocations = [.. allocations.Where(a => a.Quantity > 0)];
+            }
+
+            if (moved)
+            {
+                changed.Add(reservation);
+            }
+        }
+
+        return changed;
+    }
+
+    /// <summary>The ledger's own rule, checked on the model: no counter is ever negative.</summary>
+    public void CheckInvariants()
+    {
+        foreach (var ((sku, location), p) in Positions)
+        {
+            Check(p.OnHand >= 0 && p.Reserved >= 0 && p.Allocated >= 0, $"model position {sku}@{location} has no negative counter");
+        }
+
+        foreach (var reservation in Reservations.Where(r => r.IsOpen))
+        {
+            foreach (var line in reservation.Lines)
+            {
+                Check(line.Reserved <= line.Requested, $"model reservation {reservation.Id} holds no more than asked");
+            }
+        }
+    }
+
+    private static void Check(bool condition, string message)
+    {
+        if (!condition)
+        {
+            throw new InvalidOperationException($"model broke its own rule: {message}");
+        }
+    }
+}
+
+public sealed class ModelPosition
+{
+    public long OnHand { get; set; }
+
+    public long Reserved { get; set; }
+
+    public long Allocated { get; set; }
+
+    public ModelPosition Copy() => new() { OnHand = OnHand, Reserved = Reserved, Allocated = Allocated };
+
+    public override string ToString() => $"onHand {OnHand}, reserved {Reserved}, allocated {Allocated}";
+}
+
+/// <summary>A line as a client asks for it: a SKU and a quantity, at a location or from the channel's group.</summary>
+public sealed record RequestLine(string Sku, long Quantity, string? Location);
+
+public sealed class ModelReservation(string id, DateTimeOffset expiresAt, List<ModelReservationLine> lines, string status)
+{
+    public string Id { get; } = id;
+
+    public DateTimeOffset ExpiresAt { get; } = expiresAt;
+
+    public List<ModelReservationLine> Lines { get; } = lines;
+
+    public string Status { get; set; } = status;
+
+    public bool IsOpen => Status is "active" or "partial";
+}
+
+public sealed class ModelReservationLine(string sku, long requested, string? location, List<(string Location, long Quantity)> allocations)
+{
+    public string Sku { get; } = sku;
+
+    public long Requested { get; } = requested;
+
+    public string? Location { get; } = location;
+
+    /// <summary>Held units per location, in the order they were taken; a move appends.</summary>
+    public List<(string Location, long Quantity)> Allocations { get; set; } = allocations;
+
+    public long Reserved => Allocations.Sum(a => a.Quantity);
+}
+
+public sealed class ModelOrder(string id, List<ModelOrderLine> lines)
+{
+    public string Id { get; } = id;
+
+    public List<ModelOrderLine> Lines { get; } = lines;
+
+    public string Status { get; set; } = "allocated";
+
+    public bool HoldsAllocation => Status is "allocated" or "picked" or "packed";
+}
+
+public sealed class ModelOrderLine(string sku, string location, long quantity)
+{
+    public string Sku { get; } = sku;
+
+    public string Location { get; } = location;
+
+    public long Quantity { get; } = quantity;
+
+    public long Returned { get; set; }
+}

@@ -1,0 +1,929 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Stockroom.Core.Demand;
+using Stockroom.Features.Reservations;
+using Stockroom.Tests.Fixtures;
+
+namespace Stockroom.Simulation;
+
+/// <summary>A divergence between the system and the model, with everything needed to replay it.</summary>
+public sealed class SimulationDivergedException(string message) : Exception(message);
+
+/// <summary>
+/// Drives the real server through its HTTP API with operations drawn from one seed, applies the
+/// same operations to the <see cref="Model"/>, and compares the two after every step: every
+/// position, every open or touched reservation, every touched order, and one availability answer.
+/// The only sources of variation are the seed and fake time, so a seed replays exactly.
+/// </summary>
+public sealed class Simulator
+{
+    /// <summary>Operations kept for the failure message, most recent last.</summary>
+    private const int RecentMax = 25;
+
+    /// <summary>Past requests a retry may repeat; old ones are forgotten to bound memory on long runs.</summary>
+    private const int PastMax = 200;
+
+    /// <summary>How long (real time) background work woken by fake time may take to land before a step counts as diverged.</summary>
+    private static readonly TimeSpan SettleMax = TimeSpan.FromSeconds(10);
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    private readonly StockroomServer _server;
+    private readonly int _seed;
+    private readonly int _steps;
+    private readonly Random _random;
+    private readonly Model _model;
+    private readonly Queue<string> _recent = new();
+    private readonly List<PastRequest> _past = [];
+    private readonly HashSet<string> _touchedReservations = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _touchedOrders = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _adjustAnswers = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _eventAnswers = new(StringComparer.Ordinal);
+    private int _step;
+    private int _ids;
+    private string _kind = "";
+
+    public Simulator(StockroomServer server, int seed, int steps)
+    {
+        _server = server;
+        _seed = seed;
+        _steps = steps;
+        _random = new Random(seed);
+        _model = new Model(server.Time.GetUtcNow());
+    }
+
+    /// <summary>How many times each kind of operation ran, and with which answer.</summary>
+    public SortedDictionary<string, int> Counts { get; } = new(StringComparer.Ordinal);
+
+    private HttpClient Client => _server.Client;
+
+    /// <summary>Where the time of a run went: each kind of operation, and the comparisons.</summary>
+    public Dictionary<string, TimeSpan> Timings { get; } = [];
+
+    public async Task RunAsync()
+    {
+        await SetUpAsync();
+        await CompareAsync(settle: false);
+        for (_step = 1; _step <= _steps; _step++)
+        {
+            var clock = Stopwatch.StartNew();
+            var settle = await StepAsync();
+            _model.CheckInvariants();
+            var stepped = clock.Elapsed;
+            await CompareAsync(settle);
+            Timings[_kind] = Timings.GetValueOrDefault(_kind) + stepped;
+            Timings["compare"] = Timings.GetValueOrDefault("compare") + (clock.Elapsed - stepped);
+        }
+
+        _step = _steps;
+        await CompareEverythingAsync();
+    }
+
+    private async Task SetUpAsync()
+    {
+        foreach (var (id, priority) in Model.Locations)
+        {
+            await Expect(HttpMethod.Put, $"/v1/locations/{id}", new { name = id, type = "warehouse", canShip = true, canPickup = true, priority }, 201);
+        }
+
+        foreach (var sku in Model.Skus)
+        {
+            await Expect(HttpMethod.Put, $"/v1/items/{sku}", new { name = sku, policy = "reserve" }, 201);
+        }
+
+        await Expect(HttpMethod.Put, $"/v1/groups/{Model.Group}", new { name = "Ship to home", locations = Model.Locations.Select(l => l.Id).ToArray() }, 201);
+        await Expect(HttpMethod.Put, $"/v1/channels/{Model.Channel}", new { name = "Web", group = Model.Group }, 201);
+        var lines = _model.Positions.Keys.Select(k => new SyncRequestLine(k.Sku, k.Location, _random.Next(0, 16))).ToList();
+        await SyncAsync(new SyncCall(_model.Now, lines));
+    }
+
+    /// <summary>Runs one operation; true when it set off background work the comparison must wait for.</summary>
+    private async Task<bool> StepAsync()
+    {
+        var roll = _random.Next(1000);
+        switch (roll)
+        {
+            case < 280:
+                await ReserveAsync(NewReservation());
+                return false;
+            case < 360:
+                await ReleaseAsync();
+                return false;
+            case < 440:
+                await AdvanceAsync();
+                return true;
+            case < 540:
+                await OrderAsync(NewOrderFromReservation());
+                return false;
+            case < 600:
+                await OrderAsync(NewDirectOrder());
+                return false;
+            case < 740:
+                await OrderEventAsync(NewOrderEvent());
+                return false;
+            case < 800:
+                await SyncAsync(NewSync());
+                return false;
+            case < 880:
+                await AdjustAsync(NewAdjust());
+                return false;
+            case < 990:
+                await RetryAsync();
+                return false;
+            case < 997:
+                await ClashAsync();
+                return false;
+            default:
+                await RestartAsync();
+                return true;
+        }
+    }
+
+    private string NextId(string prefix) => $"{prefix}-{++_ids}";
+
+    private T Pick<T>(IReadOnlyList<T> items) => items[_random.Next(items.Count)];
+
+    private string PickSku() => Pick(Model.Skus);
+
+    private string PickLocation() => Model.Locations[_random.Next(Model.Locations.Length)].Id;
+
+    /// <summary>Mostly small quantities, now and then more than any location holds.</summary>
+    private long PickQuantity() => _random.Next(10) < 8 ? _random.Next(1, 5) : _random.Next(5, 25);
+
+    private void Remember(PastRequest request)
+    {
+        _past.Add(request);
+        if (_past.Count > PastMax)
+        {
+            _past.RemoveAt(_random.Next(_past.Count));
+        }
+    }
+
+    // ---- Reservations ------------------------------------------------------------------------
+
+    private ReservationCall NewReservation()
+    {
+        var count = _random.Next(10) switch { < 6 => 1, < 9 => 2, _ => 3 };
+        var lines = Enumerable.Range(0, count)
+            .Select(_ => new RequestLine(PickSku(), PickQuantity(), _random.Next(2) == 0 ? PickLocation() : null))
+            .ToList();
+        var call = new ReservationCall(NextId("r"), lines, AllowPartial: _random.Next(4) == 0, ExpiresInSeconds: _random.Next(5, 121));
+        Remember(call);
+        return call;
+    }
+
+    private object Body(ReservationCall call) => new
+    {
+        id = call.Id,
+        channel = Model.Channel,
+        customerId = "sim",
+        allowPartial = call.AllowPartial,
+        expiresInSeconds = call.ExpiresInSeconds,
+        lines = call.Lines.Select(l => new { sku = l.Sku, quantity = l.Quantity, location = l.Location }).ToArray(),
+    };
+
+    private async Task ReserveAsync(ReservationCall call, object? body = null)
+    {
+        Note($"reserve {call}");
+        _touchedReservations.Add(call.Id);
+        var (status, answer) = await Send(HttpMethod.Post, "/v1/reservations", body ?? Body(call));
+        if (_model.ReservationsById.TryGetValue(call.Id, out var existing))
+        {
+            // The same id again: the reservation as it stands, whatever has happened to it since.
+            Count("reserve.replayed", status);
+            Require(status == 201, $"a repeated reservation '{call.Id}' answers 201, got {status}: {answer}");
+            CompareReservation(existing, ReadReservation(answer), "replayed answer");
+            return;
+        }
+
+        var plan = _model.Hold(call.Lines, call.AllowPartial, allocate: false);
+        if (plan is null)
+        {
+            Count("reserve.refused", status);
+            Require(status == 409, $"the model refuses reservation '{call.Id}' for want of stock; the system answered {status}: {answer}");
+            return;
+        }
+
+        var lines = call.Lines.Select((l, i) => new ModelReservationLine(l.Sku, l.Quantity, l.Location, plan[i])).ToList();
+        var complete = lines.All(l => l.Reserved == l.Requested);
+        var reservation = new ModelReservation(call.Id, _model.Now.AddSeconds(call.ExpiresInSeconds), lines, complete ? "active" : "partial");
+        _model.Reservations.Add(reservation);
+        _model.ReservationsById[call.Id] = reservation;
+        Count(complete ? "reserve.held" : "reserve.partial", status);
+        Require(status == 201, $"the model holds reservation '{call.Id}'; the system answered {status}: {answer}");
+        CompareReservation(reservation, ReadReservation(answer), "answer");
+    }
+
+    private async Task ReleaseAsync()
+    {
+        if (_model.Reservations.Count == 0 || _random.Next(40) == 0)
+        {
+            Note("release of an unknown reservation");
+            var (missing, text) = await Send(HttpMethod.Delete, "/v1/reservations/no-such-reservation", null);
+            Count("release.unknown", missing);
+            Require(missing == 404, $"releasing an unknown reservation is a 404, got {missing}: {text}");
+            return;
+        }
+
+        var reservation = PickReservation();
+        Note($"release {reservation.Id} (model: {reservation.Status})");
+        _touchedReservations.Add(reservation.Id);
+        var (status, answer) = await Send(HttpMethod.Delete, $"/v1/reservations/{reservation.Id}", null);
+        if (reservation.Status == "confirmed")
+        {
+            Count("release.confirmed", status);
+            Require(status == 409, $"a confirmed reservation cannot be released; the system answered {status}: {answer}");
+            return;
+        }
+
+        if (reservation.IsOpen)
+        {
+            _model.End(reservation, "released");
+        }
+
+        Count("release", status);
+        Require(status == 200, $"releasing '{reservation.Id}' answers 200, got {status}: {answer}");
+        CompareReservation(reservation, ReadReservation(answer), "answer");
+    }
+
+    /// <summary>Mostly open reservations, which have something to lose; now and then any other.</summary>
+    private ModelReservation PickReservation()
+    {
+        var open = _model.Reservations.Where(r => r.IsOpen).ToList();
+        return open.Count > 0 && _random.Next(10) < 7 ? Pick(open) : _model.Reservations[_model.Reservations.Count - 1 - _random.Next(Math.Min(50, _model.Reservations.Count))];
+    }
+
+    // ---- Time ----------------------------------------------------------------------------------
+
+    private async Task AdvanceAsync()
+    {
+        // Fake time fires every periodic timer once per period it skips, so time moves in small
+        // steps and holds are short: expiry stays frequent without paying for idle hours.
+        var seconds = _random.Next(20) switch { < 8 => _random.Next(1, 6), < 17 => _random.Next(5, 31), _ => _random.Next(30, 151) };
+        Note($"advance {seconds}s");
+        _server.Time.Advance(TimeSpan.FromSeconds(seconds));
+        await ExpireAsync(seconds);
+        Count("advance", 0);
+    }
+
+    private async Task ExpireAsync(int seconds)
+    {
+        _model.Now = _model.Now.AddSeconds(seconds);
+        foreach (var expired in _model.Expire())
+        {
+            _touchedReservations.Add(expired.Id);
+        }
+
+        // The sweep the expiry worker runs on its timer, run here so that the step does not race
+        // it; the worker may still take part of the work, which the comparison then waits for.
+        await _server.Service<ReservationExpiry>().SweepAsync(CancellationToken.None);
+    }
+
+    private async Task RestartAsync()
+    {
+        var seconds = _random.Next(0, 31);
+        Note($"restart after {seconds}s down");
+        await _server.RestartAsync(TimeSpan.FromSeconds(seconds));
+        await ExpireAsync(seconds);
+        Count("restart", 0);
+    }
+
+    // ---- Orders --------------------------------------------------------------------------------
+
+    private OrderCall NewOrderFromReservation()
+    {
+        if (_model.Reservations.Count == 0)
+        {
+            return NewDirectOrder();
+        }
+
+        var reservation = PickReservation();
+        List<RequestLine>? lines = null;
+        var held = reservation.Lines.GroupBy(l => l.Sku).Select(g => (Sku: g.Key, Held: g.Sum(l => l.Reserved))).ToList();
+        var roll = _random.Next(10);
+        if (roll >= 6)
+        {
+            var (sku, units) = Pick(held);
+            var quantity = roll == 9 ? units + 1 : units <= 1 ? 1 : _random.Next(1, (int)units + 1);
+            lines = [new RequestLine(sku, quantity, null)];
+        }
+
+        var call = new OrderCall(NextId("o"), reservation.Id, lines ?? []);
+        Remember(call);
+        return call;
+    }
+
+    private OrderCall NewDirectOrder()
+    {
+        var count = _random.Next(3) == 0 ? 2 : 1;
+        var lines = Enumerable.Range(0, count)
+            .Select(_ => new RequestLine(PickSku(), _random.Next(1, 7), _random.Next(2) == 0 ? PickLocation() : null))
+            .ToList();
+        var call = new OrderCall(NextId("o"), null, lines);
+        Remember(call);
+        return call;
+    }
+
+    private static object Body(OrderCall call) => call.ReservationId is null
+        ? new { id = call.Id, channel = Model.Channel, lines = call.Lines.Select(l => new { sku = l.Sku, quantity = l.Quantity, location = l.Location }).ToArray() }
+        : call.Lines.Count == 0
+            ? new { id = call.Id, channel = Model.Channel, reservationId = call.ReservationId }
+            : new { id = call.Id, channel = Model.Channel, reservationId = call.ReservationId, lines = call.Lines.Select(l => new { sku = l.Sku, quantity = l.Quantity }).ToArray() };
+
+    private async Task OrderAsync(OrderCall call, object? body = null)
+    {
+        Note($"order {call}");
+        _touchedOrders.Add(call.Id);
+        if (call.ReservationId is not null)
+        {
+            _touchedReservations.Add(call.ReservationId);
+        }
+
+        var (status, answer) = await Send(HttpMethod.Post, "/v1/orders", body ?? Body(call));
+        if (_model.Orders.TryGetValue(call.Id, out var existing))
+        {
+            Count("order.replayed", status);
+            Require(status == 201, $"a repeated order '{call.Id}' answers 201, got {status}: {answer}");
+            CompareOrder(existing, ReadOrder(answer), "replayed answer");
+            return;
+        }
+
+        var lines = call.ReservationId is null ? OrderNow(call) : OrderFromReservation(call);
+        if (lines is null)
+        {
+            Count(call.ReservationId is null ? "order.direct.refused" : "order.reservation.refused", status);
+            Require(status == 409, $"the model refuses order '{call.Id}'; the system answered {status}: {answer}");
+            return;
+        }
+
+        var order = new ModelOrder(call.Id, lines);
+        _model.Orders[call.Id] = order;
+        Count(call.ReservationId is null ? "order.direct" : "order.reservation", status);
+        Require(status == 201, $"the model creates order '{call.Id}'; the system answered {status}: {answer}");
+        CompareOrder(order, ReadOrder(answer), "answer");
+    }
+
+    private List<ModelOrderLine>? OrderNow(OrderCall call)
+    {
+        var plan = _model.Hold(call.Lines, allowPartial: false, allocate: true);
+        return plan?.SelectMany((allocations, i) => allocations.Select(a => new ModelOrderLine(call.Lines[i].Sku, a.Location, a.Quantity))).ToList();
+    }
+
+    /// <summary>
+    /// An active or partial reservation becomes an order: the units asked for (all held, when no
+    /// lines are given) move from reserved to allocated where they are held, the rest are freed.
+    /// </summary>
+    private List<ModelOrderLine>? OrderFromReservation(OrderCall call)
+    {
+        var reservation = _model.ReservationsById[call.ReservationId!];
+        if (!reservation.IsOpen)
+        {
+            return null;
+        }
+
+        var wanted = call.Lines.Count > 0
+            ? call.Lines.GroupBy(l => l.Sku).ToDictionary(g => g.Key, g => g.Sum(l => l.Quantity))
+            : reservation.Lines.GroupBy(l => l.Sku).ToDictionary(g => g.Key, g => g.Sum(l => l.Reserved));
+        if (wanted.Any(w => w.Value > reservation.Lines.Where(l => l.Sku == w.Key).Sum(l => l.Reserved)))
+        {
+            return null;
+        }
+
+        var lines = new List<ModelOrderLine>();
+        foreach (var line in reservation.Lines)
+        {
+            foreach (var (location, quantity) in line.Allocations)
+            {
+                var position = _model.At(line.Sku, location);
+                var take = Math.Min(wanted.GetValueOrDefault(line.Sku), quantity);
+                position.Reserved -= quantity;
+                if (take > 0)
+                {
+                    position.Allocated += take;
+                    wanted[line.Sku] -= take;
+                    lines.Add(new ModelOrderLine(line.Sku, location, take));
+                }
+            }
+        }
+
+        reservation.Status = "confirmed";
+        return lines;
+    }
+
+    private OrderEventCall? NewOrderEvent()
+    {
+        if (_model.Orders.Count == 0)
+        {
+            return null;
+        }
+
+        var recent = _model.Orders.Values.TakeLast(60).ToList();
+        var order = Pick(recent);
+        var types = order.HoldsAllocation ? new[] { "shipped", "shipped", "shipped", "cancelled", "cancelled", "picked", "packed", "returned" }
+            : order.Status == "shipped" ? ["returned", "returned", "returned", "shipped", "cancelled"]
+            : ["returned", "shipped", "cancelled", "picked"];
+        var type = Pick(types);
+        List<RequestLine> lines = [];
+        if (type == "returned" && _random.Next(2) == 0)
+        {
+            var line = Pick(order.Lines);
+            var left = order.Lines.Where(l => l.Sku == line.Sku).Sum(l => l.Quantity - l.Returned);
+            lines = [new RequestLine(line.Sku, _random.Next(5) == 0 ? left + 1 : Math.Max(1, _random.Next(1, (int)Math.Max(1, left) + 1)), null)];
+        }
+
+        var call = new OrderEventCall(order.Id, NextId("e"), type, lines);
+        Remember(call);
+        return call;
+    }
+
+    private static object Body(OrderEventCall call) => call.Lines.Count == 0
+        ? new { id = call.EventId, type = call.Type }
+        : new { id = call.EventId, type = call.Type, lines = call.Lines.Select(l => new { sku = l.Sku, quantity = l.Quantity }).ToArray() };
+
+    private async Task OrderEventAsync(OrderEventCall? call, object? body = null)
+    {
+        if (call is null)
+        {
+            await OrderAsync(NewDirectOrder());
+            return;
+        }
+
+        Note($"event {call}");
+        _touchedOrders.Add(call.OrderId);
+        var (status, answer) = await Send(HttpMethod.Post, $"/v1/orders/{call.OrderId}/events", body ?? Body(call));
+        var key = $"{call.OrderId}/{call.EventId}";
+        if (_eventAnswers.TryGetValue(key, out var first))
+        {
+            // A repeated event changes nothing and answers what it answered the first time.
+            Count("event.replayed", status);
+            Require(status == 200, $"a repeated event '{key}' answers 200, got {status}: {answer}");
+            Require(answer.GetProperty("status").GetString() == first, $"a repeated event '{key}' answers status '{first}' as the first time: {answer}");
+            return;
+        }
+
+        var order = _model.Orders[call.OrderId];
+        if (!ApplyEvent(order, call))
+        {
+            Count($"event.{call.Type}.illegal", status);
+            Require(status == 409, $"the model finds '{call.Type}' illegal for order '{order.Id}' ({order.Status}); the system answered {status}: {answer}");
+            return;
+        }
+
+        _eventAnswers[key] = order.Status;
+        Count($"event.{call.Type}", status);
+        Require(status == 200, $"the model applies '{call.Type}' to order '{order.Id}'; the system answered {status}: {answer}");
+        CompareOrder(order, ReadOrder(answer), "answer");
+    }
+
+    /// <summary>The order lifecycle: shipping takes units off the shelf (never below zero), cancelling frees them, a return restocks.</summary>
+    private bool ApplyEvent(ModelOrder order, OrderEventCall call)
+    {
+        switch (call.Type)
+        {
+            case "picked" when order.Status == "allocated":
+            case "packed" when order.Status is "allocated" or "picked":
+                order.Status = call.Type;
+                return true;
+            case "shipped" when order.HoldsAllocation:
+                foreach (var line in order.Lines)
+                {
+                    var p = _model.At(line.Sku, line.Location);
+                    p.Allocated -= line.Quantity;
+                    p.OnHand = Math.Max(0, p.OnHand - line.Quantity);
+                }
+
+                order.Status = "shipped";
+                return true;
+            case "cancelled" when order.HoldsAllocation:
+                foreach (var line in order.Lines)
+                {
+                    _model.At(line.Sku, line.Location).Allocated -= line.Quantity;
+                }
+
+                order.Status = "cancelled";
+                return true;
+            case "returned" when order.Status == "shipped":
+                return Return(order, call.Lines);
+            default:
+                return false;
+        }
+    }
+
+    private bool Return(ModelOrder order, List<RequestLine> asked)
+    {
+        var wanted = asked.Count > 0
+            ? asked.GroupBy(l => l.Sku).ToDictionary(g => g.Key, g => g.Sum(l => l.Quantity))
+            : order.Lines.Where(l => l.Returned < l.Quantity).GroupBy(l => l.Sku).ToDictionary(g => g.Key, g => g.Sum(l => l.Quantity - l.Returned));
+        if (wanted.Count == 0 || wanted.Any(w => w.Value > order.Lines.Where(l => l.Sku == w.Key).Sum(l => l.Quantity - l.Returned)))
+        {
+            return false;
+        }
+
+        foreach (var line in order.Lines)
+        {
+            var back = Math.Min(wanted.GetValueOrDefault(line.Sku), line.Quantity - line.Returned);
+            if (back > 0)
+            {
+                wanted[line.Sku] -= back;
+                line.Returned += back;
+                _model.At(line.Sku, line.Location).OnHand += back;
+            }
+        }
+
+        order.Status = order.Lines.All(l => l.Returned == l.Quantity) ? "returned" : "shipped";
+        return true;
+    }
+
+    // ---- Supply --------------------------------------------------------------------------------
+
+    private SyncCall NewSync()
+    {
+        var keys = _model.Positions.Keys.OrderBy(_ => _random.Next()).Take(_random.Next(1, 5)).ToList();
+        var lines = keys.Select(k => new SyncRequestLine(k.Sku, k.Location, _random.Next(3) == 0 ? _random.Next(0, 3) : _random.Next(0, 21))).ToList();
+        var asOf = _random.Next(20) == 0 ? _model.Now.AddHours(-1) : _model.Now;
+        var call = new SyncCall(asOf, lines);
+        Remember(call);
+        return call;
+    }
+
+    /// <summary>
+    /// An absolute count as of a time: refused when a later count of any of its locations came
+    /// first; otherwise on-hand becomes the count, and holds left short move where they can.
+    /// </summary>
+    private async Task SyncAsync(SyncCall call)
+    {
+        Note($"sync {call}");
+        var (status, answer) = await Send(HttpMethod.Post, "/v1/supply/sync", new
+        {
+            source = "erp",
+            asOf = call.AsOf,
+            lines = call.Lines.Select(l => new { sku = l.Sku, location = l.Location, type = "onHand", quantity = l.Quantity }).ToArray(),
+        });
+        var locations = call.Lines.Select(l => l.Location).Distinct().ToList();
+        if (locations.Any(l => _model.Watermarks.TryGetValue(l, out var seen) && seen > call.AsOf))
+        {
+            Count("sync.stale", status);
+            Require(status == 409, $"the model finds the snapshot as of {call.AsOf:O} stale; the system answered {status}: {answer}");
+            return;
+        }
+
+        foreach (var location in locations)
+        {
+            _model.Watermarks[location] = call.AsOf;
+        }
+
+        foreach (var line in call.Lines)
+        {
+            _model.At(line.Sku, line.Location).OnHand = line.Quantity;
+        }
+
+        Relocate([.. call.Lines.Select(l => (l.Sku, l.Location))]);
+        Count("sync", status);
+        Require(status == 200, $"the model applies the snapshot; the system answered {status}: {answer}");
+    }
+
+    private AdjustCall NewAdjust()
+    {
+        var count = _random.Next(4) == 0 ? 2 : 1;
+        var lines = Enumerable.Range(0, count).Select(_ =>
+        {
+            var delta = _random.Next(2) == 0 ? -_random.Next(1, 7) : _random.Next(1, 9);
+            return new AdjustRequestLine(PickSku(), PickLocation(), delta);
+        }).ToList();
+        var call = new AdjustCall(NextId("a"), lines);
+        Remember(call);
+        return call;
+    }
+
+    private static object Body(AdjustCall call) => new
+    {
+        id = call.Id,
+        lines = call.Lines.Select(l => new { sku = l.Sku, location = l.Location, type = "onHand", delta = l.Delta, reason = "count" }).ToArray(),
+    };
+
+    /// <summary>Relative changes, all or nothing: refused when any would take on-hand below zero.</summary>
+    private async Task AdjustAsync(AdjustCall call, object? body = null)
+    {
+        Note($"adjust {call}");
+        var (status, answer) = await Send(HttpMethod.Post, "/v1/supply/adjust", body ?? Body(call));
+        if (_adjustAnswers.TryGetValue(call.Id, out var first))
+        {
+            Count("adjust.replayed", status);
+            Require(status == 200, $"a repeated adjustment '{call.Id}' answers 200, got {status}: {answer}");
+            Require(answer.GetProperty("positions").GetRawText() == first, $"a repeated adjustment '{call.Id}' answers what it answered first ({first}), got {answer}");
+            return;
+        }
+
+        var onHand = new Dictionary<(string, string), long>();
+        var refused = false;
+        foreach (var line in call.Lines)
+        {
+            var key = (line.Sku, line.Location);
+            var current = onHand.TryGetValue(key, out var value) ? value : _model.At(line.Sku, line.Location).OnHand;
+            if (current + line.Delta < 0)
+            {
+                refused = true;
+                continue;
+            }
+
+            onHand[key] = current + line.Delta;
+        }
+
+        if (refused)
+        {
+            Count("adjust.refused", status);
+            Require(status == 409, $"the model refuses adjustment '{call.Id}' (on-hand below zero); the system answered {status}: {answer}");
+            return;
+        }
+
+        foreach (var ((sku, location), units) in onHand)
+        {
+            _model.At(sku, location).OnHand = units;
+        }
+
+        Relocate([.. call.Lines.Where(l => l.Delta < 0).Select(l => (l.Sku, l.Location))]);
+        Count("adjust", status);
+        Require(status == 200, $"the model applies adjustment '{call.Id}'; the system answered {status}: {answer}");
+        _adjustAnswers[call.Id] = answer.GetProperty("positions").GetRawText();
+    }
+
+    private void Relocate(List<(string Sku, string Location)> counted)
+    {
+        foreach (var moved in _model.Relocate(counted))
+        {
+            Count("relocated", 0);
+            _touchedReservations.Add(moved.Id);
+        }
+    }
+
+    // ---- Idempotency ---------------------------------------------------------------------------
+
+    /// <summary>Sends a previous request again, as a client does after a timeout.</summary>
+    private async Task RetryAsync()
+    {
+        if (_past.Count == 0)
+        {
+            await ReserveAsync(NewReservation());
+            return;
+        }
+
+        var past = Pick(_past);
+        Note("retry:");
+        switch (past)
+        {
+            case ReservationCall reservation:
+                await ReserveAsync(reservation);
+                break;
+            case OrderCall order:
+                await OrderAsync(order);
+                break;
+            case OrderEventCall orderEvent:
+                await OrderEventAsync(orderEvent);
+                break;
+            case AdjustCall adjust:
+                await AdjustAsync(adjust);
+                break;
+            case SyncCall sync:
+                await SyncAsync(sync);
+                break;
+        }
+    }
+
+    /// <summary>A previous id with a different body: refused, and nothing changes.</summary>
+    private async Task ClashAsync()
+    {
+        var reservation = _past.OfType<ReservationCall>().Where(r => _model.ReservationsById.ContainsKey(r.Id)).LastOrDefault();
+        if (reservation is null)
+        {
+            await ReserveAsync(NewReservation());
+            return;
+        }
+
+        var changed = reservation with { Lines = [.. reservation.Lines.Select(l => l with { Quantity = l.Quantity + 1 })] };
+        Note($"clash {changed}");
+        var (status, answer) = await Send(HttpMethod.Post, "/v1/reservations", Body(changed));
+        Count("reserve.clash", status);
+        Require(status == 409, $"reservation '{reservation.Id}' again with a different body is a 409, got {status}: {answer}");
+    }
+
+    // ---- Comparison ----------------------------------------------------------------------------
+
+    /// <summary>
+    /// Compares the model with the system. After a step that set background work off (time moved,
+    /// the server restarted), a difference is given a few moments to go away before it counts.
+    /// </summary>
+    private async Task CompareAsync(bool settle)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                await CompareNowAsync();
+                break;
+            }
+            catch (SimulationDivergedException) when (settle && deadline.Elapsed < SettleMax)
+            {
+                await Task.Delay(10);
+            }
+        }
+
+        _touchedReservations.Clear();
+        _touchedOrders.Clear();
+    }
+
+    private async Task CompareNowAsync()
+    {
+        var stored = (await _server.Store.ReadPositionsAsync(null, 1000, CancellationToken.None)).ToDictionary(p => (p.Key.Sku, p.Key.Location));
+        foreach (var (key, expected) in _model.Positions)
+        {
+            stored.TryGetValue(key, out var actual);
+            var (onHand, reserved, allocated, backordered) = actual is null ? (0L, 0L, 0L, 0L) : (actual.OnHand, actual.Reserved, actual.Allocated, actual.Backordered);
+            Require(onHand == expected.OnHand && reserved == expected.Reserved && allocated == expected.Allocated && backordered == 0,
+                $"position {key.Sku}@{key.Location}: model has {expected}, system has onHand {onHand}, reserved {reserved}, allocated {allocated}, backordered {backordered}");
+        }
+
+        Require(stored.Count <= _model.Positions.Count, $"the system has positions the model does not: {string.Join(", ", stored.Keys.Where(k => !_model.Positions.ContainsKey(k)))}");
+
+        var ids = _model.Reservations.Where(r => r.IsOpen).Select(r => r.Id).Concat(_touchedReservations).Distinct().ToList();
+        var reservations = await _server.Store.GetReservationsAsync(ids, CancellationToken.None);
+        foreach (var id in ids)
+        {
+            _model.ReservationsById.TryGetValue(id, out var expected);
+            var actual = reservations.GetValueOrDefault(id)?.Reservation;
+            Require((expected is null) == (actual is null), $"reservation '{id}': model {(expected is null ? "has none" : "has it")}, system {(actual is null ? "has none" : "has it")}");
+            if (expected is not null)
+            {
+                CompareReservation(expected, actual!, "store");
+            }
+        }
+
+        foreach (var id in _touchedOrders)
+        {
+            _model.Orders.TryGetValue(id, out var expected);
+            var actual = await _server.Store.GetOrderAsync(id, CancellationToken.None);
+            Require((expected is null) == (actual is null), $"order '{id}': model {(expected is null ? "has none" : "has it")}, system {(actual is null ? "has none" : "has it")}");
+            if (expected is not null)
+            {
+                CompareOrder(expected, actual!, "store");
+            }
+        }
+
+        // One availability answer per step, SKU by SKU in turn: what the channel is shown.
+        var sku = Model.Skus[_step % Model.Skus.Length];
+        var (status, atp) = await Send(HttpMethod.Get, $"/v1/availability/{sku}?channel={Model.Channel}", null);
+        Require(status == 200, $"availability of {sku} answers 200, got {status}: {atp}");
+        var positions = Model.Locations.Select(l => _model.At(sku, l.Id)).ToList();
+        var available = positions.Sum(Model.Promisable);
+        Require(atp.GetProperty("available").GetInt64() >= 0, $"availability of {sku} is never negative: {atp}");
+        Require(atp.GetProperty("available").GetInt64() == available
+                && atp.GetProperty("onHand").GetInt64() == positions.Sum(p => p.OnHand)
+                && atp.GetProperty("reserved").GetInt64() == positions.Sum(p => p.Reserved)
+                && atp.GetProperty("allocated").GetInt64() == positions.Sum(p => p.Allocated),
+            $"availability of {sku} for the channel: model has available {available} of {string.Join("; ", positions)}; system answered {atp}");
+    }
+
+    /// <summary>At the end of a run: every reservation and order the model knows, not just the touched ones.</summary>
+    private async Task CompareEverythingAsync()
+    {
+        foreach (var chunk in _model.Reservations.Chunk(500))
+        {
+            var stored = await _server.Store.GetReservationsAsync([.. chunk.Select(r => r.Id)], CancellationToken.None);
+            foreach (var expected in chunk)
+            {
+                Require(stored.TryGetValue(expected.Id, out var actual), $"reservation '{expected.Id}' is in the store");
+                CompareReservation(expected, actual!.Reservation, "store, final");
+            }
+        }
+
+        foreach (var expected in _model.Orders.Values)
+        {
+            var actual = await _server.Store.GetOrderAsync(expected.Id, CancellationToken.None);
+            Require(actual is not null, $"order '{expected.Id}' is in the store");
+            CompareOrder(expected, actual!, "store, final");
+        }
+    }
+
+    private void CompareReservation(ModelReservation expected, Reservation actual, string where)
+    {
+        var status = JsonNamingPolicy.CamelCase.ConvertName(actual.Status.ToString());
+        Require(actual.Id == expected.Id && status == expected.Status && actual.ExpiresAt == expected.ExpiresAt && actual.Lines.Count == expected.Lines.Count,
+            $"reservation '{expected.Id}' ({where}): model has {expected.Status} until {expected.ExpiresAt:O} with {expected.Lines.Count} lines, system has {status} until {actual.ExpiresAt:O} with {actual.Lines.Count}");
+        for (var i = 0; i < expected.Lines.Count; i++)
+        {
+            var (e, a) = (expected.Lines[i], actual.Lines[i]);
+            var held = Describe(e.Allocations);
+            var got = Describe(a.Allocations.Select(x => (x.Location, x.Quantity)));
+            Require(a.Sku == e.Sku && a.Requested == e.Requested && a.Reserved == a.Allocations.Sum(x => x.Quantity) && held == got,
+                $"reservation '{expected.Id}' line {i} ({where}): model holds {e.Requested} {e.Sku} as [{held}], system holds {a.Requested} {a.Sku} as [{got}] (reserved {a.Reserved})");
+        }
+    }
+
+    private void CompareOrder(ModelOrder expected, Order actual, string where)
+    {
+        var status = JsonNamingPolicy.CamelCase.ConvertName(actual.Status.ToString());
+        var want = string.Join(", ", expected.Lines.GroupBy(l => (l.Sku, l.Location)).OrderBy(g => g.Key).Select(g => $"{g.Key.Sku}@{g.Key.Location}:{g.Sum(l => l.Quantity)}/{g.Sum(l => l.Returned)}"));
+        var got = string.Join(", ", actual.Lines.GroupBy(l => (l.Sku, l.Location)).OrderBy(g => g.Key).Select(g => $"{g.Key.Sku}@{g.Key.Location}:{g.Sum(l => l.Quantity)}/{g.Sum(l => l.Returned)}"));
+        Require(status == expected.Status && want == got, $"order '{expected.Id}' ({where}): model is {expected.Status} [{want}], system is {status} [{got}]");
+    }
+
+    private static string Describe(IEnumerable<(string Location, long Quantity)> allocations) =>
+        string.Join(", ", allocations.GroupBy(a => a.Location).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Key}:{g.Sum(a => a.Quantity)}"));
+
+    private static Reservation ReadReservation(JsonElement answer) => answer.Deserialize<Reservation>(Stockroom.Http.StockroomJson.Options)!;
+
+    private static Order ReadOrder(JsonElement answer) => answer.Deserialize<Order>(Stockroom.Http.StockroomJson.Options)!;
+
+    // ---- Plumbing ------------------------------------------------------------------------------
+
+    private void Note(string operation)
+    {
+        _kind = operation.Split(' ')[0];
+        _recent.Enqueue($"{_step,8}  {operation}");
+        while (_recent.Count > RecentMax)
+        {
+            _recent.Dequeue();
+        }
+    }
+
+    private void Count(string what, int status) => Counts[status == 0 ? what : $"{what} {status}"] = Counts.GetValueOrDefault(status == 0 ? what : $"{what} {status}") + 1;
+
+    private void Require(bool condition, string detail)
+    {
+        if (!condition)
+        {
+            throw new SimulationDivergedException(Describe(detail));
+        }
+    }
+
+    private string Describe(string detail)
+    {
+        var text = new StringBuilder();
+        text.AppendLine($"The system diverged from the model: seed {_seed}, step {_step} of {_steps}, store {_server.Kind}.");
+        text.AppendLine(detail);
+        text.AppendLine("Last operations:");
+        foreach (var operation in _recent)
+        {
+            text.AppendLine(operation);
+        }
+
+        text.AppendLine("Replay:");
+        text.Append(SimulationSettings.ReplayCommand(_seed, _step, _server.Kind));
+        return text.ToString();
+    }
+
+    private async Task Expect(HttpMethod method, string path, object body, int status)
+    {
+        var (got, answer) = await Send(method, path, body);
+        Require(got == status, $"{method} {path} answers {status}, got {got}: {answer}");
+    }
+
+    private async Task<(int Status, JsonElement Answer)> Send(HttpMethod method, string path, object? body)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        if (body is not null)
+        {
+            request.Content = JsonContent.Create(body, options: Json);
+        }
+
+        using var response = await Client.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        return ((int)response.StatusCode, text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone());
+    }
+}
+
+/// <summary>A request the simulator may send again.</summary>
+public abstract record PastRequest;
+
+public sealed record ReservationCall(string Id, List<RequestLine> Lines, bool AllowPartial, int ExpiresInSeconds) : PastRequest
+{
+    public override string ToString() =>
+        $"{Id} [{string.Join(", ", Lines.Select(l => $"{l.Quantity} {l.Sku}@{l.Location ?? "group"}"))}]{(AllowPartial ? " partial ok" : "")} for {ExpiresInSeconds}s";
+}
+
+public sealed record OrderCall(string Id, string? ReservationId, List<RequestLine> Lines) : PastRequest
+{
+    public override string ToString() =>
+        $"{Id} {(ReservationId is null ? "now" : $"from {ReservationId}")} [{string.Join(", ", Lines.Select(l => $"{l.Quantity} {l.Sku}@{l.Location ?? "group"}"))}]";
+}
+
+public sealed record OrderEventCall(string OrderId, string EventId, string Type, List<RequestLine> Lines) : PastRequest
+{
+    public override string ToString() => $"{EventId} {Type} {OrderId} [{string.Join(", ", Lines.Select(l => $"{l.Quantity} {l.Sku}"))}]";
+}
+
+public sealed record SyncRequestLine(string Sku, string Location, long Quantity);
+
+public sealed record SyncCall(DateTimeOffset AsOf, List<SyncRequestLine> Lines) : PastRequest
+{
+    public override string ToString() => $"as of {AsOf:O} [{string.Join(", ", Lines.Select(l => $"{l.Sku}@{l.Location}={l.Quantity}"))}]";
+}
+
+public sealed record AdjustRequestLine(string Sku, string Location, long Delta);
+
+public sealed record AdjustCall(string Id, List<AdjustRequestLine> Lines) : PastRequest
+{
+    public override string ToString() => $"{Id} [{string.Join(", ", Lines.Select(l => $"{l.Sku}@{l.Location}{l.Delta:+#;-#}"))}]";
+}
