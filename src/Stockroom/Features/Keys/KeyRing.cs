@@ -31,7 +31,13 @@ public sealed class KeyRing(IReadOnlyDictionary<string, Caller> configured, ISto
     public const int KeyLengthMin = 16;
 
     private readonly ConcurrentDictionary<string, (Caller? Caller, long Until)> _remembered = new(StringComparer.Ordinal);
-    private (bool Secured, long Until)? _secured;
+    private Secured? _secured;
+
+    // Bumped by every change here. A lookup that began before a change must not store what it
+    // read, or a key revoked (or the first key created) a moment ago could be forgotten for a while.
+    private long _generation;
+
+    private sealed record Secured(bool Value, long Until);
 
     public static KeyRing From(IConfiguration configuration, IStockStore store, TimeProvider time)
     {
@@ -78,13 +84,19 @@ public sealed class KeyRing(IReadOnlyDictionary<string, Caller> configured, ISto
             return true;
         }
 
-        if (_secured is { } known && time.GetTimestamp() < known.Until)
+        if (Volatile.Read(ref _secured) is { } known && time.GetTimestamp() < known.Until)
         {
-            return known.Secured;
+            return known.Value;
         }
 
+        var generation = Interlocked.Read(ref _generation);
         var secured = await store.AnyActiveApiKeyAsync(cancellationToken);
-        _secured = (secured, Until());
+        Volatile.Write(ref _secured, new Secured(secured, Until()));
+        if (Interlocked.Read(ref _generation) != generation)
+        {
+            Volatile.Write(ref _secured, null);
+        }
+
         return secured;
     }
 
@@ -107,6 +119,7 @@ public sealed class KeyRing(IReadOnlyDictionary<string, Caller> configured, ISto
             return remembered.Caller;
         }
 
+        var generation = Interlocked.Read(ref _generation);
         var stored = await store.FindApiKeyByHashAsync(digest, cancellationToken);
         var caller = stored is null ? null : new Caller(stored.Id, stored.Scopes.ToHashSet(StringComparer.Ordinal), stored.Channel);
         if (_remembered.Count >= RememberedMax)
@@ -115,14 +128,21 @@ public sealed class KeyRing(IReadOnlyDictionary<string, Caller> configured, ISto
         }
 
         _remembered[digest] = (caller, Until());
+        if (Interlocked.Read(ref _generation) != generation)
+        {
+            // A key changed while this one was read: what was read may be stale, so keep none of it.
+            _remembered.Clear();
+        }
+
         return caller;
     }
 
     /// <summary>A key was created or revoked here: forget what was remembered.</summary>
     public void Changed()
     {
+        Interlocked.Increment(ref _generation);
         _remembered.Clear();
-        _secured = null;
+        Volatile.Write(ref _secured, null);
     }
 
     private long Until() => time.GetTimestamp() + (long)(TimeToLive.TotalSeconds * time.TimestampFrequency);
