@@ -85,8 +85,8 @@ public interface IStockStore : IAsyncDisposable
     Task<IReadOnlyList<Channel>> ListChannelsAsync(string? after, int limit, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Everything availability needs for these SKUs at these locations: stock (positions and
-    /// inbound) read fresh in one round trip, the catalog and rules through <see cref="Catalog"/>.
+    /// Everything availability needs for these SKUs at these locations: items and stock (positions
+    /// and inbound) read fresh in one round trip, the safety stock rules through <see cref="Catalog"/>.
     /// </summary>
     Task<StockSnapshot> ReadStockAsync(IReadOnlyCollection<string> skus, IReadOnlyCollection<string> locations, CancellationToken cancellationToken);
 

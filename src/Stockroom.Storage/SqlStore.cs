@@ -477,11 +477,13 @@ public abstract partial class SqlStore(TimeProvider time) : IStockStore
 
     public async Task<StockSnapshot> ReadStockAsync(IReadOnlyCollection<string> skus, IReadOnlyCollection<string> locations, CancellationToken cancellationToken)
     {
-        // The catalog and rules come from the cache, so a product page costs one round trip: its
-        // stock, positions and inbound lots in one command of two statements.
-        var items = await Catalog.ItemsAsync(skus, missing => GetItemsAsync(missing, cancellationToken));
+        // One round trip: the SKUs' items, positions and inbound lots in one command of three
+        // statements. Items are read with their stock rather than through the cache, which a
+        // listing page's thousand SKUs would mostly miss; the network and rules, few and slow to
+        // change, come from the cache.
         var safetyStock = await GetCachedSafetyPolicyAsync(skus, locations, cancellationToken);
         var sql = $"""
+            SELECT {Sql.ItemColumns} FROM items WHERE sku IN ({TextList("@skus")});
             SELECT {Sql.PositionColumns} FROM positions WHERE sku IN ({TextList("@skus")}) AND location_id IN ({TextList("@locations")});
             SELECT {Sql.InboundColumns} FROM inbound_supply WHERE sku IN ({TextList("@skus")}) AND location_id IN ({TextList("@locations")})
                 ORDER BY sku, location_id, eta, type, reference;
@@ -491,7 +493,8 @@ public abstract partial class SqlStore(TimeProvider time) : IStockStore
         BindTextList(command, "@skus", skus);
         BindTextList(command, "@locations", locations);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var positions = await ReadAllAsync(reader, Sql.ReadPosition, cancellationToken);
+        var items = await ReadAllAsync(reader, Sql.ReadItem, cancellationToken);
+        var positions = await NextAsync(reader, Sql.ReadPosition, cancellationToken);
         var inbound = await NextAsync(reader, Sql.ReadInbound, cancellationToken);
         return new StockSnapshot(
             items.ToDictionary(i => i.Sku, StringComparer.Ordinal),
