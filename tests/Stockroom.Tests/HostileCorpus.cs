@@ -53,6 +53,7 @@ public static class HostileCorpus
         ("webhooks", HttpMethod.Post, "/v1/webhooks", """{"id":"hook-new","url":"https://example.com/hook","events":["stock.low"],"secret":"0123456789abcdef"}""", "secrets"),
         ("intake", HttpMethod.Post, "/v1/intake/shopify", """{"id":9002,"line_items":[{"sku":"$SKU","quantity":1}]}""", ""),
         ("keys", HttpMethod.Post, "/v1/keys", """{"id":"key-new","scopes":["read"]}""", "role"),
+        ("transfers", HttpMethod.Post, "/v1/transfers", """{"id":"transfer-new","from":"$WH","to":"$STORE","eta":"2026-11-25","lines":[{"sku":"$SKU","quantity":1}]}""", "via"),
     ];
 
     public static IReadOnlyList<HostileCase> All { get; } = [.. Build()];
@@ -161,6 +162,21 @@ public static class HostileCorpus
         yield return Json("low-stock: threshold as a string", c, Bad, "threshold", HttpMethod.Put, "/v1/rules/low-stock", """{"sku":"$SKU","threshold":"3"}""");
         yield return Json("webhooks: events as a string", c, Bad, "events", HttpMethod.Post, "/v1/webhooks", """{"id":"hook-new","url":"https://example.com/h","events":"stock.low","secret":"0123456789abcdef"}""");
         yield return Json("webhooks: url as a number", c, Bad, "url", HttpMethod.Post, "/v1/webhooks", """{"id":"hook-new","url":8080,"events":["stock.low"],"secret":"0123456789abcdef"}""");
+        yield return Json("transfers: quantity as a string", c, Bad, "lines[0].quantity", HttpMethod.Post, "/v1/transfers",
+            """{"id":"transfer-new","from":"$WH","to":"$STORE","eta":"2026-11-25","lines":[{"sku":"$SKU","quantity":"1"}]}""");
+        yield return Json("transfers: negative quantity", c, Bad, "lines[0].quantity", HttpMethod.Post, "/v1/transfers",
+            """{"id":"transfer-new","from":"$WH","to":"$STORE","eta":"2026-11-25","lines":[{"sku":"$SKU","quantity":-1}]}""");
+        yield return Json("transfers: from and to the same location", c, Bad, "to", HttpMethod.Post, "/v1/transfers",
+            """{"id":"transfer-new","from":"$STORE","to":"$STORE","eta":"2026-11-25","lines":[{"sku":"$SKU","quantity":1}]}""");
+        yield return Json("transfers: eta not a date", c, Bad, "eta", HttpMethod.Post, "/v1/transfers",
+            """{"id":"transfer-new","from":"$WH","to":"$STORE","eta":"soon","lines":[{"sku":"$SKU","quantity":1}]}""");
+        yield return Json("transfers: no lines", c, Bad, "lines", HttpMethod.Post, "/v1/transfers",
+            """{"id":"transfer-new","from":"$WH","to":"$STORE","eta":"2026-11-25","lines":[]}""");
+        yield return Get("insights: service level above one", c, Bad, "serviceLevel", "/v1/insights/replenishment?serviceLevel=2");
+        yield return Get("insights: service level as a word", c, Bad, "serviceLevel", "/v1/insights/replenishment?serviceLevel=high");
+        yield return Get("insights: a window of no days", c, Bad, "days", "/v1/insights/replenishment?days=0");
+        yield return Get("insights: negative lead time", c, Bad, "leadTimeDays", "/v1/insights/replenishment?leadTimeDays=-3");
+        yield return Send("transfers: receive one that does not exist", c, HttpStatusCode.NotFound, null, HttpMethod.Post, "/v1/transfers/no-such-transfer/receive");
         yield return Json("keys: scopes as a string", c, Bad, "scopes", HttpMethod.Post, "/v1/keys", """{"id":"key-new","scopes":"read"}""");
         yield return Json("keys: a scope that does not exist", c, Bad, "scopes", HttpMethod.Post, "/v1/keys", """{"id":"key-new","scopes":["superuser"]}""");
         yield return Json("keys: no scope at all", c, Bad, "scopes", HttpMethod.Post, "/v1/keys", """{"id":"key-new","scopes":[]}""");

@@ -68,6 +68,10 @@ public abstract class KeysAndScopesTests(StockroomServer server)
         ["POST webhook"] = (c, n) => c.Post("/v1/webhooks", new { id = Api.NewId("wh"), url = "http://127.0.0.1:9/hook", events = new[] { "stock.low" }, secret = "0123456789abcdef" }),
         ["GET keys"] = (c, n) => c.Send(HttpMethod.Get, "/v1/keys"),
         ["GET channel feed web-a"] = (c, n) => c.Send(HttpMethod.Get, "/v1/channels/web-a/feed"),
+        ["GET valuation"] = (c, n) => c.Send(HttpMethod.Get, "/v1/valuation"),
+        ["GET replenishment"] = (c, n) => c.Send(HttpMethod.Get, $"/v1/insights/replenishment?location={n.Store}"),
+        ["POST transfer"] = (c, n) => c.Post("/v1/transfers",
+            new { id = Api.NewId("t"), from = n.Warehouse, to = n.Store, eta = "2026-11-25", lines = new[] { new { sku = n.Sku, quantity = 1 } } }),
     };
 
     // Columns: none, bad, read, inventory, reservations, admin, web-a, web-b. "ok" is any answer that is not 401 or 403.
@@ -89,6 +93,9 @@ public abstract class KeysAndScopesTests(StockroomServer server)
         { "POST webhook", "401 401 403 403 403 ok 403 403" },
         { "GET keys", "401 401 403 403 403 ok 403 403" },
         { "GET channel feed web-a", "401 401 ok ok ok ok ok 403" },
+        { "GET valuation", "401 401 ok ok ok ok 403 403" },
+        { "GET replenishment", "401 401 ok ok ok ok 403 403" },
+        { "POST transfer", "401 401 403 ok 403 ok 403 403" },
     };
 
     [Theory]
