@@ -40,7 +40,7 @@ public static class Scale
             // Flash sale: plenty of stock, so that every hold is a write and the figure is write throughput.
             var ids = Enumerable.Range(0, locations).Select(i => $"loc-{i:D2}").ToArray();
             await SeedNetworkAsync(Through(0), ids);
-            await Ok(Through(0).PostAsJsonAsync("/v1/supply/sync", new
+            await Scenarios.Ok(Through(0).PostAsJsonAsync("/v1/supply/sync", new
             {
                 source = "bench", asOf = DateTimeOffset.UtcNow.AddMinutes(-1),
                 lines = Enumerable.Range(0, HotSkus).Select(i => new { sku = $"HOT-{i}", location = ids[0], type = "onHand", quantity = 1_000_000 }).ToArray(),
@@ -64,7 +64,7 @@ public static class Scale
             await Load.ClosedAsync(32, names.Length, i => Put(Through(i), $"/v1/items/{names[i]}", new { name = names[i] }));
             foreach (var chunk in names.SelectMany((sku, i) => ids.Select((location, j) => new { sku, location, type = "onHand", quantity = (i * 7 + j) % 50 })).Chunk(10_000))
             {
-                await Ok(Through(0).PostAsJsonAsync("/v1/supply/sync", new { source = "erp", asOf = DateTimeOffset.UtcNow.AddMinutes(-1), lines = chunk }));
+                await Scenarios.Ok(Through(0).PostAsJsonAsync("/v1/supply/sync", new { source = "erp", asOf = DateTimeOffset.UtcNow.AddMinutes(-1), lines = chunk }));
             }
 
             var random = new Random(11);
@@ -93,14 +93,14 @@ public static class Scale
     {
         foreach (var id in locations)
         {
-            await Ok(http.PutAsJsonAsync($"/v1/locations/{id}", new { name = id, type = "store", canShip = true, canPickup = true }));
+            await Scenarios.Ok(http.PutAsJsonAsync($"/v1/locations/{id}", new { name = id, type = "store", canShip = true, canPickup = true }));
         }
 
-        await Ok(http.PutAsJsonAsync("/v1/groups/all", new { name = "All", locations }));
-        await Ok(http.PutAsJsonAsync("/v1/channels/web", new { name = "Web", group = "all" }));
+        await Scenarios.Ok(http.PutAsJsonAsync("/v1/groups/all", new { name = "All", locations }));
+        await Scenarios.Ok(http.PutAsJsonAsync("/v1/channels/web", new { name = "Web", group = "all" }));
         for (var i = 0; i < HotSkus; i++)
         {
-            await Ok(http.PutAsJsonAsync($"/v1/items/HOT-{i}", new { name = $"Hot {i}" }));
+            await Scenarios.Ok(http.PutAsJsonAsync($"/v1/items/HOT-{i}", new { name = $"Hot {i}" }));
         }
     }
 
@@ -117,7 +117,7 @@ public static class Scale
 
     private static async Task<bool> Put(HttpClient http, string path, object body)
     {
-        await Ok(http.PutAsJsonAsync(path, body));
+        await Scenarios.Ok(http.PutAsJsonAsync(path, body));
         return true;
     }
 
@@ -125,15 +125,6 @@ public static class Scale
     {
         using var response = await http.GetAsync(path);
         return response.IsSuccessStatusCode ? true : throw new InvalidOperationException($"{path}: {(int)response.StatusCode}");
-    }
-
-    private static async Task Ok(Task<HttpResponseMessage> call)
-    {
-        using var response = await call;
-        if (!response.IsSuccessStatusCode)
-        {
-            throw new InvalidOperationException($"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
-        }
     }
 
     public static string Row(ScaleResult r) => string.Create(CultureInfo.InvariantCulture,

@@ -312,7 +312,8 @@ public static class Scenarios
         return new FlashResult(load, oversold);
     }
 
-    private static async Task Ok(Task<HttpResponseMessage> call)
+    /// <summary>Awaits a call and throws with its body unless it succeeded: set-up must not fail silently.</summary>
+    internal static async Task Ok(Task<HttpResponseMessage> call)
     {
         using var response = await call;
         if (!response.IsSuccessStatusCode)
