@@ -81,15 +81,14 @@ public sealed class HoldResolver
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(lines);
         // Through the catalog cache: a batch of holds on hot SKUs reads the catalog once a second, not per batch.
-        var catalog = store.Catalog;
         var skus = lines.Select(l => l.Sku).Distinct(StringComparer.Ordinal).ToList();
-        var items = await catalog.ItemsAsync(skus, missing => store.GetItemsAsync(missing, cancellationToken));
-        var channelRows = await catalog.ChannelsAsync([.. channels.Distinct(StringComparer.Ordinal)], missing => store.GetChannelsAsync(missing, cancellationToken));
+        var items = await store.CachedItemsAsync(skus, cancellationToken);
+        var channelRows = await store.CachedChannelsAsync([.. channels.Distinct(StringComparer.Ordinal)], cancellationToken);
         var groupIds = lines.Where(l => l.Group is not null).Select(l => l.Group!).Concat(channelRows.Select(c => c.Group)).Distinct(StringComparer.Ordinal).ToList();
-        var groups = await catalog.GroupsAsync(groupIds, missing => store.GetGroupsAsync(missing, cancellationToken));
+        var groups = await store.CachedGroupsAsync(groupIds, cancellationToken);
         var locationIds = lines.Where(l => l.Location is not null).Select(l => l.Location!)
             .Concat(groups.SelectMany(g => g.Locations)).Distinct(StringComparer.Ordinal).ToList();
-        var locations = await catalog.LocationsAsync(locationIds, missing => store.GetLocationsAsync(missing, cancellationToken));
+        var locations = await store.CachedLocationsAsync(locationIds, cancellationToken);
         var safetyStock = await store.GetCachedSafetyPolicyAsync(skus, locationIds, cancellationToken);
         return new HoldResolver(items, channelRows, groups, locations, safetyStock);
     }

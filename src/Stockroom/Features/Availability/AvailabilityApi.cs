@@ -169,10 +169,9 @@ public static class AvailabilityApi
 
         // The network comes through the catalog cache: a changed channel, group or location is seen
         // at once in this process and within a second from another.
-        var catalog = store.Catalog;
         if (locations is not null)
         {
-            var found = await catalog.LocationsAsync([.. locations.Distinct(StringComparer.Ordinal)], missing => store.GetLocationsAsync(missing, cancellationToken));
+            var found = await store.CachedLocationsAsync([.. locations.Distinct(StringComparer.Ordinal)], cancellationToken);
             var missing = locations.FirstOrDefault(l => found.All(f => f.Id != l));
             return missing is not null
                 ? (null, Problems.NotFound("location", missing))
@@ -182,7 +181,7 @@ public static class AvailabilityApi
         Channel? sellingChannel = null;
         if (channel is not null)
         {
-            sellingChannel = (await catalog.ChannelsAsync([channel], missing => store.GetChannelsAsync(missing, cancellationToken))).SingleOrDefault();
+            sellingChannel = (await store.CachedChannelsAsync([channel], cancellationToken)).SingleOrDefault();
             if (sellingChannel is null)
             {
                 return (null, Problems.NotFound("channel", channel));
@@ -191,14 +190,14 @@ public static class AvailabilityApi
             group = sellingChannel.Group;
         }
 
-        if ((await catalog.GroupsAsync([group!], missing => store.GetGroupsAsync(missing, cancellationToken))).SingleOrDefault() is not { } distribution)
+        if ((await store.CachedGroupsAsync([group!], cancellationToken)).SingleOrDefault() is not { } distribution)
         {
             return (null, Problems.NotFound("group", group!));
         }
 
         // Inactive locations keep their stock but promise none of it, so they are left out of
         // the sum altogether rather than shown with terms that do not add up.
-        var members = (await catalog.LocationsAsync(distribution.Locations, missing => store.GetLocationsAsync(missing, cancellationToken))).Where(l => l.Active)
+        var members = (await store.CachedLocationsAsync(distribution.Locations, cancellationToken)).Where(l => l.Active)
             .OrderBy(l => l.Id, StringComparer.Ordinal).ToList();
         return (new Scope(members, null, distribution, sellingChannel), null);
     }
@@ -214,9 +213,9 @@ public static class AvailabilityApi
             return null;
         }
 
-        var own = (await store.Catalog.ChannelsAsync([caller.Channel], missing => store.GetChannelsAsync(missing, cancellationToken))).SingleOrDefault();
+        var own = (await store.CachedChannelsAsync([caller.Channel], cancellationToken)).SingleOrDefault();
         var network = own is null ? null
-            : (await store.Catalog.GroupsAsync([own.Group], missing => store.GetGroupsAsync(missing, cancellationToken))).SingleOrDefault();
+            : (await store.CachedGroupsAsync([own.Group], cancellationToken)).SingleOrDefault();
         var within = scope.Channel is null && network is not null
             && (scope.Group is not null ? scope.Group.Id == network.Id : scope.Locations.All(l => network.Locations.Contains(l.Id)));
         return within ? null : Problems.Forbidden($"This key acts only for channel '{caller.Channel}' and the locations it sells from.");
