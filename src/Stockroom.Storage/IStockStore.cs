@@ -33,6 +33,9 @@ public sealed record WaitingAllocation(string OrderId, string Channel, string Sk
 /// <summary>One published change of a SKU's availability on a channel.</summary>
 public sealed record ChannelUpdate(long Id, string Sku, long Available, DateTimeOffset PublishedAt);
 
+/// <summary>See <see cref="IStockWrite.CountBasisAsync"/>.</summary>
+public readonly record struct CountBasis(long SeenBySource, long MovedSince);
+
 /// <summary>What a write adds to each counter of a position.</summary>
 public readonly record struct PositionDelta(PositionKey Key, long OnHand, long Reserved, long Allocated, long Backordered)
 {
@@ -221,8 +224,15 @@ public interface IStockWrite : IAsyncDisposable
     /// <summary>Locks the positions (creating empty ones as needed) in key order and reads them.</summary>
     Task<IReadOnlyDictionary<PositionKey, Position>> LockPositionsAsync(IReadOnlyCollection<PositionKey> keys, CancellationToken cancellationToken);
 
-    /// <summary>Writes the difference between each pair as a delta on the locked row.</summary>
+    /// <summary>Writes the difference between each pair as a delta on the locked row. Such changes never move on-hand.</summary>
     Task WritePositionsAsync(IReadOnlyCollection<(Position Before, Position After)> changes, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Writes changes that move stock, journalling each change of on-hand (and, for an order's
+    /// movement, of its allocation) with its cause and this transaction's time, so that a count
+    /// as of an earlier time can be brought forward by what happened since.
+    /// </summary>
+    Task WritePositionsAsync(IReadOnlyCollection<(Position Before, Position After)> changes, StockMovement movement, CancellationToken cancellationToken);
 
     /// <summary>Reads the inbound lots of locked positions.</summary>
     Task<IReadOnlyList<InboundSupply>> ReadInboundAsync(IReadOnlyCollection<PositionKey> keys, CancellationToken cancellationToken);
@@ -282,8 +292,12 @@ public interface IStockWrite : IAsyncDisposable
 
     Task SetWatermarksAsync(string source, IReadOnlyCollection<string> locations, DateTimeOffset asOf, CancellationToken cancellationToken);
 
-    /// <summary>Units of open orders at these positions that their POS or ERP had acknowledged by <paramref name="asOf"/>.</summary>
-    Task<IReadOnlyDictionary<PositionKey, long>> DemandSeenAsync(IReadOnlyCollection<PositionKey> keys, DateTimeOffset asOf, CancellationToken cancellationToken);
+    /// <summary>
+    /// What a count as of <paramref name="asOf"/> is brought forward by at each of these positions:
+    /// units of orders their POS or ERP had acknowledged by then and that were still allocated
+    /// then, and the sum of every movement of on-hand but counts recorded after it.
+    /// </summary>
+    Task<IReadOnlyDictionary<PositionKey, CountBasis>> CountBasisAsync(IReadOnlyCollection<PositionKey> keys, DateTimeOffset asOf, CancellationToken cancellationToken);
 
     /// <summary>Deletes the rule with exactly these selectors; returns it, or null when there was none.</summary>
     Task<SafetyStockRule?> DeleteSafetyRuleAsync(string? sku, string? location, string? group, CancellationToken cancellationToken);

@@ -121,7 +121,12 @@ internal static class Sql
         r.GetString(4));
 
     public static OrderLine ReadOrderLine(DbDataReader r) =>
-        new(r.GetInt32(0), r.GetString(1), r.GetString(2), r.GetInt64(3), r.GetInt64(4));
+        new(r.GetInt32(0), r.GetString(1), r.GetString(2), r.GetInt64(3), r.GetInt64(4), r.GetInt64(5), r.GetInt64(6));
+
+    public const string OrderLineColumns = "line, sku, location_id, quantity, returned, shipped, cancelled";
+
+    /// <summary>Order statuses whose open lines hold allocated units, for SQL <c>IN</c> lists.</summary>
+    public const string OpenOrderStatuses = "'allocated', 'picked', 'packed', 'partiallyShipped'";
 
     public const string SafetyRuleColumns = "sku, location_id, group_id, units, percent, vip_priority, created_at, updated_at";
 
@@ -158,8 +163,9 @@ internal static class Sql
         r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetInt32(5), r.GetFieldValue<DateTimeOffset>(6),
         r.Nullable<int>(7), r.NullableString(8), r.GetFieldValue<DateTimeOffset>(9), r.Nullable<DateTimeOffset>(10));
 
-    public const string InboundColumns = "sku, location_id, type, reference, quantity, eta";
+    public const string InboundColumns = "sku, location_id, type, reference, quantity, eta, source, snapshot_id";
 
     public static InboundSupply ReadInbound(DbDataReader r) =>
-        new(new PositionKey(r.GetString(0), r.GetString(1)), Parse<SupplyType>(r.GetString(2)), r.GetString(3), r.GetInt64(4), r.Nullable<DateOnly>(5));
+        new(new PositionKey(r.GetString(0), r.GetString(1)), Parse<SupplyType>(r.GetString(2)), r.GetString(3), r.GetInt64(4), r.Nullable<DateOnly>(5),
+            r.NullableString(6), r.NullableString(7));
 }

@@ -207,7 +207,13 @@ internal sealed partial class SqlWrite(SqlStore store, DbConnection connection, 
         return positions;
     }
 
-    public async Task WritePositionsAsync(IReadOnlyCollection<(Position Before, Position After)> changes, CancellationToken cancellationToken)
+    public Task WritePositionsAsync(IReadOnlyCollection<(Position Before, Position After)> changes, CancellationToken cancellationToken)
+    {
+        Invariant.Require(changes.All(c => c.Before.OnHand == c.After.OnHand), "every change of on-hand is written with its movement");
+        return WritePositionsAsync(changes, movement: null, cancellationToken);
+    }
+
+    public async Task WritePositionsAsync(IReadOnlyCollection<(Position Before, Position After)> changes, StockMovement? movement, CancellationToken cancellationToken)
     {
         var deltas = new List<PositionDelta>(changes.Count);
         foreach (var (before, after) in changes)
@@ -234,6 +240,24 @@ internal sealed partial class SqlWrite(SqlStore store, DbConnection connection, 
         }
 
         await store.WritePositionDeltasAsync(connection, transaction, deltas, Now, cancellationToken);
+        if (movement is not null)
+        {
+            await JournalAsync(deltas, movement, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// One row per position whose on-hand moved, or whose allocation an order's movement changed:
+    /// what a later count as of an earlier time is brought forward by (see <see cref="CountBasisAsync"/>).
+    /// </summary>
+    private async Task JournalAsync(IReadOnlyList<PositionDelta> deltas, StockMovement movement, CancellationToken cancellationToken)
+    {
+        var rows = deltas
+            .Select(d => (d.Key, d.OnHand, Allocated: movement.OrderId is null ? 0 : d.Allocated))
+            .Where(d => d.OnHand != 0 || d.Allocated != 0)
+            .Select(d => new object?[] { d.Key.Sku, d.Key.Location, Now, Sql.Text(movement.Kind), movement.Reference, movement.OrderId, d.OnHand, d.Allocated })
+            .ToList();
+        await InsertRowsAsync("stock_movements", "sku, location_id, at, kind, reference, order_id, on_hand, allocated", rows, cancellationToken);
     }
 
     public async Task<IReadOnlyList<InboundSupply>> ReadInboundAsync(IReadOnlyCollection<PositionKey> keys, CancellationToken cancellationToken)
@@ -262,11 +286,12 @@ internal sealed partial class SqlWrite(SqlStore store, DbConnection connection, 
             await using var command = lot.Quantity == 0
                 ? Command("DELETE FROM inbound_supply WHERE sku = @sku AND location_id = @location AND type = @type AND reference = @reference")
                 : Command("""
-                    INSERT INTO inbound_supply (sku, location_id, type, reference, quantity, eta, updated_at)
-                    VALUES (@sku, @location, @type, @reference, @quantity, @eta, @now)
+                    INSERT INTO inbound_supply (sku, location_id, type, reference, quantity, eta, source, snapshot_id, updated_at)
+                    VALUES (@sku, @location, @type, @reference, @quantity, @eta, @source, @snapshot, @now)
                     ON CONFLICT (sku, location_id, type, reference) DO UPDATE SET
-                        quantity = excluded.quantity, eta = excluded.eta, updated_at = excluded.updated_at
-                    """).With("@quantity", lot.Quantity).With("@eta", lot.Eta).With("@now", Now);
+                        quantity = excluded.quantity, eta = excluded.eta, source = excluded.source, snapshot_id = excluded.snapshot_id,
+                        updated_at = excluded.updated_at
+                    """).With("@quantity", lot.Quantity).With("@eta", lot.Eta).WithText("@source", lot.Source).WithText("@snapshot", lot.SnapshotId).With("@now", Now);
             command.With("@sku", lot.Key.Sku).With("@location", lot.Key.Location)
                 .With("@type", Sql.Text(lot.Type)).With("@reference", lot.Reference);
             await ExecuteAsync(command, cancellationToken);
@@ -471,23 +496,32 @@ internal sealed partial class SqlWrite(SqlStore store, DbConnection connection, 
         await ExecuteAsync(command, cancellationToken);
     }
 
-    public async Task<IReadOnlyDictionary<PositionKey, long>> DemandSeenAsync(IReadOnlyCollection<PositionKey> keys, DateTimeOffset asOf, CancellationToken cancellationToken)
+    public async Task<IReadOnlyDictionary<PositionKey, CountBasis>> CountBasisAsync(IReadOnlyCollection<PositionKey> keys, DateTimeOffset asOf, CancellationToken cancellationToken)
     {
         if (keys.Count == 0)
         {
-            return new Dictionary<PositionKey, long>();
+            return new Dictionary<PositionKey, CountBasis>();
         }
 
+        // Seen: units still allocated now to orders acknowledged by asOf, plus the units such
+        // orders shipped or cancelled after asOf (still allocated, and so deducted, at asOf).
+        // Moved: every change of on-hand recorded after asOf but counts.
+        var keyList = $"(SELECT k.sku, k.location_id FROM ({store.KeyList("@keys")}) k)";
         await using var command = Command($"""
-            SELECT l.sku, l.location_id, SUM(l.quantity)
-            FROM order_lines l JOIN orders o ON o.id = l.order_id
-            WHERE o.status IN ('allocated', 'picked', 'packed') AND o.pos_acknowledged_at <= @asOf
-              AND (l.sku, l.location_id) IN (SELECT k.sku, k.location_id FROM ({store.KeyList("@keys")}) k)
-            GROUP BY l.sku, l.location_id
-            """).With("@asOf", asOf);
+            SELECT sku, location_id, SUM(seen), SUM(moved) FROM (
+                SELECT l.sku, l.location_id, l.quantity - l.shipped - l.cancelled AS seen, 0 AS moved
+                FROM order_lines l JOIN orders o ON o.id = l.order_id
+                WHERE o.status IN ({Sql.OpenOrderStatuses}) AND o.pos_acknowledged_at <= @asOf AND (l.sku, l.location_id) IN {keyList}
+                UNION ALL
+                SELECT m.sku, m.location_id, CASE WHEN o.pos_acknowledged_at <= @asOf THEN -m.allocated ELSE 0 END, CASE WHEN m.kind = 'counted' THEN 0 ELSE m.on_hand END
+                FROM stock_movements m LEFT JOIN orders o ON o.id = m.order_id
+                WHERE m.at > @asOf AND (m.sku, m.location_id) IN {keyList}
+            ) s
+            GROUP BY sku, location_id
+            """).With("@asOf", asOf.ToUniversalTime());
         store.BindKeyList(command, "@keys", [.. keys.Distinct()]);
-        return (await command.ListAsync(r => (Key: new PositionKey(r.GetString(0), r.GetString(1)), Units: r.GetInt64(2)), cancellationToken))
-            .ToDictionary(s => s.Key, s => s.Units);
+        return (await command.ListAsync(r => (Key: new PositionKey(r.GetString(0), r.GetString(1)), Basis: new CountBasis(r.GetInt64(2), r.GetInt64(3))), cancellationToken))
+            .ToDictionary(s => s.Key, s => s.Basis);
     }
 
     public async Task<IReadOnlyList<(Channel Channel, long Through)>> LockDueChannelsAsync(DateTimeOffset now, CancellationToken cancellationToken)
@@ -637,8 +671,8 @@ internal sealed partial class SqlWrite(SqlStore store, DbConnection connection, 
         await InsertRowsAsync("orders", Sql.OrderColumns,
             [[o.Id, o.Channel, o.ReservationId, Sql.Text(o.Status), order.RequestHash, o.CreatedAt, o.UpdatedAt, o.SentToPosAt, o.PosAcknowledgedAt, o.TrackingNumber]],
             cancellationToken);
-        await InsertRowsAsync("order_lines", "order_id, line, sku, location_id, quantity, returned",
-            [.. o.Lines.Select(l => new object?[] { o.Id, l.Line, l.Sku, l.Location, l.Quantity, l.Returned })], cancellationToken);
+        await InsertRowsAsync("order_lines", $"order_id, {Sql.OrderLineColumns}",
+            [.. o.Lines.Select(l => new object?[] { o.Id, l.Line, l.Sku, l.Location, l.Quantity, l.Returned, l.Shipped, l.Cancelled })], cancellationToken);
     }
 
     public async Task UpdateOrderAsync(Order order, CancellationToken cancellationToken)
@@ -656,8 +690,8 @@ internal sealed partial class SqlWrite(SqlStore store, DbConnection connection, 
 
         foreach (var line in order.Lines)
         {
-            await using var command = Command("UPDATE order_lines SET returned = @returned WHERE order_id = @id AND line = @line")
-                .With("@returned", line.Returned).With("@id", order.Id).With("@line", line.Line);
+            await using var command = Command("UPDATE order_lines SET returned = @returned, shipped = @shipped, cancelled = @cancelled WHERE order_id = @id AND line = @line")
+                .With("@returned", line.Returned).With("@shipped", line.Shipped).With("@cancelled", line.Cancelled).With("@id", order.Id).With("@line", line.Line);
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
     }

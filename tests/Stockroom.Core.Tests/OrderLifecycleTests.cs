@@ -7,8 +7,13 @@ public sealed class OrderLifecycleTests
 {
     private static readonly DateTimeOffset At = new(2026, 11, 22, 10, 0, 0, TimeSpan.Zero);
 
-    private static Order Order(OrderStatus status) => new("o-1", "web", null, status, At, At, null, null, null,
-        [new OrderLine(0, "LAMP", "store", 2, 0), new OrderLine(1, "LAMP", "wh", 1, 0), new OrderLine(2, "BULB", "store", 4, 0)]);
+    private static Order Order(OrderStatus status)
+    {
+        var shipped = status is OrderStatus.Shipped or OrderStatus.Returned;
+        return new("o-1", "web", null, status, At, At, null, null, null,
+            [.. new[] { new OrderLine(0, "LAMP", "store", 2, 0), new OrderLine(1, "LAMP", "wh", 1, 0), new OrderLine(2, "BULB", "store", 4, 0) }
+                .Select(l => shipped ? l with { Shipped = l.Quantity } : l)]);
+    }
 
     private static OrderTransition.Applied Applied(OrderTransition transition) => Assert.IsType<OrderTransition.Applied>(transition);
 
@@ -56,7 +61,7 @@ public sealed class OrderLifecycleTests
     [Fact]
     public void A_partial_return_restocks_line_by_line_and_keeps_the_order_shipped()
     {
-        var applied = Applied(OrderLifecycle.Decide(Order(OrderStatus.Shipped), OrderEventType.Returned, [("LAMP", 3)], null, At));
+        var applied = Applied(OrderLifecycle.Decide(Order(OrderStatus.Shipped), OrderEventType.Returned, [new OrderEventLine("LAMP", 3)], null, At));
         Assert.Equal(OrderStatus.Shipped, applied.Order.Status);
         Assert.Equal([new PositionEffect(new("LAMP", "store"), 2, 0), new PositionEffect(new("LAMP", "wh"), 1, 0)], applied.Effects);
         var rest = Applied(OrderLifecycle.Decide(applied.Order, OrderEventType.Returned, null, null, At));
@@ -67,7 +72,7 @@ public sealed class OrderLifecycleTests
     [Fact]
     public void Returning_more_than_was_shipped_is_illegal()
     {
-        Assert.IsType<OrderTransition.Illegal>(OrderLifecycle.Decide(Order(OrderStatus.Shipped), OrderEventType.Returned, [("LAMP", 4)], null, At));
+        Assert.IsType<OrderTransition.Illegal>(OrderLifecycle.Decide(Order(OrderStatus.Shipped), OrderEventType.Returned, [new OrderEventLine("LAMP", 4)], null, At));
     }
 
     [Fact]

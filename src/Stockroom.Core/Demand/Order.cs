@@ -2,12 +2,16 @@ using Stockroom.Core.Supply;
 
 namespace Stockroom.Core.Demand;
 
-/// <summary><c>allocated → picked → packed → shipped → returned</c>, or <c>cancelled</c> before it ships.</summary>
+/// <summary>
+/// <c>allocated → picked → packed → shipped → returned</c>, or <c>cancelled</c> before it ships.
+/// An order that ships or cancels some lines and keeps others open is <c>partiallyShipped</c>.
+/// </summary>
 public enum OrderStatus
 {
     Allocated,
     Picked,
     Packed,
+    PartiallyShipped,
     Shipped,
     Cancelled,
     Returned,
@@ -24,8 +28,18 @@ public enum OrderEventType
     PosAcknowledged,
 }
 
-/// <summary>Units of one SKU an order has at one location, and how many of them came back.</summary>
-public sealed record OrderLine(int Line, string Sku, string Location, long Quantity, long Returned);
+/// <summary>
+/// Units of one SKU an order has at one location: how many shipped, were cancelled before they
+/// shipped, and came back after. What is neither shipped nor cancelled is still allocated.
+/// </summary>
+public sealed record OrderLine(int Line, string Sku, string Location, long Quantity, long Returned, long Shipped = 0, long Cancelled = 0)
+{
+    /// <summary>Units still allocated at the position, waiting to ship.</summary>
+    public long Open => Quantity - Shipped - Cancelled;
+}
+
+/// <summary>Units an order event names: a SKU, optionally at one of the order's locations.</summary>
+public readonly record struct OrderEventLine(string Sku, long Quantity, string? Location = null);
 
 /// <summary>Demand allocated to locations, on its way through fulfilment.</summary>
 public sealed record Order(
@@ -40,8 +54,8 @@ public sealed record Order(
     string? TrackingNumber,
     IReadOnlyList<OrderLine> Lines)
 {
-    /// <summary>While open, an order's units are allocated at their positions.</summary>
-    public bool HoldsAllocation() => Status is OrderStatus.Allocated or OrderStatus.Picked or OrderStatus.Packed;
+    /// <summary>While open, an order's units that have neither shipped nor been cancelled are allocated at their positions.</summary>
+    public bool HoldsAllocation() => Status is OrderStatus.Allocated or OrderStatus.Picked or OrderStatus.Packed or OrderStatus.PartiallyShipped;
 }
 
 /// <summary>What an order event does to one position.</summary>
@@ -61,16 +75,18 @@ public abstract record OrderTransition
 /// <summary>
 /// The order state machine. Shipping takes units off the shelf and closes their allocation;
 /// cancelling frees the allocation; a return puts units back on the shelf where they left.
+/// Shipping, cancelling and returning take lines, so an order can ship in parts and lose a line;
+/// without lines they apply to everything the event can still apply to.
 /// </summary>
 public static class OrderLifecycle
 {
-    public static OrderTransition Decide(Order order, OrderEventType type, IReadOnlyList<(string Sku, long Quantity)>? lines, string? trackingNumber, DateTimeOffset at)
+    public static OrderTransition Decide(Order order, OrderEventType type, IReadOnlyList<OrderEventLine>? lines, string? trackingNumber, DateTimeOffset at)
     {
         ArgumentNullException.ThrowIfNull(order);
         var updated = order with { UpdatedAt = at, TrackingNumber = trackingNumber ?? order.TrackingNumber };
-        if (lines is { Count: > 0 } && type != OrderEventType.Returned)
+        if (lines is { Count: > 0 } && type is not (OrderEventType.Shipped or OrderEventType.Cancelled or OrderEventType.Returned))
         {
-            return new OrderTransition.Illegal($"'{Name(type)}' applies to the whole order; only 'returned' takes lines");
+            return new OrderTransition.Illegal($"'{Name(type)}' applies to the whole order; only 'shipped', 'cancelled' and 'returned' take lines");
         }
 
         switch (type)
@@ -84,60 +100,79 @@ public static class OrderLifecycle
             case OrderEventType.Packed when order.Status is OrderStatus.Allocated or OrderStatus.Picked:
                 return new OrderTransition.Applied(updated with { Status = OrderStatus.Packed }, []);
             case OrderEventType.Shipped when order.HoldsAllocation():
-                return new OrderTransition.Applied(updated with { Status = OrderStatus.Shipped },
-                    [.. order.Lines.Select(l => new PositionEffect(new PositionKey(l.Sku, l.Location), -l.Quantity, -l.Quantity))]);
+                return Move(updated, lines, "shipped", l => l.Open, (l, n) => l with { Shipped = l.Shipped + n }, (key, n) => new PositionEffect(key, -n, -n));
             case OrderEventType.Cancelled when order.HoldsAllocation():
-                return new OrderTransition.Applied(updated with { Status = OrderStatus.Cancelled },
-                    [.. order.Lines.Select(l => new PositionEffect(new PositionKey(l.Sku, l.Location), 0, -l.Quantity))]);
-            case OrderEventType.Returned when order.Status == OrderStatus.Shipped:
-                return Return(updated, lines);
+                return Move(updated, lines, "cancelled", l => l.Open, (l, n) => l with { Cancelled = l.Cancelled + n }, (key, n) => new PositionEffect(key, 0, -n));
+            case OrderEventType.Returned when order.Lines.Any(l => l.Shipped > l.Returned) && order.Status is OrderStatus.Shipped or OrderStatus.PartiallyShipped:
+                return Move(updated, lines, "returned", l => l.Shipped - l.Returned, (l, n) => l with { Returned = l.Returned + n }, (key, n) => new PositionEffect(key, n, 0));
             default:
                 return new OrderTransition.Illegal($"an order that is {Name(order.Status)} cannot be {Name(type)}");
         }
     }
 
     /// <summary>
-    /// Returns the given quantities (all that is left to return when none are given), line by
-    /// line in order; the order is returned once every shipped unit is back.
+    /// Applies an event to the units it names (every unit it can apply to when it names none),
+    /// line by line in order, each line giving at most <paramref name="movable"/> units.
     /// </summary>
-    private static OrderTransition Return(Order order, IReadOnlyList<(string Sku, long Quantity)>? asked)
+    private static OrderTransition Move(Order order, IReadOnlyList<OrderEventLine>? asked, string verb, Func<OrderLine, long> movable,
+        Func<OrderLine, long, OrderLine> moved, Func<PositionKey, long, PositionEffect> effect)
     {
         var wanted = asked is { Count: > 0 }
-            ? asked.GroupBy(l => l.Sku, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Sum(l => l.Quantity), StringComparer.Ordinal)
-            : order.Lines.Where(l => l.Returned < l.Quantity).GroupBy(l => l.Sku, StringComparer.Ordinal)
-                .ToDictionary(g => g.Key, g => g.Sum(l => l.Quantity - l.Returned), StringComparer.Ordinal);
+            ? asked.GroupBy(l => (l.Sku, l.Location)).Select(g => (g.Key.Sku, g.Key.Location, Quantity: g.Sum(l => l.Quantity))).ToList()
+            : [.. order.Lines.Where(l => movable(l) > 0).Select(l => (l.Sku, (string?)l.Location, Quantity: movable(l)))];
         if (wanted.Count == 0)
         {
-            return new OrderTransition.Illegal("every shipped unit has already been returned");
+            return new OrderTransition.Illegal($"no unit of the order can be {verb} any more");
         }
 
-        foreach (var (sku, quantity) in wanted)
-        {
-            var returnable = order.Lines.Where(l => l.Sku == sku).Sum(l => l.Quantity - l.Returned);
-            if (quantity <= 0 || quantity > returnable)
-            {
-                return new OrderTransition.Illegal($"{quantity} of '{sku}' cannot be returned; {returnable} shipped and not yet returned");
-            }
-        }
-
+        var lines = order.Lines.ToList();
         var effects = new List<PositionEffect>();
-        var lines = new List<OrderLine>(order.Lines.Count);
-        foreach (var line in order.Lines)
+        foreach (var (sku, location, quantity) in wanted)
         {
-            var left = wanted.GetValueOrDefault(line.Sku);
-            var back = Math.Min(left, line.Quantity - line.Returned);
-            if (back > 0)
+            var matching = Enumerable.Range(0, lines.Count).Where(i => lines[i].Sku == sku && (location is null || lines[i].Location == location)).ToList();
+            var available = matching.Sum(i => movable(lines[i]));
+            var where = location is null ? "" : $" at '{location}'";
+            if (quantity <= 0 || quantity > available)
             {
-                wanted[line.Sku] = left - back;
-                effects.Add(new PositionEffect(new PositionKey(line.Sku, line.Location), back, 0));
+                return new OrderTransition.Illegal(matching.Count == 0
+                    ? $"the order has no line of '{sku}'{where}"
+                    : $"{quantity} of '{sku}'{where} cannot be {verb}; {available} can");
             }
 
-            lines.Add(line with { Returned = line.Returned + back });
+            var left = quantity;
+            foreach (var i in matching)
+            {
+                var take = Math.Min(left, movable(lines[i]));
+                if (take > 0)
+                {
+                    left -= take;
+                    effects.Add(effect(new PositionKey(lines[i].Sku, lines[i].Location), take));
+                    lines[i] = moved(lines[i], take);
+                }
+            }
+
+            Invariant.Require(left == 0, "every unit named is moved from a line");
         }
 
-        Invariant.Require(wanted.Values.All(v => v == 0), "every unit asked back is returned to a line");
-        var allBack = lines.All(l => l.Returned == l.Quantity);
-        return new OrderTransition.Applied(order with { Lines = lines, Status = allBack ? OrderStatus.Returned : OrderStatus.Shipped }, effects);
+        Invariant.Require(lines.All(l => l.Open >= 0 && l.Returned <= l.Shipped), "an order line never moves more units than it has");
+        return new OrderTransition.Applied(order with { Lines = lines, Status = StatusOf(order.Status, lines) }, effects);
+    }
+
+    /// <summary>The status that follows from what the lines have done.</summary>
+    private static OrderStatus StatusOf(OrderStatus current, IReadOnlyList<OrderLine> lines)
+    {
+        var shipped = lines.Sum(l => l.Shipped);
+        if (lines.Any(l => l.Open > 0))
+        {
+            return shipped > 0 ? OrderStatus.PartiallyShipped : current;
+        }
+
+        if (shipped == 0)
+        {
+            return OrderStatus.Cancelled;
+        }
+
+        return lines.Sum(l => l.Returned) == shipped ? OrderStatus.Returned : OrderStatus.Shipped;
     }
 
     /// <summary>

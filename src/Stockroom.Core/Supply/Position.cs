@@ -51,13 +51,21 @@ public enum SupplyType
 /// Supply on its way to a location: a transfer in transit or a purchase order. It is not on hand
 /// and so not promisable now, but counts from its <c>Eta</c> for promises on later dates. A
 /// <c>Reference</c> (PO or shipment number) tells apart several inbound lots at one position.
+/// <c>Source</c> is the system of record whose snapshots replace the lot; null for Stockroom's
+/// own lots (a transfer in transit), which only a receipt or an adjustment ends. <c>SnapshotId</c>
+/// is the snapshot that last set it.
 /// </summary>
 public sealed record InboundSupply(
     PositionKey Key,
     SupplyType Type,
     string Reference,
     long Quantity,
-    DateOnly? Eta)
+    DateOnly? Eta,
+    string? Source = null,
+    string? SnapshotId = null)
 {
+    /// <summary>The owner of lots recorded before owners were kept: any snapshot of their type replaces them.</summary>
+    public const string AnySource = "*";
+
     public bool ArrivesBy(DateOnly date) => Eta is { } eta && eta <= date;
 }

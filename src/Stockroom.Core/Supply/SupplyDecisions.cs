@@ -13,6 +13,9 @@ public abstract record SupplyOutcome
     public sealed record Refused(PositionKey Key, string Reason) : SupplyOutcome;
 }
 
+/// <summary>What a snapshot does to inbound lots: lots to write (zero ends one), and lots it listed that someone else holds.</summary>
+public sealed record LotReplacement(IReadOnlyList<InboundSupply> Lots, IReadOnlyList<InboundSupply> HeldElsewhere);
+
 /// <summary>
 /// Pure decisions for supply: absolute counts from a system of record, and relative adjustments.
 /// Neither ever touches demand: a count that falls below committed units leaves a
@@ -36,17 +39,23 @@ public static class SupplyDecisions
     }
 
     /// <summary>
-    /// A count from a POS or ERP. The system of record deducts an order from its own count once it
-    /// knows the order, though the units stay on the shelf until they ship. Units of open orders
-    /// the source had acknowledged by the count's time are therefore added back: they are still
-    /// here, and they stay subtracted as allocated demand — once, not twice. Orders the source did
-    /// not know of yet are in its count already and need nothing added.
+    /// A count from a POS or ERP, true as of its own time (<c>asOf</c>), applied now.
+    /// <para>The system of record deducts an order from its own count once it knows the order,
+    /// though the units stay on the shelf until they ship. Units of orders the source had
+    /// acknowledged by the count's time and that were still allocated then
+    /// (<paramref name="seenBySource"/>) are therefore added back: they were on the shelf, and
+    /// they stay subtracted as allocated demand (or have shipped since) — once, not twice.</para>
+    /// <para>Everything Stockroom recorded at the position after the count's time — shipments,
+    /// write-offs, receipts, returns, transfers out and in (<paramref name="movedSince"/>) — is
+    /// then applied on top, so a late count never resurrects units that left since.</para>
+    /// A count and later movements that disagree (units shipped that the count says were never
+    /// there) leave on-hand at zero, never below.
     /// </summary>
-    public static SupplyOutcome Count(Position position, long counted, long seenBySource)
+    public static SupplyOutcome Count(Position position, long counted, long seenBySource, long movedSince)
     {
         ArgumentNullException.ThrowIfNull(position);
-        Invariant.Require(seenBySource >= 0 && seenBySource <= position.Allocated, "the demand a source has seen is allocated demand");
-        return SetOnHand(position, counted + seenBySource);
+        Invariant.Require(counted >= 0 && seenBySource >= 0, "a count and the demand its source has seen are never negative");
+        return SetOnHand(position, Math.Clamp(counted + seenBySource + movedSince, 0, Limits.PositionUnitsMax));
     }
 
     /// <summary>A relative change of on-hand: a receipt, a count correction, damage, shrink.</summary>
@@ -66,6 +75,46 @@ public static class SupplyDecisions
         }
 
         return SetOnHand(position, onHand);
+    }
+
+    /// <summary>
+    /// The lots a snapshot from <paramref name="source"/> leaves at the positions and types it
+    /// lists. Lots belong to whoever made them: the snapshot replaces only its own source's lots
+    /// (and lots from before ownership was kept, <see cref="InboundSupply.AnySource"/>), setting the
+    /// ones it lists and ending the others; a lot another source or Stockroom itself (a transfer in
+    /// transit) holds under the same reference is left alone and reported. A snapshot sent in
+    /// several requests carries one <paramref name="snapshotId"/>, so a lot an earlier request of
+    /// it set is kept, not ended by the next request.
+    /// </summary>
+    public static LotReplacement ReplaceLots(string source, string snapshotId, IReadOnlyCollection<InboundSupply> existing, IReadOnlyList<InboundSupply> listed)
+    {
+        ArgumentNullException.ThrowIfNull(existing);
+        ArgumentNullException.ThrowIfNull(listed);
+        bool Ours(InboundSupply lot) => lot.Source == source || lot.Source == InboundSupply.AnySource;
+        var byLot = existing.ToDictionary(l => (l.Key, l.Type, l.Reference));
+        var result = new Dictionary<(PositionKey, SupplyType, string), InboundSupply>();
+        var spoken = listed.Select(l => (l.Key, l.Type)).ToHashSet();
+        foreach (var lot in existing.Where(l => spoken.Contains((l.Key, l.Type)) && Ours(l) && l.SnapshotId != snapshotId))
+        {
+            result[(lot.Key, lot.Type, lot.Reference)] = lot with { Quantity = 0 };
+        }
+
+        var heldElsewhere = new List<InboundSupply>();
+        foreach (var lot in listed)
+        {
+            Invariant.Require(lot.Type != SupplyType.OnHand, "on-hand is a position, not an inbound lot");
+            if (byLot.TryGetValue((lot.Key, lot.Type, lot.Reference), out var current) && !Ours(current))
+            {
+                heldElsewhere.Add(current);
+                continue;
+            }
+
+            result[(lot.Key, lot.Type, lot.Reference)] = lot with { Source = source, SnapshotId = snapshotId };
+        }
+
+        Invariant.Require(result.Values.All(l => l.Quantity == 0 || l.Source == source), "a snapshot only ever sets its own source's lots");
+        Invariant.Require(heldElsewhere.All(l => !result.ContainsKey((l.Key, l.Type, l.Reference))), "a lot held elsewhere is never written");
+        return new LotReplacement([.. result.Values], heldElsewhere);
     }
 
     /// <summary>

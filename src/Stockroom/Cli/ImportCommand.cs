@@ -149,13 +149,16 @@ public static class ImportCommand
             return 2;
         }
 
+        // The file is one snapshot however many requests carry it: each chunk names it, so a lot
+        // set by an earlier chunk is not ended by a later chunk for the same position and type.
+        var snapshot = request with { SnapshotId = request.SnapshotId ?? $"import-{Guid.NewGuid():N}" };
         var failed = false;
         await AnsiConsole.Progress().StartAsync(async progress =>
         {
             var task = progress.AddTask($"Sending {count:N0} lines to {server}", maxValue: count);
             foreach (var chunk in lines.Chunk(ServerChunkLines))
             {
-                using var response = await http.PostAsJsonAsync("/v1/supply/sync", request with { Lines = [.. chunk] }, StockroomJson.Options, cancellationToken);
+                using var response = await http.PostAsJsonAsync("/v1/supply/sync", snapshot with { Lines = [.. chunk] }, StockroomJson.Options, cancellationToken);
                 if (!response.IsSuccessStatusCode)
                 {
                     AnsiConsole.MarkupLineInterpolated($"[red]The server refused lines {task.Value + 2:N0}–{task.Value + chunk.Length + 1:N0}:[/] {await response.Content.ReadAsStringAsync(cancellationToken)}");

@@ -10,9 +10,10 @@ using Stockroom.Storage;
 
 namespace Stockroom.Features.Orders;
 
-public sealed record OrderEventLine(string? Sku, long? Quantity);
+/// <summary>Units an event applies to: a SKU, at one of the order's locations when it has several.</summary>
+public sealed record OrderEventLineRequest(string? Sku, long? Quantity, string? Location = null);
 
-public sealed record OrderEventRequest(string? Id, OrderEventType? Type, List<OrderEventLine>? Lines, string? TrackingNumber);
+public sealed record OrderEventRequest(string? Id, OrderEventType? Type, List<OrderEventLineRequest>? Lines, string? TrackingNumber);
 
 /// <summary>
 /// Moves an order through fulfilment. Each event is idempotent by its own id; an event the
@@ -48,7 +49,7 @@ public static class RecordOrderEvent
             return (null, Problems.NotFound("order", id));
         }
 
-        var lines = request.Lines?.Select(l => (l.Sku!, l.Quantity!.Value)).ToList();
+        var lines = request.Lines?.Select(l => new OrderEventLine(l.Sku!, l.Quantity!.Value, l.Location)).ToList();
         var transition = OrderLifecycle.Decide(stored.Order, request.Type!.Value, lines, request.TrackingNumber, write.Now);
         if (transition is OrderTransition.Illegal illegal)
         {
@@ -66,13 +67,22 @@ public static class RecordOrderEvent
             alreadyCounted += counted;
         }
 
-        await write.WritePositionsAsync([.. locked.Values.Select(before => (before, working[before.Key]))], cancellationToken);
+        await write.WritePositionsAsync([.. locked.Values.Select(before => (before, working[before.Key]))], Movement(request.Type.Value, id), cancellationToken);
         await write.UpdateOrderAsync(applied.Order, cancellationToken);
         await Insights.Bookkeeping.OrderEventAsync(write, request.Type.Value, applied.Effects, cancellationToken);
         var type = System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(request.Type.Value.ToString());
         write.Record(new PendingEvent($"order.{type}", write.Now, StockroomJson.Serialize(new { eventId = request.Id, order = applied.Order, alreadyCounted })));
         return (applied.Order, null);
     }
+
+    /// <summary>The journal's cause for an event's stock effects; events without effects write none.</summary>
+    private static StockMovement Movement(OrderEventType type, string orderId) => type switch
+    {
+        OrderEventType.Shipped => new StockMovement(MovementKind.Shipped, orderId, orderId),
+        OrderEventType.Cancelled => new StockMovement(MovementKind.Cancelled, orderId, orderId),
+        OrderEventType.Returned => new StockMovement(MovementKind.Returned, orderId, orderId),
+        _ => new StockMovement(MovementKind.Adjusted, orderId, orderId),
+    };
 
     private static Validation Validate(string id, OrderEventRequest request)
     {
@@ -89,7 +99,10 @@ public static class RecordOrderEvent
         for (var i = 0; i < (request.Lines?.Count ?? 0); i++)
         {
             var line = request.Lines![i];
-            validation.DemandLine($"lines[{i}]", line, line?.Sku, line?.Quantity);
+            if (validation.DemandLine($"lines[{i}]", line, line?.Sku, line?.Quantity))
+            {
+                validation.Identifier($"lines[{i}].location", line.Location, required: false);
+            }
         }
 
         return validation;

@@ -19,7 +19,12 @@ public sealed record AdjustLine(
     DateOnly? Eta,
     string? Reference);
 
-public sealed record AdjustRequest(string? Id, List<AdjustLine>? Lines);
+/// <summary>
+/// Relative changes, applied once per id. <c>Source</c> names the system of record the adjustment
+/// comes from, if any: an inbound lot it opens belongs to that source, so that the source's next
+/// snapshot replaces it. Without one, a lot it opens is Stockroom's own, ended only by adjustments.
+/// </summary>
+public sealed record AdjustRequest(string? Id, List<AdjustLine>? Lines, string? Source = null);
 
 public sealed record AdjustResponse(string Id, DateTimeOffset At, IReadOnlyList<PositionView> Positions, IReadOnlyList<InboundView> Inbound,
     IReadOnlyList<string> BackordersFilled, IReadOnlyList<string> ReservationsResourced);
@@ -94,7 +99,8 @@ public static class AdjustSupply
                 continue;
             }
 
-            changedLots[lotKey] = new InboundSupply(key, line.Type.Value, lotKey.Item3, quantity!.Value, line.Eta ?? current?.Eta);
+            changedLots[lotKey] = new InboundSupply(key, line.Type.Value, lotKey.Item3, quantity!.Value, line.Eta ?? current?.Eta,
+                current is null ? request.Source : current.Source, current?.SnapshotId);
         }
 
         if (!refusals.IsValid)
@@ -105,7 +111,8 @@ public static class AdjustSupply
 
         var filled = await BackorderFiller.FillAsync(write, backorders, after, options.DefaultHoldSeconds, cancellationToken);
         var resourced = await HoldRelocation.RelocateAsync(write, relocation, after, cancellationToken);
-        await write.WritePositionsAsync(positions.Values.Select(before => (before, after[before.Key])).ToList(), cancellationToken);
+        await write.WritePositionsAsync(positions.Values.Select(before => (before, after[before.Key])).ToList(),
+            new StockMovement(MovementKind.Adjusted, request.Id), cancellationToken);
         await write.SetInboundAsync(changedLots.Values, cancellationToken);
         await Insights.Bookkeeping.SupplyAdjustedAsync(write, [.. lines.Select(l => (l.Sku!, l.Type!.Value, l.Delta!.Value, l.UnitCost))], cancellationToken);
         var adjusted = keys.ToHashSet();
@@ -122,6 +129,7 @@ public static class AdjustSupply
     {
         var validation = new Validation();
         validation.Identifier("id", request.Id);
+        validation.Identifier("source", request.Source, required: false);
         SupplyLines.ValidateCount(validation, request.Lines?.Count);
         for (var i = 0; i < (request.Lines?.Count ?? 0); i++)
         {

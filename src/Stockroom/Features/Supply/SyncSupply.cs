@@ -10,19 +10,34 @@ namespace Stockroom.Features.Supply;
 
 public sealed record SyncLine(string? Sku, string? Location, SupplyType? Type, long? Quantity, DateOnly? Eta, string? Reference);
 
-public sealed record SyncRequest(string? Source, DateTimeOffset? AsOf, List<SyncLine>? Lines);
+/// <summary>
+/// A snapshot. One sent in several requests (a large file in chunks) carries the same
+/// <c>SnapshotId</c> in each, so that each inbound lot set is replaced once for the whole snapshot;
+/// without one, a request is a snapshot of its own.
+/// </summary>
+public sealed record SyncRequest(string? Source, DateTimeOffset? AsOf, List<SyncLine>? Lines, string? SnapshotId = null);
 
-/// <summary>Units of open orders the source had acknowledged by its count, added back to on-hand.</summary>
+/// <summary>Units at a position by which a count was brought forward.</summary>
 public sealed record SeenDemand(string Sku, string Location, long Units);
 
+/// <summary>
+/// What a snapshot did. <c>SeenBySource</c>: units of orders the source had acknowledged by its
+/// count and still allocated then, added back to on-hand. <c>MovedSinceAsOf</c>: on-hand moved at a
+/// position after the count's time (shipments, write-offs, receipts, returns, transfers), applied
+/// on top of it. <c>LotsHeldElsewhere</c>: inbound lots the snapshot listed that another source or a
+/// transfer holds under the same reference, left as they are.
+/// </summary>
 public sealed record SyncResponse(string Source, DateTimeOffset AsOf, int Lines, IReadOnlyList<PositionView> Positions, IReadOnlyList<InboundView> Inbound,
-    IReadOnlyList<string> BackordersFilled, IReadOnlyList<SeenDemand> SeenBySource, IReadOnlyList<string> ReservationsResourced);
+    IReadOnlyList<string> BackordersFilled, IReadOnlyList<SeenDemand> SeenBySource, IReadOnlyList<string> ReservationsResourced,
+    IReadOnlyList<SeenDemand> MovedSinceAsOf, IReadOnlyList<InboundView> LotsHeldElsewhere);
 
 /// <summary>
-/// Absolute supply from a system of record, as of a time. An on-hand line replaces the position's
-/// count, adding back the units of open orders the source had already deducted (see
-/// <see cref="SupplyDecisions.Count"/>); the inbound lines of one type at a position replace
-/// every lot of that type there, so a purchase order the ERP no longer lists disappears.
+/// Absolute supply from a system of record, true as of its time. An on-hand line sets the
+/// position to the count brought forward to now: plus the units of orders the source had already
+/// deducted, plus every movement Stockroom recorded there after the count's time (see
+/// <see cref="SupplyDecisions.Count"/>). The inbound lines of one type at a position replace the
+/// source's own lots of that type there, so a purchase order the ERP no longer lists disappears,
+/// while other sources' lots and transfers in transit stay (see <see cref="SupplyDecisions.ReplaceLots"/>).
 /// Committed demand is never touched by a count, and snapshots apply in order per source.
 /// </summary>
 public static class SyncSupply
@@ -85,47 +100,41 @@ public static class SyncSupply
         await write.SetWatermarksAsync(request.Source!, locations, asOf, cancellationToken);
         var keys = lines.Select(l => new PositionKey(l.Sku!, l.Location!)).ToList();
         var positions = await write.LockPositionsAsync([.. keys, .. backorders.Keys, .. relocation.Keys], cancellationToken);
-        var seen = await write.DemandSeenAsync([.. lines.Where(l => l.Type == SupplyType.OnHand).Select(l => new PositionKey(l.Sku!, l.Location!))], asOf, cancellationToken);
-        var existingLots = await write.ReadInboundAsync(keys, cancellationToken);
-
+        var counted = lines.Where(l => l.Type == SupplyType.OnHand).Select(l => new PositionKey(l.Sku!, l.Location!)).ToList();
+        var basis = await write.CountBasisAsync(counted, asOf, cancellationToken);
         var after = new Dictionary<PositionKey, Position>(positions);
-        var lots = new Dictionary<(PositionKey, SupplyType, string), InboundSupply>();
-        // Every lot of a type the snapshot speaks of is replaced: start it at zero, then set what is listed.
-        var replaced = lines.Where(l => l.Type != SupplyType.OnHand).Select(l => (new PositionKey(l.Sku!, l.Location!), l.Type!.Value)).ToHashSet();
-        foreach (var lot in existingLots.Where(lot => replaced.Contains((lot.Key, lot.Type))))
-        {
-            lots[(lot.Key, lot.Type, lot.Reference)] = lot with { Quantity = 0 };
-        }
-
-        foreach (var line in lines)
+        foreach (var line in lines.Where(l => l.Type == SupplyType.OnHand))
         {
             var key = new PositionKey(line.Sku!, line.Location!);
-            if (line.Type == SupplyType.OnHand)
-            {
-                var outcome = SupplyDecisions.Count(after[key], line.Quantity!.Value, seen.GetValueOrDefault(key));
-                after[key] = ((SupplyOutcome.Applied)outcome).After;
-            }
-            else
-            {
-                var reference = line.Reference ?? "";
-                lots[(key, line.Type!.Value, reference)] = new InboundSupply(key, line.Type.Value, reference, line.Quantity!.Value, line.Eta);
-            }
+            var (seen, moved) = basis.GetValueOrDefault(key);
+            after[key] = ((SupplyOutcome.Applied)SupplyDecisions.Count(after[key], line.Quantity!.Value, seen, moved)).After;
         }
+
+        var listed = lines.Where(l => l.Type != SupplyType.OnHand)
+            .Select(l => new InboundSupply(new PositionKey(l.Sku!, l.Location!), l.Type!.Value, l.Reference ?? "", l.Quantity!.Value, l.Eta)).ToList();
+        var lots = SupplyDecisions.ReplaceLots(request.Source!, request.SnapshotId ?? $"sync:{Guid.NewGuid():N}",
+            await write.ReadInboundAsync(keys, cancellationToken), listed);
 
         var filled = await BackorderFiller.FillAsync(write, backorders, after, options.DefaultHoldSeconds, cancellationToken);
         var resourced = await HoldRelocation.RelocateAsync(write, relocation, after, cancellationToken);
         var changes = positions.Values.Select(before => (before, after[before.Key])).ToList();
-        await write.WritePositionsAsync(changes, cancellationToken);
-        await write.SetInboundAsync(lots.Values, cancellationToken);
+        await write.WritePositionsAsync(changes, new StockMovement(MovementKind.Counted, request.Source), cancellationToken);
+        await write.SetInboundAsync(lots.Lots, cancellationToken);
 
         var synced = keys.ToHashSet();
         var response = new SyncResponse(request.Source!, request.AsOf!.Value, lines.Count,
             [.. after.Values.Where(p => synced.Contains(p.Key)).Order(PositionOrder.Instance).Select(PositionView.From)],
-            [.. lots.Values.Where(l => l.Quantity > 0).Select(InboundView.From)],
+            [.. lots.Lots.Where(l => l.Quantity > 0).Select(InboundView.From)],
             [.. filled.Select(r => r.Id)],
-            [.. seen.Where(s => s.Value > 0).Select(s => new SeenDemand(s.Key.Sku, s.Key.Location, s.Value))],
-            [.. resourced.Select(r => r.Id)]);
-        write.Record(new PendingEvent("supply.synced", write.Now, StockroomJson.Serialize(new { request.Source, request.AsOf, lines, response.Positions, response.Inbound, response.SeenBySource })));
+            [.. basis.Where(s => s.Value.SeenBySource > 0).Select(s => new SeenDemand(s.Key.Sku, s.Key.Location, s.Value.SeenBySource))],
+            [.. resourced.Select(r => r.Id)],
+            [.. basis.Where(s => s.Value.MovedSince != 0).Select(s => new SeenDemand(s.Key.Sku, s.Key.Location, s.Value.MovedSince))],
+            [.. lots.HeldElsewhere.Select(InboundView.From)]);
+        write.Record(new PendingEvent("supply.synced", write.Now, StockroomJson.Serialize(new
+        {
+            request.Source, request.AsOf, request.SnapshotId, lines, response.Positions, response.Inbound, response.SeenBySource, response.MovedSinceAsOf,
+            response.LotsHeldElsewhere,
+        })));
         await write.CommitAsync(cancellationToken);
         return (response, null);
     }
@@ -134,6 +143,7 @@ public static class SyncSupply
     {
         var validation = new Validation();
         validation.Identifier("source", request.Source);
+        validation.Identifier("snapshotId", request.SnapshotId, required: false);
         if (request.AsOf is not { } asOf)
         {
             validation.Add("asOf", "is required");

@@ -98,14 +98,16 @@ public static class CreateTransfer
                 "No line was sent. See errors for the lines asking for more than can leave.", refusals.Errors));
         }
 
-        // Added to any lot already under this reference, so nothing in transit is overwritten.
+        // Added to any lot already under this reference, so nothing in transit is overwritten. The
+        // lot is Stockroom's own (no source): no snapshot replaces it, only the receipt ends it.
         var existing = (await write.ReadInboundAsync(toKeys, cancellationToken))
             .Where(l => l.Type == SupplyType.InTransit && l.Reference == request.Id)
             .ToDictionary(l => l.Key);
         var lots = lines.Select((line, i) => new InboundSupply(toKeys[i], SupplyType.InTransit, request.Id!,
             line.Quantity + (existing.GetValueOrDefault(toKeys[i])?.Quantity ?? 0), request.Eta)).ToList();
 
-        await write.WritePositionsAsync([.. positions.Values.Select(before => (before, after[before.Key]))], cancellationToken);
+        await write.WritePositionsAsync([.. positions.Values.Select(before => (before, after[before.Key]))],
+            new StockMovement(MovementKind.TransferredOut, request.Id), cancellationToken);
         await write.SetInboundAsync(lots, cancellationToken);
         var transfer = new Transfer(request.Id!, request.From!, request.To!, request.Eta, TransferStatus.InTransit, lines, write.Now, null);
         await write.InsertTransferAsync(transfer, cancellationToken);

@@ -42,7 +42,7 @@ public static class ReceiveTransfer
             var positions = await write.LockPositionsAsync([.. keys, .. backorders.Keys], cancellationToken);
             var after = new Dictionary<PositionKey, Position>(positions);
             var lots = (await write.ReadInboundAsync(keys, cancellationToken))
-                .Where(l => l.Type == SupplyType.InTransit && l.Reference == transfer.Id)
+                .Where(l => l.Type == SupplyType.InTransit && l.Reference == transfer.Id && l.Source is null)
                 .ToDictionary(l => l.Key);
             var received = new List<TransferLine>(transfer.Lines.Count);
             foreach (var (line, key) in transfer.Lines.Zip(keys))
@@ -53,7 +53,8 @@ public static class ReceiveTransfer
             }
 
             var filled = await BackorderFiller.FillAsync(write, backorders, after, options.DefaultHoldSeconds, cancellationToken);
-            await write.WritePositionsAsync([.. positions.Values.Select(before => (before, after[before.Key]))], cancellationToken);
+            await write.WritePositionsAsync([.. positions.Values.Select(before => (before, after[before.Key]))],
+                new StockMovement(MovementKind.TransferredIn, transfer.Id), cancellationToken);
             await write.SetInboundAsync([.. lots.Values.Select(l => l with { Quantity = 0 })], cancellationToken);
             var done = transfer with { Status = TransferStatus.Received, ReceivedAt = write.Now, Lines = received };
             await write.UpdateTransferAsync(done, cancellationToken);
