@@ -91,4 +91,35 @@ public sealed class OrderLifecycleTests
         var (after, counted) = OrderLifecycle.Apply(new Position(new("LAMP", "store"), 1, 0, 2), new PositionEffect(new("LAMP", "store"), -2, -2));
         Assert.Equal((0L, 0L, 1L), (after.OnHand, after.Allocated, counted));
     }
+
+    [Fact]
+    public void Shipping_some_lines_leaves_the_order_partly_shipped_and_the_rest_allocated()
+    {
+        var applied = Applied(OrderLifecycle.Decide(Order(OrderStatus.Packed), OrderEventType.Shipped, [new OrderEventLine("LAMP", 2, "store"), new OrderEventLine("BULB", 1)], null, At));
+        Assert.Equal(OrderStatus.PartiallyShipped, applied.Order.Status);
+        Assert.Equal([new PositionEffect(new("LAMP", "store"), -2, -2), new PositionEffect(new("BULB", "store"), -1, -1)], applied.Effects);
+        Assert.Equal([0L, 1L, 3L], applied.Order.Lines.Select(l => l.Open));
+
+        var cancelled = Applied(OrderLifecycle.Decide(applied.Order, OrderEventType.Cancelled, null, null, At));
+        Assert.Equal(OrderStatus.Shipped, cancelled.Order.Status);
+        Assert.Equal([new PositionEffect(new("LAMP", "wh"), 0, -1), new PositionEffect(new("BULB", "store"), 0, -3)], cancelled.Effects);
+    }
+
+    [Fact]
+    public void Shipping_more_than_is_open_or_where_the_order_has_no_line_is_illegal()
+    {
+        Assert.IsType<OrderTransition.Illegal>(OrderLifecycle.Decide(Order(OrderStatus.Allocated), OrderEventType.Shipped, [new OrderEventLine("LAMP", 3, "store")], null, At));
+        Assert.IsType<OrderTransition.Illegal>(OrderLifecycle.Decide(Order(OrderStatus.Allocated), OrderEventType.Cancelled, [new OrderEventLine("LAMP", 1, "elsewhere")], null, At));
+        Assert.IsType<OrderTransition.Illegal>(OrderLifecycle.Decide(Order(OrderStatus.Allocated), OrderEventType.Picked, [new OrderEventLine("LAMP", 1)], null, At));
+    }
+
+    [Fact]
+    public void Cancelling_every_line_one_by_one_cancels_the_order()
+    {
+        var order = Order(OrderStatus.Allocated);
+        order = Applied(OrderLifecycle.Decide(order, OrderEventType.Cancelled, [new OrderEventLine("LAMP", 3)], null, At)).Order;
+        Assert.Equal(OrderStatus.Allocated, order.Status);
+        order = Applied(OrderLifecycle.Decide(order, OrderEventType.Cancelled, [new OrderEventLine("BULB", 4)], null, At)).Order;
+        Assert.Equal(OrderStatus.Cancelled, order.Status);
+    }
 }

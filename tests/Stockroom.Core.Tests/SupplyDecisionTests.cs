@@ -57,4 +57,40 @@ public sealed class SupplyDecisionTests
         Assert.Equal(0, Lamp.Shortage);
         Assert.Equal(5, (Lamp with { OnHand = 0 }).Shortage);
     }
+
+    [Theory]
+    [InlineData(10, 0, -3, 7)] // shipped 2 and wrote 1 off after the count
+    [InlineData(8, 2, -3, 7)] // the same, the source having deducted an acknowledged order of 2
+    [InlineData(10, 0, 5, 15)] // received 5 after the count
+    [InlineData(1, 0, -4, 0)] // later movements the count disagrees with never take on-hand below zero
+    public void A_count_is_brought_forward_by_what_moved_after_its_time(long counted, long seen, long moved, long onHand)
+    {
+        var applied = Assert.IsType<SupplyOutcome.Applied>(SupplyDecisions.Count(Lamp with { Reserved = 0, Allocated = 0 }, counted, seen, moved));
+        Assert.Equal(onHand, applied.After.OnHand);
+    }
+
+    private static readonly PositionKey Store = new("LAMP", "store");
+
+    private static InboundSupply Lot(string reference, long quantity, string? source, string? snapshot = null) =>
+        new(Store, SupplyType.InTransit, reference, quantity, null, source, snapshot);
+
+    [Fact]
+    public void A_snapshot_replaces_only_its_own_sources_lots()
+    {
+        var existing = new[] { Lot("ASN-1", 3, "erp", "s0"), Lot("T-1", 5, null), Lot("WMS-1", 4, "wms", "w0"), Lot("OLD", 2, InboundSupply.AnySource) };
+        var replaced = SupplyDecisions.ReplaceLots("erp", "s1", existing, [Lot("ASN-2", 6, null), Lot("T-1", 50, null)]);
+        var written = replaced.Lots.ToDictionary(l => l.Reference, l => (l.Quantity, l.Source));
+        Assert.Equal(new Dictionary<string, (long, string?)> { ["ASN-1"] = (0, "erp"), ["OLD"] = (0, "*"), ["ASN-2"] = (6, "erp") }, written);
+        Assert.Equal(["T-1"], replaced.HeldElsewhere.Select(l => l.Reference));
+    }
+
+    [Fact]
+    public void Parts_of_one_snapshot_keep_the_lots_earlier_parts_set()
+    {
+        var first = SupplyDecisions.ReplaceLots("erp", "s1", [Lot("PO-STALE", 9, "erp", "s0")], [Lot("PO-A", 1, null)]);
+        var afterFirst = first.Lots.Where(l => l.Quantity > 0).ToList();
+        var second = SupplyDecisions.ReplaceLots("erp", "s1", afterFirst, [Lot("PO-B", 2, null)]);
+        Assert.Equal([("PO-B", 2L)], second.Lots.Select(l => (l.Reference, l.Quantity)));
+        Assert.Equal([("PO-STALE", 0L), ("PO-A", 1L)], first.Lots.Select(l => (l.Reference, l.Quantity)));
+    }
 }

@@ -26,8 +26,16 @@ public sealed class Model
 
     public Dictionary<string, ModelOrder> Orders { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>The latest snapshot time applied per location, for the one supply source.</summary>
-    public Dictionary<string, DateTimeOffset> Watermarks { get; } = new(StringComparer.Ordinal);
+    /// <summary>The latest snapshot time applied per source and location.</summary>
+    public Dictionary<(string Source, string Location), DateTimeOffset> Watermarks { get; } = [];
+
+    /// <summary>Every change of on-hand, in the order it happened, with the time it happened at.</summary>
+    public List<ModelMovement> Journal { get; } = [];
+
+    /// <summary>Inbound lots by position, type and reference; a lot of zero is gone.</summary>
+    public Dictionary<(string Sku, string Location, string Type, string Reference), ModelLot> Lots { get; } = [];
+
+    public Dictionary<string, ModelTransfer> Transfers { get; } = new(StringComparer.Ordinal);
 
     public DateTimeOffset Now { get; set; }
 
@@ -238,6 +246,53 @@ public sealed class Model
         return changed;
     }
 
+    /// <summary>Moves on-hand by <paramref name="delta"/> and writes the movement down with the time it happened at.</summary>
+    public void Move(string sku, string location, long delta)
+    {
+        var p = At(sku, location);
+        p.OnHand += delta;
+        Check(p.OnHand >= 0, $"a movement never takes {sku}@{location} below zero");
+        Journal.Add(new ModelMovement(sku, location, Now, delta, IsCount: false));
+    }
+
+    /// <summary>
+    /// A count is the truth as of its time: on-hand becomes the count plus every movement (but
+    /// other counts) that happened at the position after that time, and never less than zero.
+    /// </summary>
+    public void Count(string sku, string location, long counted, DateTimeOffset asOf)
+    {
+        var moved = Journal.Where(m => m.Sku == sku && m.Location == location && !m.IsCount && m.At > asOf).Sum(m => m.OnHand);
+        var p = At(sku, location);
+        var onHand = Math.Max(0, counted + moved);
+        Journal.Add(new ModelMovement(sku, location, Now, onHand - p.OnHand, IsCount: true));
+        p.OnHand = onHand;
+    }
+
+    /// <summary>
+    /// A snapshot's inbound lines: each names a lot of its source; the source's other lots of the
+    /// same position and type end, unless this snapshot (one id over several requests) set them. A
+    /// lot another source or a transfer holds under the same reference stays as it is.
+    /// </summary>
+    public void ReplaceLots(string source, string snapshot, IReadOnlyList<(string Sku, string Location, string Type, string Reference, long Quantity)> listed)
+    {
+        var spoken = listed.Select(l => (l.Sku, l.Location, l.Type)).ToHashSet();
+        foreach (var (key, lot) in Lots.Where(l => spoken.Contains((l.Key.Sku, l.Key.Location, l.Key.Type)) && l.Value.Source == source && l.Value.Snapshot != snapshot).ToList())
+        {
+            Lots.Remove(key);
+        }
+
+        foreach (var line in listed)
+        {
+            var key = (line.Sku, line.Location, line.Type, line.Reference);
+            if (Lots.TryGetValue(key, out var held) && held.Source != source)
+            {
+                continue;
+            }
+
+            Lots[key] = new ModelLot(line.Quantity, source, snapshot);
+        }
+    }
+
     /// <summary>The ledger's own rule, checked on the model: no counter is ever negative.</summary>
     public void CheckInvariants()
     {
@@ -315,7 +370,16 @@ public sealed class ModelOrder(string id, List<ModelOrderLine> lines)
 
     public string Status { get; set; } = "allocated";
 
-    public bool HoldsAllocation => Status is "allocated" or "picked" or "packed";
+    public bool HoldsAllocation => Status is "allocated" or "picked" or "packed" or "partiallyShipped";
+
+    /// <summary>After lines shipped, were cancelled or came back: open units left keep it going, else it is done.</summary>
+    public void Settle()
+    {
+        var shipped = Lines.Sum(l => l.Shipped);
+        Status = Lines.Any(l => l.Open > 0) ? shipped > 0 ? "partiallyShipped" : Status
+            : shipped == 0 ? "cancelled"
+            : Lines.Sum(l => l.Returned) == shipped ? "returned" : "shipped";
+    }
 }
 
 public sealed class ModelOrderLine(string sku, string location, long quantity)
@@ -326,5 +390,32 @@ public sealed class ModelOrderLine(string sku, string location, long quantity)
 
     public long Quantity { get; } = quantity;
 
+    public long Shipped { get; set; }
+
+    public long Cancelled { get; set; }
+
     public long Returned { get; set; }
+
+    public long Open => Quantity - Shipped - Cancelled;
+}
+
+/// <summary>A change of on-hand at a position, and when; counts are kept apart as later counts never replay them.</summary>
+public sealed record ModelMovement(string Sku, string Location, DateTimeOffset At, long OnHand, bool IsCount);
+
+/// <summary>An inbound lot: its quantity, the source that owns it (null: a transfer's) and the snapshot that last set it.</summary>
+public sealed record ModelLot(long Quantity, string? Source, string? Snapshot);
+
+public sealed class ModelTransfer(string id, string from, string to, string sku, long quantity)
+{
+    public string Id { get; } = id;
+
+    public string From { get; } = from;
+
+    public string To { get; } = to;
+
+    public string Sku { get; } = sku;
+
+    public long Quantity { get; } = quantity;
+
+    public bool Received { get; set; }
 }

@@ -95,8 +95,8 @@ public sealed class Simulator
 
         await Expect(HttpMethod.Put, $"/v1/groups/{Model.Group}", new { name = "Ship to home", locations = Model.Locations.Select(l => l.Id).ToArray() }, 201);
         await Expect(HttpMethod.Put, $"/v1/channels/{Model.Channel}", new { name = "Web", group = Model.Group }, 201);
-        var lines = _model.Positions.Keys.Select(k => new SyncRequestLine(k.Sku, k.Location, _random.Next(0, 16))).ToList();
-        await SyncAsync(new SyncCall(_model.Now, lines));
+        var lines = _model.Positions.Keys.Select(k => new SyncRequestLine(k.Sku, k.Location, "onHand", _random.Next(0, 16), null)).ToList();
+        await SyncAsync(new SyncCall("erp", _model.Now, lines, null));
     }
 
     /// <summary>Runs one operation; true when it set off background work the comparison must wait for.</summary>
@@ -126,8 +126,11 @@ public sealed class Simulator
             case < 800:
                 await SyncAsync(NewSync());
                 return false;
-            case < 880:
+            case < 860:
                 await AdjustAsync(NewAdjust());
+                return false;
+            case < 900:
+                await TransferAsync(NewTransfer());
                 return false;
             case < 990:
                 await RetryAsync();
@@ -426,11 +429,15 @@ public sealed class Simulator
             : ["returned", "shipped", "cancelled", "picked"];
         var type = Pick(types);
         List<RequestLine> lines = [];
-        if (type == "returned" && _random.Next(2) == 0)
+        if (type is "returned" or "shipped" or "cancelled" && _random.Next(2) == 0)
         {
+            // Part of the order: a SKU (at one of its locations, now and then), sometimes more than it has left.
             var line = Pick(order.Lines);
-            var left = order.Lines.Where(l => l.Sku == line.Sku).Sum(l => l.Quantity - l.Returned);
-            lines = [new RequestLine(line.Sku, _random.Next(5) == 0 ? left + 1 : Math.Max(1, _random.Next(1, (int)Math.Max(1, left) + 1)), null)];
+            var location = _random.Next(3) == 0 ? line.Location : null;
+            var left = order.Lines.Where(l => l.Sku == line.Sku && (location is null || l.Location == location))
+                .Sum(l => type == "returned" ? l.Shipped - l.Returned : l.Open);
+            var quantity = _random.Next(5) == 0 ? left + 1 : Math.Max(1, _random.Next(1, (int)Math.Max(1, left) + 1));
+            lines = [new RequestLine(line.Sku, quantity, location)];
         }
 
         var call = new OrderEventCall(order.Id, NextId("e"), type, lines);
@@ -440,7 +447,7 @@ public sealed class Simulator
 
     private static object Body(OrderEventCall call) => call.Lines.Count == 0
         ? new { id = call.EventId, type = call.Type }
-        : new { id = call.EventId, type = call.Type, lines = call.Lines.Select(l => new { sku = l.Sku, quantity = l.Quantity }).ToArray() };
+        : new { id = call.EventId, type = call.Type, lines = call.Lines.Select(l => new { sku = l.Sku, quantity = l.Quantity, location = l.Location }).ToArray() };
 
     private async Task OrderEventAsync(OrderEventCall? call, object? body = null)
     {
@@ -477,111 +484,241 @@ public sealed class Simulator
         CompareOrder(order, ReadOrder(answer), "answer");
     }
 
-    /// <summary>The order lifecycle: shipping takes units off the shelf (never below zero), cancelling frees them, a return restocks.</summary>
+    /// <summary>
+    /// The order lifecycle: shipping takes units off the shelf (never below zero), cancelling frees
+    /// them, a return restocks — all of the order, or the units the event's lines name.
+    /// </summary>
     private bool ApplyEvent(ModelOrder order, OrderEventCall call)
     {
         switch (call.Type)
         {
-            case "picked" when order.Status == "allocated":
-            case "packed" when order.Status is "allocated" or "picked":
+            case "picked" when order.Status == "allocated" && call.Lines.Count == 0:
+            case "packed" when order.Status is "allocated" or "picked" && call.Lines.Count == 0:
                 order.Status = call.Type;
                 return true;
             case "shipped" when order.HoldsAllocation:
-                foreach (var line in order.Lines)
+                return Fulfil(order, call.Lines, l => l.Open, (line, units) =>
                 {
                     var p = _model.At(line.Sku, line.Location);
-                    p.Allocated -= line.Quantity;
-                    p.OnHand = Math.Max(0, p.OnHand - line.Quantity);
-                }
-
-                order.Status = "shipped";
-                return true;
+                    p.Allocated -= units;
+                    _model.Move(line.Sku, line.Location, -Math.Min(units, p.OnHand));
+                    line.Shipped += units;
+                });
             case "cancelled" when order.HoldsAllocation:
-                foreach (var line in order.Lines)
+                return Fulfil(order, call.Lines, l => l.Open, (line, units) =>
                 {
-                    _model.At(line.Sku, line.Location).Allocated -= line.Quantity;
-                }
-
-                order.Status = "cancelled";
-                return true;
-            case "returned" when order.Status == "shipped":
-                return Return(order, call.Lines);
+                    _model.At(line.Sku, line.Location).Allocated -= units;
+                    line.Cancelled += units;
+                });
+            case "returned" when order.Status is "shipped" or "partiallyShipped":
+                return Fulfil(order, call.Lines, l => l.Shipped - l.Returned, (line, units) =>
+                {
+                    _model.Move(line.Sku, line.Location, units);
+                    line.Returned += units;
+                });
             default:
                 return false;
         }
     }
 
-    private bool Return(ModelOrder order, List<RequestLine> asked)
+    /// <summary>
+    /// Applies an event to the units its lines name (all it can apply to when none), line by line in
+    /// order; refused, changing nothing, when a line asks for more than the order has for it.
+    /// </summary>
+    private static bool Fulfil(ModelOrder order, List<RequestLine> asked, Func<ModelOrderLine, long> left, Action<ModelOrderLine, long> apply)
     {
         var wanted = asked.Count > 0
-            ? asked.GroupBy(l => l.Sku).ToDictionary(g => g.Key, g => g.Sum(l => l.Quantity))
-            : order.Lines.Where(l => l.Returned < l.Quantity).GroupBy(l => l.Sku).ToDictionary(g => g.Key, g => g.Sum(l => l.Quantity - l.Returned));
-        if (wanted.Count == 0 || wanted.Any(w => w.Value > order.Lines.Where(l => l.Sku == w.Key).Sum(l => l.Quantity - l.Returned)))
+            ? asked.GroupBy(l => (l.Sku, l.Location)).Select(g => (g.Key.Sku, g.Key.Location, Quantity: g.Sum(l => l.Quantity))).ToList()
+            : [.. order.Lines.Where(l => left(l) > 0).Select(l => (l.Sku, (string?)l.Location, Quantity: left(l)))];
+        bool Matches(ModelOrderLine line, string sku, string? location) => line.Sku == sku && (location is null || line.Location == location);
+        if (wanted.Count == 0 || wanted.Any(w => w.Quantity > order.Lines.Where(l => Matches(l, w.Sku, w.Location)).Sum(left)))
         {
             return false;
         }
 
-        foreach (var line in order.Lines)
+        foreach (var (sku, location, quantity) in wanted)
         {
-            var back = Math.Min(wanted.GetValueOrDefault(line.Sku), line.Quantity - line.Returned);
-            if (back > 0)
+            var remaining = quantity;
+            foreach (var line in order.Lines.Where(l => Matches(l, sku, location)))
             {
-                wanted[line.Sku] -= back;
-                line.Returned += back;
-                _model.At(line.Sku, line.Location).OnHand += back;
+                var units = Math.Min(remaining, left(line));
+                if (units > 0)
+                {
+                    apply(line, units);
+                    remaining -= units;
+                }
             }
         }
 
-        order.Status = order.Lines.All(l => l.Returned == l.Quantity) ? "returned" : "shipped";
+        order.Settle();
         return true;
     }
 
     // ---- Supply --------------------------------------------------------------------------------
 
+    /// <summary>The systems of record that send snapshots; each owns the inbound lots it lists.</summary>
+    private static readonly string[] Sources = ["erp", "wms"];
+
     private SyncCall NewSync()
     {
+        var source = Pick(Sources);
         var keys = _model.Positions.Keys.OrderBy(_ => _random.Next()).Take(_random.Next(1, 5)).ToList();
-        var lines = keys.Select(k => new SyncRequestLine(k.Sku, k.Location, _random.Next(3) == 0 ? _random.Next(0, 3) : _random.Next(0, 21))).ToList();
-        var asOf = _random.Next(20) == 0 ? _model.Now.AddHours(-1) : _model.Now;
-        var call = new SyncCall(asOf, lines);
+        var lines = new List<SyncRequestLine>();
+        foreach (var (sku, location) in keys)
+        {
+            if (_random.Next(3) > 0)
+            {
+                lines.Add(new SyncRequestLine(sku, location, "onHand", _random.Next(3) == 0 ? _random.Next(0, 3) : _random.Next(0, 21), null));
+            }
+
+            // Inbound lots: the source's own references, one both sources use, and now and then a transfer's.
+            var type = _random.Next(2) == 0 ? "purchaseOrder" : "inTransit";
+            var references = new List<string> { $"{source}-1", $"{source}-2", "shared-1" };
+            references.AddRange(_model.Transfers.Values.Where(t => !t.Received && t.To == location && t.Sku == sku).Select(t => t.Id));
+            foreach (var reference in references.Where(_ => _random.Next(3) == 0).Distinct())
+            {
+                lines.Add(new SyncRequestLine(sku, location, reference.StartsWith("t-", StringComparison.Ordinal) ? "inTransit" : type, _random.Next(1, 9), reference));
+            }
+        }
+
+        if (lines.Count == 0)
+        {
+            lines.Add(new SyncRequestLine(keys[0].Sku, keys[0].Location, "onHand", _random.Next(0, 21), null));
+        }
+
+        // Mostly as of now; often a count taken a little while ago, after the source's last one
+        // but before movements since; now and then one older than the last (stale).
+        var latest = keys.Select(k => _model.Watermarks.GetValueOrDefault((source, k.Location))).Max();
+        var roll = _random.Next(10);
+        var asOf = roll < 6 ? _model.Now
+            : roll < 9 ? (latest == default ? _model.Now.AddSeconds(-_random.Next(0, 300)) : latest + (_model.Now - latest) * _random.NextDouble())
+            : _model.Now.AddHours(-1);
+        var snapshot = lines.Count > 1 && _random.Next(3) == 0 ? NextId("snap") : null;
+        var call = new SyncCall(source, asOf, lines, snapshot);
         Remember(call);
         return call;
     }
 
     /// <summary>
-    /// An absolute count as of a time: refused when a later count of any of its locations came
-    /// first; otherwise on-hand becomes the count, and holds left short move where they can.
+    /// A snapshot, in one request or (when it has an id) in two that carry it. Each request is
+    /// refused when a later snapshot of the same source came first for one of its locations;
+    /// otherwise its counts are brought forward by what moved since their time, its inbound lines
+    /// replace the source's own lots, and holds left short move where they can.
     /// </summary>
     private async Task SyncAsync(SyncCall call)
     {
         Note($"sync {call}");
-        var (status, answer) = await Send(HttpMethod.Post, "/v1/supply/sync", new
+        var parts = call.SnapshotId is null ? [call.Lines] : call.Lines.Chunk((call.Lines.Count + 1) / 2).Select(p => p.ToList()).ToList();
+        foreach (var part in parts)
         {
-            source = "erp",
-            asOf = call.AsOf,
-            lines = call.Lines.Select(l => new { sku = l.Sku, location = l.Location, type = "onHand", quantity = l.Quantity }).ToArray(),
-        });
-        var locations = call.Lines.Select(l => l.Location).Distinct().ToList();
-        if (locations.Any(l => _model.Watermarks.TryGetValue(l, out var seen) && seen > call.AsOf))
+            var (status, answer) = await Send(HttpMethod.Post, "/v1/supply/sync", new
+            {
+                source = call.Source,
+                asOf = call.AsOf,
+                snapshotId = call.SnapshotId,
+                lines = part.Select(l => new { sku = l.Sku, location = l.Location, type = l.Type, quantity = l.Quantity, reference = l.Reference, eta = l.Reference is null ? null : "2026-12-15" }).ToArray(),
+            });
+            var locations = part.Select(l => l.Location).Distinct().ToList();
+            if (locations.Any(l => _model.Watermarks.TryGetValue((call.Source, l), out var seen) && seen > call.AsOf))
+            {
+                Count("sync.stale", status);
+                Require(status == 409, $"the model finds the snapshot as of {call.AsOf:O} stale; the system answered {status}: {answer}");
+                continue;
+            }
+
+            foreach (var location in locations)
+            {
+                _model.Watermarks[(call.Source, location)] = call.AsOf;
+            }
+
+            foreach (var line in part.Where(l => l.Type == "onHand"))
+            {
+                _model.Count(line.Sku, line.Location, line.Quantity, call.AsOf);
+            }
+
+            _model.ReplaceLots(call.Source, call.SnapshotId ?? NextId("request"),
+                [.. part.Where(l => l.Type != "onHand").Select(l => (l.Sku, l.Location, l.Type, l.Reference!, l.Quantity))]);
+            Relocate([.. part.Where(l => l.Type == "onHand").Select(l => (l.Sku, l.Location))]);
+            Count(call.AsOf < _model.Now ? "sync.late" : "sync", status);
+            Require(status == 200, $"the model applies the snapshot; the system answered {status}: {answer}");
+        }
+    }
+
+    // ---- Transfers -----------------------------------------------------------------------------
+
+    private TransferCall NewTransfer()
+    {
+        var open = _model.Transfers.Values.Where(t => !t.Received).ToList();
+        if (open.Count > 0 && _random.Next(2) == 0)
         {
-            Count("sync.stale", status);
-            Require(status == 409, $"the model finds the snapshot as of {call.AsOf:O} stale; the system answered {status}: {answer}");
+            return new TransferCall(Pick(open).Id, "", "", "", 0, Receive: true);
+        }
+
+        var from = PickLocation();
+        var to = Model.Locations.Select(l => l.Id).Where(l => l != from).ElementAt(_random.Next(Model.Locations.Length - 1));
+        var call = new TransferCall(NextId("t"), from, to, PickSku(), _random.Next(1, 7), Receive: false);
+        Remember(call);
+        return call;
+    }
+
+    /// <summary>
+    /// A transfer takes units not promised at its source at once and shows them in transit at its
+    /// destination, a lot no snapshot ends; receiving it makes what is in transit on-hand.
+    /// </summary>
+    private async Task TransferAsync(TransferCall call)
+    {
+        Note($"transfer {call}");
+        if (call.Receive)
+        {
+            var (received, text) = await Send(HttpMethod.Post, $"/v1/transfers/{call.Id}/receive", new { });
+            var transfer = _model.Transfers[call.Id];
+            if (!transfer.Received)
+            {
+                var key = (transfer.Sku, transfer.To, "inTransit", transfer.Id);
+                var arriving = _model.Lots.TryGetValue(key, out var lot) && lot.Source is null ? lot.Quantity : 0;
+                if (arriving > 0)
+                {
+                    _model.Move(transfer.Sku, transfer.To, arriving);
+                    _model.Lots.Remove(key);
+                }
+
+                transfer.Received = true;
+            }
+
+            Count("transfer.received", received);
+            Require(received == 200, $"receiving transfer '{call.Id}' answers 200, got {received}: {text}");
             return;
         }
 
-        foreach (var location in locations)
+        var (status, answer) = await Send(HttpMethod.Post, "/v1/transfers", new
         {
-            _model.Watermarks[location] = call.AsOf;
+            id = call.Id,
+            from = call.From,
+            to = call.To,
+            eta = "2026-12-20",
+            lines = new[] { new { sku = call.Sku, quantity = call.Quantity } },
+        });
+        if (_model.Transfers.ContainsKey(call.Id))
+        {
+            Count("transfer.replayed", status);
+            Require(status == 200, $"a repeated transfer '{call.Id}' answers 200, got {status}: {answer}");
+            return;
         }
 
-        foreach (var line in call.Lines)
+        var source = _model.At(call.Sku, call.From);
+        if (call.Quantity > Math.Max(0, source.OnHand - source.Reserved - source.Allocated))
         {
-            _model.At(line.Sku, line.Location).OnHand = line.Quantity;
+            Count("transfer.refused", status);
+            Require(status == 409, $"the model refuses transfer '{call.Id}' (promised units stay); the system answered {status}: {answer}");
+            return;
         }
 
-        Relocate([.. call.Lines.Select(l => (l.Sku, l.Location))]);
-        Count("sync", status);
-        Require(status == 200, $"the model applies the snapshot; the system answered {status}: {answer}");
+        _model.Move(call.Sku, call.From, -call.Quantity);
+        var lotKey = (call.Sku, call.To, "inTransit", call.Id);
+        _model.Lots[lotKey] = new ModelLot(call.Quantity + (_model.Lots.TryGetValue(lotKey, out var existing) ? existing.Quantity : 0), null, null);
+        _model.Transfers[call.Id] = new ModelTransfer(call.Id, call.From, call.To, call.Sku, call.Quantity);
+        Count("transfer", status);
+        Require(status == 201, $"the model sends transfer '{call.Id}'; the system answered {status}: {answer}");
     }
 
     private AdjustCall NewAdjust()
@@ -640,7 +777,7 @@ public sealed class Simulator
 
         foreach (var ((sku, location), units) in onHand)
         {
-            _model.At(sku, location).OnHand = units;
+            _model.Move(sku, location, units - _model.At(sku, location).OnHand);
         }
 
         Relocate([.. call.Lines.Where(l => l.Delta < 0).Select(l => (l.Sku, l.Location))]);
@@ -687,6 +824,9 @@ public sealed class Simulator
                 break;
             case SyncCall sync:
                 await SyncAsync(sync);
+                break;
+            case TransferCall transfer:
+                await TransferAsync(transfer);
                 break;
         }
     }
@@ -746,6 +886,12 @@ public sealed class Simulator
         }
 
         Require(stored.Count <= _model.Positions.Count, $"the system has positions the model does not: {string.Join(", ", stored.Keys.Where(k => !_model.Positions.ContainsKey(k)))}");
+
+        var stock = await _server.Store.ReadStockAsync(Model.Skus, [.. Model.Locations.Select(l => l.Id)], CancellationToken.None);
+        var lots = string.Join(", ", stock.Inbound.SelectMany(g => g)
+            .Select(l => $"{l.Key.Sku}@{l.Key.Location} {JsonNamingPolicy.CamelCase.ConvertName(l.Type.ToString())} {l.Reference}={l.Quantity} ({l.Source ?? "transfer"})").Order(StringComparer.Ordinal));
+        var modelLots = string.Join(", ", _model.Lots.Select(l => $"{l.Key.Sku}@{l.Key.Location} {l.Key.Type} {l.Key.Reference}={l.Value.Quantity} ({l.Value.Source ?? "transfer"})").Order(StringComparer.Ordinal));
+        Require(lots == modelLots, $"inbound lots: model has [{modelLots}], system has [{lots}]");
 
         var ids = _model.Reservations.Where(r => r.IsOpen).Select(r => r.Id).Concat(_touchedReservations).Distinct().ToList();
         var reservations = await _server.Store.GetReservationsAsync(ids, CancellationToken.None);
@@ -824,8 +970,10 @@ public sealed class Simulator
     private void CompareOrder(ModelOrder expected, Order actual, string where)
     {
         var status = JsonNamingPolicy.CamelCase.ConvertName(actual.Status.ToString());
-        var want = string.Join(", ", expected.Lines.GroupBy(l => (l.Sku, l.Location)).OrderBy(g => g.Key).Select(g => $"{g.Key.Sku}@{g.Key.Location}:{g.Sum(l => l.Quantity)}/{g.Sum(l => l.Returned)}"));
-        var got = string.Join(", ", actual.Lines.GroupBy(l => (l.Sku, l.Location)).OrderBy(g => g.Key).Select(g => $"{g.Key.Sku}@{g.Key.Location}:{g.Sum(l => l.Quantity)}/{g.Sum(l => l.Returned)}"));
+        var want = string.Join(", ", expected.Lines.GroupBy(l => (l.Sku, l.Location)).OrderBy(g => g.Key)
+            .Select(g => $"{g.Key.Sku}@{g.Key.Location}:{g.Sum(l => l.Quantity)}/{g.Sum(l => l.Shipped)}/{g.Sum(l => l.Cancelled)}/{g.Sum(l => l.Returned)}"));
+        var got = string.Join(", ", actual.Lines.GroupBy(l => (l.Sku, l.Location)).OrderBy(g => g.Key)
+            .Select(g => $"{g.Key.Sku}@{g.Key.Location}:{g.Sum(l => l.Quantity)}/{g.Sum(l => l.Shipped)}/{g.Sum(l => l.Cancelled)}/{g.Sum(l => l.Returned)}"));
         Require(status == expected.Status && want == got, $"order '{expected.Id}' ({where}): model is {expected.Status} [{want}], system is {status} [{got}]");
     }
 
@@ -911,14 +1059,20 @@ public sealed record OrderCall(string Id, string? ReservationId, List<RequestLin
 
 public sealed record OrderEventCall(string OrderId, string EventId, string Type, List<RequestLine> Lines) : PastRequest
 {
-    public override string ToString() => $"{EventId} {Type} {OrderId} [{string.Join(", ", Lines.Select(l => $"{l.Quantity} {l.Sku}"))}]";
+    public override string ToString() => $"{EventId} {Type} {OrderId} [{string.Join(", ", Lines.Select(l => $"{l.Quantity} {l.Sku}@{l.Location ?? "any"}"))}]";
 }
 
-public sealed record SyncRequestLine(string Sku, string Location, long Quantity);
+public sealed record SyncRequestLine(string Sku, string Location, string Type, long Quantity, string? Reference);
 
-public sealed record SyncCall(DateTimeOffset AsOf, List<SyncRequestLine> Lines) : PastRequest
+public sealed record SyncCall(string Source, DateTimeOffset AsOf, List<SyncRequestLine> Lines, string? SnapshotId) : PastRequest
 {
-    public override string ToString() => $"as of {AsOf:O} [{string.Join(", ", Lines.Select(l => $"{l.Sku}@{l.Location}={l.Quantity}"))}]";
+    public override string ToString() =>
+        $"{Source} as of {AsOf:O}{(SnapshotId is null ? "" : $" in parts of {SnapshotId}")} [{string.Join(", ", Lines.Select(l => $"{l.Sku}@{l.Location} {l.Type}{(l.Reference is null ? "" : $" {l.Reference}")}={l.Quantity}"))}]";
+}
+
+public sealed record TransferCall(string Id, string From, string To, string Sku, long Quantity, bool Receive) : PastRequest
+{
+    public override string ToString() => Receive ? $"receive {Id}" : $"{Id} {Quantity} {Sku} {From} -> {To}";
 }
 
 public sealed record AdjustRequestLine(string Sku, string Location, long Delta);
