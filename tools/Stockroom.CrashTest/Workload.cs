@@ -10,10 +10,12 @@ namespace Stockroom.CrashTest;
 /// client-chosen id, so a request that got no answer can be sent again, byte for byte.
 /// <para>
 /// The workload is shaped so that the expected state follows from the answers alone:
-/// on-hand at a sold position only grows by acknowledged receipts and falls by shipped orders;
-/// negative adjustments go to a spare SKU nobody holds; counts go to a SKU of their own. So
-/// <c>onHand == Σ acknowledged deltas − Σ shipped</c>, <c>reserved</c> is what the open holds hold,
-/// <c>allocated</c> what the open orders allocate.
+/// on-hand at a sold position only grows by acknowledged receipts and transfers in, and falls by
+/// shipped orders and transfers out; negative adjustments go to a spare SKU nobody holds. Counts
+/// of sold positions are late on purpose: each is as of a moment before every movement of the run,
+/// so it stands as of then and every acknowledged movement since is applied on top of it. So
+/// <c>onHand == last applied count + Σ acknowledged deltas</c>, <c>reserved</c> is what the open
+/// holds hold, <c>allocated</c> what the open orders allocate; a SKU of its own takes plain counts.
 /// </para>
 /// </summary>
 public sealed class Workload(ApiClient api, Random seeds, string prefix)
@@ -23,6 +25,7 @@ public sealed class Workload(ApiClient api, Random seeds, string prefix)
     public const string SpareSku = "SPARE-1";
     public const string CountSku = "COUNT-1";
     public const string CountSource = "pos";
+    public const string LateCountSource = "pos-late";
     public const int HoldSeconds = 7 * 24 * 60 * 60;
 
     /// <summary>Per client and load phase, so that a phase ends even if the kill never comes.</summary>
@@ -42,6 +45,9 @@ public sealed class Workload(ApiClient api, Random seeds, string prefix)
     private readonly HashSet<string> _touched = [];
     private readonly ConcurrentQueue<Request> _unanswered = new();
     private readonly DateTimeOffset _countEpoch = DateTimeOffset.UtcNow.AddHours(-1);
+    private readonly Dictionary<string, (long Sequence, long Quantity)> _lateCounts = [];
+    private readonly Dictionary<string, TransferRecord> _transfers = [];
+    private readonly List<string> _openTransfers = [];
     private long _countSequence;
     private long _countAsOfApplied = -1;
     private long _expectedCount;
@@ -67,6 +73,9 @@ public sealed class Workload(ApiClient api, Random seeds, string prefix)
     }
 
     private sealed record OrderRecord(string Status, IReadOnlyList<(string Sku, string Location, long Quantity)> Lines);
+
+    /// <summary>A transfer the client knows the answer to; refused ones move nothing.</summary>
+    private sealed record TransferRecord(string Sku, string From, string To, long Quantity, string Status);
 
     private static string Position(string sku, string location) => $"{sku}@{location}";
 
@@ -212,6 +221,9 @@ public sealed class Workload(ApiClient api, Random seeds, string prefix)
             < 58 => Adjust([.. Pick(random, random.Next(1, 3)).Select(p => (p.Sku, p.Location, (long)random.Next(1, 6)))]),
             < 64 => Adjust([(SpareSku, Locations[random.Next(Locations.Length)], -random.Next(1, 9))]),
             < 67 when client == 0 => Count(),
+            < 70 => LateCount(random),
+            < 73 => Transfer(random),
+            < 75 when Take(_openTransfers, random) is { } transfer => Receive(transfer),
             _ => Hold(random),
         };
     }
@@ -442,6 +454,97 @@ public sealed class Workload(ApiClient api, Random seeds, string prefix)
         });
     }
 
+    /// <summary>
+    /// A count of a sold position as of a moment before any movement of the run (one source, ever
+    /// later moments, so retries may overtake each other). The latest applied one stands; what
+    /// moved since is applied on top of it.
+    /// </summary>
+    private Request LateCount(Random random)
+    {
+        var sequence = Interlocked.Increment(ref _countSequence);
+        var asOf = _countEpoch.AddMilliseconds(sequence * 10);
+        var (sku, location) = Pick(random, 1)[0];
+        var quantity = (long)random.Next(0, 21);
+        var key = Position(sku, location);
+        var body = new { source = LateCountSource, asOf, lines = new[] { new { sku, location, type = "onHand", quantity } } };
+        return new Request("late-count", HttpMethod.Post, "/v1/supply/sync", body, (status, json) =>
+        {
+            lock (_gate)
+            {
+                var applied = _lateCounts.GetValueOrDefault(key, (-1, 0));
+                switch (status)
+                {
+                    case HttpStatusCode.OK:
+                        if (sequence > applied.Sequence)
+                        {
+                            _lateCounts[key] = (sequence, quantity);
+                        }
+
+                        RequestsAcknowledged++;
+                        break;
+                    case HttpStatusCode.Conflict when json?.GetProperty("type").GetString()?.EndsWith("stale-snapshot", StringComparison.Ordinal) == true:
+                        // Overtaken by a later count of one of its locations: changes nothing.
+                        break;
+                    default:
+                        throw new CrashCheckException($"late count of {key} as of {asOf:O} answered {(int)status}: {json}");
+                }
+            }
+        });
+    }
+
+    private Request Transfer(Random random)
+    {
+        var id = NextId("t");
+        var sku = Skus[random.Next(Skus.Length)];
+        var from = Locations[random.Next(Locations.Length)];
+        var to = Locations.Where(l => l != from).ElementAt(random.Next(Locations.Length - 1));
+        var quantity = (long)random.Next(1, 4);
+        var body = new { id, from, to, eta = DateOnly.FromDateTime(DateTime.UtcNow.AddDays(3)), lines = new[] { new { sku, quantity } } };
+        return new Request("transfer", HttpMethod.Post, "/v1/transfers", body, (status, json) =>
+        {
+            lock (_gate)
+            {
+                switch (status)
+                {
+                    // A retry of one that was applied before its answer was lost replays it (200).
+                    case HttpStatusCode.Created or HttpStatusCode.OK:
+                        _transfers[id] = new TransferRecord(sku, from, to, quantity, "inTransit");
+                        _openTransfers.Add(id);
+                        Add(Position(sku, from), -quantity);
+                        Expect("transfer.shipped", id, 1);
+                        RequestsAcknowledged++;
+                        break;
+                    case HttpStatusCode.Conflict:
+                        _transfers[id] = new TransferRecord(sku, from, to, quantity, "refused");
+                        Expect("transfer.shipped", id, 0);
+                        break;
+                    default:
+                        throw new CrashCheckException($"transfer {id} answered {(int)status}: {json}");
+                }
+            }
+        });
+    }
+
+    private Request Receive(string id) => new("receive", HttpMethod.Post, $"/v1/transfers/{id}/receive", new { }, (status, json) =>
+    {
+        lock (_gate)
+        {
+            var transfer = _transfers[id];
+            if (status != HttpStatusCode.OK || json?.GetProperty("status").GetString() != "received")
+            {
+                throw new CrashCheckException($"receipt of transfer {id} answered {(int)status}: {json}");
+            }
+
+            if (transfer.Status != "received")
+            {
+                _transfers[id] = transfer with { Status = "received" };
+                Add(Position(transfer.Sku, transfer.To), transfer.Quantity);
+                Expect("transfer.received", id, 1);
+                RequestsAcknowledged++;
+            }
+        }
+    });
+
     private void Add(string position, long delta) => _expectedOnHand[position] = _expectedOnHand.GetValueOrDefault(position) + delta;
 
     private void Expect(string type, string id, int count) => _expectedEvents[$"{type} {id}"] = count;
@@ -575,12 +678,30 @@ public sealed class Workload(ApiClient api, Random seeds, string prefix)
                 long expectedOnHand;
                 lock (_gate)
                 {
-                    expectedOnHand = sku == CountSku ? (location == Locations[0] ? _expectedCount : 0) : _expectedOnHand.GetValueOrDefault(key);
+                    expectedOnHand = sku == CountSku ? (location == Locations[0] ? _expectedCount : 0)
+                        : _lateCounts.GetValueOrDefault(key).Quantity + _expectedOnHand.GetValueOrDefault(key);
                 }
 
                 if (onHand != expectedOnHand)
                 {
                     failures.Add($"{key}: onHand {onHand}, but the acknowledged changes give {expectedOnHand}");
+                }
+
+                // In transit here: exactly the acknowledged transfers not yet received, each its own lot.
+                var lots = atp.GetProperty("inbound").EnumerateArray()
+                    .Where(l => l.GetProperty("type").GetString() == "inTransit")
+                    .ToDictionary(l => l.GetProperty("reference").GetString()!, l => l.GetProperty("quantity").GetInt64());
+                Dictionary<string, long> travelling;
+                lock (_gate)
+                {
+                    travelling = _transfers.Where(t => t.Value.Status == "inTransit" && t.Value.Sku == sku && t.Value.To == location)
+                        .ToDictionary(t => t.Key, t => t.Value.Quantity);
+                }
+
+                if (!lots.OrderBy(l => l.Key).SequenceEqual(travelling.OrderBy(t => t.Key)))
+                {
+                    failures.Add($"{key}: in transit [{string.Join(", ", lots.Select(l => $"{l.Key}={l.Value}"))}], " +
+                        $"but the acknowledged transfers give [{string.Join(", ", travelling.Select(t => $"{t.Key}={t.Value}"))}]");
                 }
 
                 if (held != reserved.GetValueOrDefault(key))
@@ -630,8 +751,9 @@ public sealed class Workload(ApiClient api, Random seeds, string prefix)
                 var id = type switch
                 {
                     "order.picked" or "order.shipped" or "order.cancelled" => data.GetProperty("eventId").GetString(),
-                    "reservation.created" or "reservation.released" or "reservation.confirmed" or "order.created" or "supply.adjusted"
+                    "reservation.created" or "reservation.released" or "reservation.confirmed" or "order.created" or "supply.adjusted" or "transfer.shipped"
                         => data.GetProperty("id").GetString(),
+                    "transfer.received" => data.GetProperty("transfer").GetProperty("id").GetString(),
                     _ => null,
                 };
                 if (id is not null)
