@@ -24,8 +24,21 @@ public enum OrderEventType
     PosAcknowledged,
 }
 
-/// <summary>Units of one SKU an order has at one location, and how many of them came back.</summary>
-public sealed record OrderLine(int Line, string Sku, string Location, long Quantity, long Returned);
+/// <summary>
+/// Units of one SKU an order has at one location, and how many of them came back. Of the
+/// <c>Quantity</c>, <c>SellerConfirmed</c> units are on the seller's word (an on-request hold
+/// accepted without the counted stock): they are not allocated at the position, and shipping
+/// them takes nothing off its on-hand.
+/// </summary>
+public sealed record OrderLine(int Line, string Sku, string Location, long Quantity, long Returned, long SellerConfirmed = 0)
+{
+    /// <summary>The units allocated at the position: those not on the seller's word.</summary>
+    public long Allocated()
+    {
+        Invariant.Require(SellerConfirmed >= 0 && SellerConfirmed <= Quantity, $"line {Line} has between none and all of its {Quantity} units on the seller's word");
+        return Quantity - SellerConfirmed;
+    }
+}
 
 /// <summary>Demand allocated to locations, on its way through fulfilment.</summary>
 public sealed record Order(
@@ -44,8 +57,11 @@ public sealed record Order(
     public bool HoldsAllocation() => Status is OrderStatus.Allocated or OrderStatus.Picked or OrderStatus.Packed;
 }
 
-/// <summary>What an order event does to one position.</summary>
-public readonly record struct PositionEffect(PositionKey Key, long OnHandDelta, long AllocatedDelta);
+/// <summary>
+/// What an order event does to one position. <c>SellerConfirmed</c> counts the units of the event
+/// that were on the seller's word: shipped without leaving on-hand, or (within <c>OnHandDelta</c>) returned.
+/// </summary>
+public readonly record struct PositionEffect(PositionKey Key, long OnHandDelta, long AllocatedDelta, long SellerConfirmed = 0);
 
 public abstract record OrderTransition
 {
@@ -61,6 +77,9 @@ public abstract record OrderTransition
 /// <summary>
 /// The order state machine. Shipping takes units off the shelf and closes their allocation;
 /// cancelling frees the allocation; a return puts units back on the shelf where they left.
+/// Units on the seller's word were never on the counted shelf: shipping them moves no counter and
+/// cancelling them frees nothing. Returned, they are on the shelf like any other unit, so a
+/// return restocks them too.
 /// </summary>
 public static class OrderLifecycle
 {
@@ -85,10 +104,10 @@ public static class OrderLifecycle
                 return new OrderTransition.Applied(updated with { Status = OrderStatus.Packed }, []);
             case OrderEventType.Shipped when order.HoldsAllocation():
                 return new OrderTransition.Applied(updated with { Status = OrderStatus.Shipped },
-                    [.. order.Lines.Select(l => new PositionEffect(new PositionKey(l.Sku, l.Location), -l.Quantity, -l.Quantity))]);
+                    [.. order.Lines.Select(l => new PositionEffect(new PositionKey(l.Sku, l.Location), -l.Allocated(), -l.Allocated(), l.SellerConfirmed))]);
             case OrderEventType.Cancelled when order.HoldsAllocation():
                 return new OrderTransition.Applied(updated with { Status = OrderStatus.Cancelled },
-                    [.. order.Lines.Select(l => new PositionEffect(new PositionKey(l.Sku, l.Location), 0, -l.Quantity))]);
+                    [.. order.Lines.Select(l => new PositionEffect(new PositionKey(l.Sku, l.Location), 0, -l.Allocated()))]);
             case OrderEventType.Returned when order.Status == OrderStatus.Shipped:
                 return Return(updated, lines);
             default:
@@ -129,7 +148,7 @@ public static class OrderLifecycle
             if (back > 0)
             {
                 wanted[line.Sku] = left - back;
-                effects.Add(new PositionEffect(new PositionKey(line.Sku, line.Location), back, 0));
+                effects.Add(new PositionEffect(new PositionKey(line.Sku, line.Location), back, 0, SellerConfirmedReturned(line, back)));
             }
 
             lines.Add(line with { Returned = line.Returned + back });
@@ -141,6 +160,20 @@ public static class OrderLifecycle
     }
 
     /// <summary>
+    /// How many of <paramref name="back"/> units returned to a line were on the seller's word.
+    /// Units are alike once shipped, so counted units are taken to come back first: the
+    /// valuation gives their cost back, and the seller's own never had one.
+    /// </summary>
+    private static long SellerConfirmedReturned(OrderLine line, long back)
+    {
+        var countedLeft = Math.Max(0, line.Allocated() - line.Returned);
+        var seller = Math.Max(0, back - countedLeft);
+        Invariant.Require(back > 0 && back <= line.Quantity - line.Returned, "a return gives back no more than the line has out");
+        Invariant.Require(seller <= line.SellerConfirmed, "no more units come back on the seller's word than went out on it");
+        return seller;
+    }
+
+    /// <summary>
     /// Applies an effect to a position. A shipment never drives on-hand below zero: when a count
     /// already took the units off (the store's own system saw the sale), the rest is reported as
     /// units the count had already removed.
@@ -148,6 +181,7 @@ public static class OrderLifecycle
     public static (Position After, long AlreadyCounted) Apply(Position position, PositionEffect effect)
     {
         ArgumentNullException.ThrowIfNull(position);
+        Invariant.Require(effect.SellerConfirmed >= 0, "an effect has zero or more units on the seller's word");
         var after = position;
         if (effect.AllocatedDelta < 0)
         {
