@@ -121,7 +121,7 @@ internal static class Sql
         r.GetString(4));
 
     public static OrderLine ReadOrderLine(DbDataReader r) =>
-        new(r.GetInt32(0), r.GetString(1), r.GetString(2), r.GetInt64(3), r.GetInt64(4));
+        new(r.GetInt32(0), r.GetString(1), r.GetString(2), r.GetInt64(3), r.GetInt64(4), r.GetInt64(5));
 
     public const string SafetyRuleColumns = "sku, location_id, group_id, units, percent, vip_priority, created_at, updated_at";
 

@@ -319,9 +319,9 @@ public abstract partial class SqlStore(TimeProvider time) : IStockStore
 
     public async Task<IReadOnlyList<WaitingAllocation>> ListWaitingAllocationsAsync(string? location, int limit, CancellationToken cancellationToken) =>
         await QueryAsync("""
-            SELECT o.id, o.channel_id, l.sku, l.location_id, l.quantity, o.created_at, o.sent_to_pos_at
+            SELECT o.id, o.channel_id, l.sku, l.location_id, l.quantity - l.seller_confirmed, o.created_at, o.sent_to_pos_at
             FROM orders o JOIN order_lines l ON l.order_id = o.id
-            WHERE o.status IN ('allocated', 'picked', 'packed') AND o.pos_acknowledged_at IS NULL
+            WHERE o.status IN ('allocated', 'picked', 'packed') AND o.pos_acknowledged_at IS NULL AND l.quantity > l.seller_confirmed
               AND (@location IS NULL OR l.location_id = @location)
             ORDER BY o.created_at, o.id, l.line LIMIT @limit
             """, c => c.WithText("@location", location).With("@limit", limit),
@@ -416,7 +416,7 @@ public abstract partial class SqlStore(TimeProvider time) : IStockStore
             return null;
         }
 
-        await using var lines = connection.Command(transaction, "SELECT line, sku, location_id, quantity, returned FROM order_lines WHERE order_id = @id ORDER BY line")
+        await using var lines = connection.Command(transaction, "SELECT line, sku, location_id, quantity, returned, seller_confirmed FROM order_lines WHERE order_id = @id ORDER BY line")
             .With("@id", id);
         return stored with { Order = stored.Order with { Lines = await lines.ListAsync(Sql.ReadOrderLine, cancellationToken) } };
     }

@@ -479,7 +479,7 @@ internal sealed partial class SqlWrite(SqlStore store, DbConnection connection, 
         }
 
         await using var command = Command($"""
-            SELECT l.sku, l.location_id, SUM(l.quantity)
+            SELECT l.sku, l.location_id, SUM(l.quantity - l.seller_confirmed)
             FROM order_lines l JOIN orders o ON o.id = l.order_id
             WHERE o.status IN ('allocated', 'picked', 'packed') AND o.pos_acknowledged_at <= @asOf
               AND (l.sku, l.location_id) IN (SELECT k.sku, k.location_id FROM ({store.KeyList("@keys")}) k)
@@ -637,8 +637,8 @@ internal sealed partial class SqlWrite(SqlStore store, DbConnection connection, 
         await InsertRowsAsync("orders", Sql.OrderColumns,
             [[o.Id, o.Channel, o.ReservationId, Sql.Text(o.Status), order.RequestHash, o.CreatedAt, o.UpdatedAt, o.SentToPosAt, o.PosAcknowledgedAt, o.TrackingNumber]],
             cancellationToken);
-        await InsertRowsAsync("order_lines", "order_id, line, sku, location_id, quantity, returned",
-            [.. o.Lines.Select(l => new object?[] { o.Id, l.Line, l.Sku, l.Location, l.Quantity, l.Returned })], cancellationToken);
+        await InsertRowsAsync("order_lines", "order_id, line, sku, location_id, quantity, returned, seller_confirmed",
+            [.. o.Lines.Select(l => new object?[] { o.Id, l.Line, l.Sku, l.Location, l.Quantity, l.Returned, l.SellerConfirmed })], cancellationToken);
     }
 
     public async Task UpdateOrderAsync(Order order, CancellationToken cancellationToken)
