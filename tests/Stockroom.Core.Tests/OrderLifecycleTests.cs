@@ -86,4 +86,42 @@ public sealed class OrderLifecycleTests
         var (after, counted) = OrderLifecycle.Apply(new Position(new("LAMP", "store"), 1, 0, 2), new PositionEffect(new("LAMP", "store"), -2, -2));
         Assert.Equal((0L, 0L, 1L), (after.OnHand, after.Allocated, counted));
     }
+
+    /// <summary>One unit held at the store, two on the seller's word; and a bulb wholly on the seller's word.</summary>
+    private static Order OnSellersWord(OrderStatus status) => new("o-2", "web", "r-2", status, At, At, null, null, null,
+        [new OrderLine(0, "LAMP", "store", 1, 0), new OrderLine(1, "LAMP", "store", 2, 0, SellerConfirmed: 2), new OrderLine(2, "BULB", "store", 3, 0, SellerConfirmed: 2)]);
+
+    [Fact]
+    public void Shipping_units_on_the_sellers_word_takes_nothing_off_the_shelf()
+    {
+        var effects = Applied(OrderLifecycle.Decide(OnSellersWord(OrderStatus.Packed), OrderEventType.Shipped, null, null, At)).Effects;
+        Assert.Equal([new PositionEffect(new("LAMP", "store"), -1, -1), new PositionEffect(new("LAMP", "store"), 0, 0, 2), new PositionEffect(new("BULB", "store"), -1, -1, 2)],
+            effects);
+        var (after, counted) = OrderLifecycle.Apply(new Position(new("LAMP", "store"), 0, 0, 0), effects[1]);
+        Assert.Equal((new Position(new("LAMP", "store"), 0, 0, 0), 0L), (after, counted));
+    }
+
+    [Fact]
+    public void Cancelling_units_on_the_sellers_word_frees_only_what_was_allocated()
+    {
+        var effects = Applied(OrderLifecycle.Decide(OnSellersWord(OrderStatus.Allocated), OrderEventType.Cancelled, null, null, At)).Effects;
+        Assert.Equal([-1L, 0L, -1L], effects.Select(e => e.AllocatedDelta));
+        Assert.All(effects, e => Assert.Equal((0L, 0L), (e.OnHandDelta, e.SellerConfirmed)));
+    }
+
+    [Fact]
+    public void Returned_units_on_the_sellers_word_go_on_the_shelf_counted_units_first()
+    {
+        var first = Applied(OrderLifecycle.Decide(OnSellersWord(OrderStatus.Shipped), OrderEventType.Returned, [("BULB", 2)], null, At));
+        Assert.Equal([new PositionEffect(new("BULB", "store"), 2, 0, 1)], first.Effects);
+        var rest = Applied(OrderLifecycle.Decide(first.Order, OrderEventType.Returned, [("BULB", 1)], null, At));
+        Assert.Equal([new PositionEffect(new("BULB", "store"), 1, 0, 1)], rest.Effects);
+    }
+
+    [Fact]
+    public void A_line_with_more_on_the_sellers_word_than_it_has_breaks_the_invariant()
+    {
+        var order = OnSellersWord(OrderStatus.Packed) with { Lines = [new OrderLine(0, "LAMP", "store", 1, 0, SellerConfirmed: 2)] };
+        Assert.Throws<InvariantViolationException>(() => OrderLifecycle.Decide(order, OrderEventType.Shipped, null, null, At));
+    }
 }
