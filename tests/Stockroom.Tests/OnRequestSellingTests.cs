@@ -143,6 +143,18 @@ public abstract class OnRequestSellingTests(StockroomServer server)
     }
 
     [Fact]
+    public async Task The_admin_reservations_page_shows_units_on_the_sellers_word_beside_held_ones()
+    {
+        var n = await Seed(storeOnHand: 1);
+        var id = await Hold(n, 3, "pending", location: n.Store);
+        await Client.Send(HttpMethod.Post, $"/v1/reservations/{id}/accept").Expect(HttpStatusCode.OK);
+        using var page = await Client.GetAsync("/admin/reservations?status=active");
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        var html = WebUtility.HtmlDecode(await page.Content.ReadAsStringAsync());
+        Assert.Contains($"3 × {n.Sku} (1 at {n.Store}, 2 on the seller's word at {n.Store})", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Declining_still_ends_the_hold_and_changes_no_stock()
     {
         var n = await Seed(storeOnHand: 1);
