@@ -26,7 +26,7 @@ public sealed record StoredOrder(Order Order, string RequestHash);
 /// <summary>Which reservations to list; null filters match everything.</summary>
 public sealed record ReservationFilter(ReservationStatus? Status, string? Channel, string? Sku, string? After, int Limit);
 
-/// <summary>Units of an open order at a location that its POS or ERP does not know of yet.</summary>
+/// <summary>Units allocated for an open order at a location that its POS or ERP does not know of yet (none on the seller's word).</summary>
 public sealed record WaitingAllocation(string OrderId, string Channel, string Sku, string Location, long Quantity,
     DateTimeOffset AllocatedAt, DateTimeOffset? SentToPosAt);
 

@@ -121,9 +121,9 @@ internal static class Sql
         r.GetString(4));
 
     public static OrderLine ReadOrderLine(DbDataReader r) =>
-        new(r.GetInt32(0), r.GetString(1), r.GetString(2), r.GetInt64(3), r.GetInt64(4), r.GetInt64(5), r.GetInt64(6));
+        new(r.GetInt32(0), r.GetString(1), r.GetString(2), r.GetInt64(3), r.GetInt64(4), r.GetInt64(5), r.GetInt64(6), r.GetInt64(7));
 
-    public const string OrderLineColumns = "line, sku, location_id, quantity, returned, shipped, cancelled";
+    public const string OrderLineColumns = "line, sku, location_id, quantity, returned, shipped, cancelled, seller_confirmed";
 
     /// <summary>Order statuses whose open lines hold allocated units, for SQL <c>IN</c> lists.</summary>
     public const string OpenOrderStatuses = "'allocated', 'picked', 'packed', 'partiallyShipped'";

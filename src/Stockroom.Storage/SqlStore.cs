@@ -321,7 +321,7 @@ public abstract partial class SqlStore(TimeProvider time) : IStockStore
         await QueryAsync($"""
             SELECT o.id, o.channel_id, l.sku, l.location_id, l.quantity - l.shipped - l.cancelled, o.created_at, o.sent_to_pos_at
             FROM orders o JOIN order_lines l ON l.order_id = o.id
-            WHERE o.status IN ({Sql.OpenOrderStatuses}) AND o.pos_acknowledged_at IS NULL AND l.quantity > l.shipped + l.cancelled
+            WHERE o.status IN ({Sql.OpenOrderStatuses}) AND o.pos_acknowledged_at IS NULL AND l.quantity > l.shipped + l.cancelled AND l.seller_confirmed = 0
               AND (@location IS NULL OR l.location_id = @location)
             ORDER BY o.created_at, o.id, l.line LIMIT @limit
             """, c => c.WithText("@location", location).With("@limit", limit),

@@ -509,7 +509,7 @@ internal sealed partial class SqlWrite(SqlStore store, DbConnection connection, 
         var keyList = $"(SELECT k.sku, k.location_id FROM ({store.KeyList("@keys")}) k)";
         await using var command = Command($"""
             SELECT sku, location_id, SUM(seen), SUM(moved) FROM (
-                SELECT l.sku, l.location_id, l.quantity - l.shipped - l.cancelled AS seen, 0 AS moved
+                SELECT l.sku, l.location_id, CASE WHEN l.seller_confirmed = 0 THEN l.quantity - l.shipped - l.cancelled ELSE 0 END AS seen, 0 AS moved
                 FROM order_lines l JOIN orders o ON o.id = l.order_id
                 WHERE o.status IN ({Sql.OpenOrderStatuses}) AND o.pos_acknowledged_at <= @asOf AND (l.sku, l.location_id) IN {keyList}
                 UNION ALL
@@ -672,7 +672,7 @@ internal sealed partial class SqlWrite(SqlStore store, DbConnection connection, 
             [[o.Id, o.Channel, o.ReservationId, Sql.Text(o.Status), order.RequestHash, o.CreatedAt, o.UpdatedAt, o.SentToPosAt, o.PosAcknowledgedAt, o.TrackingNumber]],
             cancellationToken);
         await InsertRowsAsync("order_lines", $"order_id, {Sql.OrderLineColumns}",
-            [.. o.Lines.Select(l => new object?[] { o.Id, l.Line, l.Sku, l.Location, l.Quantity, l.Returned, l.Shipped, l.Cancelled })], cancellationToken);
+            [.. o.Lines.Select(l => new object?[] { o.Id, l.Line, l.Sku, l.Location, l.Quantity, l.Returned, l.Shipped, l.Cancelled, l.SellerConfirmed })], cancellationToken);
     }
 
     public async Task UpdateOrderAsync(Order order, CancellationToken cancellationToken)

@@ -112,4 +112,39 @@ public sealed class HoldsTests
     {
         Assert.Equal(new Position(Store, 5, 1, 2), Holds.Consume(new Position(Store, 5, 3, 0), 2));
     }
+
+    private static HoldRequest Accepted(long quantity, bool allowBackorder = false) =>
+        new([new HoldLine("LAMP", quantity, [new LineSource("store", 10), new LineSource("wh", 0)], Backorderable: true, SellerConfirms: true)],
+            AllowPartial: false, DemandKind.Reserved, allowBackorder);
+
+    [Fact]
+    public void A_seller_accepted_line_at_zero_stock_is_whole_on_the_sellers_word_and_touches_no_position()
+    {
+        var positions = Stock(0, 0);
+        var before = new Dictionary<PositionKey, Position>(positions);
+        var line = Assert.Single(Assert.IsType<HoldDecision.Held>(Holds.Decide(Accepted(3), positions)).Lines);
+        Assert.Equal((0L, 3L, "store", 0L), (line.Held, line.SellerConfirmed, line.SellerConfirmedLocation, line.Shortfall));
+        Assert.Equal(before, positions);
+    }
+
+    [Fact]
+    public void A_seller_accepted_line_holds_what_there_is_and_confirms_the_rest_before_any_backorder()
+    {
+        var positions = Stock(1, 1);
+        var line = Assert.Single(Assert.IsType<HoldDecision.Held>(Holds.Decide(Accepted(5, allowBackorder: true), positions)).Lines);
+        Assert.Equal((2L, 3L, 0L), (line.Held, line.SellerConfirmed, line.Backordered));
+        Assert.Equal([new Position(Store, 1, 1, 0), new Position(Warehouse, 1, 1, 0)], [positions[Store], positions[Warehouse]]);
+    }
+
+    [Fact]
+    public void Only_a_line_the_seller_accepted_is_confirmed_on_their_word()
+    {
+        var positions = Stock(1, 0);
+        var mixed = new HoldRequest(
+            [new HoldLine("LAMP", 2, [new LineSource("store", 0)], SellerConfirms: true), new HoldLine("LAMP", 2, [new LineSource("store", 0)])],
+            AllowPartial: false, DemandKind.Reserved);
+        var refused = Assert.IsType<HoldDecision.Refused>(Holds.Decide(mixed, positions));
+        Assert.Equal([0L, 2L], refused.Lines.Select(l => l.Shortfall));
+        Assert.Equal(new Position(Store, 1, 0, 0), positions[Store]);
+    }
 }

@@ -122,4 +122,49 @@ public sealed class OrderLifecycleTests
         order = Applied(OrderLifecycle.Decide(order, OrderEventType.Cancelled, [new OrderEventLine("BULB", 4)], null, At)).Order;
         Assert.Equal(OrderStatus.Cancelled, order.Status);
     }
+
+    /// <summary>One unit held at the store, two on the seller's word there; and bulbs wholly on the seller's word.</summary>
+    private static Order OnSellersWord(OrderStatus status)
+    {
+        var shipped = status is OrderStatus.Shipped or OrderStatus.Returned;
+        return new("o-2", "web", "r-2", status, At, At, null, null, null,
+            [.. new[] { new OrderLine(0, "LAMP", "store", 1, 0), new OrderLine(1, "LAMP", "store", 2, 0, SellerConfirmed: 2), new OrderLine(2, "BULB", "store", 3, 0, SellerConfirmed: 3) }
+                .Select(l => shipped ? l with { Shipped = l.Quantity } : l)]);
+    }
+
+    [Fact]
+    public void Shipping_units_on_the_sellers_word_takes_nothing_off_the_shelf()
+    {
+        var effects = Applied(OrderLifecycle.Decide(OnSellersWord(OrderStatus.Packed), OrderEventType.Shipped, null, null, At)).Effects;
+        Assert.Equal([new PositionEffect(new("LAMP", "store"), -1, -1), new PositionEffect(new("LAMP", "store"), 0, 0, 2), new PositionEffect(new("BULB", "store"), 0, 0, 3)],
+            effects);
+        var (after, counted) = OrderLifecycle.Apply(new Position(new("LAMP", "store"), 0, 0, 0), effects[1]);
+        Assert.Equal((new Position(new("LAMP", "store"), 0, 0, 0), 0L), (after, counted));
+    }
+
+    [Fact]
+    public void Cancelling_units_on_the_sellers_word_frees_only_what_was_allocated()
+    {
+        var effects = Applied(OrderLifecycle.Decide(OnSellersWord(OrderStatus.Allocated), OrderEventType.Cancelled, null, null, At)).Effects;
+        Assert.Equal([-1L, 0L, 0L], effects.Select(e => e.AllocatedDelta));
+        Assert.All(effects, e => Assert.Equal((0L, 0L), (e.OnHandDelta, e.SellerConfirmed)));
+    }
+
+    [Fact]
+    public void Returned_units_on_the_sellers_word_go_on_the_shelf()
+    {
+        var first = Applied(OrderLifecycle.Decide(OnSellersWord(OrderStatus.Shipped), OrderEventType.Returned, [new OrderEventLine("BULB", 2)], null, At));
+        Assert.Equal([new PositionEffect(new("BULB", "store"), 2, 0, 2)], first.Effects);
+        var rest = Applied(OrderLifecycle.Decide(first.Order, OrderEventType.Returned, [new OrderEventLine("LAMP", 2)], null, At));
+        Assert.Equal([new PositionEffect(new("LAMP", "store"), 1, 0), new PositionEffect(new("LAMP", "store"), 1, 0, 1)], rest.Effects);
+    }
+
+    [Theory]
+    [InlineData(1, 2)]
+    [InlineData(3, 2)]
+    public void A_line_partly_or_over_on_the_sellers_word_breaks_the_invariant(long quantity, long sellerConfirmed)
+    {
+        var order = OnSellersWord(OrderStatus.Packed) with { Lines = [new OrderLine(0, "LAMP", "store", quantity, 0, SellerConfirmed: sellerConfirmed)] };
+        Assert.Throws<InvariantViolationException>(() => OrderLifecycle.Decide(order, OrderEventType.Shipped, null, null, At));
+    }
 }

@@ -199,13 +199,15 @@ public abstract class PromisingRulesApiTests(StockroomServer server)
     }
 
     [Fact]
-    public async Task Accepting_without_the_stock_is_refused_and_stays_pending()
+    public async Task Accepting_without_the_stock_holds_what_there_is_and_confirms_the_rest_on_the_sellers_word()
     {
         var n = await Client.SeedAsync(storeOnHand: 1, warehouseOnHand: 0);
         await Item(n, new { name = "Desk lamp", policy = "onRequest" });
         var id = (await Hold(n, 3)).GetProperty("id").GetString();
-        await Client.Send(HttpMethod.Post, $"/v1/reservations/{id}/accept").Problem(HttpStatusCode.Conflict);
-        Assert.Equal("pending", (await Client.Send(HttpMethod.Get, $"/v1/reservations/{id}").Expect(HttpStatusCode.OK)).GetProperty("status").GetString());
+        var accepted = await Client.Send(HttpMethod.Post, $"/v1/reservations/{id}/accept").Expect(HttpStatusCode.OK);
+        Assert.Equal("active", accepted.GetProperty("status").GetString());
+        Assert.Equal((1L, 2L), (accepted.GetProperty("lines")[0].Long("reserved"), accepted.GetProperty("lines")[0].Long("sellerConfirmed")));
+        Assert.Equal(0, await Available(n, $"group={n.Group}"));
     }
 
     [Fact]

@@ -17,21 +17,25 @@ public readonly record struct LineSource(string Location, int Priority);
 /// <summary>
 /// One line of a hold: a SKU and a quantity, from one location or any of a group's. A line asked
 /// through a channel carries the channel's <c>Buffer</c>: it may take no more than the channel is
-/// shown. A <c>Backorderable</c> item's shortfall may wait for supply.
+/// shown. A <c>Backorderable</c> item's shortfall may wait for supply. A line the seller has
+/// accepted (<c>SellerConfirms</c>) takes what counted stock there is and has the rest on the seller's word.
 /// </summary>
-public sealed record HoldLine(string Sku, long Quantity, IReadOnlyList<LineSource> Sources, ChannelBuffer? Buffer = null, bool Backorderable = false);
+public sealed record HoldLine(string Sku, long Quantity, IReadOnlyList<LineSource> Sources, ChannelBuffer? Buffer = null, bool Backorderable = false,
+    bool SellerConfirms = false);
 
 public sealed record HoldRequest(IReadOnlyList<HoldLine> Lines, bool AllowPartial, DemandKind Kind, bool AllowBackorder = false);
 
 /// <summary>
 /// What a line got: the units held and where, the units backordered (waiting for supply, counted
-/// at <c>BackorderLocation</c>), and what it still fell short by.
+/// at <c>BackorderLocation</c>), the units confirmed on the seller's word (held at no position,
+/// fulfilled from <c>SellerConfirmedLocation</c>), and what it still fell short by.
 /// </summary>
-public sealed record LineOutcome(string Sku, long Requested, IReadOnlyList<Allocation> Allocations, long Backordered = 0, string? BackorderLocation = null)
+public sealed record LineOutcome(string Sku, long Requested, IReadOnlyList<Allocation> Allocations, long Backordered = 0, string? BackorderLocation = null,
+    long SellerConfirmed = 0, string? SellerConfirmedLocation = null)
 {
     public long Held => Allocations.Sum(a => a.Quantity);
 
-    public long Shortfall => Requested - Held - Backordered;
+    public long Shortfall => Requested - Held - Backordered - SellerConfirmed;
 }
 
 /// <summary>The decision on a hold.</summary>
@@ -100,10 +104,15 @@ public static class Holds
             }
 
             var outcome = new LineOutcome(line.Sku, line.Quantity, plan);
+            if (outcome.Shortfall > 0 && line.SellerConfirms && line.Sources.Count > 0)
+            {
+                outcome = ConfirmOnSellersWord(outcome, line);
+            }
+
             if (outcome.Shortfall > 0 && request.AllowBackorder && line.Backorderable && line.Sources.Count > 0)
             {
                 // The shortfall waits at the best-ranked source, where it is counted until supply fills it.
-                var at = line.Sources.OrderByDescending(s => s.Priority).ThenBy(s => s.Location, StringComparer.Ordinal).First().Location;
+                var at = BestRanked(line);
                 var key = new PositionKey(line.Sku, at);
                 working[key] = Current(key) with { Backordered = Current(key).Backordered + outcome.Shortfall };
                 outcome = outcome with { Backordered = outcome.Shortfall, BackorderLocation = at };
@@ -113,7 +122,7 @@ public static class Holds
         }
 
         var complete = outcomes.All(o => o.Shortfall == 0);
-        var anything = outcomes.Any(o => o.Held > 0 || o.Backordered > 0);
+        var anything = outcomes.Any(o => o.Held > 0 || o.Backordered > 0 || o.SellerConfirmed > 0);
         if (!complete && (!request.AllowPartial || !anything))
         {
             return new HoldDecision.Refused(outcomes);
@@ -126,6 +135,26 @@ public static class Holds
 
         return new HoldDecision.Held(outcomes);
     }
+
+    /// <summary>
+    /// The seller accepted the line: what counted stock could not cover is promised on their word,
+    /// fulfilled from the best-ranked source (where a backorder would wait). It takes nothing from
+    /// any position, so availability for others and <c>committed ≤ onHand</c> are untouched, and
+    /// it comes before a backorder: the seller has said they have the units, so none wait for supply.
+    /// </summary>
+    private static LineOutcome ConfirmOnSellersWord(LineOutcome outcome, HoldLine line)
+    {
+        Invariant.Require(line.SellerConfirms && line.Sources.Count > 0, "only a line the seller accepted, with a source, is confirmed on their word");
+        Invariant.Require(outcome.Shortfall > 0 && outcome.Backordered == 0, "the seller confirms a shortfall, before anything is backordered");
+        var at = BestRanked(line);
+        var confirmed = outcome with { SellerConfirmed = outcome.Shortfall, SellerConfirmedLocation = at };
+        Invariant.Require(confirmed.Shortfall == 0 && confirmed.Held + confirmed.SellerConfirmed == confirmed.Requested,
+            "a line the seller accepted is whole: held units plus those on the seller's word");
+        return confirmed;
+    }
+
+    private static string BestRanked(HoldLine line) =>
+        line.Sources.OrderByDescending(s => s.Priority).ThenBy(s => s.Location, StringComparer.Ordinal).First().Location;
 
     /// <summary>
     /// Takes <paramref name="quantity"/> units of a position for demand. This is where the ledger

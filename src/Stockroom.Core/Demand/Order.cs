@@ -30,12 +30,28 @@ public enum OrderEventType
 
 /// <summary>
 /// Units of one SKU an order has at one location: how many shipped, were cancelled before they
-/// shipped, and came back after. What is neither shipped nor cancelled is still allocated.
+/// shipped, and came back after. What is neither shipped nor cancelled is still open. A line is
+/// either counted stock allocated at the position, or wholly on the seller's word
+/// (<c>SellerConfirmed</c> = <c>Quantity</c>: an on-request hold accepted without the counted
+/// stock), allocated nowhere, so that shipping it takes nothing off the position's on-hand; an
+/// order from a reservation that has both gets a line of each.
 /// </summary>
-public sealed record OrderLine(int Line, string Sku, string Location, long Quantity, long Returned, long Shipped = 0, long Cancelled = 0)
+public sealed record OrderLine(int Line, string Sku, string Location, long Quantity, long Returned, long Shipped = 0, long Cancelled = 0, long SellerConfirmed = 0)
 {
-    /// <summary>Units still allocated at the position, waiting to ship.</summary>
+    /// <summary>Units still to ship or cancel.</summary>
     public long Open => Quantity - Shipped - Cancelled;
+
+    public bool OnSellersWord
+    {
+        get
+        {
+            Invariant.Require(SellerConfirmed == 0 || SellerConfirmed == Quantity, $"line {Line} is counted stock or wholly on the seller's word");
+            return SellerConfirmed > 0;
+        }
+    }
+
+    /// <summary>The units allocated at the position: the open ones, unless the line is on the seller's word.</summary>
+    public long Allocated() => OnSellersWord ? 0 : Open;
 }
 
 /// <summary>Units an order event names: a SKU, optionally at one of the order's locations.</summary>
@@ -58,8 +74,11 @@ public sealed record Order(
     public bool HoldsAllocation() => Status is OrderStatus.Allocated or OrderStatus.Picked or OrderStatus.Packed or OrderStatus.PartiallyShipped;
 }
 
-/// <summary>What an order event does to one position.</summary>
-public readonly record struct PositionEffect(PositionKey Key, long OnHandDelta, long AllocatedDelta);
+/// <summary>
+/// What an order event does to one position. <c>SellerConfirmed</c> counts the units of the event
+/// that were on the seller's word: shipped without leaving on-hand, or (within <c>OnHandDelta</c>) returned.
+/// </summary>
+public readonly record struct PositionEffect(PositionKey Key, long OnHandDelta, long AllocatedDelta, long SellerConfirmed = 0);
 
 public abstract record OrderTransition
 {
@@ -76,7 +95,9 @@ public abstract record OrderTransition
 /// The order state machine. Shipping takes units off the shelf and closes their allocation;
 /// cancelling frees the allocation; a return puts units back on the shelf where they left.
 /// Shipping, cancelling and returning take lines, so an order can ship in parts and lose a line;
-/// without lines they apply to everything the event can still apply to.
+/// without lines they apply to everything the event can still apply to. Units on the seller's
+/// word were never on the counted shelf: shipping them moves no counter and cancelling them frees
+/// nothing. Returned, they are on the shelf like any other unit, so a return restocks them too.
 /// </summary>
 public static class OrderLifecycle
 {
@@ -100,11 +121,14 @@ public static class OrderLifecycle
             case OrderEventType.Packed when order.Status is OrderStatus.Allocated or OrderStatus.Picked:
                 return new OrderTransition.Applied(updated with { Status = OrderStatus.Packed }, []);
             case OrderEventType.Shipped when order.HoldsAllocation():
-                return Move(updated, lines, "shipped", l => l.Open, (l, n) => l with { Shipped = l.Shipped + n }, (key, n) => new PositionEffect(key, -n, -n));
+                return Move(updated, lines, "shipped", l => l.Open, (l, n) => l with { Shipped = l.Shipped + n },
+                    (l, n) => l.OnSellersWord ? new PositionEffect(Key(l), 0, 0, n) : new PositionEffect(Key(l), -n, -n));
             case OrderEventType.Cancelled when order.HoldsAllocation():
-                return Move(updated, lines, "cancelled", l => l.Open, (l, n) => l with { Cancelled = l.Cancelled + n }, (key, n) => new PositionEffect(key, 0, -n));
+                return Move(updated, lines, "cancelled", l => l.Open, (l, n) => l with { Cancelled = l.Cancelled + n },
+                    (l, n) => new PositionEffect(Key(l), 0, l.OnSellersWord ? 0 : -n));
             case OrderEventType.Returned when order.Lines.Any(l => l.Shipped > l.Returned) && order.Status is OrderStatus.Shipped or OrderStatus.PartiallyShipped:
-                return Move(updated, lines, "returned", l => l.Shipped - l.Returned, (l, n) => l with { Returned = l.Returned + n }, (key, n) => new PositionEffect(key, n, 0));
+                return Move(updated, lines, "returned", l => l.Shipped - l.Returned, (l, n) => l with { Returned = l.Returned + n },
+                    (l, n) => new PositionEffect(Key(l), n, 0, l.OnSellersWord ? n : 0));
             default:
                 return new OrderTransition.Illegal($"an order that is {Name(order.Status)} cannot be {Name(type)}");
         }
@@ -115,7 +139,7 @@ public static class OrderLifecycle
     /// line by line in order, each line giving at most <paramref name="movable"/> units.
     /// </summary>
     private static OrderTransition Move(Order order, IReadOnlyList<OrderEventLine>? asked, string verb, Func<OrderLine, long> movable,
-        Func<OrderLine, long, OrderLine> moved, Func<PositionKey, long, PositionEffect> effect)
+        Func<OrderLine, long, OrderLine> moved, Func<OrderLine, long, PositionEffect> effect)
     {
         var wanted = asked is { Count: > 0 }
             ? asked.GroupBy(l => (l.Sku, l.Location)).Select(g => (g.Key.Sku, g.Key.Location, Quantity: g.Sum(l => l.Quantity))).ToList()
@@ -146,7 +170,7 @@ public static class OrderLifecycle
                 if (take > 0)
                 {
                     left -= take;
-                    effects.Add(effect(new PositionKey(lines[i].Sku, lines[i].Location), take));
+                    effects.Add(effect(lines[i], take));
                     lines[i] = moved(lines[i], take);
                 }
             }
@@ -157,6 +181,8 @@ public static class OrderLifecycle
         Invariant.Require(lines.All(l => l.Open >= 0 && l.Returned <= l.Shipped), "an order line never moves more units than it has");
         return new OrderTransition.Applied(order with { Lines = lines, Status = StatusOf(order.Status, lines) }, effects);
     }
+
+    private static PositionKey Key(OrderLine line) => new(line.Sku, line.Location);
 
     /// <summary>The status that follows from what the lines have done.</summary>
     private static OrderStatus StatusOf(OrderStatus current, IReadOnlyList<OrderLine> lines)
@@ -183,6 +209,7 @@ public static class OrderLifecycle
     public static (Position After, long AlreadyCounted) Apply(Position position, PositionEffect effect)
     {
         ArgumentNullException.ThrowIfNull(position);
+        Invariant.Require(effect.SellerConfirmed >= 0, "an effect has zero or more units on the seller's word");
         var after = position;
         if (effect.AllocatedDelta < 0)
         {

@@ -19,7 +19,9 @@ public enum ReservationStatus
 /// <summary>
 /// A line of a reservation: what was asked, where it was asked from, and what is held where.
 /// Backordered units wait for supply, counted at <c>BackorderLocation</c>; <c>PromiseDate</c> is
-/// when inbound supply known today covers them.
+/// when inbound supply known today covers them. Seller-confirmed units are promised on the
+/// seller's word when they accepted an on-request hold without the counted stock: they are held
+/// at no position, and are fulfilled from <c>SellerConfirmedLocation</c>.
 /// </summary>
 public sealed record ReservationLine(
     int Line,
@@ -31,7 +33,9 @@ public sealed record ReservationLine(
     string? Group,
     IReadOnlyList<Allocation> Allocations,
     string? BackorderLocation = null,
-    DateOnly? PromiseDate = null);
+    DateOnly? PromiseDate = null,
+    long SellerConfirmed = 0,
+    string? SellerConfirmedLocation = null);
 
 /// <summary>A hold on units for a cart or a checkout, until it is confirmed by an order, released, or expires.</summary>
 public sealed record Reservation(
@@ -54,6 +58,10 @@ public sealed record Reservation(
     /// <summary>Every backordered unit, at the position it is counted at.</summary>
     public IEnumerable<(string Sku, string Location, long Quantity)> Backorders() =>
         Lines.Where(l => l.Backordered > 0).Select(l => (l.Sku, l.BackorderLocation!, l.Backordered));
+
+    /// <summary>Every unit confirmed on the seller's word, at the location it is fulfilled from.</summary>
+    public IEnumerable<(string Sku, string Location, long Quantity)> SellerConfirmations() =>
+        Lines.Where(l => l.SellerConfirmed > 0).Select(l => (l.Sku, l.SellerConfirmedLocation!, l.SellerConfirmed));
 
     /// <summary>Every held unit, position by position.</summary>
     public IEnumerable<(string Sku, Allocation Allocation)> Holds() =>

@@ -91,7 +91,7 @@ public static class BackorderFiller
             var next = reservation with
             {
                 Lines = lines,
-                Status = filled ? (lines.All(l => l.Reserved == l.Requested) ? ReservationStatus.Active : ReservationStatus.Partial) : ReservationStatus.Backordered,
+                Status = filled ? (lines.All(l => l.Reserved + l.SellerConfirmed == l.Requested) ? ReservationStatus.Active : ReservationStatus.Partial) : ReservationStatus.Backordered,
                 ExpiresAt = filled ? write.Now.AddSeconds(ReservationMaker.HoldSeconds(terms, resolver, holdSecondsDefault)) : reservation.ExpiresAt,
                 UpdatedAt = write.Now,
             };

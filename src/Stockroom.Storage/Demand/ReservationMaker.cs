@@ -28,8 +28,9 @@ public sealed record ReservationTerms(
 /// Makes a reservation from resolved lines, applying each item's stock policy: <c>reserve</c>
 /// holds at once or is refused; <c>onRequest</c> waits for the seller (<c>pending</c>, nothing
 /// held); <c>auto</c> holds at once while stock suffices and otherwise waits for the seller. Once
-/// the seller accepts, the units are held (or backordered, if allowed) like any other hold.
-/// Safety stock applies for the reservation's priority, so VIP holds may use protected units.
+/// the seller accepts, what stock there is is held like any other hold and the rest of an
+/// <c>onRequest</c> or <c>auto</c> line is confirmed on the seller's word (a <c>reserve</c> line
+/// asked beside one is held, backordered if allowed, or refused, as always). Safety stock applies for the reservation's priority, so VIP holds may use protected units.
 /// </summary>
 public static class ReservationMaker
 {
@@ -52,7 +53,8 @@ public static class ReservationMaker
 
         // Auto mode asks the seller rather than hold in part or backorder.
         var auto = !sellerAccepted && policies.Contains(StockPolicy.Auto);
-        var request = new HoldRequest([.. lines.Select(l => l.Line)], terms.AllowPartial && !auto, DemandKind.Reserved, terms.AllowBackorder && !auto);
+        var request = new HoldRequest([.. lines.Select(l => sellerAccepted ? OnSellersWord(l) : l.Line)], terms.AllowPartial && !auto, DemandKind.Reserved,
+            terms.AllowBackorder && !auto);
         var decision = Core.Demand.Holds.Decide(request, working, position => resolver.SafetyStock.For(position, terms.Priority));
         if (decision is HoldDecision.Refused refused)
         {
@@ -68,7 +70,7 @@ public static class ReservationMaker
                 .Select(a => a with { PromiseDate = resolver.Location(a.Location)?.PromiseDate(today) ?? today })
                 .ToList();
             return new ReservationLine(i, line.Line.Sku, outcome.Requested, outcome.Held, outcome.Backordered, line.Location, line.Group,
-                allocations, outcome.BackorderLocation);
+                allocations, outcome.BackorderLocation, SellerConfirmed: outcome.SellerConfirmed, SellerConfirmedLocation: outcome.SellerConfirmedLocation);
         }).ToList();
 
         var status = held.AnyBackordered ? ReservationStatus.Backordered : held.Complete ? ReservationStatus.Active : ReservationStatus.Partial;
@@ -77,6 +79,14 @@ public static class ReservationMaker
         return (new Reservation(terms.Id, terms.Channel, terms.CustomerId, terms.Priority, status, terms.AllowPartial, terms.AllowBackorder,
             created, now.AddSeconds(seconds), now, null, reservationLines), null);
     }
+
+    /// <summary>
+    /// A line the seller has accepted: an item sold on request (or in <c>auto</c> mode, which asked
+    /// the seller because stock ran out) may be promised on the seller's word beyond counted stock.
+    /// A <c>reserve</c> item is only ever sold from counted stock.
+    /// </summary>
+    private static HoldLine OnSellersWord(ResolvedLine line) =>
+        line.Item.Policy == StockPolicy.Reserve ? line.Line : line.Line with { SellerConfirms = true };
 
     /// <summary>The payment window: the request's, else the channel's, else the default.</summary>
     public static int HoldSeconds(ReservationTerms terms, HoldResolver resolver, int holdSecondsDefault)

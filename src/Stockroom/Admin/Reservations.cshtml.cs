@@ -53,6 +53,19 @@ public sealed class ReservationsModel(IStockStore store, TimeProvider time, KeyR
         return RedirectToPage(new { status = "pending" });
     }
 
+    /// <summary>A line as the seller reads it: what was asked, what is held where, and what is on their word.</summary>
+    public static string Describe(ReservationLine line)
+    {
+        ArgumentNullException.ThrowIfNull(line);
+        var parts = line.Allocations.Select(a => $"{a.Quantity} at {a.Location}").ToList();
+        if (line.SellerConfirmed > 0)
+        {
+            parts.Add($"{line.SellerConfirmed} on the seller's word at {line.SellerConfirmedLocation}");
+        }
+
+        return $"{line.Requested} × {line.Sku}" + (parts.Count > 0 ? $" ({string.Join(", ", parts)})" : "");
+    }
+
     public static string Countdown(DateTimeOffset until, DateTimeOffset now)
     {
         var left = until - now;

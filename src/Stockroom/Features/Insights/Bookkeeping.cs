@@ -8,7 +8,8 @@ namespace Stockroom.Features.Insights;
 /// <summary>
 /// Keeps demand history and valuation in step with the stock changes that cause them, inside the
 /// same transaction: a shipment adds to the day's demand and moves value to COGS, a return moves
-/// it back, a receipt with a unit cost moves the average, a removal writes value off.
+/// it back, a receipt with a unit cost moves the average, a removal writes value off. Units on the
+/// seller's word are demand like any other, but were never valued stock: they move no value.
 /// </summary>
 internal static class Bookkeeping
 {
@@ -19,12 +20,13 @@ internal static class Bookkeeping
         switch (type)
         {
             case OrderEventType.Shipped:
-                var shipped = effects.Where(e => e.OnHandDelta < 0).ToList();
-                await write.AddDemandAsync([.. shipped.Select(e => new DemandDay(today, e.Key.Sku, e.Key.Location, -e.OnHandDelta, 0))], cancellationToken);
-                await CostAsync(write, [.. shipped.Select(e => (e.Key.Sku, -e.OnHandDelta))], WeightedAverageCost.Ship, cancellationToken);
+                var shipped = effects.Where(e => e.OnHandDelta < 0 || e.SellerConfirmed > 0).ToList();
+                await write.AddDemandAsync([.. shipped.Select(e => new DemandDay(today, e.Key.Sku, e.Key.Location, -e.OnHandDelta + e.SellerConfirmed, 0))],
+                    cancellationToken);
+                await CostAsync(write, [.. shipped.Where(e => e.OnHandDelta < 0).Select(e => (e.Key.Sku, -e.OnHandDelta))], WeightedAverageCost.Ship, cancellationToken);
                 break;
             case OrderEventType.Returned:
-                await CostAsync(write, [.. effects.Where(e => e.OnHandDelta > 0).Select(e => (e.Key.Sku, e.OnHandDelta))],
+                await CostAsync(write, [.. effects.Where(e => e.OnHandDelta - e.SellerConfirmed > 0).Select(e => (e.Key.Sku, e.OnHandDelta - e.SellerConfirmed))],
                     WeightedAverageCost.Return, cancellationToken);
                 break;
         }

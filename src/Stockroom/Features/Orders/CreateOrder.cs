@@ -19,7 +19,8 @@ public sealed record CreateOrderRequest(string? Id, string? Channel, string? Res
 
 /// <summary>
 /// Turns demand into an order allocated at locations: by consuming a reservation (its held units
-/// move from reserved to allocated, any not ordered are released), or by holding now.
+/// move from reserved to allocated, any not ordered are released; units the seller confirmed on
+/// their word become order lines that are allocated nowhere), or by holding now.
 /// </summary>
 public static class CreateOrder
 {
@@ -101,13 +102,14 @@ public static class CreateOrder
 
         // What to order of each SKU: the lines asked for, or everything held.
         var holds = reservation.Holds().ToList();
+        var promised = Promised(reservation);
         var wanted = request.Lines is { Count: > 0 } lines
             ? lines.GroupBy(l => l.Sku!, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Sum(l => l.Quantity!.Value), StringComparer.Ordinal)
-            : holds.GroupBy(h => h.Sku, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Sum(h => h.Allocation.Quantity), StringComparer.Ordinal);
+            : new Dictionary<string, long>(promised, StringComparer.Ordinal);
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         foreach (var (sku, quantity) in wanted)
         {
-            var held = holds.Where(h => h.Sku == sku).Sum(h => h.Allocation.Quantity);
+            var held = promised.GetValueOrDefault(sku);
             if (quantity > held)
             {
                 errors[$"lines[{request.Lines!.FindIndex(l => l.Sku == sku)}].quantity"] = [$"requested {quantity}; the reservation holds {held}"];
@@ -140,12 +142,40 @@ public static class CreateOrder
             }
         }
 
+        orderLines.AddRange(SellerConfirmedLines(reservation, wanted, orderLines.Count));
         var order = new Order(request.Id!, request.Channel!, id, OrderStatus.Allocated, write.Now, write.Now, null, null, null, orderLines);
         await write.WritePositionsAsync([.. locked.Values.Select(before => (before, working[before.Key]))], cancellationToken);
         var confirmed = reservation with { Status = ReservationStatus.Confirmed, OrderId = order.Id, UpdatedAt = write.Now };
         await write.UpdateReservationsAsync([confirmed], cancellationToken);
         write.Record(new PendingEvent("reservation.confirmed", write.Now, StockroomJson.Serialize(confirmed)));
         return (order, null);
+    }
+
+    /// <summary>What a reservation promises of each SKU: units held, and units on the seller's word.</summary>
+    private static Dictionary<string, long> Promised(Reservation reservation) =>
+        reservation.Holds().Select(h => (h.Sku, h.Allocation.Quantity)).Concat(reservation.SellerConfirmations().Select(c => (c.Sku, c.Quantity)))
+            .GroupBy(p => p.Item1, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Sum(p => p.Item2), StringComparer.Ordinal);
+
+    /// <summary>
+    /// The order lines for what is still <paramref name="wanted"/> once held units are taken: units
+    /// the seller confirmed on their word, at the location they are fulfilled from. Held units go
+    /// first, so an order for less than was promised leaves out units the seller would have had to find.
+    /// </summary>
+    private static List<OrderLine> SellerConfirmedLines(Reservation reservation, Dictionary<string, long> wanted, int firstLine)
+    {
+        var lines = new List<OrderLine>();
+        foreach (var (sku, location, quantity) in reservation.SellerConfirmations())
+        {
+            var take = Math.Min(wanted.GetValueOrDefault(sku), quantity);
+            if (take > 0)
+            {
+                wanted[sku] -= take;
+                lines.Add(new OrderLine(firstLine + lines.Count, sku, location, take, 0, SellerConfirmed: take));
+            }
+        }
+
+        Invariant.Require(wanted.Values.All(v => v == 0), "every unit ordered from a reservation was held or confirmed by the seller");
+        return lines;
     }
 
     private static async Task<(Order?, ProblemHttpResult?)> HoldNowAsync(IStockWrite write, CreateOrderRequest request, HoldResolver resolver, CancellationToken cancellationToken)
