@@ -14,6 +14,17 @@ public sealed class Model
     /// <summary>Three SKUs at three locations: small enough that holds collide and sell out all the time.</summary>
     public static readonly string[] Skus = ["SIM-A", "SIM-B", "SIM-C"];
 
+    /// <summary>An item sold on request: every hold waits for the seller, who may accept beyond counted stock.</summary>
+    public const string OnRequestSku = "SIM-R";
+
+    /// <summary>How long the seller has to answer a hold on <see cref="OnRequestSku"/>.</summary>
+    public const int AcceptWithinSeconds = 600;
+
+    /// <summary>How long an accepted hold lasts: the server's default payment window.</summary>
+    public const int AcceptedHoldSeconds = 15 * 60;
+
+    public static readonly string[] AllSkus = [.. Skus, OnRequestSku];
+
     /// <summary>Locations with their priority; two share one so that ties are broken by stock, then id.</summary>
     public static readonly (string Id, int Priority)[] Locations = [("sim-store", 10), ("sim-wh-1", 5), ("sim-wh-2", 5)];
 
@@ -42,7 +53,7 @@ public sealed class Model
     public Model(DateTimeOffset now)
     {
         Now = now;
-        foreach (var sku in Skus)
+        foreach (var sku in AllSkus)
         {
             foreach (var (location, _) in Locations)
             {
@@ -339,13 +350,18 @@ public sealed class ModelReservation(string id, DateTimeOffset expiresAt, List<M
 {
     public string Id { get; } = id;
 
-    public DateTimeOffset ExpiresAt { get; } = expiresAt;
+    /// <summary>When it lapses: the seller's deadline while pending, the payment window once held.</summary>
+    public DateTimeOffset ExpiresAt { get; set; } = expiresAt;
 
     public List<ModelReservationLine> Lines { get; } = lines;
 
     public string Status { get; set; } = status;
 
-    public bool IsOpen => Status is "active" or "partial";
+    /// <summary>Open: it holds units, or waits for the seller's answer (and can still be released or lapse).</summary>
+    public bool IsOpen => Status is "active" or "partial" or "pending";
+
+    /// <summary>What may become an order.</summary>
+    public bool Holds => Status is "active" or "partial";
 }
 
 public sealed class ModelReservationLine(string sku, long requested, string? location, List<(string Location, long Quantity)> allocations)
@@ -360,6 +376,11 @@ public sealed class ModelReservationLine(string sku, long requested, string? loc
     public List<(string Location, long Quantity)> Allocations { get; set; } = allocations;
 
     public long Reserved => Allocations.Sum(a => a.Quantity);
+
+    /// <summary>Units the seller confirmed on their word beyond counted stock, fulfilled from <see cref="SellerConfirmedLocation"/>.</summary>
+    public long SellerConfirmed { get; set; }
+
+    public string? SellerConfirmedLocation { get; set; }
 }
 
 public sealed class ModelOrder(string id, List<ModelOrderLine> lines)
@@ -382,8 +403,11 @@ public sealed class ModelOrder(string id, List<ModelOrderLine> lines)
     }
 }
 
-public sealed class ModelOrderLine(string sku, string location, long quantity)
+public sealed class ModelOrderLine(string sku, string location, long quantity, bool onSellersWord = false)
 {
+    /// <summary>The line's units are on the seller's word: allocated nowhere, shipped without leaving on-hand.</summary>
+    public bool OnSellersWord { get; } = onSellersWord;
+
     public string Sku { get; } = sku;
 
     public string Location { get; } = location;

@@ -93,6 +93,8 @@ public sealed class Simulator
             await Expect(HttpMethod.Put, $"/v1/items/{sku}", new { name = sku, policy = "reserve" }, 201);
         }
 
+        await Expect(HttpMethod.Put, $"/v1/items/{Model.OnRequestSku}", new { name = "Made to order", policy = "onRequest", acceptWithinSeconds = Model.AcceptWithinSeconds }, 201);
+
         await Expect(HttpMethod.Put, $"/v1/groups/{Model.Group}", new { name = "Ship to home", locations = Model.Locations.Select(l => l.Id).ToArray() }, 201);
         await Expect(HttpMethod.Put, $"/v1/channels/{Model.Channel}", new { name = "Web", group = Model.Group }, 201);
         var lines = _model.Positions.Keys.Select(k => new SyncRequestLine(k.Sku, k.Location, "onHand", _random.Next(0, 16), null)).ToList();
@@ -108,8 +110,11 @@ public sealed class Simulator
             case < 280:
                 await ReserveAsync(NewReservation());
                 return false;
-            case < 360:
+            case < 330:
                 await ReleaseAsync();
+                return false;
+            case < 360:
+                await AnswerAsync();
                 return false;
             case < 440:
                 await AdvanceAsync();
@@ -168,6 +173,15 @@ public sealed class Simulator
 
     private ReservationCall NewReservation()
     {
+        if (_random.Next(8) == 0)
+        {
+            // On request: whatever the stock, the seller answers.
+            var request = new ReservationCall(NextId("r"), [new RequestLine(Model.OnRequestSku, PickQuantity(), _random.Next(2) == 0 ? PickLocation() : null)],
+                AllowPartial: false, ExpiresInSeconds: _random.Next(5, 121));
+            Remember(request);
+            return request;
+        }
+
         var count = _random.Next(10) switch { < 6 => 1, < 9 => 2, _ => 3 };
         var lines = Enumerable.Range(0, count)
             .Select(_ => new RequestLine(PickSku(), PickQuantity(), _random.Next(2) == 0 ? PickLocation() : null))
@@ -198,6 +212,18 @@ public sealed class Simulator
             Count("reserve.replayed", status);
             Require(status == 201, $"a repeated reservation '{call.Id}' answers 201, got {status}: {answer}");
             CompareReservation(existing, ReadReservation(answer), "replayed answer");
+            return;
+        }
+
+        if (call.Lines.Any(l => l.Sku == Model.OnRequestSku))
+        {
+            var waiting = new ModelReservation(call.Id, _model.Now.AddSeconds(Model.AcceptWithinSeconds),
+                [.. call.Lines.Select(l => new ModelReservationLine(l.Sku, l.Quantity, l.Location, []))], "pending");
+            _model.Reservations.Add(waiting);
+            _model.ReservationsById[call.Id] = waiting;
+            Count("reserve.pending", status);
+            Require(status == 201, $"a hold on an on-request item waits for the seller (201); the system answered {status}: {answer}");
+            CompareReservation(waiting, ReadReservation(answer), "answer");
             return;
         }
 
@@ -248,6 +274,63 @@ public sealed class Simulator
 
         Count("release", status);
         Require(status == 200, $"releasing '{reservation.Id}' answers 200, got {status}: {answer}");
+        CompareReservation(reservation, ReadReservation(answer), "answer");
+    }
+
+    /// <summary>
+    /// The seller answers a hold on request: accepting holds what the line's locations can promise
+    /// and confirms the rest on the seller's word at the best-ranked one, then starts the payment
+    /// window; declining ends it. Answering the same way again is harmless; otherwise a 409.
+    /// </summary>
+    private async Task AnswerAsync()
+    {
+        var asked = _model.Reservations.Where(r => r.Lines.Any(l => l.Sku == Model.OnRequestSku)).TakeLast(40).ToList();
+        if (asked.Count == 0)
+        {
+            await ReserveAsync(NewReservation());
+            return;
+        }
+
+        var pending = asked.Where(r => r.Status == "pending").ToList();
+        var reservation = pending.Count > 0 && _random.Next(4) > 0 ? Pick(pending) : Pick(asked);
+        var accept = _random.Next(4) > 0;
+        Note($"{(accept ? "accept" : "decline")} {reservation.Id} (model: {reservation.Status})");
+        _touchedReservations.Add(reservation.Id);
+        var (status, answer) = await Send(HttpMethod.Post, $"/v1/reservations/{reservation.Id}/{(accept ? "accept" : "decline")}", new { });
+        var repeat = accept ? reservation.Status is "active" or "partial" : reservation.Status == "declined";
+        if (reservation.Status != "pending" && !repeat)
+        {
+            Count(accept ? "accept.illegal" : "decline.illegal", status);
+            Require(status == 409, $"answering '{reservation.Id}' ({reservation.Status}) is a 409, got {status}: {answer}");
+            return;
+        }
+
+        if (reservation.Status == "pending" && !accept)
+        {
+            reservation.Status = "declined";
+        }
+        else if (reservation.Status == "pending")
+        {
+            foreach (var line in reservation.Lines)
+            {
+                var sources = Model.SourcesOf(line.Location);
+                line.Allocations = _model.Plan(line.Sku, line.Requested, sources);
+                foreach (var (location, quantity) in line.Allocations)
+                {
+                    _model.At(line.Sku, location).Reserved += quantity;
+                }
+
+                line.SellerConfirmed = line.Requested - line.Reserved;
+                line.SellerConfirmedLocation = line.SellerConfirmed == 0 ? null
+                    : sources.OrderByDescending(Model.PriorityOf).ThenBy(l => l, StringComparer.Ordinal).First();
+            }
+
+            reservation.Status = "active";
+            reservation.ExpiresAt = _model.Now.AddSeconds(Model.AcceptedHoldSeconds);
+        }
+
+        Count(accept ? "accept" : "decline", status);
+        Require(status == 200, $"answering '{reservation.Id}' answers 200, got {status}: {answer}");
         CompareReservation(reservation, ReadReservation(answer), "answer");
     }
 
@@ -304,7 +387,7 @@ public sealed class Simulator
 
         var reservation = PickReservation();
         List<RequestLine>? lines = null;
-        var held = reservation.Lines.GroupBy(l => l.Sku).Select(g => (Sku: g.Key, Held: g.Sum(l => l.Reserved))).ToList();
+        var held = reservation.Lines.GroupBy(l => l.Sku).Select(g => (Sku: g.Key, Held: g.Sum(l => l.Reserved + l.SellerConfirmed))).ToList();
         var roll = _random.Next(10);
         if (roll >= 6)
         {
@@ -381,15 +464,16 @@ public sealed class Simulator
     private List<ModelOrderLine>? OrderFromReservation(OrderCall call)
     {
         var reservation = _model.ReservationsById[call.ReservationId!];
-        if (!reservation.IsOpen)
+        if (!reservation.Holds)
         {
             return null;
         }
 
+        // Held units first, then units on the seller's word, which become lines of their own.
         var wanted = call.Lines.Count > 0
             ? call.Lines.GroupBy(l => l.Sku).ToDictionary(g => g.Key, g => g.Sum(l => l.Quantity))
-            : reservation.Lines.GroupBy(l => l.Sku).ToDictionary(g => g.Key, g => g.Sum(l => l.Reserved));
-        if (wanted.Any(w => w.Value > reservation.Lines.Where(l => l.Sku == w.Key).Sum(l => l.Reserved)))
+            : reservation.Lines.GroupBy(l => l.Sku).ToDictionary(g => g.Key, g => g.Sum(l => l.Reserved + l.SellerConfirmed));
+        if (wanted.Any(w => w.Value > reservation.Lines.Where(l => l.Sku == w.Key).Sum(l => l.Reserved + l.SellerConfirmed)))
         {
             return null;
         }
@@ -408,6 +492,16 @@ public sealed class Simulator
                     wanted[line.Sku] -= take;
                     lines.Add(new ModelOrderLine(line.Sku, location, take));
                 }
+            }
+        }
+
+        foreach (var line in reservation.Lines.Where(l => l.SellerConfirmed > 0))
+        {
+            var take = Math.Min(wanted.GetValueOrDefault(line.Sku), line.SellerConfirmed);
+            if (take > 0)
+            {
+                wanted[line.Sku] -= take;
+                lines.Add(new ModelOrderLine(line.Sku, line.SellerConfirmedLocation!, take, onSellersWord: true));
             }
         }
 
@@ -499,15 +593,24 @@ public sealed class Simulator
             case "shipped" when order.HoldsAllocation:
                 return Fulfil(order, call.Lines, l => l.Open, (line, units) =>
                 {
-                    var p = _model.At(line.Sku, line.Location);
-                    p.Allocated -= units;
-                    _model.Move(line.Sku, line.Location, -Math.Min(units, p.OnHand));
+                    // Units on the seller's word came from outside counted stock: no counter moves.
+                    if (!line.OnSellersWord)
+                    {
+                        var p = _model.At(line.Sku, line.Location);
+                        p.Allocated -= units;
+                        _model.Move(line.Sku, line.Location, -Math.Min(units, p.OnHand));
+                    }
+
                     line.Shipped += units;
                 });
             case "cancelled" when order.HoldsAllocation:
                 return Fulfil(order, call.Lines, l => l.Open, (line, units) =>
                 {
-                    _model.At(line.Sku, line.Location).Allocated -= units;
+                    if (!line.OnSellersWord)
+                    {
+                        _model.At(line.Sku, line.Location).Allocated -= units;
+                    }
+
                     line.Cancelled += units;
                 });
             case "returned" when order.Status is "shipped" or "partiallyShipped":
@@ -887,7 +990,7 @@ public sealed class Simulator
 
         Require(stored.Count <= _model.Positions.Count, $"the system has positions the model does not: {string.Join(", ", stored.Keys.Where(k => !_model.Positions.ContainsKey(k)))}");
 
-        var stock = await _server.Store.ReadStockAsync(Model.Skus, [.. Model.Locations.Select(l => l.Id)], CancellationToken.None);
+        var stock = await _server.Store.ReadStockAsync(Model.AllSkus, [.. Model.Locations.Select(l => l.Id)], CancellationToken.None);
         var lots = string.Join(", ", stock.Inbound.SelectMany(g => g)
             .Select(l => $"{l.Key.Sku}@{l.Key.Location} {JsonNamingPolicy.CamelCase.ConvertName(l.Type.ToString())} {l.Reference}={l.Quantity} ({l.Source ?? "transfer"})").Order(StringComparer.Ordinal));
         var modelLots = string.Join(", ", _model.Lots.Select(l => $"{l.Key.Sku}@{l.Key.Location} {l.Key.Type} {l.Key.Reference}={l.Value.Quantity} ({l.Value.Source ?? "transfer"})").Order(StringComparer.Ordinal));
@@ -962,8 +1065,10 @@ public sealed class Simulator
             var (e, a) = (expected.Lines[i], actual.Lines[i]);
             var held = Describe(e.Allocations);
             var got = Describe(a.Allocations.Select(x => (x.Location, x.Quantity)));
-            Require(a.Sku == e.Sku && a.Requested == e.Requested && a.Reserved == a.Allocations.Sum(x => x.Quantity) && held == got,
-                $"reservation '{expected.Id}' line {i} ({where}): model holds {e.Requested} {e.Sku} as [{held}], system holds {a.Requested} {a.Sku} as [{got}] (reserved {a.Reserved})");
+            Require(a.Sku == e.Sku && a.Requested == e.Requested && a.Reserved == a.Allocations.Sum(x => x.Quantity) && held == got
+                    && a.SellerConfirmed == e.SellerConfirmed && a.SellerConfirmedLocation == e.SellerConfirmedLocation,
+                $"reservation '{expected.Id}' line {i} ({where}): model holds {e.Requested} {e.Sku} as [{held}] + {e.SellerConfirmed} on the seller's word at {e.SellerConfirmedLocation}, "
+                + $"system holds {a.Requested} {a.Sku} as [{got}] (reserved {a.Reserved}) + {a.SellerConfirmed} at {a.SellerConfirmedLocation}");
         }
     }
 
@@ -971,9 +1076,9 @@ public sealed class Simulator
     {
         var status = JsonNamingPolicy.CamelCase.ConvertName(actual.Status.ToString());
         var want = string.Join(", ", expected.Lines.GroupBy(l => (l.Sku, l.Location)).OrderBy(g => g.Key)
-            .Select(g => $"{g.Key.Sku}@{g.Key.Location}:{g.Sum(l => l.Quantity)}/{g.Sum(l => l.Shipped)}/{g.Sum(l => l.Cancelled)}/{g.Sum(l => l.Returned)}"));
+            .Select(g => $"{g.Key.Sku}@{g.Key.Location}:{g.Sum(l => l.Quantity)}/{g.Sum(l => l.Shipped)}/{g.Sum(l => l.Cancelled)}/{g.Sum(l => l.Returned)}/{g.Where(l => l.OnSellersWord).Sum(l => l.Quantity)}"));
         var got = string.Join(", ", actual.Lines.GroupBy(l => (l.Sku, l.Location)).OrderBy(g => g.Key)
-            .Select(g => $"{g.Key.Sku}@{g.Key.Location}:{g.Sum(l => l.Quantity)}/{g.Sum(l => l.Shipped)}/{g.Sum(l => l.Cancelled)}/{g.Sum(l => l.Returned)}"));
+            .Select(g => $"{g.Key.Sku}@{g.Key.Location}:{g.Sum(l => l.Quantity)}/{g.Sum(l => l.Shipped)}/{g.Sum(l => l.Cancelled)}/{g.Sum(l => l.Returned)}/{g.Sum(l => l.SellerConfirmed)}"));
         Require(status == expected.Status && want == got, $"order '{expected.Id}' ({where}): model is {expected.Status} [{want}], system is {status} [{got}]");
     }
 
