@@ -35,14 +35,9 @@ public static class SellerAnswer
         }
 
         var known = (await store.GetReservationsAsync([id], cancellationToken)).GetValueOrDefault(id)?.Reservation;
-        if (known is null)
+        if (known is null || !Caller.Of(user).Sees(known.Channel))
         {
             return Problems.NotFound("reservation", id);
-        }
-
-        if (Caller.Of(user).RefusesChannel(known.Channel) is { } refused)
-        {
-            return refused;
         }
 
         // The catalog is read before any lock, as on every write path.
