@@ -50,7 +50,7 @@ public static class SellerAnswer
             await using var write = await store.BeginWriteAsync(cancellationToken);
             // Positions first, then the reservation: the order every writer locks in.
             var locked = await write.LockPositionsAsync(keys, cancellationToken);
-            var reservation = (await write.FindReservationsAsync([id], forUpdate: true, cancellationToken))[id].Reservation;
+            var reservation = (await write.FindReservationsAsync([id], forUpdate: true, cancellationToken))[id].Reservation.AsOf(write.Now);
             var answered = accept ? ReservationStatus.Active : ReservationStatus.Declined;
             if (reservation.Status != ReservationStatus.Pending)
             {
