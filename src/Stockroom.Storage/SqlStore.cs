@@ -143,7 +143,10 @@ public abstract partial class SqlStore(TimeProvider time) : IStockStore
         try
         {
             var (transaction, release) = await BeginAsync(connection, cancellationToken);
-            return new SqlWrite(this, connection, transaction, release, Time.GetUtcNow());
+            // Whole microseconds, as PostgreSQL keeps them: an answer made now and its replay read
+            // back from the store must be the same to the tick.
+            var now = Time.GetUtcNow();
+            return new SqlWrite(this, connection, transaction, release, now.AddTicks(-(now.Ticks % 10)));
         }
         catch
         {
