@@ -120,6 +120,8 @@ internal static class Sql
             r.NullableString(9), []),
         r.GetString(4));
 
+    public const string OrderLineColumns = "line, sku, location_id, quantity, returned";
+
     public static OrderLine ReadOrderLine(DbDataReader r) =>
         new(r.GetInt32(0), r.GetString(1), r.GetString(2), r.GetInt64(3), r.GetInt64(4));
 

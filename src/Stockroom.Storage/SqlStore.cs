@@ -406,6 +406,40 @@ public abstract partial class SqlStore(TimeProvider time) : IStockStore
         return (await ReadOrderAsync(connection, null, id, "", cancellationToken))?.Order;
     }
 
+    public async Task<IReadOnlyList<Order>> ListOrdersAsync(OrderFilter filter, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        var createdAfter = filter.CreatedAfter is null ? "" : "AND o.created_at > @createdAfter";
+        var orders = await QueryAsync($"""
+            SELECT {Sql.OrderColumns} FROM orders o
+            WHERE o.id > @after {createdAfter}
+              AND (@status IS NULL OR o.status = @status)
+              AND (@channel IS NULL OR o.channel_id = @channel)
+              AND (@sku IS NULL OR EXISTS (SELECT 1 FROM order_lines l WHERE l.order_id = o.id AND l.sku = @sku))
+              AND (@location IS NULL OR EXISTS (SELECT 1 FROM order_lines l WHERE l.order_id = o.id AND l.location_id = @location))
+            ORDER BY o.id LIMIT @limit
+            """, c =>
+            {
+                c.With("@after", filter.After ?? "").WithText("@status", filter.Status is { } status ? Sql.Text(status) : null)
+                    .WithText("@channel", filter.Channel).WithText("@sku", filter.Sku).WithText("@location", filter.Location).With("@limit", filter.Limit);
+                if (filter.CreatedAfter is { } after)
+                {
+                    c.With("@createdAfter", after);
+                }
+            }, Sql.ReadOrder, cancellationToken);
+        if (orders.Count == 0)
+        {
+            return [];
+        }
+
+        // Every line of the page in one round trip; the order's id comes last, after the columns a line reads.
+        var lines = (await QueryAsync($"SELECT {Sql.OrderLineColumns}, order_id FROM order_lines WHERE order_id IN ({TextList("@ids")}) ORDER BY order_id, line",
+                c => BindTextList(c, "@ids", [.. orders.Select(o => o.Order.Id)]), r => (OrderId: r.GetString(r.FieldCount - 1), Line: Sql.ReadOrderLine(r)),
+                cancellationToken))
+            .ToLookup(l => l.OrderId, l => l.Line, StringComparer.Ordinal);
+        return [.. orders.Select(o => o.Order with { Lines = [.. lines[o.Order.Id]] })];
+    }
+
     internal static async Task<StoredOrder?> ReadOrderAsync(DbConnection connection, DbTransaction? transaction, string id, string lockClause, CancellationToken cancellationToken)
     {
         StoredOrder? stored;
@@ -419,7 +453,7 @@ public abstract partial class SqlStore(TimeProvider time) : IStockStore
             return null;
         }
 
-        await using var lines = connection.Command(transaction, "SELECT line, sku, location_id, quantity, returned FROM order_lines WHERE order_id = @id ORDER BY line")
+        await using var lines = connection.Command(transaction, $"SELECT {Sql.OrderLineColumns} FROM order_lines WHERE order_id = @id ORDER BY line")
             .With("@id", id);
         return stored with { Order = stored.Order with { Lines = await lines.ListAsync(Sql.ReadOrderLine, cancellationToken) } };
     }

@@ -34,7 +34,8 @@ public static class CreateOrder
             return validation.Problem();
         }
 
-        if (Caller.Of(user).RefusesChannel(request.Channel) is { } refused)
+        var caller = Caller.Of(user);
+        if (caller.RefusesChannel(request.Channel) is { } refused)
         {
             return refused;
         }
@@ -52,18 +53,18 @@ public static class CreateOrder
                 await using var write = await store.BeginWriteAsync(cancellationToken);
                 if (await write.FindOrderAsync(request.Id!, forUpdate: false, cancellationToken) is { } existing)
                 {
-                    httpResponse.Headers["Idempotent-Replayed"] = "true";
-                    return existing.RequestHash == hash
-                        ? TypedResults.Created($"/v1/orders/{request.Id}", existing.Order)
-                        : Problems.IdempotencyClash(request.Id!);
+                    return Replay(existing);
                 }
 
                 var (order, problem) = resolver is null
-                    ? await FromReservationAsync(write, request, cancellationToken)
+                    ? await FromReservationAsync(write, request, caller, cancellationToken)
                     : await HoldNowAsync(write, request, resolver, cancellationToken);
                 if (problem is not null)
                 {
-                    return problem;
+                    // A concurrent request with this id may have committed while this one waited for
+                    // the reservation's or the positions' locks, and left the state this refusal was
+                    // decided from (a confirmed reservation, fewer units): its order is the answer.
+                    return await write.FindOrderAsync(request.Id!, forUpdate: false, cancellationToken) is { } winner ? Replay(winner) : problem;
                 }
 
                 await write.InsertOrderAsync(new StoredOrder(order!, hash), cancellationToken);
@@ -78,39 +79,73 @@ public static class CreateOrder
                 // or the database broke a deadlock with another writer.
             }
         }
+
+        Results<Created<Order>, ProblemHttpResult> Replay(StoredOrder existing)
+        {
+            httpResponse.Headers["Idempotent-Replayed"] = "true";
+            return existing.RequestHash == hash
+                ? TypedResults.Created($"/v1/orders/{request.Id}", existing.Order)
+                : Problems.IdempotencyClash(request.Id!);
+        }
     }
 
     private static HoldLineRequest ToHoldLine(OrderLineRequest line) => new(line.Sku!, line.Quantity!.Value, line.Location, null);
 
-    private static async Task<(Order?, ProblemHttpResult?)> FromReservationAsync(IStockWrite write, CreateOrderRequest request, CancellationToken cancellationToken)
+    private static async Task<(Order?, ProblemHttpResult?)> FromReservationAsync(IStockWrite write, CreateOrderRequest request, Caller caller,
+        CancellationToken cancellationToken)
     {
         var id = request.ReservationId!;
         var found = await write.FindReservationsAsync([id], forUpdate: true, cancellationToken);
-        if (!found.TryGetValue(id, out var stored))
+        if (!found.TryGetValue(id, out var stored) || !caller.Sees(stored.Reservation.Channel))
         {
             return (null, Problems.Unprocessable(new Dictionary<string, string[]> { ["reservationId"] = [$"there is no reservation '{id}'"] },
                 "An order consumes an existing reservation."));
         }
 
-        var reservation = stored.Reservation;
+        // Decided against the clock now: a hold past its time is expired even before the sweep records it.
+        var reservation = stored.Reservation.AsOf(write.Now);
+        if (!string.Equals(reservation.Channel, request.Channel, StringComparison.Ordinal))
+        {
+            return (null, Problems.Conflict("channel-mismatch", "The reservation belongs to another channel.",
+                $"An order consumes only a reservation of its own channel; '{id}' is not channel '{request.Channel}'s. Nothing was changed."));
+        }
+
         if (reservation.Status is not (ReservationStatus.Active or ReservationStatus.Partial))
         {
             return (null, Problems.Conflict("illegal-transition", $"The reservation is {Name(reservation.Status)}.",
                 $"Only an active or partial reservation can become an order; '{id}' is {Name(reservation.Status)}."));
         }
 
-        // What to order of each SKU: the lines asked for, or everything held.
+        // What to order: the lines asked for, or everything held. A line may name the location its
+        // SKU is held at (integrators echo the hold back); it then takes from that hold only.
         var holds = reservation.Holds().ToList();
-        var wanted = request.Lines is { Count: > 0 } lines
-            ? lines.GroupBy(l => l.Sku!, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Sum(l => l.Quantity!.Value), StringComparer.Ordinal)
-            : holds.GroupBy(h => h.Sku, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Sum(h => h.Allocation.Quantity), StringComparer.Ordinal);
-        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
-        foreach (var (sku, quantity) in wanted)
+        var asked = request.Lines is { Count: > 0 } given
+            ? given.Select((l, i) => (Index: i, Sku: l.Sku!, l.Location, Quantity: l.Quantity!.Value)).ToList()
+            : [.. holds.GroupBy(h => h.Sku, StringComparer.Ordinal).Select(g => (Index: -1, Sku: g.Key, Location: (string?)null, Quantity: g.Sum(h => h.Allocation.Quantity)))];
+        var misplaced = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        foreach (var line in asked.Where(l => l.Location is not null && !holds.Any(h => h.Sku == l.Sku && h.Allocation.Location == l.Location)))
         {
-            var held = holds.Where(h => h.Sku == sku).Sum(h => h.Allocation.Quantity);
+            var at = holds.Where(h => h.Sku == line.Sku).Select(h => $"'{h.Allocation.Location}'").Distinct(StringComparer.Ordinal).ToList();
+            misplaced[$"lines[{line.Index}].location"] = [at.Count == 0
+                ? $"the reservation holds no '{line.Sku}'"
+                : $"the reservation holds '{line.Sku}' at {string.Join(", ", at)}, not at '{line.Location}'; name that location or leave it out"];
+        }
+
+        if (misplaced.Count > 0)
+        {
+            return (null, Problems.Unprocessable(misplaced, "An order from a reservation takes its units where they are held. Nothing was changed."));
+        }
+
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        foreach (var group in asked.GroupBy(l => (l.Sku, l.Location)).Where(g => g.Key.Location is not null)
+                     .Concat(asked.GroupBy(l => (l.Sku, Location: (string?)null))))
+        {
+            var (sku, location) = group.Key;
+            var quantity = group.Sum(l => l.Quantity);
+            var held = holds.Where(h => h.Sku == sku && (location is null || h.Allocation.Location == location)).Sum(h => h.Allocation.Quantity);
             if (quantity > held)
             {
-                errors[$"lines[{request.Lines!.FindIndex(l => l.Sku == sku)}].quantity"] = [$"requested {quantity}; the reservation holds {held}"];
+                errors.TryAdd($"lines[{group.First().Index}].quantity", [$"requested {quantity}{(location is null ? "" : $" at '{location}'")}; the reservation holds {held}"]);
             }
         }
 
@@ -120,23 +155,40 @@ public static class CreateOrder
                 "Nothing was changed. Order at most what is held, or order without a reservation.", errors));
         }
 
+        // Lines that name a location take from that hold first; the others from any hold of their SKU, in order.
+        var take = new long[holds.Count];
+        foreach (var line in asked.Where(l => l.Location is not null).Concat(asked.Where(l => l.Location is null)))
+        {
+            var left = line.Quantity;
+            for (var h = 0; h < holds.Count && left > 0; h++)
+            {
+                if (holds[h].Sku == line.Sku && (line.Location is null || holds[h].Allocation.Location == line.Location))
+                {
+                    var more = Math.Min(left, holds[h].Allocation.Quantity - take[h]);
+                    take[h] += more;
+                    left -= more;
+                }
+            }
+
+            Invariant.Require(left == 0, "an order from a reservation takes no more than it holds");
+        }
+
         var locked = await write.LockPositionsAsync([.. holds.Select(h => new PositionKey(h.Sku, h.Allocation.Location))], cancellationToken);
         var working = new Dictionary<PositionKey, Position>(locked);
         var orderLines = new List<OrderLine>();
-        foreach (var (sku, allocation) in holds)
+        for (var h = 0; h < holds.Count; h++)
         {
+            var (sku, allocation) = holds[h];
             var key = new PositionKey(sku, allocation.Location);
-            var take = Math.Min(wanted.GetValueOrDefault(sku), allocation.Quantity);
-            if (take > 0)
+            if (take[h] > 0)
             {
-                working[key] = Holds.Consume(working[key], take);
-                wanted[sku] -= take;
-                orderLines.Add(new OrderLine(orderLines.Count, sku, allocation.Location, take, 0));
+                working[key] = Holds.Consume(working[key], take[h]);
+                orderLines.Add(new OrderLine(orderLines.Count, sku, allocation.Location, take[h], 0));
             }
 
-            if (allocation.Quantity > take)
+            if (allocation.Quantity > take[h])
             {
-                working[key] = Holds.Release(working[key], allocation.Quantity - take, DemandKind.Reserved);
+                working[key] = Holds.Release(working[key], allocation.Quantity - take[h], DemandKind.Reserved);
             }
         }
 
@@ -195,10 +247,6 @@ public static class CreateOrder
             }
 
             validation.Identifier($"lines[{i}].location", line.Location, required: false);
-            if (request.ReservationId is not null && line.Location is not null)
-            {
-                validation.Add($"lines[{i}].location", "comes from the reservation's holds; leave it out");
-            }
         }
 
         return validation;
