@@ -26,6 +26,9 @@ public sealed record StoredOrder(Order Order, string RequestHash);
 /// <summary>Which reservations to list; null filters match everything.</summary>
 public sealed record ReservationFilter(ReservationStatus? Status, string? Channel, string? Sku, string? After, int Limit);
 
+/// <summary>Which orders to list, in id order after <c>After</c>; null filters match everything.</summary>
+public sealed record OrderFilter(OrderStatus? Status, string? Channel, string? Sku, string? Location, DateTimeOffset? CreatedAfter, string? After, int Limit);
+
 /// <summary>Units allocated for an open order at a location that its POS or ERP does not know of yet (none on the seller's word).</summary>
 public sealed record WaitingAllocation(string OrderId, string Channel, string Sku, string Location, long Quantity,
     DateTimeOffset AllocatedAt, DateTimeOffset? SentToPosAt);
@@ -111,6 +114,9 @@ public interface IStockStore : IAsyncDisposable
     Task<IReadOnlyDictionary<string, StoredReservation>> GetReservationsAsync(IReadOnlyCollection<string> ids, CancellationToken cancellationToken);
     Task<IReadOnlyList<Reservation>> ListReservationsAsync(ReservationFilter filter, CancellationToken cancellationToken);
     Task<Order?> GetOrderAsync(string id, CancellationToken cancellationToken);
+
+    /// <summary>Orders with their lines, in id order; see <see cref="OrderFilter"/>.</summary>
+    Task<IReadOnlyList<Order>> ListOrdersAsync(OrderFilter filter, CancellationToken cancellationToken);
 
     /// <summary>A channel's published availability updates, oldest first.</summary>
     Task<IReadOnlyList<ChannelUpdate>> ReadChannelFeedAsync(string channel, long after, int limit, CancellationToken cancellationToken);

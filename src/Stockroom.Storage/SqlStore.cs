@@ -143,7 +143,10 @@ public abstract partial class SqlStore(TimeProvider time) : IStockStore
         try
         {
             var (transaction, release) = await BeginAsync(connection, cancellationToken);
-            return new SqlWrite(this, connection, transaction, release, Time.GetUtcNow());
+            // Whole microseconds, as PostgreSQL keeps them: an answer made now and its replay read
+            // back from the store must be the same to the tick.
+            var now = Time.GetUtcNow();
+            return new SqlWrite(this, connection, transaction, release, now.AddTicks(-(now.Ticks % 10)));
         }
         catch
         {
@@ -401,6 +404,40 @@ public abstract partial class SqlStore(TimeProvider time) : IStockStore
     {
         await using var connection = await OpenAsync(cancellationToken);
         return (await ReadOrderAsync(connection, null, id, "", cancellationToken))?.Order;
+    }
+
+    public async Task<IReadOnlyList<Order>> ListOrdersAsync(OrderFilter filter, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        var createdAfter = filter.CreatedAfter is null ? "" : "AND o.created_at > @createdAfter";
+        var orders = await QueryAsync($"""
+            SELECT {Sql.OrderColumns} FROM orders o
+            WHERE o.id > @after {createdAfter}
+              AND (@status IS NULL OR o.status = @status)
+              AND (@channel IS NULL OR o.channel_id = @channel)
+              AND (@sku IS NULL OR EXISTS (SELECT 1 FROM order_lines l WHERE l.order_id = o.id AND l.sku = @sku))
+              AND (@location IS NULL OR EXISTS (SELECT 1 FROM order_lines l WHERE l.order_id = o.id AND l.location_id = @location))
+            ORDER BY o.id LIMIT @limit
+            """, c =>
+            {
+                c.With("@after", filter.After ?? "").WithText("@status", filter.Status is { } status ? Sql.Text(status) : null)
+                    .WithText("@channel", filter.Channel).WithText("@sku", filter.Sku).WithText("@location", filter.Location).With("@limit", filter.Limit);
+                if (filter.CreatedAfter is { } after)
+                {
+                    c.With("@createdAfter", after);
+                }
+            }, Sql.ReadOrder, cancellationToken);
+        if (orders.Count == 0)
+        {
+            return [];
+        }
+
+        // Every line of the page in one round trip; the order's id comes last, after the columns a line reads.
+        var lines = (await QueryAsync($"SELECT {Sql.OrderLineColumns}, order_id FROM order_lines WHERE order_id IN ({TextList("@ids")}) ORDER BY order_id, line",
+                c => BindTextList(c, "@ids", [.. orders.Select(o => o.Order.Id)]), r => (OrderId: r.GetString(r.FieldCount - 1), Line: Sql.ReadOrderLine(r)),
+                cancellationToken))
+            .ToLookup(l => l.OrderId, l => l.Line, StringComparer.Ordinal);
+        return [.. orders.Select(o => o.Order with { Lines = [.. lines[o.Order.Id]] })];
     }
 
     internal static async Task<StoredOrder?> ReadOrderAsync(DbConnection connection, DbTransaction? transaction, string id, string lockClause, CancellationToken cancellationToken)

@@ -673,8 +673,9 @@ public static class HostileCorpus
         yield return Json("reservations: no id at all", c, Bad, "id", HttpMethod.Post, "/v1/reservations", """{"channel":"$CHANNEL","lines":[{"sku":"$SKU","quantity":1}]}""");
         yield return Send("reservations: Idempotency-Key with spaces", c, Bad, "id", HttpMethod.Post, "/v1/reservations",
             """{"channel":"$CHANNEL","lines":[{"sku":"$SKU","quantity":1}]}""", r => r.Headers.Add("Idempotency-Key", "not an id"));
-        yield return Json("orders: location with a reservation", c, Bad, "lines[0].location", HttpMethod.Post, "/v1/orders",
-            """{"id":"order-new","channel":"$CHANNEL","reservationId":"hold-active","lines":[{"sku":"$SKU","quantity":1,"location":"$STORE"}]}""");
+        // A line may repeat the location its hold sits at (issue 15); any other is refused on that line.
+        yield return Json("orders: a location the reservation does not hold at", c, Unprocessable, "lines[0].location", HttpMethod.Post, "/v1/orders",
+            """{"id":"order-new","channel":"$CHANNEL","reservationId":"hold-active","lines":[{"sku":"$SKU","quantity":1,"location":"elsewhere"}]}""");
         yield return Json("orders: neither lines nor reservation", c, Bad, "lines", HttpMethod.Post, "/v1/orders", """{"id":"order-new","channel":"$CHANNEL"}""");
         yield return Json("locations: latitude without longitude", c, Bad, "latitude", HttpMethod.Put, "/v1/locations/$STORE",
             """{"name":"Main","type":"store","canShip":true,"canPickup":true,"latitude":52.5}""");

@@ -55,6 +55,13 @@ public sealed record Reservation(
 {
     public bool IsOpen() => Status is ReservationStatus.Pending or ReservationStatus.Active or ReservationStatus.Partial or ReservationStatus.Backordered;
 
+    /// <summary>
+    /// The reservation as it stands at <paramref name="now"/>: an open one whose time ran out is
+    /// expired, whether or not the expiry sweep has recorded it yet. Every decision on a hold reads
+    /// it through this, so that no path acts on a hold in the second before the sweep (issue 15).
+    /// </summary>
+    public Reservation AsOf(DateTimeOffset now) => IsOpen() && ExpiresAt <= now ? this with { Status = ReservationStatus.Expired } : this;
+
     /// <summary>Every backordered unit, at the position it is counted at.</summary>
     public IEnumerable<(string Sku, string Location, long Quantity)> Backorders() =>
         Lines.Where(l => l.Backordered > 0).Select(l => (l.Sku, l.BackorderLocation!, l.Backordered));

@@ -41,7 +41,7 @@ public static class BackorderFiller
         var locked = await write.FindReservationsAsync([.. plan.Reservations.Select(r => r.Id)], forUpdate: true, cancellationToken);
         // In the order read: priority, then age, then arrival. Filling sorts stably, so ties keep it.
         var current = plan.Reservations
-            .Select(r => locked.GetValueOrDefault(r.Id)?.Reservation)
+            .Select(r => locked.GetValueOrDefault(r.Id)?.Reservation.AsOf(write.Now))
             .OfType<Reservation>()
             .Where(r => r.Status == ReservationStatus.Backordered)
             .ToList();

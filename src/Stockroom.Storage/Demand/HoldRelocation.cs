@@ -44,7 +44,7 @@ public static class HoldRelocation
         var moved = new List<Reservation>();
         foreach (var candidate in plan.Reservations)
         {
-            if (locked.GetValueOrDefault(candidate.Id)?.Reservation is not { Status: ReservationStatus.Active or ReservationStatus.Partial } reservation)
+            if (locked.GetValueOrDefault(candidate.Id)?.Reservation.AsOf(write.Now) is not { Status: ReservationStatus.Active or ReservationStatus.Partial } reservation)
             {
                 continue;
             }

@@ -76,6 +76,9 @@ public sealed class HoldWriter
 
     private readonly Channel<Pending> _queue;
 
+    /// <summary>Times a batch is decided again after losing a unique key or a deadlock, before it is split.</summary>
+    private const int AttemptsMax = 4;
+
     private sealed record Pending(HoldSubmission Submission, TaskCompletionSource<HoldResult> Answer);
 
     /// <summary>Requests waiting for a batch.</summary>
@@ -154,7 +157,20 @@ public sealed class HoldWriter
     {
         try
         {
-            await DecideAndWriteAsync(batch, cancellationToken);
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    await DecideAndWriteAsync(batch, cancellationToken);
+                    return;
+                }
+                catch (Exception exception) when (attempt < AttemptsMax && _store.IsTransient(exception))
+                {
+                    // Another process committed a reservation with an id of this batch while it
+                    // waited for the positions (or the database broke a deadlock): the rerun finds
+                    // that reservation and replays it, and decides the rest afresh (issue 15).
+                }
+            }
         }
         catch (Exception exception) when (batch.Count > 1 && exception is not OperationCanceledException)
         {

@@ -65,15 +65,18 @@ public static class Idempotency
             await using var write = await store.BeginWriteAsync(cancellationToken);
             if (await write.FindIdempotencyAsync(scope, key, cancellationToken) is { } seen)
             {
-                return seen.RequestHash == requestHash
-                    ? new IdempotentOutcome<TResponse>.Done(JsonSerializer.Deserialize<TResponse>(seen.Response, StockroomJson.Options)!, Replayed: true)
-                    : new IdempotentOutcome<TResponse>.Clash();
+                return Replay(seen);
             }
 
             var (response, problem) = await work(write);
             if (problem is not null)
             {
-                return new IdempotentOutcome<TResponse>.Refused(problem);
+                // A concurrent request with the same id may have committed while this one waited
+                // for the locks the work takes, and left the state this refusal was decided from
+                // (a shipped order, a received transfer): its answer is this one's too.
+                return await write.FindIdempotencyAsync(scope, key, cancellationToken) is { } winner
+                    ? Replay(winner)
+                    : new IdempotentOutcome<TResponse>.Refused(problem);
             }
 
             await write.SaveIdempotencyAsync(
@@ -82,5 +85,9 @@ public static class Idempotency
             await write.CommitAsync(cancellationToken);
             return new IdempotentOutcome<TResponse>.Done(response!, Replayed: false);
         });
+
+        IdempotentOutcome<TResponse> Replay(IdempotencyRecord seen) => seen.RequestHash == requestHash
+            ? new IdempotentOutcome<TResponse>.Done(JsonSerializer.Deserialize<TResponse>(seen.Response, StockroomJson.Options)!, Replayed: true)
+            : new IdempotentOutcome<TResponse>.Clash();
     }
 }

@@ -50,18 +50,28 @@ public abstract class StockroomServer : IAsyncLifetime
     /// <summary>Configuration a fixture adds, as command-line settings.</summary>
     protected virtual IReadOnlyList<string> Settings => [];
 
-    private async Task StartAsync() => (_app, Client) = await StartAppAsync(ConnectionString, Time, Settings);
+    /// <summary>Services a fixture changes, after the application's own.</summary>
+    protected virtual void ConfigureServices(IServiceCollection services)
+    {
+    }
+
+    private async Task StartAsync() => (_app, Client) = await StartAppAsync(ConnectionString, Time, Settings, ConfigureServices);
 
     /// <summary>
     /// A second server on the same database, with its own writer, pools and caches: to the
     /// database, another process.
     /// </summary>
-    public async Task<(WebApplication App, HttpClient Client)> StartAnotherAsync() => await StartAppAsync(ConnectionString, Time, Settings);
+    public async Task<(WebApplication App, HttpClient Client)> StartAnotherAsync() => await StartAppAsync(ConnectionString, Time, Settings, ConfigureServices);
 
-    private static async Task<(WebApplication, HttpClient)> StartAppAsync(string connectionString, TimeProvider time, IReadOnlyList<string> settings)
+    private static async Task<(WebApplication, HttpClient)> StartAppAsync(string connectionString, TimeProvider time, IReadOnlyList<string> settings,
+        Action<IServiceCollection> configure)
     {
         var app = StockroomApp.Build(["--urls", "http://127.0.0.1:0", "--ConnectionStrings:Stockroom", connectionString, "--Logging:LogLevel:Default", "Warning", .. settings],
-            builder => builder.Services.AddSingleton(time));
+            builder =>
+            {
+                builder.Services.AddSingleton(time);
+                configure(builder.Services);
+            });
         await StockroomApp.PrepareAsync(app, CancellationToken.None);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -69,6 +79,26 @@ public abstract class StockroomServer : IAsyncLifetime
     }
 
     public T Service<T>() where T : notnull => _app!.Services.GetRequiredService<T>();
+
+    /// <summary>Runs <c>stockroom verify</c> over this database with a console of its own; returns its exit code and what it printed.</summary>
+    public async Task<(int ExitCode, string Output)> VerifyLedgerAsync()
+    {
+        var output = new StringWriter();
+        var console = Spectre.Console.AnsiConsole.Create(new Spectre.Console.AnsiConsoleSettings
+        {
+            Out = new Spectre.Console.AnsiConsoleOutput(output),
+            Interactive = Spectre.Console.InteractionSupport.No,
+        });
+        var exit = await Cli.VerifyCommand.RunAsync(ConnectionString, CancellationToken.None, console);
+        return (exit, output.ToString());
+    }
+
+    /// <summary>Asserts that <c>stockroom verify</c> passes: the chain is whole and rebuilds every stored position.</summary>
+    public async Task AssertLedgerVerifiesAsync()
+    {
+        var (exit, output) = await VerifyLedgerAsync();
+        Assert.True(exit == 0, output);
+    }
 
     public async ValueTask DisposeAsync()
     {

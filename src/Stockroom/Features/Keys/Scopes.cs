@@ -59,6 +59,13 @@ public sealed record Caller(string KeyId, IReadOnlySet<string> Scopes, string? C
     /// <summary>May this caller act for <paramref name="channel"/>? Any caller not bound to a channel may.</summary>
     public bool ActsFor(string? channel) => Channel is null || string.Equals(Channel, channel, StringComparison.Ordinal);
 
+    /// <summary>
+    /// Does this caller see a reservation or order of <paramref name="channel"/> that it names by id?
+    /// A key bound to another channel is answered as if the id did not exist, so that it cannot
+    /// learn which ids other channels use (issue 15).
+    /// </summary>
+    public bool Sees(string channel) => ActsFor(channel);
+
     /// <summary>The 403 for a key bound to another channel than <paramref name="channel"/>; null when the caller may act for it.</summary>
     public ProblemHttpResult? RefusesChannel(string? channel) =>
         ActsFor(channel) ? null : Problems.Forbidden($"This key acts only for channel '{Channel}'.");

@@ -35,7 +35,8 @@ public static class CreateOrder
             return validation.Problem();
         }
 
-        if (Caller.Of(user).RefusesChannel(request.Channel) is { } refused)
+        var caller = Caller.Of(user);
+        if (caller.RefusesChannel(request.Channel) is { } refused)
         {
             return refused;
         }
@@ -53,18 +54,18 @@ public static class CreateOrder
                 await using var write = await store.BeginWriteAsync(cancellationToken);
                 if (await write.FindOrderAsync(request.Id!, forUpdate: false, cancellationToken) is { } existing)
                 {
-                    httpResponse.Headers["Idempotent-Replayed"] = "true";
-                    return existing.RequestHash == hash
-                        ? TypedResults.Created($"/v1/orders/{request.Id}", existing.Order)
-                        : Problems.IdempotencyClash(request.Id!);
+                    return Replay(existing);
                 }
 
                 var (order, problem) = resolver is null
-                    ? await FromReservationAsync(write, request, cancellationToken)
+                    ? await FromReservationAsync(write, request, caller, cancellationToken)
                     : await HoldNowAsync(write, request, resolver, cancellationToken);
                 if (problem is not null)
                 {
-                    return problem;
+                    // A concurrent request with this id may have committed while this one waited for
+                    // the reservation's or the positions' locks, and left the state this refusal was
+                    // decided from (a confirmed reservation, fewer units): its order is the answer.
+                    return await write.FindOrderAsync(request.Id!, forUpdate: false, cancellationToken) is { } winner ? Replay(winner) : problem;
                 }
 
                 await write.InsertOrderAsync(new StoredOrder(order!, hash), cancellationToken);
@@ -79,40 +80,77 @@ public static class CreateOrder
                 // or the database broke a deadlock with another writer.
             }
         }
+
+        Results<Created<Order>, ProblemHttpResult> Replay(StoredOrder existing)
+        {
+            httpResponse.Headers["Idempotent-Replayed"] = "true";
+            return existing.RequestHash == hash
+                ? TypedResults.Created($"/v1/orders/{request.Id}", existing.Order)
+                : Problems.IdempotencyClash(request.Id!);
+        }
     }
 
     private static HoldLineRequest ToHoldLine(OrderLineRequest line) => new(line.Sku!, line.Quantity!.Value, line.Location, null);
 
-    private static async Task<(Order?, ProblemHttpResult?)> FromReservationAsync(IStockWrite write, CreateOrderRequest request, CancellationToken cancellationToken)
+    private static async Task<(Order?, ProblemHttpResult?)> FromReservationAsync(IStockWrite write, CreateOrderRequest request, Caller caller,
+        CancellationToken cancellationToken)
     {
         var id = request.ReservationId!;
         var found = await write.FindReservationsAsync([id], forUpdate: true, cancellationToken);
-        if (!found.TryGetValue(id, out var stored))
+        if (!found.TryGetValue(id, out var stored) || !caller.Sees(stored.Reservation.Channel))
         {
             return (null, Problems.Unprocessable(new Dictionary<string, string[]> { ["reservationId"] = [$"there is no reservation '{id}'"] },
                 "An order consumes an existing reservation."));
         }
 
-        var reservation = stored.Reservation;
+        // Decided against the clock now: a hold past its time is expired even before the sweep records it.
+        var reservation = stored.Reservation.AsOf(write.Now);
+        if (!string.Equals(reservation.Channel, request.Channel, StringComparison.Ordinal))
+        {
+            return (null, Problems.Conflict("channel-mismatch", "The reservation belongs to another channel.",
+                $"An order consumes only a reservation of its own channel; '{id}' is not channel '{request.Channel}'s. Nothing was changed."));
+        }
+
         if (reservation.Status is not (ReservationStatus.Active or ReservationStatus.Partial))
         {
             return (null, Problems.Conflict("illegal-transition", $"The reservation is {Name(reservation.Status)}.",
                 $"Only an active or partial reservation can become an order; '{id}' is {Name(reservation.Status)}."));
         }
 
-        // What to order of each SKU: the lines asked for, or everything held.
-        var holds = reservation.Holds().ToList();
-        var promised = Promised(reservation);
-        var wanted = request.Lines is { Count: > 0 } lines
-            ? lines.GroupBy(l => l.Sku!, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Sum(l => l.Quantity!.Value), StringComparer.Ordinal)
-            : new Dictionary<string, long>(promised, StringComparer.Ordinal);
-        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
-        foreach (var (sku, quantity) in wanted)
+        // What to order: the lines asked for, or everything promised. A line may name the location its
+        // SKU is held at (integrators echo the hold back); it then takes from that hold only. Held
+        // units come first, then units on the seller's word (which become lines of their own), so an
+        // order for less than was promised leaves out units the seller would have had to find.
+        var holds = reservation.Holds().Select(h => (h.Sku, h.Allocation.Location, h.Allocation.Quantity, OnSellersWord: false))
+            .Concat(reservation.SellerConfirmations().Select(c => (c.Sku, c.Location, c.Quantity, OnSellersWord: true)))
+            .ToList();
+        var asked = request.Lines is { Count: > 0 } given
+            ? given.Select((l, i) => (Index: i, Sku: l.Sku!, l.Location, Quantity: l.Quantity!.Value)).ToList()
+            : [.. holds.GroupBy(h => h.Sku, StringComparer.Ordinal).Select(g => (Index: -1, Sku: g.Key, Location: (string?)null, Quantity: g.Sum(h => h.Quantity)))];
+        var misplaced = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        foreach (var line in asked.Where(l => l.Location is not null && !holds.Any(h => h.Sku == l.Sku && h.Location == l.Location)))
         {
-            var held = promised.GetValueOrDefault(sku);
+            var at = holds.Where(h => h.Sku == line.Sku).Select(h => $"'{h.Location}'").Distinct(StringComparer.Ordinal).ToList();
+            misplaced[$"lines[{line.Index}].location"] = [at.Count == 0
+                ? $"the reservation holds no '{line.Sku}'"
+                : $"the reservation holds '{line.Sku}' at {string.Join(", ", at)}, not at '{line.Location}'; name that location or leave it out"];
+        }
+
+        if (misplaced.Count > 0)
+        {
+            return (null, Problems.Unprocessable(misplaced, "An order from a reservation takes its units where they are held. Nothing was changed."));
+        }
+
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        foreach (var group in asked.GroupBy(l => (l.Sku, l.Location)).Where(g => g.Key.Location is not null)
+                     .Concat(asked.GroupBy(l => (l.Sku, Location: (string?)null))))
+        {
+            var (sku, location) = group.Key;
+            var quantity = group.Sum(l => l.Quantity);
+            var held = holds.Where(h => h.Sku == sku && (location is null || h.Location == location)).Sum(h => h.Quantity);
             if (quantity > held)
             {
-                errors[$"lines[{request.Lines!.FindIndex(l => l.Sku == sku)}].quantity"] = [$"requested {quantity}; the reservation holds {held}"];
+                errors.TryAdd($"lines[{group.First().Index}].quantity", [$"requested {quantity}{(location is null ? "" : $" at '{location}'")}; the reservation holds {held}"]);
             }
         }
 
@@ -122,60 +160,60 @@ public static class CreateOrder
                 "Nothing was changed. Order at most what is held, or order without a reservation.", errors));
         }
 
-        var locked = await write.LockPositionsAsync([.. holds.Select(h => new PositionKey(h.Sku, h.Allocation.Location))], cancellationToken);
-        var working = new Dictionary<PositionKey, Position>(locked);
-        var orderLines = new List<OrderLine>();
-        foreach (var (sku, allocation) in holds)
+        // Lines that name a location take from that hold first; the others from any hold of their SKU, in order.
+        var take = new long[holds.Count];
+        foreach (var line in asked.Where(l => l.Location is not null).Concat(asked.Where(l => l.Location is null)))
         {
-            var key = new PositionKey(sku, allocation.Location);
-            var take = Math.Min(wanted.GetValueOrDefault(sku), allocation.Quantity);
-            if (take > 0)
+            var left = line.Quantity;
+            for (var h = 0; h < holds.Count && left > 0; h++)
             {
-                working[key] = Holds.Consume(working[key], take);
-                wanted[sku] -= take;
-                orderLines.Add(new OrderLine(orderLines.Count, sku, allocation.Location, take, 0));
+                if (holds[h].Sku == line.Sku && (line.Location is null || holds[h].Location == line.Location))
+                {
+                    var more = Math.Min(left, holds[h].Quantity - take[h]);
+                    take[h] += more;
+                    left -= more;
+                }
             }
 
-            if (allocation.Quantity > take)
+            Invariant.Require(left == 0, "an order from a reservation takes no more than it holds");
+        }
+
+        var locked = await write.LockPositionsAsync([.. holds.Where(h => !h.OnSellersWord).Select(h => new PositionKey(h.Sku, h.Location))], cancellationToken);
+        var working = new Dictionary<PositionKey, Position>(locked);
+        var orderLines = new List<OrderLine>();
+        for (var h = 0; h < holds.Count; h++)
+        {
+            var (sku, location, quantity, onSellersWord) = holds[h];
+            if (onSellersWord)
             {
-                working[key] = Holds.Release(working[key], allocation.Quantity - take, DemandKind.Reserved);
+                // Allocated nowhere: the seller supplies them from outside counted stock.
+                if (take[h] > 0)
+                {
+                    orderLines.Add(new OrderLine(orderLines.Count, sku, location, take[h], 0, SellerConfirmed: take[h]));
+                }
+
+                continue;
+            }
+
+            var key = new PositionKey(sku, location);
+            if (take[h] > 0)
+            {
+                working[key] = Holds.Consume(working[key], take[h]);
+                orderLines.Add(new OrderLine(orderLines.Count, sku, location, take[h], 0));
+            }
+
+            if (quantity > take[h])
+            {
+                working[key] = Holds.Release(working[key], quantity - take[h], DemandKind.Reserved);
             }
         }
 
-        orderLines.AddRange(SellerConfirmedLines(reservation, wanted, orderLines.Count));
         var order = new Order(request.Id!, request.Channel!, id, OrderStatus.Allocated, write.Now, write.Now, null, null, null, orderLines);
         await write.WritePositionsAsync([.. locked.Values.Select(before => (before, working[before.Key]))], cancellationToken);
         var confirmed = reservation with { Status = ReservationStatus.Confirmed, OrderId = order.Id, UpdatedAt = write.Now };
         await write.UpdateReservationsAsync([confirmed], cancellationToken);
         write.Record(new PendingEvent("reservation.confirmed", write.Now, StockroomJson.Serialize(confirmed)));
         return (order, null);
-    }
-
-    /// <summary>What a reservation promises of each SKU: units held, and units on the seller's word.</summary>
-    private static Dictionary<string, long> Promised(Reservation reservation) =>
-        reservation.Holds().Select(h => (h.Sku, h.Allocation.Quantity)).Concat(reservation.SellerConfirmations().Select(c => (c.Sku, c.Quantity)))
-            .GroupBy(p => p.Item1, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Sum(p => p.Item2), StringComparer.Ordinal);
-
-    /// <summary>
-    /// The order lines for what is still <paramref name="wanted"/> once held units are taken: units
-    /// the seller confirmed on their word, at the location they are fulfilled from. Held units go
-    /// first, so an order for less than was promised leaves out units the seller would have had to find.
-    /// </summary>
-    private static List<OrderLine> SellerConfirmedLines(Reservation reservation, Dictionary<string, long> wanted, int firstLine)
-    {
-        var lines = new List<OrderLine>();
-        foreach (var (sku, location, quantity) in reservation.SellerConfirmations())
-        {
-            var take = Math.Min(wanted.GetValueOrDefault(sku), quantity);
-            if (take > 0)
-            {
-                wanted[sku] -= take;
-                lines.Add(new OrderLine(firstLine + lines.Count, sku, location, take, 0, SellerConfirmed: take));
-            }
-        }
-
-        Invariant.Require(wanted.Values.All(v => v == 0), "every unit ordered from a reservation was held or confirmed by the seller");
-        return lines;
     }
 
     private static async Task<(Order?, ProblemHttpResult?)> HoldNowAsync(IStockWrite write, CreateOrderRequest request, HoldResolver resolver, CancellationToken cancellationToken)
@@ -225,10 +263,6 @@ public static class CreateOrder
             }
 
             validation.Identifier($"lines[{i}].location", line.Location, required: false);
-            if (request.ReservationId is not null && line.Location is not null)
-            {
-                validation.Add($"lines[{i}].location", "comes from the reservation's holds; leave it out");
-            }
         }
 
         return validation;

@@ -32,9 +32,9 @@ public static class RecordOrderEvent
 
         // An order's channel never changes, so it is checked before the write, replays included.
         var caller = Caller.Of(user);
-        if (caller.Channel is not null && await store.GetOrderAsync(id, cancellationToken) is { } order && caller.RefusesChannel(order.Channel) is { } refused)
+        if (caller.Channel is not null && await store.GetOrderAsync(id, cancellationToken) is { } order && !caller.Sees(order.Channel))
         {
-            return refused;
+            return Problems.NotFound("order", id);
         }
 
         var outcome = await Idempotency.RunAsync<Order>(store, "order.event", $"{id}/{request.Id}", Idempotency.Hash(request),

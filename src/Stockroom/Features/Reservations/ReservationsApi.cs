@@ -31,15 +31,16 @@ public static class ReservationsApi
     {
         var found = await Problems.FindAsync("id", id, "reservation",
             async () => (await store.GetReservationsAsync([id], cancellationToken)).GetValueOrDefault(id)?.Reservation);
-        return found.Result is Ok<Reservation> { Value: { } reservation } && Caller.Of(user).RefusesChannel(reservation.Channel) is { } refused ? refused : found;
+        return found.Result is Ok<Reservation> { Value: { } reservation } && !Caller.Of(user).Sees(reservation.Channel) ? Problems.NotFound("reservation", id) : found;
     }
 
-    /// <summary>The 403 when the reservation exists and belongs to a channel this caller may not act for.</summary>
+    /// <summary>The 404 when the reservation belongs to a channel this caller may not act for: to it, the id is unknown.</summary>
     internal static async Task<ProblemHttpResult?> RefusedAsync(string id, IStockStore store, ClaimsPrincipal user, CancellationToken cancellationToken)
     {
         var caller = Caller.Of(user);
         return caller.Channel is null ? null
-            : (await store.GetReservationsAsync([id], cancellationToken)).GetValueOrDefault(id) is { } stored ? caller.RefusesChannel(stored.Reservation.Channel) : null;
+            : (await store.GetReservationsAsync([id], cancellationToken)).GetValueOrDefault(id) is { } stored && !caller.Sees(stored.Reservation.Channel)
+                ? Problems.NotFound("reservation", id) : null;
     }
 
     public static async Task<Results<Ok<Page<Reservation>>, ProblemHttpResult>> List(

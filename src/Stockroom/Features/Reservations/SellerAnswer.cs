@@ -35,14 +35,9 @@ public static class SellerAnswer
         }
 
         var known = (await store.GetReservationsAsync([id], cancellationToken)).GetValueOrDefault(id)?.Reservation;
-        if (known is null)
+        if (known is null || !Caller.Of(user).Sees(known.Channel))
         {
             return Problems.NotFound("reservation", id);
-        }
-
-        if (Caller.Of(user).RefusesChannel(known.Channel) is { } refused)
-        {
-            return refused;
         }
 
         // The catalog is read before any lock, as on every write path.
@@ -55,7 +50,7 @@ public static class SellerAnswer
             await using var write = await store.BeginWriteAsync(cancellationToken);
             // Positions first, then the reservation: the order every writer locks in.
             var locked = await write.LockPositionsAsync(keys, cancellationToken);
-            var reservation = (await write.FindReservationsAsync([id], forUpdate: true, cancellationToken))[id].Reservation;
+            var reservation = (await write.FindReservationsAsync([id], forUpdate: true, cancellationToken))[id].Reservation.AsOf(write.Now);
             var answered = accept ? ReservationStatus.Active : ReservationStatus.Declined;
             if (reservation.Status != ReservationStatus.Pending)
             {

@@ -15,8 +15,9 @@ namespace Stockroom.Features.Transfers;
 public static class ReceiveTransfer
 {
     public static async Task<Results<Ok<Transfer>, ProblemHttpResult>> Handle(
-        string id, IStockStore store, HoldWriterOptions options, CancellationToken cancellationToken)
+        string id, IStockStore store, HoldWriterOptions options, HttpResponse httpResponse, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(httpResponse);
         var validation = new Validation();
         if (!validation.Identifier("id", id))
         {
@@ -35,6 +36,8 @@ public static class ReceiveTransfer
             var transfer = (await write.FindTransferAsync(id, forUpdate: true, cancellationToken))!;
             if (transfer.Status == TransferStatus.Received)
             {
+                // Received before, by this request's twin or an earlier one: the same answer again.
+                httpResponse.Headers["Idempotent-Replayed"] = "true";
                 return TypedResults.Ok(transfer);
             }
 
@@ -60,6 +63,7 @@ public static class ReceiveTransfer
             await write.UpdateTransferAsync(done, cancellationToken);
             write.Record(new PendingEvent("transfer.received", write.Now, StockroomJson.Serialize(new { transfer = done, backordersFilled = filled.Select(r => r.Id) })));
             await write.CommitAsync(cancellationToken);
+            httpResponse.Headers["Idempotent-Replayed"] = "false";
             return TypedResults.Ok(done);
         });
     }
