@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Stockroom.Core.Demand;
 using Stockroom.Features.Reservations;
 using Stockroom.Tests.Fixtures;
@@ -41,6 +42,8 @@ public sealed class Simulator
     private readonly HashSet<string> _touchedOrders = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _adjustAnswers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _eventAnswers = new(StringComparer.Ordinal);
+    private (Microsoft.AspNetCore.Builder.WebApplication App, HttpClient Client)? _twin;
+    private bool _racing;
     private int _step;
     private int _ids;
     private string _kind = "";
@@ -64,21 +67,32 @@ public sealed class Simulator
 
     public async Task RunAsync()
     {
-        await SetUpAsync();
-        await CompareAsync(settle: false);
-        for (_step = 1; _step <= _steps; _step++)
+        try
         {
-            var clock = Stopwatch.StartNew();
-            var settle = await StepAsync();
-            _model.CheckInvariants();
-            var stepped = clock.Elapsed;
-            await CompareAsync(settle);
-            Timings[_kind] = Timings.GetValueOrDefault(_kind) + stepped;
-            Timings["compare"] = Timings.GetValueOrDefault("compare") + (clock.Elapsed - stepped);
-        }
+            await SetUpAsync();
+            await CompareAsync(settle: false);
+            for (_step = 1; _step <= _steps; _step++)
+            {
+                var clock = Stopwatch.StartNew();
+                var settle = await StepAsync();
+                _model.CheckInvariants();
+                var stepped = clock.Elapsed;
+                await CompareAsync(settle);
+                Timings[_kind] = Timings.GetValueOrDefault(_kind) + stepped;
+                Timings["compare"] = Timings.GetValueOrDefault("compare") + (clock.Elapsed - stepped);
+            }
 
-        _step = _steps;
-        await CompareEverythingAsync();
+            _step = _steps;
+            await CompareEverythingAsync();
+        }
+        finally
+        {
+            if (_twin is { } twin)
+            {
+                twin.Client.Dispose();
+                await twin.App.DisposeAsync();
+            }
+        }
     }
 
     private async Task SetUpAsync()
@@ -137,8 +151,11 @@ public sealed class Simulator
             case < 900:
                 await TransferAsync(NewTransfer());
                 return false;
-            case < 990:
+            case < 960:
                 await RetryAsync();
+                return false;
+            case < 990:
+                await RaceAsync();
                 return false;
             case < 997:
                 await ClashAsync();
@@ -1133,7 +1150,44 @@ public sealed class Simulator
         Require(got == status, $"{method} {path} answers {status}, got {got}: {answer}");
     }
 
+    /// <summary>
+    /// Sends a request. While racing, the same request goes to this server and to its twin on the
+    /// same database at once: what a client sees when its retry overtakes the first attempt on
+    /// another process. One of them applies it; the other must answer as a sequential retry would.
+    /// </summary>
     private async Task<(int Status, JsonElement Answer)> Send(HttpMethod method, string path, object? body)
+    {
+        if (!_racing)
+        {
+            var (status, answer, _) = await SendVia(Client, method, path, body);
+            return (status, answer);
+        }
+
+        var twin = (await Twin()).Client;
+        var both = await Task.WhenAll(SendVia(Client, method, path, body), SendVia(twin, method, path, body));
+        var (first, second) = (both[0], both[1]);
+        Count("race", 0);
+        Require(first.Status < 500 && second.Status < 500, $"{method} {path} raced through two servers: no 5xx, got {first.Status} and {second.Status}: {first.Answer} / {second.Answer}");
+        if (first.Status >= 400 || second.Status >= 400)
+        {
+            // A refusal changes nothing and is stored nowhere: both decide alike.
+            Require(first.Status == second.Status && Type(first.Answer) == Type(second.Answer),
+                $"{method} {path} raced through two servers: both refuse alike, got {first.Status} {first.Answer} and {second.Status} {second.Answer}");
+            return (first.Status, first.Answer);
+        }
+
+        // One applied it, the other replayed it: same answer (a transfer's replay is 200 to its 201).
+        Require(first.Replayed != second.Replayed, $"{method} {path} raced through two servers: one applies, the other replays; replayed: {first.Replayed}, {second.Replayed}");
+        var (applied, replayed) = first.Replayed ? (second, first) : (first, second);
+        Require((applied.Status == replayed.Status || (applied.Status, replayed.Status) == (201, 200)) && applied.Answer.GetRawText() == replayed.Answer.GetRawText(),
+            $"{method} {path} raced through two servers: the replay answers what was applied; applied {applied.Status} {applied.Answer}, replayed {replayed.Status} {replayed.Answer}");
+        Count("race.replayed", 0);
+        return (applied.Status, applied.Answer);
+
+        static string? Type(JsonElement problem) => problem.ValueKind == JsonValueKind.Object && problem.TryGetProperty("type", out var type) ? type.GetString() : null;
+    }
+
+    private static async Task<(int Status, JsonElement Answer, bool Replayed)> SendVia(HttpClient client, HttpMethod method, string path, object? body)
     {
         using var request = new HttpRequestMessage(method, path);
         if (body is not null)
@@ -1141,9 +1195,54 @@ public sealed class Simulator
             request.Content = JsonContent.Create(body, options: Json);
         }
 
-        using var response = await Client.SendAsync(request);
+        using var response = await client.SendAsync(request);
         var text = await response.Content.ReadAsStringAsync();
-        return ((int)response.StatusCode, text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone());
+        var replayed = response.Headers.TryGetValues("Idempotent-Replayed", out var values) && values.Contains("true");
+        return ((int)response.StatusCode, text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone(), replayed);
+    }
+
+    /// <summary>A second server on the same database: to the database, another process.</summary>
+    private async Task<(Microsoft.AspNetCore.Builder.WebApplication App, HttpClient Client)> Twin() => _twin ??= await _server.StartAnotherAsync();
+
+    /// <summary>
+    /// A new write sent to both servers at once. Each server remembers sell-outs for a moment and
+    /// forgets them only for its own writes; those caches are cleared after a race, so that only
+    /// the documented bound (an early refusal, never an oversell) separates the servers, not the
+    /// seed's fake clock, which would otherwise keep a stale sell-out for ever.
+    /// </summary>
+    private async Task RaceAsync()
+    {
+        _racing = true;
+        try
+        {
+            switch (_random.Next(5))
+            {
+                case 0:
+                    await ReserveAsync(NewReservation());
+                    break;
+                case 1:
+                    await OrderAsync(NewDirectOrder());
+                    break;
+                case 2:
+                    await OrderEventAsync(NewOrderEvent());
+                    break;
+                case 3:
+                    await AdjustAsync(NewAdjust());
+                    break;
+                default:
+                    var transfer = NewTransfer();
+                    await TransferAsync(transfer.Receive ? transfer with { Id = NextId("t"), Receive = false, From = "sim-store", To = "sim-wh-1", Sku = PickSku(), Quantity = 1 } : transfer);
+                    break;
+            }
+        }
+        finally
+        {
+            _racing = false;
+            foreach (var services in new[] { _server.Store, (await Twin()).App.Services.GetRequiredService<Stockroom.Storage.IStockStore>() })
+            {
+                services.SoldOut.Clear();
+            }
+        }
     }
 }
 

@@ -82,6 +82,23 @@ public sealed class ConcurrentDuplicatesTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Bug_15_6_the_last_unit_raced_through_two_processes_is_held_once_and_the_twin_replays_it()
+    {
+        // The twin waits for the winner's locks and then finds nothing left: it must replay the
+        // winner's hold, not refuse for want of the very units that hold took.
+        var n = await First.SeedAsync(storeOnHand: 0, warehouseOnHand: 0);
+        for (var round = 0; round < Rounds; round++)
+        {
+            await First.Post("/v1/supply/adjust", new { id = Api.NewId("adj"), lines = new[] { new { sku = n.Sku, location = n.Store, type = "onHand", delta = 1, reason = "receipt" } } })
+                .Expect(HttpStatusCode.OK);
+            await Race("/v1/reservations", new { id = Api.NewId("r"), channel = n.Channel, lines = new[] { new { sku = n.Sku, quantity = 1, location = n.Store } } });
+        }
+
+        Assert.Equal(((long)Rounds, (long)Rounds, 0L), await At(n.Sku, n.Store));
+        await AssertLedgerWholeAsync();
+    }
+
+    [Fact]
     public async Task Bug_15_6_transfers_and_supply_adjustments_raced_through_two_processes_apply_once_and_replay()
     {
         var n = await First.SeedAsync(storeOnHand: 1_000, warehouseOnHand: 1_000);

@@ -237,7 +237,7 @@ public sealed class HoldWriter
         var created = new List<(Pending Pending, StoredReservation Stored)>();
         var today = DateOnly.FromDateTime(write.Now.UtcDateTime);
         var lost = new List<Core.Insights.DemandDay>();
-        var refused = new List<(Pending Pending, HoldResult Result)>();
+        var refused = new List<(Pending Pending, HoldResult Result, IReadOnlyList<Core.Insights.DemandDay> Lost)>();
         var scopes = new Dictionary<(string Sku, string Scope), (IReadOnlyList<LineSource> Sources, bool Reserve)>();
 
         // Higher priority first; among equals, first come first served.
@@ -253,8 +253,7 @@ public sealed class HoldWriter
             if (made is null)
             {
                 // Answered after the commit, with the holds, so that the lost demand it records is there once the caller hears.
-                refused.Add((pending, new HoldResult.Insufficient(shortage!)));
-                lost.AddRange(Insights.LostDemand.OfRefusal(lines, shortage!, today));
+                refused.Add((pending, new HoldResult.Insufficient(shortage!), [.. Insights.LostDemand.OfRefusal(lines, shortage!, today)]));
                 continue;
             }
 
@@ -266,6 +265,18 @@ public sealed class HoldWriter
             created.Add((pending, new StoredReservation(made, submission.RequestHash)));
         }
 
+        if (refused.Count > 0)
+        {
+            // Another process may have committed a reservation with a refused request's id while
+            // this batch waited for the positions it holds now: read again under the locks, such a
+            // request replays that reservation, as a retry after it would (issue 15).
+            var late = await write.FindReservationsAsync([.. refused.Select(r => r.Pending.Submission.Id)], forUpdate: false, cancellationToken);
+            refused = [.. refused.Select(r => !late.TryGetValue(r.Pending.Submission.Id, out var stored) ? r
+                : (r.Pending, stored.RequestHash == r.Pending.Submission.RequestHash ? new HoldResult.Created(stored.Reservation, Replayed: true) : new HoldResult.Clash(),
+                    (IReadOnlyList<Core.Insights.DemandDay>)[]))];
+        }
+
+        lost.AddRange(refused.SelectMany(r => r.Lost));
         if (created.Any(c => c.Stored.Reservation.Status == ReservationStatus.Backordered))
         {
             created = await DateBackordersAsync(write, created, working, resolver, cancellationToken);
@@ -315,7 +326,7 @@ public sealed class HoldWriter
             pending.Answer.TrySetResult(new HoldResult.Created(stored.Reservation, Replayed: false));
         }
 
-        foreach (var (pending, result) in refused)
+        foreach (var (pending, result, _) in refused)
         {
             pending.Answer.TrySetResult(result);
         }
