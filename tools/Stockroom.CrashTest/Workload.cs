@@ -46,6 +46,7 @@ public sealed class Workload(ApiClient api, Random seeds, string prefix)
     private readonly ConcurrentQueue<Request> _unanswered = new();
     private readonly DateTimeOffset _countEpoch = DateTimeOffset.UtcNow.AddHours(-1);
     private readonly Dictionary<string, (long Sequence, long Quantity)> _lateCounts = [];
+    private readonly Dictionary<string, long> _lateCountsSent = [];
     private readonly Dictionary<string, TransferRecord> _transfers = [];
     private readonly List<string> _openTransfers = [];
     private long _countSequence;
@@ -457,15 +458,21 @@ public sealed class Workload(ApiClient api, Random seeds, string prefix)
     /// <summary>
     /// A count of a sold position as of a moment before any movement of the run (one source, ever
     /// later moments, so retries may overtake each other). The latest applied one stands; what
-    /// moved since is applied on top of it.
+    /// moved since is applied on top of it. Counts of a position never fall: a falling count may
+    /// rightly leave orders short, which the check could not tell from a lost unit.
     /// </summary>
     private Request LateCount(Random random)
     {
         var sequence = Interlocked.Increment(ref _countSequence);
         var asOf = _countEpoch.AddMilliseconds(sequence * 10);
         var (sku, location) = Pick(random, 1)[0];
-        var quantity = (long)random.Next(0, 21);
         var key = Position(sku, location);
+        long quantity;
+        lock (_gate)
+        {
+            quantity = _lateCountsSent[key] = _lateCountsSent.GetValueOrDefault(key) + random.Next(0, 3);
+        }
+
         var body = new { source = LateCountSource, asOf, lines = new[] { new { sku, location, type = "onHand", quantity } } };
         return new Request("late-count", HttpMethod.Post, "/v1/supply/sync", body, (status, json) =>
         {
