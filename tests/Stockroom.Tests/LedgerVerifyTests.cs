@@ -16,19 +16,6 @@ public abstract class LedgerVerifyTests(StockroomServer server)
 
     private Task<int> Verify() => StockroomCli.RunAsync(["verify", "--connection", server.ConnectionString]);
 
-    /// <summary>Runs verify with a console of its own and returns what it printed.</summary>
-    private async Task<(int Exit, string Output)> VerifyPrinting()
-    {
-        var output = new StringWriter();
-        var console = Spectre.Console.AnsiConsole.Create(new Spectre.Console.AnsiConsoleSettings
-        {
-            Out = new Spectre.Console.AnsiConsoleOutput(output),
-            Interactive = Spectre.Console.InteractionSupport.No,
-        });
-        var exit = await VerifyCommand.RunAsync(server.ConnectionString, CancellationToken.None, console);
-        return (exit, output.ToString());
-    }
-
     private async Task<int> Sql(string sql)
     {
         await using DbConnection connection = server.Kind == StoreKind.Postgres ? new NpgsqlConnection(server.ConnectionString) : new SqliteConnection(server.ConnectionString);
@@ -76,7 +63,7 @@ public abstract class LedgerVerifyTests(StockroomServer server)
             ? "ALTER TABLE events DISABLE TRIGGER events_append_only;"
             : "DROP TRIGGER events_no_update;";
         Assert.Equal(1, await Sql($"{allow} UPDATE events SET data = '{original.Replace("'", "''", StringComparison.Ordinal)} ' WHERE sequence = {target};"));
-        var (exit, output) = await VerifyPrinting();
+        var (exit, output) = await server.VerifyLedgerAsync();
         Assert.Equal(1, exit);
         Assert.Contains($"Broken at event {target}:", output, StringComparison.Ordinal);
 
@@ -85,7 +72,7 @@ public abstract class LedgerVerifyTests(StockroomServer server)
 
         var tampered = (await server.Store.ReadPositionsAsync(null, 1000, CancellationToken.None)).First(p => p.OnHand > 0);
         await Sql($"UPDATE positions SET on_hand = on_hand + 1 WHERE sku = '{tampered.Key.Sku}' AND location_id = '{tampered.Key.Location}'");
-        (exit, output) = await VerifyPrinting();
+        (exit, output) = await server.VerifyLedgerAsync();
         Assert.Equal(1, exit);
         Assert.Contains($"Broken at position {tampered.Key}:", output, StringComparison.Ordinal);
     }

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.Json;
-using Stockroom.Cli;
 using Stockroom.Tests.Fixtures;
 
 namespace Stockroom.Tests;
@@ -13,8 +12,6 @@ namespace Stockroom.Tests;
 public abstract class OnRequestSellingTests(StockroomServer server)
 {
     private HttpClient Client => server.Client;
-
-    private Task<int> Verify() => StockroomCli.RunAsync(["verify", "--connection", server.ConnectionString]);
 
     private async Task<Network> Seed(long storeOnHand, string policy = "onRequest")
     {
@@ -77,7 +74,7 @@ public abstract class OnRequestSellingTests(StockroomServer server)
         Assert.Equal((0L, 0L, 0L, 0L), await Store(n));
         var shipped = await LedgerEvent(head, "order.shipped");
         Assert.Equal((2L, 0L), (shipped.Long("sellerConfirmed"), shipped.Long("alreadyCounted")));
-        Assert.Equal(0, await Verify());
+        await server.AssertLedgerVerifiesAsync();
     }
 
     [Fact]
@@ -102,7 +99,7 @@ public abstract class OnRequestSellingTests(StockroomServer server)
         // Back from the customer, every unit is on the shelf, including those the seller found elsewhere.
         await Event(order, "returned");
         Assert.Equal((3L, 0L, 0L, 3L), await Store(n));
-        Assert.Equal(0, await Verify());
+        await server.AssertLedgerVerifiesAsync();
     }
 
     [Fact]
@@ -114,7 +111,7 @@ public abstract class OnRequestSellingTests(StockroomServer server)
         var order = await Order(n, id);
         await Event(order, "cancelled");
         Assert.Equal((1L, 0L, 0L, 1L), await Store(n));
-        Assert.Equal(0, await Verify());
+        await server.AssertLedgerVerifiesAsync();
     }
 
     [Fact]
@@ -130,7 +127,7 @@ public abstract class OnRequestSellingTests(StockroomServer server)
 
         await Event(await Order(n, id), "shipped");
         Assert.Equal((2L, 2L, 0L, 0L), await Store(n));
-        Assert.Equal(0, await Verify());
+        await server.AssertLedgerVerifiesAsync();
     }
 
     [Fact]

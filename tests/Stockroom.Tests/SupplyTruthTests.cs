@@ -42,8 +42,6 @@ public abstract class SupplyTruthTests(StockroomServer server)
         Client.Post("/v1/supply/adjust", new { id = Api.NewId("adj"), lines = new[] { new { sku = n.Sku, location = n.Store, type = "onHand", delta = -units, reason = "damaged" } } })
             .Expect(HttpStatusCode.OK);
 
-    private async Task Verified() => Assert.Equal(0, await StockroomCli.RunAsync(["verify", "--connection", server.ConnectionString]));
-
     private static string Csv(string text)
     {
         var path = Path.Combine(Path.GetTempPath(), $"stockroom-import-{Guid.NewGuid():N}.csv");
@@ -75,7 +73,7 @@ public abstract class SupplyTruthTests(StockroomServer server)
         // A count after the movements is the truth as it stands.
         await Count(n, 6, server.Time.GetUtcNow());
         Assert.Equal((6L, 0L, 6L), await Store(n));
-        await Verified();
+        await server.AssertLedgerVerifiesAsync();
     }
 
     [Fact]
@@ -94,7 +92,7 @@ public abstract class SupplyTruthTests(StockroomServer server)
         var synced = await Count(n, 8, countedAt);
         Assert.Equal((7L, 0L, 7L), await Store(n));
         Assert.Equal(2, Assert.Single(synced.GetProperty("seenBySource").EnumerateArray()).Long("units"));
-        await Verified();
+        await server.AssertLedgerVerifiesAsync();
     }
 
     [Fact]
@@ -119,7 +117,7 @@ public abstract class SupplyTruthTests(StockroomServer server)
         // 10 − 3 shipped + 1 returned + 4 received + 5 transferred in − 2 transferred out.
         await Count(n, 10, countedAt);
         Assert.Equal((15L, 0L, 15L), await Store(n));
-        await Verified();
+        await server.AssertLedgerVerifiesAsync();
     }
 
     [Fact]
@@ -131,7 +129,7 @@ public abstract class SupplyTruthTests(StockroomServer server)
         Assert.Equal((7L, 0L, 7L), await Store(n));
         Assert.Equal(0, await StockroomCli.RunAsync(["import", "supply", file, "--source", "pos-file", "--as-of", At(countedAt), "--server", Client.BaseAddress!.ToString()]));
         Assert.Equal((7L, 0L, 7L), await Store(n));
-        await Verified();
+        await server.AssertLedgerVerifiesAsync();
     }
 
     [Fact]
@@ -179,7 +177,7 @@ public abstract class SupplyTruthTests(StockroomServer server)
         Assert.Equal(new Dictionary<string, long> { ["WMS-ASN-1"] = 4, ["ASN-10"] = 2 },
             store.GetProperty("inbound").EnumerateArray().ToDictionary(l => l.GetProperty("reference").GetString()!, l => l.Long("quantity")));
         Assert.Equal(30, (await Client.AvailabilityAsync(n.Sku, $"group={n.Group}")).Long("onHand"));
-        await Verified();
+        await server.AssertLedgerVerifiesAsync();
     }
 
     [Fact]
@@ -216,7 +214,7 @@ public abstract class SupplyTruthTests(StockroomServer server)
         Assert.Equal(0, await StockroomCli.RunAsync(["import", "supply", next, "--source", "erp-csv", "--as-of", At(server.Time.GetUtcNow()), "--server", Client.BaseAddress!.ToString()]));
         var left = Assert.Single((await Client.AvailabilityAsync(n.Sku, $"location={n.Warehouse}")).GetProperty("inbound").EnumerateArray());
         Assert.Equal("PO-A", left.GetProperty("reference").GetString());
-        await Verified();
+        await server.AssertLedgerVerifiesAsync();
     }
 
     [Fact]
@@ -236,7 +234,7 @@ public abstract class SupplyTruthTests(StockroomServer server)
         await Client.Post("/v1/supply/sync", Part("PO-B", 4)).Expect(HttpStatusCode.OK);
         await Client.Post("/v1/supply/sync", Part("PO-B", 4)).Expect(HttpStatusCode.OK);
         Assert.Equal(7, (await Client.AvailabilityAsync(n.Sku, $"location={n.Store}&date=2026-12-01")).Long("available"));
-        await Verified();
+        await server.AssertLedgerVerifiesAsync();
     }
 
     [Fact]
@@ -279,7 +277,7 @@ public abstract class SupplyTruthTests(StockroomServer server)
         var returned = await Event(id, "returned", new[] { new { sku = n.Sku, quantity = 7 } });
         Assert.Equal("returned", returned.GetProperty("status").GetString());
         Assert.Equal((10L, 0L, 10L), await Store(n));
-        await Verified();
+        await server.AssertLedgerVerifiesAsync();
     }
 
     [Fact]
@@ -295,7 +293,7 @@ public abstract class SupplyTruthTests(StockroomServer server)
         var whole = await Order(n, 2);
         Assert.Equal("cancelled", (await Event(whole, "cancelled", new[] { new { sku = n.Sku, quantity = 2 } })).GetProperty("status").GetString());
         Assert.Equal((9L, 0L, 9L), await Store(n));
-        await Verified();
+        await server.AssertLedgerVerifiesAsync();
     }
 }
 

@@ -32,20 +32,24 @@ public static class StockroomJson
 
     public static string Serialize<T>(T value) => JsonSerializer.Serialize(value, Options);
 
+    public const string TimestampRule = "must be an RFC 3339 timestamp with an offset, e.g. 2026-11-22T10:00:00Z";
+
+    /// <summary>
+    /// An RFC 3339 timestamp that carries an offset, in UTC; null for anything else. A time without
+    /// an offset is ambiguous, so it is refused rather than read in a guessed zone.
+    /// </summary>
+    public static DateTimeOffset? ParseTimestamp(string? text)
+    {
+        var hasOffset = text is { Length: > 10 } && (text.EndsWith('Z') || text.EndsWith('z') || text[^6] is '+' or '-');
+        return hasOffset && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var value) ? value.ToUniversalTime() : null;
+    }
+
     /// <summary>Reads RFC 3339 timestamps that carry an offset; writes them in UTC with a <c>Z</c>.</summary>
     private sealed class UtcTimestampConverter : JsonConverter<DateTimeOffset>
     {
         public override DateTimeOffset Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
         {
-            var text = reader.GetString();
-            // A time without an offset is ambiguous; refuse it rather than guess the zone.
-            var hasOffset = text is { Length: > 10 } && (text.EndsWith('Z') || text.EndsWith('z') || text[^6] is '+' or '-');
-            if (!hasOffset || !DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var value))
-            {
-                throw new JsonException("must be an RFC 3339 timestamp with an offset, e.g. 2026-11-22T10:00:00Z");
-            }
-
-            return value.ToUniversalTime();
+            return ParseTimestamp(reader.GetString()) ?? throw new JsonException(TimestampRule);
         }
 
         public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options) =>

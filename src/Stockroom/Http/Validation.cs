@@ -29,6 +29,23 @@ public sealed class Validation
 
     public ProblemHttpResult Problem() => Problems.Validation(Errors);
 
+    /// <summary>An optional query value naming one of <typeparamref name="TEnum"/>'s members (any case, never a number).</summary>
+    public TEnum? Member<TEnum>(string field, string? value) where TEnum : struct, Enum
+    {
+        if (value is null)
+        {
+            return null;
+        }
+
+        if (Enum.TryParse<TEnum>(value, ignoreCase: true, out var parsed) && !int.TryParse(value, out _))
+        {
+            return parsed;
+        }
+
+        Add(field, $"must be one of {string.Join(", ", Enum.GetNames<TEnum>().Select(System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName))}");
+        return null;
+    }
+
     /// <summary>Checks an identifier; returns true when it is present and well formed.</summary>
     public bool Identifier(string field, string? value, bool required = true)
     {

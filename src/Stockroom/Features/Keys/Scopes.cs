@@ -66,6 +66,12 @@ public sealed record Caller(string KeyId, IReadOnlySet<string> Scopes, string? C
     /// </summary>
     public bool Sees(string channel) => ActsFor(channel);
 
+    /// <summary>
+    /// The channel a list of reservations or orders is narrowed to: the one asked for, else the
+    /// caller's own; the 403 when a key bound to one channel asks for another.
+    /// </summary>
+    public (string? Channel, ProblemHttpResult? Refused) ListScope(string? channel) => (channel ?? Channel, RefusesChannel(channel ?? Channel));
+
     /// <summary>The 403 for a key bound to another channel than <paramref name="channel"/>; null when the caller may act for it.</summary>
     public ProblemHttpResult? RefusesChannel(string? channel) =>
         ActsFor(channel) ? null : Problems.Forbidden($"This key acts only for channel '{Channel}'.");

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Stockroom.Core.Demand;
@@ -36,32 +35,12 @@ public static class OrdersApi
         string? after = null, int? limit = null)
     {
         var (validation, size) = Paging.Validate(after, limit);
-        OrderStatus? wanted = null;
-        if (status is not null)
+        var wanted = validation.Member<OrderStatus>("status", status);
+        // The same rule as timestamps in bodies.
+        var since = StockroomJson.ParseTimestamp(createdAfter);
+        if (createdAfter is not null && since is null)
         {
-            if (Enum.TryParse<OrderStatus>(status, ignoreCase: true, out var parsed) && !int.TryParse(status, out _))
-            {
-                wanted = parsed;
-            }
-            else
-            {
-                validation.Add("status", $"must be one of {string.Join(", ", Enum.GetNames<OrderStatus>().Select(System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName))}");
-            }
-        }
-
-        DateTimeOffset? since = null;
-        if (createdAfter is not null)
-        {
-            // The same rule as timestamps in bodies: RFC 3339 with an offset, never a guessed zone.
-            var hasOffset = createdAfter.Length > 10 && (createdAfter.EndsWith('Z') || createdAfter.EndsWith('z') || createdAfter[^6] is '+' or '-');
-            if (hasOffset && DateTimeOffset.TryParse(createdAfter, CultureInfo.InvariantCulture, DateTimeStyles.None, out var parsed))
-            {
-                since = parsed.ToUniversalTime();
-            }
-            else
-            {
-                validation.Add("createdAfter", "must be an RFC 3339 timestamp with an offset, e.g. 2026-11-22T10:00:00Z");
-            }
+            validation.Add("createdAfter", StockroomJson.TimestampRule);
         }
 
         validation.Identifier("channel", channel, required: false);
@@ -73,13 +52,12 @@ public static class OrdersApi
         }
 
         // A key bound to a channel lists that channel's orders only, as with reservations.
-        var caller = Caller.Of(user);
-        if (caller.RefusesChannel(channel ?? caller.Channel) is { } refused)
+        (channel, var refused) = Caller.Of(user).ListScope(channel);
+        if (refused is not null)
         {
             return refused;
         }
 
-        channel ??= caller.Channel;
         var page = await store.ListOrdersAsync(new OrderFilter(wanted, channel, sku, location, since, after, size), cancellationToken);
         return TypedResults.Ok(Paging.Page(page, size, o => o.Id));
     }

@@ -48,19 +48,7 @@ public static class ReservationsApi
         string? status = null, string? channel = null, string? sku = null, string? after = null, int? limit = null)
     {
         var (validation, size) = Paging.Validate(after, limit);
-        ReservationStatus? wanted = null;
-        if (status is not null)
-        {
-            if (Enum.TryParse<ReservationStatus>(status, ignoreCase: true, out var parsed) && !int.TryParse(status, out _))
-            {
-                wanted = parsed;
-            }
-            else
-            {
-                validation.Add("status", $"must be one of {string.Join(", ", Enum.GetNames<ReservationStatus>().Select(System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName))}");
-            }
-        }
-
+        var wanted = validation.Member<ReservationStatus>("status", status);
         validation.Identifier("channel", channel, required: false);
         validation.Identifier("sku", sku, required: false);
         if (!validation.IsValid)
@@ -69,13 +57,11 @@ public static class ReservationsApi
         }
 
         // A key bound to a channel lists that channel's reservations only.
-        var caller = Caller.Of(user);
-        if (caller.RefusesChannel(channel ?? caller.Channel) is { } refused)
+        (channel, var refused) = Caller.Of(user).ListScope(channel);
+        if (refused is not null)
         {
             return refused;
         }
-
-        channel ??= caller.Channel;
 
         var page = await store.ListReservationsAsync(new ReservationFilter(wanted, channel, sku, after, size), cancellationToken);
         return TypedResults.Ok(Paging.Page(page, size, r => r.Id));
