@@ -13,7 +13,7 @@ using Stockroom.Core.Catalog;
 using Stockroom.Core.Supply;
 using Stockroom.Features.Supply;
 using Stockroom.Storage;
-using Stockroom.Storage.Demand;
+using Stockroom.Features.Reservations;
 using Stockroom.Tests.Fixtures;
 
 namespace Stockroom.Bench;

@@ -328,8 +328,11 @@ public interface IStockWrite : IAsyncDisposable
     /// <summary>Writes a transfer's status, receipt time and received quantities.</summary>
     Task UpdateTransferAsync(Transfer transfer, CancellationToken cancellationToken);
 
-    /// <summary>Queues an event; it is chained onto the ledger when the transaction commits.</summary>
-    void Record(PendingEvent change);
+    /// <summary>
+    /// Queues an event, its data serialized in the ledger's one format (<see cref="LedgerJson"/>);
+    /// it is chained onto the ledger when the transaction commits.
+    /// </summary>
+    void Record<T>(string type, T data);
 
     Task CommitAsync(CancellationToken cancellationToken);
 }

@@ -8,9 +8,9 @@ public static class PositionChanges
 {
     public const string EventType = LedgerReplay.PositionsChanged;
 
-    public static string Serialize(IEnumerable<PositionDelta> deltas) =>
-        JsonSerializer.Serialize(new
-        {
-            changes = deltas.OrderBy(d => d.Key).Select(d => new PositionChange(d.Key.Sku, d.Key.Location, d.OnHand, d.Reserved, d.Allocated, d.Backordered)),
-        }, Sql.LinesJson);
+    /// <summary>The event's data: every delta, in key order.</summary>
+    public static object Of(IEnumerable<PositionDelta> deltas) => new
+    {
+        changes = deltas.OrderBy(d => d.Key).Select(d => new PositionChange(d.Key.Sku, d.Key.Location, d.OnHand, d.Reserved, d.Allocated, d.Backordered)).ToList(),
+    };
 }

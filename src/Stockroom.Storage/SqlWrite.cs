@@ -298,11 +298,11 @@ internal sealed partial class SqlWrite(SqlStore store, DbConnection connection, 
         }
     }
 
-    public void Record(PendingEvent change)
+    public void Record<T>(string type, T data)
     {
-        ArgumentNullException.ThrowIfNull(change);
+        ArgumentException.ThrowIfNullOrEmpty(type);
         Invariant.Require(!_finished, "events are recorded before the transaction ends");
-        _pending.Add(change);
+        _pending.Add(new PendingEvent(type, Now, LedgerJson.Serialize(data)));
     }
 
     public async Task CommitAsync(CancellationToken cancellationToken)
@@ -314,7 +314,7 @@ internal sealed partial class SqlWrite(SqlStore store, DbConnection connection, 
         {
             // The stock effect of the whole transaction, as deltas: what `stockroom verify` replays
             // to rebuild every position from the ledger alone.
-            _pending.Add(new PendingEvent(PositionChanges.EventType, Now, PositionChanges.Serialize(_deltas.Values.Where(d => !d.IsZero))));
+            Record(PositionChanges.EventType, PositionChanges.Of(_deltas.Values.Where(d => !d.IsZero)));
         }
 
         if (_pending.Count > 0)
@@ -359,7 +359,7 @@ internal sealed partial class SqlWrite(SqlStore store, DbConnection connection, 
         {
             foreach (var alert in StockAlerts.Detect(first, last, safety.For(first), safety.For(last), low.ThresholdFor(key)))
             {
-                _pending.Add(new PendingEvent(alert.Type, Now, JsonSerializer.Serialize(alert, Sql.LinesJson)));
+                Record(alert.Type, alert);
             }
         }
     }
@@ -659,7 +659,7 @@ internal sealed partial class SqlWrite(SqlStore store, DbConnection connection, 
     private static string WebhookPayload(LedgerEvent entry)
     {
         using var data = JsonDocument.Parse(entry.Data);
-        return JsonSerializer.Serialize(new { type = entry.Type, sequence = entry.Sequence, at = entry.At, data = data.RootElement }, Sql.LinesJson);
+        return LedgerJson.Serialize(new { type = entry.Type, sequence = entry.Sequence, at = entry.At, data = data.RootElement });
     }
 
     public Task<StoredOrder?> FindOrderAsync(string id, bool forUpdate, CancellationToken cancellationToken) =>

@@ -23,7 +23,6 @@ using Stockroom.Features.Transfers;
 using Stockroom.Features.Webhooks;
 using Stockroom.Http;
 using Stockroom.Storage;
-using Stockroom.Storage.Demand;
 using Stockroom.Storage.Sqlite;
 
 namespace Stockroom;

@@ -221,7 +221,7 @@ public abstract class ReservationApiTests(StockroomServer server)
         var n = await Client.SeedAsync(storeOnHand: 1, warehouseOnHand: 0);
         var winner = Api.NewId("r");
         await Hold(n, 1, id: winner);
-        var statistics = server.Service<Stockroom.Storage.Demand.HoldWriter>().Statistics;
+        var statistics = server.Service<Stockroom.Features.Reservations.HoldWriter>().Statistics;
         var (batches, fast) = (statistics.Batches, statistics.SoldOutFastRefusals);
         await Hold(n, 1, status: HttpStatusCode.Conflict);
         await Hold(n, 1, status: HttpStatusCode.Conflict);

@@ -5,7 +5,6 @@ using Stockroom.Features.Keys;
 using Stockroom.Features.Reservations;
 using Stockroom.Http;
 using Stockroom.Storage;
-using Stockroom.Storage.Demand;
 
 namespace Stockroom.Admin;
 

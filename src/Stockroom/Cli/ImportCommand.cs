@@ -13,7 +13,7 @@ using Stockroom.Features.Catalog;
 using Stockroom.Features.Supply;
 using Stockroom.Http;
 using Stockroom.Storage;
-using Stockroom.Storage.Demand;
+using Stockroom.Features.Reservations;
 
 namespace Stockroom.Cli;
 

@@ -69,7 +69,7 @@ public static class ItemsApi
             request.Policy ?? StockPolicy.Reserve, request.AcceptWithinSeconds, request.Backorderable ?? false, request.ParentSku,
             request.Attributes, request.Price, request.UnitCost, existing?.CreatedAt ?? write.Now, write.Now);
         await write.UpsertItemAsync(item, cancellationToken);
-        write.Record(new PendingEvent("item.upserted", write.Now, StockroomJson.Serialize(item)));
+        write.Record("item.upserted", item);
         return (item, existing is null, null);
     }
 

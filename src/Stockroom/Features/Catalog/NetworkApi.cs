@@ -73,7 +73,7 @@ public static class NetworkApi
             request.Latitude, request.Longitude, request.Priority ?? 0, request.Active ?? true, existing?.CreatedAt ?? write.Now, write.Now,
             request.LeadTimeDays);
         await write.UpsertLocationAsync(location, cancellationToken);
-        write.Record(new PendingEvent("location.upserted", write.Now, StockroomJson.Serialize(location)));
+        write.Record("location.upserted", location);
         return (location, existing is null);
     }
 
@@ -156,7 +156,7 @@ public static class NetworkApi
         var existing = await write.GetGroupAsync(id, cancellationToken);
         var group = new DistributionGroup(id, request.Name!.Trim(), [.. members.Order(StringComparer.Ordinal)], existing?.CreatedAt ?? write.Now, write.Now);
         await write.UpsertGroupAsync(group, cancellationToken);
-        write.Record(new PendingEvent("group.upserted", write.Now, StockroomJson.Serialize(group)));
+        write.Record("group.upserted", group);
         await write.CommitAsync(cancellationToken);
         return existing is null ? TypedResults.Created($"/v1/groups/{id}", group) : TypedResults.Ok(group);
     }
@@ -209,7 +209,7 @@ public static class NetworkApi
         var channel = new Channel(id, request.Name!.Trim(), request.Group!, channelBuffer, request.ReservationTtlSeconds,
             existing?.CreatedAt ?? write.Now, write.Now, request.PublishEverySeconds ?? 0);
         await write.UpsertChannelAsync(channel, cancellationToken);
-        write.Record(new PendingEvent("channel.upserted", write.Now, StockroomJson.Serialize(channel)));
+        write.Record("channel.upserted", channel);
         await write.CommitAsync(cancellationToken);
         return existing is null ? TypedResults.Created($"/v1/channels/{id}", channel) : TypedResults.Ok(channel);
     }

@@ -88,8 +88,8 @@ public static class ReplenishmentPlans
                 var rule = new SafetyStockRule(row.Sku, row.Location, null, row.SafetyStock, null, existing?.VipPriority,
                     existing?.CreatedAt ?? write.Now, write.Now);
                 await write.UpsertSafetyRuleAsync(rule, cancellationToken);
-                write.Record(new PendingEvent("rule.safetyStock.upserted", write.Now,
-                    StockroomJson.Serialize(new { rule, source = "replenishment", response.ServiceLevel, row.LeadTimeDays, row.DemandStandardDeviation })));
+                write.Record("rule.safetyStock.upserted",
+                    new { rule, source = "replenishment", response.ServiceLevel, row.LeadTimeDays, row.DemandStandardDeviation });
             }
 
             await write.CommitAsync(cancellationToken);

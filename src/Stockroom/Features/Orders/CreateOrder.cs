@@ -9,7 +9,6 @@ using Stockroom.Features.Keys;
 using Stockroom.Features.Reservations;
 using Stockroom.Http;
 using Stockroom.Storage;
-using Stockroom.Storage.Demand;
 
 namespace Stockroom.Features.Orders;
 
@@ -69,7 +68,7 @@ public static class CreateOrder
                 }
 
                 await write.InsertOrderAsync(new StoredOrder(order!, hash), cancellationToken);
-                write.Record(new PendingEvent("order.created", write.Now, StockroomJson.Serialize(order)));
+                write.Record("order.created", order);
                 await write.CommitAsync(cancellationToken);
                 httpResponse.Headers["Idempotent-Replayed"] = "false";
                 return TypedResults.Created($"/v1/orders/{order!.Id}", order);
@@ -212,7 +211,7 @@ public static class CreateOrder
         await write.WritePositionsAsync([.. locked.Values.Select(before => (before, working[before.Key]))], cancellationToken);
         var confirmed = reservation with { Status = ReservationStatus.Confirmed, OrderId = order.Id, UpdatedAt = write.Now };
         await write.UpdateReservationsAsync([confirmed], cancellationToken);
-        write.Record(new PendingEvent("reservation.confirmed", write.Now, StockroomJson.Serialize(confirmed)));
+        write.Record("reservation.confirmed", confirmed);
         return (order, null);
     }
 

@@ -71,8 +71,8 @@ public static class RecordOrderEvent
         await write.UpdateOrderAsync(applied.Order, cancellationToken);
         await Insights.Bookkeeping.OrderEventAsync(write, request.Type.Value, applied.Effects, cancellationToken);
         var type = System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(request.Type.Value.ToString());
-        write.Record(new PendingEvent($"order.{type}", write.Now, StockroomJson.Serialize(new { eventId = request.Id, order = applied.Order, alreadyCounted,
-            sellerConfirmed = applied.Effects.Sum(e => e.SellerConfirmed) })));
+        write.Record($"order.{type}", new { eventId = request.Id, order = applied.Order, alreadyCounted,
+            sellerConfirmed = applied.Effects.Sum(e => e.SellerConfirmed) });
         return (applied.Order, null);
     }
 

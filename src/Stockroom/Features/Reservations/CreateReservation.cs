@@ -5,7 +5,6 @@ using Stockroom.Core;
 using Stockroom.Core.Demand;
 using Stockroom.Features.Keys;
 using Stockroom.Http;
-using Stockroom.Storage.Demand;
 
 namespace Stockroom.Features.Reservations;
 

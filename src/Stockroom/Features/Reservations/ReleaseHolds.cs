@@ -40,7 +40,7 @@ internal static class ReleaseHolds
 
             var done = reservation with { Status = status, UpdatedAt = write.Now };
             ended.Add(done);
-            write.Record(new PendingEvent(eventType, write.Now, StockroomJson.Serialize(done)));
+            write.Record(eventType, done);
         }
 
         await write.WritePositionsAsync([.. locked.Values.Select(before => (before, working[before.Key]))], cancellationToken);

@@ -6,7 +6,6 @@ using Stockroom.Core.Supply;
 using Stockroom.Features.Keys;
 using Stockroom.Http;
 using Stockroom.Storage;
-using Stockroom.Storage.Demand;
 
 namespace Stockroom.Features.Reservations;
 
@@ -64,7 +63,7 @@ public static class SellerAnswer
             {
                 var declined = reservation with { Status = ReservationStatus.Declined, UpdatedAt = write.Now };
                 await write.UpdateReservationsAsync([declined], cancellationToken);
-                write.Record(new PendingEvent("reservation.declined", write.Now, StockroomJson.Serialize(declined)));
+                write.Record("reservation.declined", declined);
                 await write.CommitAsync(cancellationToken);
                 return TypedResults.Ok(declined);
             }
@@ -95,7 +94,7 @@ public static class SellerAnswer
 
             await write.WritePositionsAsync([.. locked.Values.Select(before => (before, working[before.Key]))], cancellationToken);
             await write.UpdateReservationsAsync([accepted], cancellationToken);
-            write.Record(new PendingEvent("reservation.accepted", write.Now, StockroomJson.Serialize(accepted)));
+            write.Record("reservation.accepted", accepted);
             await write.CommitAsync(cancellationToken);
             return TypedResults.Ok(accepted);
         });

@@ -47,7 +47,7 @@ public static class LowStockRulesApi
             var existing = await write.DeleteLowStockRuleAsync(request.Sku, request.Location, request.Group, cancellationToken);
             var rule = new LowStockRule(request.Sku, request.Location, request.Group, request.Threshold!.Value, existing?.CreatedAt ?? write.Now, write.Now);
             await write.UpsertLowStockRuleAsync(rule, cancellationToken);
-            write.Record(new PendingEvent("rule.lowStock.upserted", write.Now, StockroomJson.Serialize(rule)));
+            write.Record("rule.lowStock.upserted", rule);
             await write.CommitAsync(cancellationToken);
             return existing is null ? TypedResults.Created("/v1/rules/low-stock", rule) : TypedResults.Ok(rule);
         });
@@ -74,7 +74,7 @@ public static class LowStockRulesApi
             return Problems.NotFound("low-stock rule", $"sku={sku}, location={location}, group={group}");
         }
 
-        write.Record(new PendingEvent("rule.lowStock.deleted", write.Now, StockroomJson.Serialize(deleted)));
+        write.Record("rule.lowStock.deleted", deleted);
         await write.CommitAsync(cancellationToken);
         return TypedResults.Ok(deleted);
     }

@@ -61,7 +61,7 @@ public static class SafetyStockRulesApi
             var rule = new SafetyStockRule(request.Sku, request.Location, request.Group, request.Units, request.Percent, request.VipPriority,
                 existing?.CreatedAt ?? write.Now, write.Now);
             await write.UpsertSafetyRuleAsync(rule, cancellationToken);
-            write.Record(new PendingEvent("rule.safetyStock.upserted", write.Now, StockroomJson.Serialize(rule)));
+            write.Record("rule.safetyStock.upserted", rule);
             await write.CommitAsync(cancellationToken);
             return existing is null ? TypedResults.Created("/v1/rules/safety-stock", rule) : TypedResults.Ok(rule);
         });
@@ -93,7 +93,7 @@ public static class SafetyStockRulesApi
                 return Problems.NotFound("safety stock rule", $"sku={sku}, location={location}, group={group}");
             }
 
-            write.Record(new PendingEvent("rule.safetyStock.deleted", write.Now, StockroomJson.Serialize(deleted)));
+            write.Record("rule.safetyStock.deleted", deleted);
             await write.CommitAsync(cancellationToken);
             return TypedResults.Ok(deleted);
         });

@@ -5,7 +5,7 @@ using Stockroom.Core.Ledger;
 using Stockroom.Core.Supply;
 using Stockroom.Http;
 using Stockroom.Storage;
-using Stockroom.Storage.Demand;
+using Stockroom.Features.Reservations;
 
 namespace Stockroom.Features.Supply;
 
@@ -121,7 +121,7 @@ public static class AdjustSupply
             [.. changedLots.Values.Select(InboundView.From)],
             [.. filled.Select(r => r.Id)],
             [.. resourced.Select(r => r.Id)]);
-        write.Record(new PendingEvent("supply.adjusted", write.Now, StockroomJson.Serialize(new { request.Id, lines, response.Positions, response.Inbound })));
+        write.Record("supply.adjusted", new { request.Id, lines, response.Positions, response.Inbound });
         return (response, null);
     }
 

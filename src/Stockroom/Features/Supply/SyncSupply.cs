@@ -4,7 +4,7 @@ using Stockroom.Core.Ledger;
 using Stockroom.Core.Supply;
 using Stockroom.Http;
 using Stockroom.Storage;
-using Stockroom.Storage.Demand;
+using Stockroom.Features.Reservations;
 
 namespace Stockroom.Features.Supply;
 
@@ -130,11 +130,11 @@ public static class SyncSupply
             [.. resourced.Select(r => r.Id)],
             [.. basis.Where(s => s.Value.MovedSince != 0).Select(s => new SeenDemand(s.Key.Sku, s.Key.Location, s.Value.MovedSince))],
             [.. lots.HeldElsewhere.Select(InboundView.From)]);
-        write.Record(new PendingEvent("supply.synced", write.Now, StockroomJson.Serialize(new
+        write.Record("supply.synced", new
         {
             request.Source, request.AsOf, request.SnapshotId, lines, response.Positions, response.Inbound, response.SeenBySource, response.MovedSinceAsOf,
             response.LotsHeldElsewhere,
-        })));
+        });
         await write.CommitAsync(cancellationToken);
         return (response, null);
     }

@@ -111,7 +111,7 @@ public static class CreateTransfer
         await write.SetInboundAsync(lots, cancellationToken);
         var transfer = new Transfer(request.Id!, request.From!, request.To!, request.Eta, TransferStatus.InTransit, lines, write.Now, null);
         await write.InsertTransferAsync(transfer, cancellationToken);
-        write.Record(new PendingEvent("transfer.shipped", write.Now, StockroomJson.Serialize(transfer)));
+        write.Record("transfer.shipped", transfer);
         return (transfer, null);
     }
 

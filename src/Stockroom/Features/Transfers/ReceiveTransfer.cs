@@ -3,7 +3,7 @@ using Stockroom.Core.Ledger;
 using Stockroom.Core.Supply;
 using Stockroom.Http;
 using Stockroom.Storage;
-using Stockroom.Storage.Demand;
+using Stockroom.Features.Reservations;
 
 namespace Stockroom.Features.Transfers;
 
@@ -61,7 +61,7 @@ public static class ReceiveTransfer
             await write.SetInboundAsync([.. lots.Values.Select(l => l with { Quantity = 0 })], cancellationToken);
             var done = transfer with { Status = TransferStatus.Received, ReceivedAt = write.Now, Lines = received };
             await write.UpdateTransferAsync(done, cancellationToken);
-            write.Record(new PendingEvent("transfer.received", write.Now, StockroomJson.Serialize(new { transfer = done, backordersFilled = filled.Select(r => r.Id) })));
+            write.Record("transfer.received", new { transfer = done, backordersFilled = filled.Select(r => r.Id) });
             await write.CommitAsync(cancellationToken);
             httpResponse.Headers["Idempotent-Replayed"] = "false";
             return TypedResults.Ok(done);

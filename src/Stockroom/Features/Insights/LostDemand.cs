@@ -1,9 +1,10 @@
 using System.Collections.Concurrent;
 using Stockroom.Core.Demand;
 using Stockroom.Core.Insights;
-using Stockroom.Storage.Demand;
+using Stockroom.Features.Reservations;
+using Stockroom.Storage;
 
-namespace Stockroom.Storage.Insights;
+namespace Stockroom.Features.Insights;
 
 /// <summary>
 /// Units customers asked to hold and were refused for want of stock: the lost demand that the

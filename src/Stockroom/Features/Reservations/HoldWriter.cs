@@ -6,9 +6,10 @@ using Stockroom.Core.Catalog;
 using Stockroom.Core.Demand;
 using Stockroom.Core.Ledger;
 using Stockroom.Core.Supply;
-using Stockroom.Storage.Insights;
+using Stockroom.Features.Insights;
+using Stockroom.Storage;
 
-namespace Stockroom.Storage.Demand;
+namespace Stockroom.Features.Reservations;
 
 /// <summary>A reservation request, validated for form, waiting for the writer.</summary>
 public sealed record HoldSubmission(ReservationTerms Terms, IReadOnlyList<HoldLineRequest> Lines, string RequestHash)
@@ -284,7 +285,7 @@ public sealed class HoldWriter
 
         foreach (var (_, stored) in created)
         {
-            write.Record(new PendingEvent("reservation.created", write.Now, JsonSerializer.Serialize(stored.Reservation, Sql.LinesJson)));
+            write.Record("reservation.created", stored.Reservation);
         }
 
         // Lost demand is written with the batch that refused it; refusals made before the queue

@@ -3,8 +3,9 @@ using Stockroom.Core.Availability;
 using Stockroom.Core.Demand;
 using Stockroom.Core.Ledger;
 using Stockroom.Core.Supply;
+using Stockroom.Storage;
 
-namespace Stockroom.Storage.Demand;
+namespace Stockroom.Features.Reservations;
 
 /// <summary>
 /// Fills waiting backorders when units arrive, in the same transaction as the supply change:
@@ -96,7 +97,7 @@ public static class BackorderFiller
                 UpdatedAt = write.Now,
             };
             updated.Add(next);
-            write.Record(new PendingEvent("reservation.backorderFilled", write.Now, JsonSerializer.Serialize(next, Sql.LinesJson)));
+            write.Record("reservation.backorderFilled", next);
         }
 
         await write.UpdateReservationsAsync(updated, cancellationToken);

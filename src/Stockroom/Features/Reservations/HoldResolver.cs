@@ -2,8 +2,9 @@ using Stockroom.Core.Catalog;
 using Stockroom.Core.Demand;
 using Stockroom.Core.Rules;
 using Stockroom.Core.Supply;
+using Stockroom.Storage;
 
-namespace Stockroom.Storage.Demand;
+namespace Stockroom.Features.Reservations;
 
 /// <summary>One line as a client asks for it: at a location, from a group, or (neither) from the channel's group.</summary>
 public sealed record HoldLineRequest(string Sku, long Quantity, string? Location, string? Group)

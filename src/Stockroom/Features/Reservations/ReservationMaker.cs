@@ -3,8 +3,9 @@ using Stockroom.Core.Availability;
 using Stockroom.Core.Catalog;
 using Stockroom.Core.Demand;
 using Stockroom.Core.Supply;
+using Stockroom.Storage;
 
-namespace Stockroom.Storage.Demand;
+namespace Stockroom.Features.Reservations;
 
 /// <summary>The terms a reservation was asked on.</summary>
 public sealed record ReservationTerms(

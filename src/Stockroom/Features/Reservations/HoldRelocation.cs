@@ -3,8 +3,9 @@ using Stockroom.Core.Availability;
 using Stockroom.Core.Demand;
 using Stockroom.Core.Ledger;
 using Stockroom.Core.Supply;
+using Stockroom.Storage;
 
-namespace Stockroom.Storage.Demand;
+namespace Stockroom.Features.Reservations;
 
 /// <summary>
 /// When a count falls below the units held at a position (a store sold units that were held
@@ -95,7 +96,7 @@ public static class HoldRelocation
             {
                 var next = reservation with { Lines = lines, UpdatedAt = write.Now };
                 moved.Add(next);
-                write.Record(new PendingEvent("reservation.resourced", write.Now, JsonSerializer.Serialize(next, Sql.LinesJson)));
+                write.Record("reservation.resourced", next);
             }
         }
 
