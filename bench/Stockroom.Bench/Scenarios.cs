@@ -1,19 +1,20 @@
 using System.Globalization;
-using System.Net;
 using System.Net.Http.Json;
+using System.Net;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
-using Npgsql;
 using Microsoft.Extensions.Logging;
+using Npgsql;
 using Stockroom.Core.Catalog;
 using Stockroom.Core.Supply;
+using Stockroom.Features.Catalog;
+using Stockroom.Features.Reservations;
 using Stockroom.Features.Supply;
 using Stockroom.Storage;
-using Stockroom.Features.Reservations;
 using Stockroom.Tests.Fixtures;
 
 namespace Stockroom.Bench;

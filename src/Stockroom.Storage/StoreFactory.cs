@@ -9,12 +9,16 @@ public static class StoreFactory
 
     /// <summary>
     /// Picks the store by the connection string's form: <c>Host=…</c> is PostgreSQL,
-    /// <c>Data Source=…</c> (or nothing) is SQLite.
+    /// <c>Data Source=…</c> (or nothing) is SQLite. The reactions are what every commit runs, in
+    /// order (see <see cref="IStockReaction"/>), registered once, here.
     /// </summary>
-    public static IStockStore Create(string? connectionString, TimeProvider time)
+    public static IStockStore Create(string? connectionString, TimeProvider time, Func<IStockStore, IReadOnlyList<IStockReaction>> reactions)
     {
+        ArgumentNullException.ThrowIfNull(reactions);
         var text = string.IsNullOrWhiteSpace(connectionString) ? DefaultConnectionString : connectionString;
-        return IsPostgres(text) ? new PostgresStore(text, time) : new SqliteStore(text, time);
+        SqlStore store = IsPostgres(text) ? new PostgresStore(text, time) : new SqliteStore(text, time);
+        store.React(reactions(store));
+        return store;
     }
 
     public static bool IsPostgres(string connectionString)

@@ -43,7 +43,7 @@ public static class StockroomApp
 
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<IStockStore>(services =>
-            StoreFactory.Create(builder.Configuration.GetConnectionString("Stockroom"), services.GetRequiredService<TimeProvider>()));
+            Stores.Open(builder.Configuration.GetConnectionString("Stockroom"), services.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton(builder.Configuration.GetSection("Stockroom:Writer").Get<HoldWriterOptions>() ?? new HoldWriterOptions());
         builder.Services.AddSingleton<HoldWriter>();
         builder.Services.AddHostedService<HoldWriterService>();

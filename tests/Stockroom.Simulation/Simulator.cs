@@ -1,9 +1,11 @@
 using System.Diagnostics;
 using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json;
+using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Stockroom.Core.Demand;
+using Stockroom.Features.Availability;
+using Stockroom.Features.Orders;
 using Stockroom.Features.Reservations;
 using Stockroom.Tests.Fixtures;
 

@@ -1,7 +1,8 @@
-using System.Net;
 using System.Net.Http.Headers;
+using System.Net;
 using System.Security.Cryptography;
 using System.Text;
+using Stockroom.Features.Keys;
 using Stockroom.Tests.Fixtures;
 
 namespace Stockroom.Tests;

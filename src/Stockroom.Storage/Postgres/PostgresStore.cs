@@ -47,20 +47,40 @@ public sealed class PostgresStore : SqlStore
         return builder.ConnectionString;
     }
 
-    public override StoreKind Kind => StoreKind.Postgres;
+    public override Dialect Dialect { get; } = new PostgresDialect();
 
     protected override string MigrationFolder => "Postgres";
 
-    protected internal override string ForUpdate => " FOR UPDATE";
+    protected override string MigrationLock => $"SELECT pg_advisory_xact_lock({MigrationLockKey})";
 
-    protected internal override string ForUpdateSkipLocked => " FOR UPDATE SKIP LOCKED";
+    protected override async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken) =>
+        await _dataSource.OpenConnectionAsync(cancellationToken);
 
-    protected internal override string ArrivalOrder => "arrival";
+    protected internal override async Task<(DbTransaction Transaction, IDisposable? Release)> BeginAsync(DbConnection connection, CancellationToken cancellationToken) =>
+        (await connection.BeginTransactionAsync(cancellationToken), null);
 
-    protected internal override int ParametersPerStatementMax => 30_000;
+    public override async ValueTask DisposeAsync()
+    {
+        await _dataSource.DisposeAsync();
+        await base.DisposeAsync();
+    }
+}
+
+/// <summary>PostgreSQL's words: row locks, arrays as list parameters, all deltas in one statement.</summary>
+public sealed class PostgresDialect : Dialect
+{
+    public override StoreKind Kind => StoreKind.Postgres;
+
+    public override string ForUpdate => " FOR UPDATE";
+
+    public override string ForUpdateSkipLocked => " FOR UPDATE SKIP LOCKED";
+
+    public override string ArrivalOrder => "arrival";
+
+    public override int ParametersPerStatementMax => 30_000;
 
     /// <summary>All deltas in one statement: one round trip however many positions a batch touched.</summary>
-    protected internal override async Task WritePositionDeltasAsync(DbConnection connection, DbTransaction transaction,
+    public override async Task WritePositionDeltasAsync(DbConnection connection, DbTransaction transaction,
         IReadOnlyList<PositionDelta> deltas, DateTimeOffset now, CancellationToken cancellationToken)
     {
         if (deltas.Count == 0)
@@ -85,37 +105,23 @@ public sealed class PostgresStore : SqlStore
         Core.Invariant.Require(rows == deltas.Count, "every position written exists");
     }
 
-    protected override string MigrationLock => $"SELECT pg_advisory_xact_lock({MigrationLockKey})";
+    public override string TextList(string name) => $"SELECT unnest({name}::text[]) AS value";
 
-    protected override async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken) =>
-        await _dataSource.OpenConnectionAsync(cancellationToken);
-
-    protected internal override async Task<(DbTransaction Transaction, IDisposable? Release)> BeginAsync(DbConnection connection, CancellationToken cancellationToken) =>
-        (await connection.BeginTransactionAsync(cancellationToken), null);
-
-    protected internal override string TextList(string name) => $"SELECT unnest({name}::text[]) AS value";
-
-    protected internal override void BindTextList(DbCommand command, string name, IReadOnlyCollection<string> values) =>
+    public override void BindTextList(DbCommand command, string name, IReadOnlyCollection<string> values) =>
         command.Parameters.Add(new NpgsqlParameter(name, NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = values.ToArray() });
 
-    protected internal override string KeyList(string name) =>
+    public override string KeyList(string name) =>
         $"SELECT * FROM unnest({name}_skus::text[], {name}_locations::text[]) AS keys (sku, location_id)";
 
-    protected internal override void BindKeyList(DbCommand command, string name, IReadOnlyCollection<PositionKey> keys)
+    public override void BindKeyList(DbCommand command, string name, IReadOnlyCollection<PositionKey> keys)
     {
         command.Parameters.Add(new NpgsqlParameter($"{name}_skus", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = keys.Select(k => k.Sku).ToArray() });
         command.Parameters.Add(new NpgsqlParameter($"{name}_locations", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = keys.Select(k => k.Location).ToArray() });
     }
 
-    protected internal override bool IsRetryable(DbException exception) =>
+    public override bool IsRetryable(DbException exception) =>
         exception is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure };
 
-    protected internal override bool IsUniqueViolation(DbException exception) =>
+    public override bool IsUniqueViolation(DbException exception) =>
         exception is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
-
-    public override async ValueTask DisposeAsync()
-    {
-        await _dataSource.DisposeAsync();
-        await base.DisposeAsync();
-    }
 }

@@ -30,21 +30,9 @@ public sealed class SqliteStore : SqlStore
     /// <summary>The database file.</summary>
     public string DataSource { get; }
 
-    public override StoreKind Kind => StoreKind.Sqlite;
+    public override Dialect Dialect { get; } = new SqliteDialect();
 
     protected override string MigrationFolder => "Sqlite";
-
-    // SQLite has no row locks: BEGIN IMMEDIATE already gives the writer the whole database.
-    protected internal override string ForUpdate => "";
-
-    protected internal override string ForUpdateSkipLocked => "";
-
-    protected internal override string ArrivalOrder => "rowid";
-
-    // SQLite allows more, but binds each named parameter by a linear search of the statement's
-    // names, so a statement of n parameters costs n² string comparisons: short statements are
-    // cheaper (in process, another statement costs no round trip).
-    protected internal override int ParametersPerStatementMax => 120;
 
     // WAL lets readers proceed beside the writer. It is persistent, and must be set outside a
     // transaction, so it is set before migrating rather than on every connection.
@@ -96,24 +84,6 @@ public sealed class SqliteStore : SqlStore
         }
     }
 
-    protected internal override string TextList(string name) => $"SELECT value FROM json_each({name})";
-
-    protected internal override void BindTextList(DbCommand command, string name, IReadOnlyCollection<string> values) =>
-        command.With(name, JsonSerializer.Serialize(values));
-
-    protected internal override string KeyList(string name) =>
-        $"SELECT json_extract(value, '$[0]') AS sku, json_extract(value, '$[1]') AS location_id FROM json_each({name})";
-
-    protected internal override void BindKeyList(DbCommand command, string name, IReadOnlyCollection<PositionKey> keys) =>
-        command.With(name, JsonSerializer.Serialize(keys.Select(k => new[] { k.Sku, k.Location })));
-
-    // One writer at a time: SQLite never deadlocks; SQLITE_BUSY past the timeout is worth a rerun.
-    protected internal override bool IsRetryable(DbException exception) =>
-        IsUniqueViolation(exception) || exception is SqliteException { SqliteErrorCode: 5 or 6 };
-
-    protected internal override bool IsUniqueViolation(DbException exception) =>
-        exception is SqliteException { SqliteErrorCode: 19, SqliteExtendedErrorCode: 1555 or 2067 };
-
     public override ValueTask DisposeAsync()
     {
         _writer.Dispose();
@@ -132,4 +102,40 @@ public sealed class SqliteStore : SqlStore
             }
         }
     }
+}
+
+/// <summary>SQLite's words: no row locks (the writer has the whole file), lists as JSON, short statements.</summary>
+public sealed class SqliteDialect : Dialect
+{
+    public override StoreKind Kind => StoreKind.Sqlite;
+
+    // SQLite has no row locks: BEGIN IMMEDIATE already gives the writer the whole database.
+    public override string ForUpdate => "";
+
+    public override string ForUpdateSkipLocked => "";
+
+    public override string ArrivalOrder => "rowid";
+
+    // SQLite allows more, but binds each named parameter by a linear search of the statement's
+    // names, so a statement of n parameters costs n² string comparisons: short statements are
+    // cheaper (in process, another statement costs no round trip).
+    public override int ParametersPerStatementMax => 120;
+
+    public override string TextList(string name) => $"SELECT value FROM json_each({name})";
+
+    public override void BindTextList(DbCommand command, string name, IReadOnlyCollection<string> values) =>
+        command.With(name, JsonSerializer.Serialize(values));
+
+    public override string KeyList(string name) =>
+        $"SELECT json_extract(value, '$[0]') AS sku, json_extract(value, '$[1]') AS location_id FROM json_each({name})";
+
+    public override void BindKeyList(DbCommand command, string name, IReadOnlyCollection<PositionKey> keys) =>
+        command.With(name, JsonSerializer.Serialize(keys.Select(k => new[] { k.Sku, k.Location })));
+
+    // One writer at a time: SQLite never deadlocks; SQLITE_BUSY past the timeout is worth a rerun.
+    public override bool IsRetryable(DbException exception) =>
+        IsUniqueViolation(exception) || exception is SqliteException { SqliteErrorCode: 5 or 6 };
+
+    public override bool IsUniqueViolation(DbException exception) =>
+        exception is SqliteException { SqliteErrorCode: 19, SqliteExtendedErrorCode: 1555 or 2067 };
 }

@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Stockroom.Core.Alerts;
+using Stockroom.Features.Availability;
+using Stockroom.Features.Rules;
 using Stockroom.Storage;
 
 namespace Stockroom.Admin;

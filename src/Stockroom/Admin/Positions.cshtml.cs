@@ -1,9 +1,11 @@
 using System.Globalization;
 using System.Text;
 using Microsoft.AspNetCore.Mvc.RazorPages;
-using Stockroom.Core;
 using Stockroom.Core.Availability;
 using Stockroom.Core.Supply;
+using Stockroom.Core;
+using Stockroom.Features.Availability;
+using Stockroom.Features.Catalog;
 using Stockroom.Storage;
 
 namespace Stockroom.Admin;

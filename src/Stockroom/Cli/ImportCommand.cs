@@ -285,7 +285,7 @@ public static class ImportCommand
 
     private static async Task<IStockStore> OpenStoreAsync(string? connection, CancellationToken cancellationToken)
     {
-        var store = StoreFactory.Create(connection ?? Environment.GetEnvironmentVariable("ConnectionStrings__Stockroom"), TimeProvider.System);
+        var store = Stores.Open(connection ?? Environment.GetEnvironmentVariable("ConnectionStrings__Stockroom"), TimeProvider.System);
         await store.MigrateAsync(cancellationToken);
         return store;
     }

@@ -27,7 +27,7 @@ public static class VerifyCommand
     {
         console ??= AnsiConsole.Console;
         var started = Stopwatch.GetTimestamp();
-        await using var store = StoreFactory.Create(connection ?? Environment.GetEnvironmentVariable("ConnectionStrings__Stockroom"), TimeProvider.System);
+        await using var store = Stores.Open(connection ?? Environment.GetEnvironmentVariable("ConnectionStrings__Stockroom"), TimeProvider.System);
         // A store this version has not migrated yet is brought up to date first; an empty one verifies trivially.
         await store.MigrateAsync(cancellationToken);
         VerificationResult? result = null;

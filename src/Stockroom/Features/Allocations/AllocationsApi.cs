@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Stockroom.Core;
 using Stockroom.Features.Keys;
+using Stockroom.Features.Orders;
 using Stockroom.Http;
 using Stockroom.Storage;
 

@@ -1,9 +1,10 @@
 using System.Globalization;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Stockroom.Core;
 using Stockroom.Core.Availability;
 using Stockroom.Core.Catalog;
+using Stockroom.Core;
+using Stockroom.Features.Catalog;
 using Stockroom.Features.Keys;
 using Stockroom.Features.Supply;
 using Stockroom.Http;

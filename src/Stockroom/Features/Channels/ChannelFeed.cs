@@ -2,7 +2,9 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Stockroom.Core;
 using Stockroom.Features.Availability;
+using Stockroom.Features.Catalog;
 using Stockroom.Features.Keys;
+using Stockroom.Features.Webhooks;
 using Stockroom.Http;
 using Stockroom.Storage;
 

@@ -1,10 +1,13 @@
 using Microsoft.AspNetCore.Http.HttpResults;
-using Stockroom.Core;
 using Stockroom.Core.Catalog;
 using Stockroom.Core.Insights;
 using Stockroom.Core.Ledger;
 using Stockroom.Core.Rules;
 using Stockroom.Core.Supply;
+using Stockroom.Core;
+using Stockroom.Features.Availability;
+using Stockroom.Features.Catalog;
+using Stockroom.Features.Rules;
 using Stockroom.Http;
 using Stockroom.Storage;
 

@@ -1,8 +1,9 @@
 using System.Globalization;
 using CsvHelper;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Stockroom.Core;
 using Stockroom.Core.Insights;
+using Stockroom.Core;
+using Stockroom.Features.Availability;
 using Stockroom.Http;
 using Stockroom.Storage;
 

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Stockroom.Core;
+using Stockroom.Features.Catalog;
 using Stockroom.Http;
 using Stockroom.Storage;
 

@@ -2,6 +2,8 @@ using Stockroom.Core.Catalog;
 using Stockroom.Core.Demand;
 using Stockroom.Core.Rules;
 using Stockroom.Core.Supply;
+using Stockroom.Features.Catalog;
+using Stockroom.Features.Rules;
 using Stockroom.Storage;
 
 namespace Stockroom.Features.Reservations;

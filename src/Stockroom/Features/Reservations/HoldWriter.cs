@@ -7,6 +7,7 @@ using Stockroom.Core.Demand;
 using Stockroom.Core.Ledger;
 using Stockroom.Core.Supply;
 using Stockroom.Features.Insights;
+using Stockroom.Features.Supply;
 using Stockroom.Storage;
 
 namespace Stockroom.Features.Reservations;

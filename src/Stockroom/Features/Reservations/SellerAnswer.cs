@@ -4,6 +4,7 @@ using Stockroom.Core.Demand;
 using Stockroom.Core.Ledger;
 using Stockroom.Core.Supply;
 using Stockroom.Features.Keys;
+using Stockroom.Features.Supply;
 using Stockroom.Http;
 using Stockroom.Storage;
 
@@ -47,9 +48,9 @@ public static class SellerAnswer
         return await Writes.RetryAsync<Results<Ok<Reservation>, ProblemHttpResult>>(store, async () =>
         {
             await using var write = await store.BeginWriteAsync(cancellationToken);
-            // Positions first, then the reservation: the order every writer locks in.
-            var locked = await write.LockPositionsAsync(keys, cancellationToken);
+            // The reservation, then its positions: the one lock order (LockStage).
             var reservation = (await write.FindReservationsAsync([id], forUpdate: true, cancellationToken))[id].Reservation.AsOf(write.Now);
+            var locked = await write.LockPositionsAsync(keys, cancellationToken);
             var answered = accept ? ReservationStatus.Active : ReservationStatus.Declined;
             if (reservation.Status != ReservationStatus.Pending)
             {

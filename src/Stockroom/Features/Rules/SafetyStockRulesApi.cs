@@ -1,7 +1,8 @@
 using Microsoft.AspNetCore.Http.HttpResults;
-using Stockroom.Core;
 using Stockroom.Core.Ledger;
 using Stockroom.Core.Rules;
+using Stockroom.Core;
+using Stockroom.Features.Catalog;
 using Stockroom.Features.Keys;
 using Stockroom.Http;
 using Stockroom.Storage;

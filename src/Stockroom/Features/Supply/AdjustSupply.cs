@@ -47,16 +47,15 @@ public static class AdjustSupply
             return validation.Problem();
         }
 
-        var backorders = await BackorderFiller.PrepareAsync(store, SyncSupply.OnHandSkus(request.Lines!.Select(l => (l.Sku!, l.Type))), cancellationToken);
-        var relocation = await HoldRelocation.PrepareAsync(store,
+        var reactions = await SupplyReactions.PrepareAsync(store, SyncSupply.OnHandSkus(request.Lines!.Select(l => (l.Sku!, l.Type))),
             [.. request.Lines!.Where(l => l.Type == SupplyType.OnHand && l.Delta < 0).Select(l => new PositionKey(l.Sku!, l.Location!))], cancellationToken);
         var outcome = await Idempotency.RunAsync<AdjustResponse>(store, "supply.adjust", request.Id!, Idempotency.Hash(request),
-            write => Apply(write, request, backorders, relocation, options, cancellationToken), cancellationToken);
+            write => Apply(write, request, reactions, options, cancellationToken), cancellationToken);
         return Idempotency.ToResult(outcome, request.Id!, httpResponse);
     }
 
-    private static async Task<(AdjustResponse?, ProblemHttpResult?)> Apply(IStockWrite write, AdjustRequest request, ReservationCandidates backorders,
-        ReservationCandidates relocation, HoldWriterOptions options, CancellationToken cancellationToken)
+    private static async Task<(AdjustResponse?, ProblemHttpResult?)> Apply(IStockWrite write, AdjustRequest request, SupplyReactions reactions,
+        HoldWriterOptions options, CancellationToken cancellationToken)
     {
         var lines = request.Lines!;
         if (await KnownReferences.CheckAsync(write, lines.Select(l => (l.Sku!, l.Location!)).ToList(), cancellationToken) is { } unknown)
@@ -65,7 +64,7 @@ public static class AdjustSupply
         }
 
         var keys = lines.Select(l => new PositionKey(l.Sku!, l.Location!)).ToList();
-        var positions = await write.LockPositionsAsync([.. keys, .. backorders.Keys, .. relocation.Keys], cancellationToken);
+        var positions = await write.LockPositionsAsync([.. keys, .. await reactions.LockAsync(write, cancellationToken)], cancellationToken);
         var after = new Dictionary<PositionKey, Position>(positions);
         var lots = (await write.ReadInboundAsync(keys, cancellationToken)).ToDictionary(l => (l.Key, l.Type, l.Reference));
         var changedLots = new Dictionary<(PositionKey, SupplyType, string), InboundSupply>();
@@ -109,8 +108,7 @@ public static class AdjustSupply
                 "No line was applied. See errors for the lines that remove more than there is.", refusals.Errors));
         }
 
-        var filled = await BackorderFiller.FillAsync(write, backorders, after, options.DefaultHoldSeconds, cancellationToken);
-        var resourced = await HoldRelocation.RelocateAsync(write, relocation, after, cancellationToken);
+        var (filled, resourced) = await reactions.ReactAsync(write, after, options.DefaultHoldSeconds, cancellationToken);
         await write.WritePositionsAsync(positions.Values.Select(before => (before, after[before.Key])).ToList(),
             new StockMovement(MovementKind.Adjusted, request.Id), cancellationToken);
         await write.SetInboundAsync(changedLots.Values, cancellationToken);

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Stockroom.Features.Catalog;
 using Stockroom.Http;
 using Stockroom.Storage;
 

@@ -64,10 +64,9 @@ public static class SyncSupply
         SyncRequest request, IStockStore store, HoldWriterOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var backorders = await BackorderFiller.PrepareAsync(store, OnHandSkus(request.Lines!.Select(l => (l.Sku!, l.Type))), cancellationToken);
-        var relocation = await HoldRelocation.PrepareAsync(store,
+        var reactions = await SupplyReactions.PrepareAsync(store, OnHandSkus(request.Lines!.Select(l => (l.Sku!, l.Type))),
             [.. request.Lines!.Where(l => l.Type == SupplyType.OnHand).Select(l => new PositionKey(l.Sku!, l.Location!))], cancellationToken);
-        return await Writes.RetryAsync(store, () => ApplyAsync(request, store, backorders, relocation, options, cancellationToken));
+        return await Writes.RetryAsync(store, () => ApplyAsync(request, store, reactions, options, cancellationToken));
     }
 
     /// <summary>SKUs whose on-hand a request sets or changes: arriving units may fill their backorders.</summary>
@@ -75,7 +74,7 @@ public static class SyncSupply
         [.. lines.Where(l => l.Type == SupplyType.OnHand).Select(l => l.Sku).Distinct(StringComparer.Ordinal)];
 
     private static async Task<(SyncResponse?, ProblemHttpResult?)> ApplyAsync(
-        SyncRequest request, IStockStore store, ReservationCandidates backorders, ReservationCandidates relocation, HoldWriterOptions options, CancellationToken cancellationToken)
+        SyncRequest request, IStockStore store, SupplyReactions reactions, HoldWriterOptions options, CancellationToken cancellationToken)
     {
         var lines = request.Lines!;
         var asOf = request.AsOf!.Value;
@@ -99,7 +98,7 @@ public static class SyncSupply
 
         await write.SetWatermarksAsync(request.Source!, locations, asOf, cancellationToken);
         var keys = lines.Select(l => new PositionKey(l.Sku!, l.Location!)).ToList();
-        var positions = await write.LockPositionsAsync([.. keys, .. backorders.Keys, .. relocation.Keys], cancellationToken);
+        var positions = await write.LockPositionsAsync([.. keys, .. await reactions.LockAsync(write, cancellationToken)], cancellationToken);
         var counted = lines.Where(l => l.Type == SupplyType.OnHand).Select(l => new PositionKey(l.Sku!, l.Location!)).ToList();
         var basis = await write.CountBasisAsync(counted, asOf, cancellationToken);
         var after = new Dictionary<PositionKey, Position>(positions);
@@ -115,8 +114,7 @@ public static class SyncSupply
         var lots = SupplyDecisions.ReplaceLots(request.Source!, request.SnapshotId ?? $"sync:{Guid.NewGuid():N}",
             await write.ReadInboundAsync(keys, cancellationToken), listed);
 
-        var filled = await BackorderFiller.FillAsync(write, backorders, after, options.DefaultHoldSeconds, cancellationToken);
-        var resourced = await HoldRelocation.RelocateAsync(write, relocation, after, cancellationToken);
+        var (filled, resourced) = await reactions.ReactAsync(write, after, options.DefaultHoldSeconds, cancellationToken);
         var changes = positions.Values.Select(before => (before, after[before.Key])).ToList();
         await write.WritePositionsAsync(changes, new StockMovement(MovementKind.Counted, request.Source), cancellationToken);
         await write.SetInboundAsync(lots.Lots, cancellationToken);

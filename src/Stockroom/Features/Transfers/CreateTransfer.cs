@@ -1,7 +1,9 @@
 using Microsoft.AspNetCore.Http.HttpResults;
-using Stockroom.Core;
 using Stockroom.Core.Ledger;
 using Stockroom.Core.Supply;
+using Stockroom.Core;
+using Stockroom.Features.Catalog;
+using Stockroom.Features.Supply;
 using Stockroom.Http;
 using Stockroom.Storage;
 

@@ -1,9 +1,10 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Stockroom.Core.Ledger;
 using Stockroom.Core.Supply;
+using Stockroom.Features.Reservations;
+using Stockroom.Features.Supply;
 using Stockroom.Http;
 using Stockroom.Storage;
-using Stockroom.Features.Reservations;
 
 namespace Stockroom.Features.Transfers;
 
@@ -29,7 +30,7 @@ public static class ReceiveTransfer
             return Problems.NotFound("transfer", id);
         }
 
-        var backorders = await BackorderFiller.PrepareAsync(store, [.. known.Lines.Select(l => l.Sku)], cancellationToken);
+        var reactions = await SupplyReactions.PrepareAsync(store, [.. known.Lines.Select(l => l.Sku)], [], cancellationToken);
         return await Writes.RetryAsync<Results<Ok<Transfer>, ProblemHttpResult>>(store, async () =>
         {
             await using var write = await store.BeginWriteAsync(cancellationToken);
@@ -42,7 +43,7 @@ public static class ReceiveTransfer
             }
 
             var keys = transfer.Lines.Select(l => new PositionKey(l.Sku, transfer.To)).ToList();
-            var positions = await write.LockPositionsAsync([.. keys, .. backorders.Keys], cancellationToken);
+            var positions = await write.LockPositionsAsync([.. keys, .. await reactions.LockAsync(write, cancellationToken)], cancellationToken);
             var after = new Dictionary<PositionKey, Position>(positions);
             var lots = (await write.ReadInboundAsync(keys, cancellationToken))
                 .Where(l => l.Type == SupplyType.InTransit && l.Reference == transfer.Id && l.Source is null)
@@ -55,7 +56,7 @@ public static class ReceiveTransfer
                 received.Add(line with { Received = arriving });
             }
 
-            var filled = await BackorderFiller.FillAsync(write, backorders, after, options.DefaultHoldSeconds, cancellationToken);
+            var (filled, _) = await reactions.ReactAsync(write, after, options.DefaultHoldSeconds, cancellationToken);
             await write.WritePositionsAsync([.. positions.Values.Select(before => (before, after[before.Key]))],
                 new StockMovement(MovementKind.TransferredIn, transfer.Id), cancellationToken);
             await write.SetInboundAsync([.. lots.Values.Select(l => l with { Quantity = 0 })], cancellationToken);

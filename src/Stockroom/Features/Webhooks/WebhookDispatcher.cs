@@ -72,7 +72,8 @@ public sealed partial class WebhookDispatcher(IStockStore store, IHttpClientFact
             LogFailed(logger, delivery.Id, webhook.Id, attempts, failure);
         }
 
-        await store.RecordDeliveryAsync(delivery.Id, failure is null, status, failure, time.GetUtcNow() + Backoff(attempts), givenUp, CancellationToken.None);
+        var now = time.GetUtcNow();
+        await store.RecordDeliveryAsync(delivery.Id, failure is null, status, failure, now + Backoff(attempts), now, givenUp, CancellationToken.None);
     }
 
     [LoggerMessage(40, LogLevel.Warning, "Webhook delivery {DeliveryId} to {WebhookId} failed (attempt {Attempts}): {Failure}")]

@@ -1,4 +1,4 @@
-namespace Stockroom.Storage;
+namespace Stockroom.Features.Keys;
 
 /// <summary>
 /// An API key created through the API: what it may do (scopes, maybe one channel), and the

@@ -1,4 +1,4 @@
-namespace Stockroom.Storage;
+namespace Stockroom.Features.Webhooks;
 
 /// <summary>A subscription: deliveries of these event types go to this URL, signed with this secret.</summary>
 public sealed record Webhook(string Id, string Url, IReadOnlyList<string> Events, string Secret, DateTimeOffset CreatedAt);

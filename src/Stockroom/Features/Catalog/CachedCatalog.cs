@@ -1,6 +1,7 @@
 using Stockroom.Core.Catalog;
+using Stockroom.Storage;
 
-namespace Stockroom.Storage;
+namespace Stockroom.Features.Catalog;
 
 /// <summary>The catalog through <see cref="IStockStore.Catalog"/>, loading what it misses from the same store.</summary>
 public static class CachedCatalog

@@ -1,0 +1,63 @@
+using System.Data.Common;
+using Stockroom.Core.Supply;
+
+namespace Stockroom.Storage;
+
+/// <summary>
+/// What SQLite and PostgreSQL say differently. Every statement is written once, against this: row
+/// locks, arrival order, how a list travels as one parameter, which failures a rerun may cure.
+/// </summary>
+public abstract class Dialect
+{
+    public abstract StoreKind Kind { get; }
+
+    /// <summary>Appended to a SELECT to lock the rows it reads until the transaction ends.</summary>
+    public abstract string ForUpdate { get; }
+
+    /// <summary>Appended to a SELECT to lock the rows it reads, passing over rows another transaction holds.</summary>
+    public abstract string ForUpdateSkipLocked { get; }
+
+    /// <summary>A column of reservations that increases in the order they were inserted.</summary>
+    public abstract string ArrivalOrder { get; }
+
+    /// <summary>
+    /// Parameters one multi-row statement may carry. SQLite looks parameters up by name one by one,
+    /// so very wide statements cost it quadratic time; it gets narrower ones.
+    /// </summary>
+    public abstract int ParametersPerStatementMax { get; }
+
+    /// <summary>SQL for a table <c>(value)</c> of the strings bound to <paramref name="name"/>.</summary>
+    public abstract string TextList(string name);
+
+    public abstract void BindTextList(DbCommand command, string name, IReadOnlyCollection<string> values);
+
+    /// <summary>SQL for a table <c>(sku, location_id)</c> of the keys bound to <paramref name="name"/>.</summary>
+    public abstract string KeyList(string name);
+
+    public abstract void BindKeyList(DbCommand command, string name, IReadOnlyCollection<PositionKey> keys);
+
+    public abstract bool IsUniqueViolation(DbException exception);
+
+    /// <summary>Unique violations, deadlocks and serialization failures: a rerun may succeed.</summary>
+    public abstract bool IsRetryable(DbException exception);
+
+    /// <summary>Adds deltas to positions; a dialect may do it in one statement.</summary>
+    public virtual async Task WritePositionDeltasAsync(DbConnection connection, DbTransaction transaction,
+        IReadOnlyList<PositionDelta> deltas, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(deltas);
+        foreach (var (key, onHand, reserved, allocated, backordered) in deltas)
+        {
+            await using var command = connection.Command(transaction, """
+                UPDATE positions SET on_hand = on_hand + @onHand, reserved = reserved + @reserved,
+                    allocated = allocated + @allocated, backordered = backordered + @backordered, updated_at = @now
+                WHERE sku = @sku AND location_id = @location
+                """)
+                .With("@onHand", onHand).With("@reserved", reserved).With("@allocated", allocated).With("@backordered", backordered)
+                .With("@now", now).With("@sku", key.Sku).With("@location", key.Location);
+            var rows = await command.ExecuteNonQueryAsync(cancellationToken);
+            Core.Invariant.Require(rows == 1, $"position {key} exists when written");
+        }
+    }
+}

@@ -1,0 +1,18 @@
+using Stockroom.Features.Alerts;
+using Stockroom.Features.Channels;
+using Stockroom.Features.Webhooks;
+using Stockroom.Storage;
+
+namespace Stockroom;
+
+/// <summary>Opens the store with the reactions every change runs, registered here and nowhere else.</summary>
+public static class Stores
+{
+    /// <summary>
+    /// In the order they run: alerts are recorded with the change's events; webhook deliveries and
+    /// channel publication stamps are written under the ledger head's lock, with the sequences the
+    /// events were given; caches are cleared once the change is committed.
+    /// </summary>
+    public static IStockStore Open(string? connectionString, TimeProvider time) =>
+        StoreFactory.Create(connectionString, time, store => [new AlertReaction(store), new WebhookQueue(), new ChannelStamps(), new CacheClearing()]);
+}
