@@ -14,7 +14,7 @@ using Stockroom.Core.Supply;
 using Stockroom.Features.Supply;
 using Stockroom.Storage;
 using Stockroom.Storage.Demand;
-using Stockroom.Tests.Fixtures;
+using Stockroom.Testing;
 
 namespace Stockroom.Bench;
 

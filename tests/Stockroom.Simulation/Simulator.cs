@@ -5,7 +5,7 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Stockroom.Core.Demand;
 using Stockroom.Features.Reservations;
-using Stockroom.Tests.Fixtures;
+using Stockroom.Testing;
 
 namespace Stockroom.Simulation;
 

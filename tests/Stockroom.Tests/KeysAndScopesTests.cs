@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
+using Stockroom.Testing;
 using Stockroom.Tests.Fixtures;
 
 namespace Stockroom.Tests;

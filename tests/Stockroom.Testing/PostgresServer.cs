@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using Npgsql;
 
-namespace Stockroom.Tests.Fixtures;
+namespace Stockroom.Testing;
 
 /// <summary>
 /// A real, throwaway PostgreSQL server for the whole test run: initdb and pg_ctl from the

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
-namespace Stockroom.Tests.Fixtures;
+namespace Stockroom.Testing;
 
 /// <summary>
 /// The real <c>stockroom</c> executable as its own operating-system process, on a free loopback

@@ -5,8 +5,9 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Stockroom.Storage;
+using Xunit;
 
-namespace Stockroom.Tests.Fixtures;
+namespace Stockroom.Testing;
 
 /// <summary>
 /// A real Stockroom server (Kestrel on a free loopback port) over a fresh database of one store,
@@ -129,17 +130,4 @@ public sealed class PostgresServerFixture : StockroomServer
     public override StoreKind Kind => StoreKind.Postgres;
 
     protected override Task<string> CreateDatabaseAsync() => PostgresServer.CreateDatabaseAsync();
-}
-
-/// <summary>A server with API keys configured: the admin pages ask for one.</summary>
-public sealed class KeyedSqliteServer : SqliteServer
-{
-    public const string AdminKey = "sr-admin-0123456789abcdef";
-    public const string ReadKey = "sr-read-0123456789abcdef";
-
-    protected override IReadOnlyList<string> Settings =>
-    [
-        "--Stockroom:ApiKeys:0:Key", AdminKey, "--Stockroom:ApiKeys:0:Scopes", "admin",
-        "--Stockroom:ApiKeys:1:Key", ReadKey, "--Stockroom:ApiKeys:1:Scopes", "read",
-    ];
 }
