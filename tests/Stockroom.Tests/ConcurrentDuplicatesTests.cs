@@ -122,9 +122,5 @@ public sealed class ConcurrentDuplicatesTests : IAsyncLifetime
         await AssertLedgerWholeAsync();
     }
 
-    private async Task AssertLedgerWholeAsync()
-    {
-        var (exitCode, output) = await StockroomProcess.RunVerbAsync("verify", "--connection", _database);
-        Assert.True(exitCode == 0, output);
-    }
+    private Task AssertLedgerWholeAsync() => _servers[0].AssertLedgerVerifiesAsync();
 }
