@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Stockroom.Bench;
-using Stockroom.Tests.Fixtures;
+using Stockroom.Testing;
 
 // One command, one run, one machine: our server and a naive baseline under the same load.
 //   dotnet run -c Release --project bench/Stockroom.Bench -- [quick|full] [--write]

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
-using Stockroom.Tests.Fixtures;
+using Stockroom.Testing;
 
 namespace Stockroom.Bench;
 

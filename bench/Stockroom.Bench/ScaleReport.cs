@@ -23,7 +23,7 @@ public static class ScaleReport
 {
     public static async Task<int> RunAsync(bool write, bool quick)
     {
-        Stockroom.Tests.Fixtures.PostgresServer.Durable = true;
+        Stockroom.Testing.PostgresServer.Durable = true;
         var started = Stopwatch.GetTimestamp();
         var report = new StringBuilder();
         void Line(string text)

@@ -15,7 +15,7 @@ using Stockroom.Features.Catalog;
 using Stockroom.Features.Reservations;
 using Stockroom.Features.Supply;
 using Stockroom.Storage;
-using Stockroom.Tests.Fixtures;
+using Stockroom.Testing;
 
 namespace Stockroom.Bench;
 

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Stockroom.Storage;
-using Stockroom.Tests.Fixtures;
+using Stockroom.Testing;
 
 namespace Stockroom.Simulation;
 

@@ -7,7 +7,7 @@ using Stockroom.Core.Demand;
 using Stockroom.Features.Availability;
 using Stockroom.Features.Orders;
 using Stockroom.Features.Reservations;
-using Stockroom.Tests.Fixtures;
+using Stockroom.Testing;
 
 namespace Stockroom.Simulation;
 

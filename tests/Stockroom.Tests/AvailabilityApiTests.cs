@@ -1,5 +1,5 @@
 using System.Net;
-using Stockroom.Tests.Fixtures;
+using Stockroom.Testing;
 
 namespace Stockroom.Tests;
 

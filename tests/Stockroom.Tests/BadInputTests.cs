@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text;
-using Stockroom.Tests.Fixtures;
+using Stockroom.Testing;
 
 namespace Stockroom.Tests;
 

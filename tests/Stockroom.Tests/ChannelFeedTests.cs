@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Stockroom.Features.Channels;
-using Stockroom.Tests.Fixtures;
+using Stockroom.Testing;
 
 namespace Stockroom.Tests;
 

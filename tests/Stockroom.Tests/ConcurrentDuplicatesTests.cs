@@ -1,5 +1,5 @@
 using System.Net;
-using Stockroom.Tests.Fixtures;
+using Stockroom.Testing;
 
 namespace Stockroom.Tests;
 
@@ -122,9 +122,5 @@ public sealed class ConcurrentDuplicatesTests : IAsyncLifetime
         await AssertLedgerWholeAsync();
     }
 
-    private async Task AssertLedgerWholeAsync()
-    {
-        var (exitCode, output) = await StockroomProcess.RunVerbAsync("verify", "--connection", _database);
-        Assert.True(exitCode == 0, output);
-    }
+    private Task AssertLedgerWholeAsync() => _servers[0].AssertLedgerVerifiesAsync();
 }

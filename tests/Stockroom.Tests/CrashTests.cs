@@ -1,8 +1,6 @@
-extern alias CrashTest;
-
-using CrashTest::Stockroom.CrashTest;
 using Npgsql;
-using Stockroom.Tests.Fixtures;
+using Stockroom.CrashTest;
+using Stockroom.Testing;
 
 namespace Stockroom.Tests;
 

@@ -616,7 +616,7 @@ public static class HostileCorpus
         yield return Get("availability: date in year 9999", c, Bad, "date", "/v1/availability/$SKU?channel=$CHANNEL&date=9999-12-31");
         yield return Get("availability: date yesterday", c, Bad, "date", "/v1/availability/$SKU?location=$STORE&date=2026-11-21");
         yield return Get("availability: date beyond the horizon", c, Bad, "date",
-            $"/v1/availability/$SKU?group=$GROUP&date={DateOnly.FromDateTime(Fixtures.StockroomServer.Start.UtcDateTime).AddDays(Limits.HorizonDaysMax + 1):yyyy-MM-dd}");
+            $"/v1/availability/$SKU?group=$GROUP&date={DateOnly.FromDateTime(Testing.StockroomServer.Start.UtcDateTime).AddDays(Limits.HorizonDaysMax + 1):yyyy-MM-dd}");
         yield return Get("availability: date as a timestamp", c, Bad, "date", "/v1/availability/$SKU?channel=$CHANNEL&date=2026-12-01T00:00:00Z");
         yield return Get("availability: date empty", c, Bad, "date", "/v1/availability/$SKU?channel=$CHANNEL&date=");
         yield return Get("availability: date with a day of 00", c, Bad, "date", "/v1/availability/$SKU?channel=$CHANNEL&date=2026-12-00");

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using CsvHelper;
-using Stockroom.Tests.Fixtures;
+using Stockroom.Testing;
 
 namespace Stockroom.Tests;
 

@@ -3,6 +3,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using Stockroom.Features.Keys;
+using Stockroom.Testing;
 using Stockroom.Tests.Fixtures;
 
 namespace Stockroom.Tests;

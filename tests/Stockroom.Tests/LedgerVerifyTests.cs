@@ -5,7 +5,7 @@ using Npgsql;
 using Stockroom.Cli;
 using Stockroom.Features.Reservations;
 using Stockroom.Storage;
-using Stockroom.Tests.Fixtures;
+using Stockroom.Testing;
 
 namespace Stockroom.Tests;
 

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Stockroom.Features.Reservations;
+using Stockroom.Testing;
 using Stockroom.Tests.Fixtures;
 
 namespace Stockroom.Tests;

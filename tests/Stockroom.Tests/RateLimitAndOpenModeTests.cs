@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using Stockroom.Testing;
 using Stockroom.Tests.Fixtures;
 
 namespace Stockroom.Tests;

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text.Json;
-using Stockroom.Tests.Fixtures;
+using Stockroom.Testing;
 
 namespace Stockroom.Tests;
 
@@ -115,8 +115,7 @@ public sealed class ScaleOutTests : IAsyncLifetime
     {
         var sequences = (await EventsAsync()).Select(e => e.Long("sequence")).ToList();
         Assert.Equal(Enumerable.Range(1, sequences.Count).Select(i => (long)i), sequences);
-        var (exitCode, output) = await StockroomProcess.RunVerbAsync("verify", "--connection", _database);
-        Assert.True(exitCode == 0, output);
+        await _servers[0].AssertLedgerVerifiesAsync();
     }
 
     private static async Task Eventually(Func<Task<bool>> condition, string what)

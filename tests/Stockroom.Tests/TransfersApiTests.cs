@@ -1,6 +1,6 @@
 using System.Net;
 using Stockroom.Storage;
-using Stockroom.Tests.Fixtures;
+using Stockroom.Testing;
 
 namespace Stockroom.Tests;
 

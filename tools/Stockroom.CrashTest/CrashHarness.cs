@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Stockroom.Testing;
 
 namespace Stockroom.CrashTest;
 
@@ -45,8 +46,8 @@ public sealed class CrashOptions
 
     public Func<Task>? StartDatabase { get; init; }
 
-    /// <summary>The built server; by default the copy next to this assembly.</summary>
-    public string ServerAssembly { get; init; } = Path.Combine(AppContext.BaseDirectory, "stockroom.dll");
+    /// <summary>The built server executable; by default the copy next to this assembly.</summary>
+    public string ServerExecutable { get; init; } = StockroomProcess.DefaultExecutable;
 
     /// <summary>Where the server's log (and the SQLite file, if the caller puts it there) go.</summary>
     public string WorkFolder { get; init; } = Path.Combine(Path.GetTempPath(), $"stockroom-crash-{Guid.NewGuid():N}");
@@ -110,7 +111,14 @@ public static class CrashHarness
         var canCrashDatabase = options.Store == CrashStore.Postgres && options.StopDatabaseImmediately is not null && options.StartDatabase is not null;
         using var api = new ApiClient();
         var workload = new Workload(api, new Random(random.Next()), "");
-        await using var server = new ServerProcess(options.ServerAssembly, options.ConnectionString, options.WorkFolder);
+        // The server's own information lines go to its log too: what it recovered at each start.
+        await using var server = new StockroomProcess(options.ConnectionString)
+        {
+            Executable = options.ServerExecutable,
+            Settings = ["--Logging:LogLevel:Stockroom", "Information"],
+            LogPath = Path.Combine(options.WorkFolder, "server.log"),
+            WorkingDirectory = options.WorkFolder,
+        };
         var (cycles, kills, shutdowns, verifications) = (0, 0, 0, 0);
         string? failure = null;
         var databaseDown = false;
@@ -191,7 +199,7 @@ public static class CrashHarness
                 progress?.Invoke(new CycleReport(cycle, crash, unanswered, Stopwatch.GetElapsedTime(cycleStarted)));
             }
         }
-        catch (CrashCheckException exception)
+        catch (Exception exception) when (exception is CrashCheckException or StockroomProcessException)
         {
             failure = $"cycle {cycles + 1}: {exception.Message}";
         }
@@ -215,15 +223,18 @@ public static class CrashHarness
         }
 
         return new CrashReport(options.Seed, cycles, kills, shutdowns, workload.RequestsSent, workload.RequestsAcknowledged,
-            workload.RequestsRetried, workload.RetryAttempts, api.ServerErrors, verifications, Stopwatch.GetElapsedTime(started), server.LogPath, failure);
+            workload.RequestsRetried, workload.RetryAttempts, api.ServerErrors, verifications, Stopwatch.GetElapsedTime(started), server.LogPath!, failure);
     }
 
-    private static async Task VerifyAsync(ServerProcess server, CancellationToken cancellationToken)
+    private static async Task VerifyAsync(StockroomProcess server, CancellationToken cancellationToken)
     {
-        var (exitCode, output) = await server.VerifyAsync(cancellationToken);
+        var (exitCode, output) = await server.VerifyLedgerAsync(cancellationToken);
         if (exitCode != 0)
         {
             throw new CrashCheckException($"stockroom verify exited with {exitCode}:\n{output}");
         }
     }
 }
+
+/// <summary>A broken promise the harness found, or a server or database that would not come back.</summary>
+public sealed class CrashCheckException(string message) : Exception(message);

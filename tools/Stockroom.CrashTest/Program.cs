@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Spectre.Console;
 using Stockroom.CrashTest;
-using Stockroom.Tests.Fixtures;
+using Stockroom.Testing;
 
 // The crash harness:
 //   dotnet run -c Release --project tools/Stockroom.CrashTest -- --store sqlite|postgres --cycles N [--seed S]

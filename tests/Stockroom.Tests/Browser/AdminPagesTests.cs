@@ -1,6 +1,6 @@
 using System.Net;
 using Microsoft.Playwright;
-using Stockroom.Tests.Fixtures;
+using Stockroom.Testing;
 
 namespace Stockroom.Tests.Browser;
 

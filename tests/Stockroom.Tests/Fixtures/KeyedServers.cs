@@ -1,3 +1,5 @@
+using Stockroom.Testing;
+
 namespace Stockroom.Tests.Fixtures;
 
 /// <summary>The keys of the scope × channel matrix, from configuration. Channel keys are bound to "web-a" and "web-b".</summary>
@@ -18,6 +20,19 @@ public static class MatrixKeys
         "--Stockroom:ApiKeys:3:Key", Read, "--Stockroom:ApiKeys:3:Scopes", "read",
         "--Stockroom:ApiKeys:4:Key", WebA, "--Stockroom:ApiKeys:4:Scopes", "reservations:write", "--Stockroom:ApiKeys:4:Channel", "web-a",
         "--Stockroom:ApiKeys:5:Key", WebB, "--Stockroom:ApiKeys:5:Scopes", "reservations:write", "--Stockroom:ApiKeys:5:Channel", "web-b",
+    ];
+}
+
+/// <summary>A server with API keys configured: the admin pages ask for one.</summary>
+public sealed class KeyedSqliteServer : SqliteServer
+{
+    public const string AdminKey = "sr-admin-0123456789abcdef";
+    public const string ReadKey = "sr-read-0123456789abcdef";
+
+    protected override IReadOnlyList<string> Settings =>
+    [
+        "--Stockroom:ApiKeys:0:Key", AdminKey, "--Stockroom:ApiKeys:0:Scopes", "admin",
+        "--Stockroom:ApiKeys:1:Key", ReadKey, "--Stockroom:ApiKeys:1:Scopes", "read",
     ];
 }
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Stockroom.Features.Reservations;
+using Stockroom.Testing;
 
 namespace Stockroom.Tests.Fixtures;
 

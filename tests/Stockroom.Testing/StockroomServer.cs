@@ -1,18 +1,18 @@
-using System.Net.Http.Json;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Stockroom.Storage;
+using Xunit;
 
-namespace Stockroom.Tests.Fixtures;
+namespace Stockroom.Testing;
 
 /// <summary>
-/// A real Stockroom server (Kestrel on a free loopback port) over a fresh database of one store,
-/// with fake time. One per test class; the API and storage suite runs once per store.
+/// A real Stockroom server (Kestrel on a free loopback port) in the test's own process, over a fresh
+/// database of one store, with fake time. One per test class; the API and storage suite runs once per store.
 /// </summary>
-public abstract class StockroomServer : IAsyncLifetime
+public abstract class StockroomServer : IStockroomServer, IAsyncLifetime
 {
     /// <summary>Tests start at a fixed moment so that dates in them are plain to read.</summary>
     public static readonly DateTimeOffset Start = new(2026, 11, 22, 9, 0, 0, TimeSpan.Zero);
@@ -22,6 +22,8 @@ public abstract class StockroomServer : IAsyncLifetime
     public FakeTimeProvider Time { get; } = new(Start);
 
     public HttpClient Client { get; private set; } = null!;
+
+    public Uri BaseAddress => Client.BaseAddress!;
 
     public IStockStore Store => _app!.Services.GetRequiredService<IStockStore>();
 
@@ -81,7 +83,7 @@ public abstract class StockroomServer : IAsyncLifetime
     public T Service<T>() where T : notnull => _app!.Services.GetRequiredService<T>();
 
     /// <summary>Runs <c>stockroom verify</c> over this database with a console of its own; returns its exit code and what it printed.</summary>
-    public async Task<(int ExitCode, string Output)> VerifyLedgerAsync()
+    public async Task<(int ExitCode, string Output)> VerifyLedgerAsync(CancellationToken cancellationToken = default)
     {
         var output = new StringWriter();
         var console = Spectre.Console.AnsiConsole.Create(new Spectre.Console.AnsiConsoleSettings
@@ -89,15 +91,8 @@ public abstract class StockroomServer : IAsyncLifetime
             Out = new Spectre.Console.AnsiConsoleOutput(output),
             Interactive = Spectre.Console.InteractionSupport.No,
         });
-        var exit = await Cli.VerifyCommand.RunAsync(ConnectionString, CancellationToken.None, console);
+        var exit = await Cli.VerifyCommand.RunAsync(ConnectionString, cancellationToken, console);
         return (exit, output.ToString());
-    }
-
-    /// <summary>Asserts that <c>stockroom verify</c> passes: the chain is whole and rebuilds every stored position.</summary>
-    public async Task AssertLedgerVerifiesAsync()
-    {
-        var (exit, output) = await VerifyLedgerAsync();
-        Assert.True(exit == 0, output);
     }
 
     public async ValueTask DisposeAsync()
@@ -129,17 +124,4 @@ public sealed class PostgresServerFixture : StockroomServer
     public override StoreKind Kind => StoreKind.Postgres;
 
     protected override Task<string> CreateDatabaseAsync() => PostgresServer.CreateDatabaseAsync();
-}
-
-/// <summary>A server with API keys configured: the admin pages ask for one.</summary>
-public sealed class KeyedSqliteServer : SqliteServer
-{
-    public const string AdminKey = "sr-admin-0123456789abcdef";
-    public const string ReadKey = "sr-read-0123456789abcdef";
-
-    protected override IReadOnlyList<string> Settings =>
-    [
-        "--Stockroom:ApiKeys:0:Key", AdminKey, "--Stockroom:ApiKeys:0:Scopes", "admin",
-        "--Stockroom:ApiKeys:1:Key", ReadKey, "--Stockroom:ApiKeys:1:Scopes", "read",
-    ];
 }

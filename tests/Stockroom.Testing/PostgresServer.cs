@@ -1,9 +1,7 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using Npgsql;
 
-namespace Stockroom.Tests.Fixtures;
+namespace Stockroom.Testing;
 
 /// <summary>
 /// A real, throwaway PostgreSQL server for the whole test run: initdb and pg_ctl from the
@@ -63,7 +61,7 @@ public static class PostgresServer
             await RunAsync("chown", ["-R", "postgres:postgres", folder], asPostgres: false);
         }
 
-        var port = FreePort();
+        var port = StockroomProcess.FreePort();
         await RunAsync(Path.Combine(bin, "initdb"), ["-D", _dataDirectory, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"], asRoot);
         var options = _startOptions = $"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c max_connections=300"
             + (Durable ? " -c synchronous_commit=on" : " -c fsync=off -c full_page_writes=off");
@@ -139,13 +137,6 @@ public static class PostgresServer
 
         throw new InvalidOperationException(
             "PostgreSQL binaries (initdb, pg_ctl) were not found. Install them (apt-get install -y postgresql) or set STOCKROOM_TEST_POSTGRES.");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static async Task RunAsync(string file, IReadOnlyList<string> arguments, bool asPostgres)
