@@ -176,6 +176,7 @@ public abstract class InsightsApiTests(StockroomServer server)
     }
 }
 
-public sealed class InsightsApiTests_Sqlite(SqliteServer server) : InsightsApiTests(server), IClassFixture<SqliteServer>;
+// Demand history needs days to pass: on servers without the workers that tick every second.
+public sealed class InsightsApiTests_Sqlite(DaysPassSqliteServer server) : InsightsApiTests(server), IClassFixture<DaysPassSqliteServer>;
 
-public sealed class InsightsApiTests_Postgres(PostgresServerFixture server) : InsightsApiTests(server), IClassFixture<PostgresServerFixture>;
+public sealed class InsightsApiTests_Postgres(DaysPassPostgresServer server) : InsightsApiTests(server), IClassFixture<DaysPassPostgresServer>;
