@@ -3,6 +3,7 @@ using System.Net;
 using System.Text.Json;
 using CsvHelper;
 using Stockroom.Testing;
+using Stockroom.Tests.Fixtures;
 
 namespace Stockroom.Tests;
 

@@ -64,7 +64,7 @@ public sealed partial class SchemaTests
 
     private static async Task MigrateAsync(string connectionString)
     {
-        await using var store = StoreFactory.Create(connectionString, TimeProvider.System);
+        await using var store = Stores.Open(connectionString, TimeProvider.System);
         await store.MigrateAsync(TestContext.Current.CancellationToken);
     }
 

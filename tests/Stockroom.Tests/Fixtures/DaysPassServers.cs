@@ -3,6 +3,7 @@ using Microsoft.Extensions.Hosting;
 using Stockroom.Features.Channels;
 using Stockroom.Features.Reservations;
 using Stockroom.Features.Webhooks;
+using Stockroom.Testing;
 
 namespace Stockroom.Tests.Fixtures;
 
