@@ -44,36 +44,12 @@ public static class StockroomApp
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<IStockStore>(services =>
             Stores.Open(builder.Configuration.GetConnectionString("Stockroom"), services.GetRequiredService<TimeProvider>()));
-        builder.Services.AddSingleton(builder.Configuration.GetSection("Stockroom:Writer").Get<HoldWriterOptions>() ?? new HoldWriterOptions());
-        builder.Services.AddSingleton<HoldWriter>();
-        builder.Services.AddHostedService<HoldWriterService>();
-        builder.Services.AddSingleton<ReservationExpiry>();
-        builder.Services.AddHostedService<ExpiryWorker>();
-        builder.Services.AddSingleton<ChannelPublisher>();
-        builder.Services.AddHostedService<ChannelPublishingWorker>();
-        builder.Services.AddHttpClient(WebhookDispatcher.HttpClientName, client => client.Timeout = WebhookDispatcher.Timeout);
-        builder.Services.AddSingleton<WebhookDispatcher>();
-        builder.Services.AddHostedService<WebhookWorker>();
+        AddWorkers(builder);
         builder.Services.Configure<JsonOptions>(options => StockroomJson.Configure(options.SerializerOptions));
         builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = Problems.Complete);
         builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
-        builder.Services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
-        {
-            document.Info.Title = "Stockroom API";
-            document.Info.Description = "Real-time available-to-promise, reservations and supply across every sales channel.";
-            // Every /v1 call takes an API key as a bearer token; the reference UI offers to send one.
-            document.Components ??= new Microsoft.OpenApi.OpenApiComponents();
-            document.Components.SecuritySchemes ??= new Dictionary<string, Microsoft.OpenApi.IOpenApiSecurityScheme>();
-            document.Components.SecuritySchemes[KeyAuthentication.Scheme] = new Microsoft.OpenApi.OpenApiSecurityScheme
-            {
-                Type = Microsoft.OpenApi.SecuritySchemeType.Http,
-                Scheme = "bearer",
-                Description = "An API key: `Authorization: Bearer <key>`. Scopes: admin, inventory:write, reservations:write, read.",
-            };
-            document.Security = [new Microsoft.OpenApi.OpenApiSecurityRequirement { [new Microsoft.OpenApi.OpenApiSecuritySchemeReference(KeyAuthentication.Scheme, document)] = [] }];
-            return Task.CompletedTask;
-        }));
+        AddOpenApiDocument(builder.Services);
         builder.Services.AddOpenTelemetry()
             .WithMetrics(metrics => metrics.AddMeter(Telemetry.Name).AddAspNetCoreInstrumentation().AddPrometheusExporter())
             .WithTracing(tracing => tracing.AddSource(Telemetry.Name).AddAspNetCoreInstrumentation());
@@ -102,6 +78,46 @@ public static class StockroomApp
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteHealth });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready"), ResponseWriter = WriteHealth });
 
+        MapApis(app);
+        return app;
+    }
+
+    /// <summary>The hold writer and the background workers: expiry, channel publication, webhook delivery.</summary>
+    private static void AddWorkers(WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton(builder.Configuration.GetSection("Stockroom:Writer").Get<HoldWriterOptions>() ?? new HoldWriterOptions());
+        builder.Services.AddSingleton<HoldWriter>();
+        builder.Services.AddHostedService<HoldWriterService>();
+        builder.Services.AddSingleton<ReservationExpiry>();
+        builder.Services.AddHostedService<ExpiryWorker>();
+        builder.Services.AddSingleton<ChannelPublisher>();
+        builder.Services.AddHostedService<ChannelPublishingWorker>();
+        builder.Services.AddHttpClient(WebhookDispatcher.HttpClientName, client => client.Timeout = WebhookDispatcher.Timeout);
+        builder.Services.AddSingleton<WebhookDispatcher>();
+        builder.Services.AddHostedService<WebhookWorker>();
+    }
+
+    /// <summary>The OpenAPI document: every /v1 call takes an API key as a bearer token, and the reference UI offers to send one.</summary>
+    private static void AddOpenApiDocument(IServiceCollection services) =>
+        services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "Stockroom API";
+            document.Info.Description = "Real-time available-to-promise, reservations and supply across every sales channel.";
+            // Every /v1 call takes an API key as a bearer token; the reference UI offers to send one.
+            document.Components ??= new Microsoft.OpenApi.OpenApiComponents();
+            document.Components.SecuritySchemes ??= new Dictionary<string, Microsoft.OpenApi.IOpenApiSecurityScheme>();
+            document.Components.SecuritySchemes[KeyAuthentication.Scheme] = new Microsoft.OpenApi.OpenApiSecurityScheme
+            {
+                Type = Microsoft.OpenApi.SecuritySchemeType.Http,
+                Scheme = "bearer",
+                Description = "An API key: `Authorization: Bearer <key>`. Scopes: admin, inventory:write, reservations:write, read.",
+            };
+            document.Security = [new Microsoft.OpenApi.OpenApiSecurityRequirement { [new Microsoft.OpenApi.OpenApiSecuritySchemeReference(KeyAuthentication.Scheme, document)] = [] }];
+            return Task.CompletedTask;
+        }));
+
+    private static void MapApis(WebApplication app)
+    {
         app.MapItemsApi();
         app.MapNetworkApi();
         app.MapSupplyApi();
@@ -117,7 +133,6 @@ public static class StockroomApp
         app.MapKeysApi();
         app.MapTransfersApi();
         app.MapInsightsApi();
-        return app;
     }
 
     /// <summary>Health as JSON: the overall status and each check's, for dashboards and probes alike.</summary>

@@ -84,7 +84,7 @@ public static class ImportCommand
     private static async Task<int> SupplyAsync(FileInfo file, string source, DateTimeOffset asOf, string? connection, Uri? server, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
-        if (await ReadAsync(file, row => new SyncLine(
+        if (await ImportRows.ReadAsync(file, row => new SyncLine(
             row.Text("sku"), row.Text("location"), row.Enum<SupplyType>("type"), row.Long("quantity"), row.Date("eta"), row.Text("reference"))) is not { } read)
         {
             return 2;
@@ -93,7 +93,7 @@ public static class ImportCommand
         var rows = read.Rows;
         var request = new SyncRequest(source, asOf.ToUniversalTime(), [.. rows.Select(r => r.Value)]);
         var validation = SyncSupply.Validate(request, DateTimeOffset.UtcNow, Limits.ImportRowsMax);
-        if (!Report(validation.Errors, read))
+        if (!ImportRows.Report(validation.Errors, read))
         {
             return 2;
         }
@@ -110,10 +110,10 @@ public static class ImportCommand
             (response, problem) = await SyncSupply.ApplyAsync(request, store, new HoldWriterOptions(), cancellationToken));
         if (problem is not null)
         {
-            return Refused(problem.ProblemDetails, rows);
+            return ImportRows.Refused(problem.ProblemDetails, rows);
         }
 
-        Done($"{rows.Count:N0} supply lines from '{source}' applied ({response!.BackordersFilled.Count} backorders filled)", rows.Count, started);
+        ImportRows.Done($"{rows.Count:N0} supply lines from '{source}' applied ({response!.BackordersFilled.Count} backorders filled)", rows.Count, started);
         return 0;
     }
 
@@ -175,17 +175,17 @@ public static class ImportCommand
             return 1;
         }
 
-        Done($"{count:N0} supply lines sent to {server}", count, started);
+        ImportRows.Done($"{count:N0} supply lines sent to {server}", count, started);
         return 0;
     }
 
     private static async Task<int> ItemsAsync(FileInfo file, string? connection, Uri? server, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
-        var read = await ReadAsync(file, row => (Sku: row.Text("sku") ?? "", Request: new PutItemRequest(row.Text("name"), row.Text("description"),
+        var read = await ImportRows.ReadAsync(file, row => (Sku: row.Text("sku") ?? "", Request: new PutItemRequest(row.Text("name"), row.Text("description"),
             row.Enum<ItemStatus>("status"), row.Enum<StockPolicy>("policy"), row.Int("acceptWithinSeconds"), row.Bool("backorderable"),
             row.Text("parentSku"), null, row.Decimal("price"), row.Decimal("unitCost"))));
-        if (read is not { } ok || !Report(Prefixed(ok.Rows, r => ItemsApi.Validate(r.Sku, r.Request).Errors), ok))
+        if (read is not { } ok || !ImportRows.Report(ImportRows.Prefixed(ok.Rows, r => ItemsApi.Validate(r.Sku, r.Request).Errors), ok))
         {
             return 2;
         }
@@ -202,10 +202,10 @@ public static class ImportCommand
     private static async Task<int> LocationsAsync(FileInfo file, string? connection, Uri? server, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
-        var read = await ReadAsync(file, row => (Id: row.Text("id") ?? "", Request: new PutLocationRequest(row.Text("name"), row.Enum<LocationType>("type"),
+        var read = await ImportRows.ReadAsync(file, row => (Id: row.Text("id") ?? "", Request: new PutLocationRequest(row.Text("name"), row.Enum<LocationType>("type"),
             row.Bool("canShip"), row.Bool("canPickup"), row.Double("latitude"), row.Double("longitude"), row.Int("priority"), row.Bool("active"),
             row.Int("leadTimeDays"))));
-        if (read is not { } ok || !Report(Prefixed(ok.Rows, r => NetworkApi.ValidateLocation(r.Id, r.Request).Errors), ok))
+        if (read is not { } ok || !ImportRows.Report(ImportRows.Prefixed(ok.Rows, r => NetworkApi.ValidateLocation(r.Id, r.Request).Errors), ok))
         {
             return 2;
         }
@@ -225,7 +225,7 @@ public static class ImportCommand
     /// Directly: every row in one transaction. Through a server: one idempotent PUT per row,
     /// so that a run cut short can simply be run again.
     /// </summary>
-    private static async Task<int> UpsertAllAsync<T>(IReadOnlyList<Row<T>> rows, string? connection, Uri? server, long started, string what,
+    private static async Task<int> UpsertAllAsync<T>(IReadOnlyList<ImportRows.Row<T>> rows, string? connection, Uri? server, long started, string what,
         Func<IStockWrite, T, CancellationToken, Task<Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult?>> upsert,
         Func<T, (string Path, object Body)> put, CancellationToken cancellationToken)
     {
@@ -279,7 +279,7 @@ public static class ImportCommand
             return 2;
         }
 
-        Done($"{rows.Count:N0} {what} imported", rows.Count, started);
+        ImportRows.Done($"{rows.Count:N0} {what} imported", rows.Count, started);
         return 0;
     }
 
@@ -288,164 +288,5 @@ public static class ImportCommand
         var store = Stores.Open(connection ?? Environment.GetEnvironmentVariable("ConnectionStrings__Stockroom"), TimeProvider.System);
         await store.MigrateAsync(cancellationToken);
         return store;
-    }
-
-    /// <summary>A CSV row's value with the file line it came from.</summary>
-    private sealed record Row<T>(int Line, T Value);
-
-    /// <summary>Reads every row; values that do not parse are errors by line, reported with the rest.</summary>
-    private static async Task<(List<Row<T>> Rows, List<string> Errors)?> ReadAsync<T>(FileInfo file, Func<CsvRow, T> map)
-    {
-        if (!file.Exists)
-        {
-            AnsiConsole.MarkupLineInterpolated($"[red]There is no file {file.FullName}.[/]");
-            return null;
-        }
-
-        var rows = new List<Row<T>>();
-        var errors = new List<string>();
-        await AnsiConsole.Progress().StartAsync(async progress =>
-        {
-            var task = progress.AddTask($"Reading {file.Name}", maxValue: file.Length);
-            using var reader = new StreamReader(file.FullName);
-            using var csv = new CsvReader(reader, new CsvConfiguration(CultureInfo.InvariantCulture)
-            {
-                PrepareHeaderForMatch = args => args.Header.Trim().ToUpperInvariant(),
-                MissingFieldFound = null,
-                TrimOptions = TrimOptions.Trim,
-            });
-            await csv.ReadAsync();
-            csv.ReadHeader();
-            while (await csv.ReadAsync())
-            {
-                var row = new CsvRow(csv);
-                var value = map(row);
-                errors.AddRange(row.Errors.Select(e => $"line {csv.Parser.RawRow}: {e}"));
-                rows.Add(new Row<T>(csv.Parser.RawRow, value));
-                if (rows.Count > Limits.ImportRowsMax)
-                {
-                    errors.Add($"the file has more than {Limits.ImportRowsMax:N0} rows; split it");
-                    break;
-                }
-
-                task.Value = reader.BaseStream.Position;
-            }
-
-            task.Value = task.MaxValue;
-        });
-
-        return (rows, errors);
-    }
-
-    private static Dictionary<string, string[]> Prefixed<T>(IReadOnlyList<Row<T>> rows, Func<T, IDictionary<string, string[]>> validate)
-    {
-        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
-        for (var i = 0; i < rows.Count; i++)
-        {
-            foreach (var (field, messages) in validate(rows[i].Value))
-            {
-                errors[$"lines[{i}].{field}"] = messages;
-            }
-        }
-
-        return errors;
-    }
-
-    /// <summary>Prints read and validation errors, naming the file line of each; false when there were any.</summary>
-    private static bool Report<T>(IDictionary<string, string[]> errors, (List<Row<T>> Rows, List<string> Errors) read)
-    {
-        var all = read.Errors.Concat(errors.SelectMany(e => e.Value.Select(m => $"{Where(e.Key, read.Rows)}: {m}")))
-            .OrderBy(e => e.StartsWith("line ", StringComparison.Ordinal) && int.TryParse(e[5..e.IndexOfAny([':', ','])], out var line) ? line : 0)
-            .ToList();
-        if (all.Count == 0)
-        {
-            return true;
-        }
-
-        PrintErrors(all);
-        return false;
-    }
-
-    private static int Refused<T>(Microsoft.AspNetCore.Mvc.ProblemDetails problem, IReadOnlyList<Row<T>> rows)
-    {
-        var errors = problem is Microsoft.AspNetCore.Http.HttpValidationProblemDetails v ? v.Errors : new Dictionary<string, string[]>();
-        AnsiConsole.MarkupLineInterpolated($"[red]{problem.Title}[/] {problem.Detail}");
-        PrintErrors([.. errors.SelectMany(e => e.Value.Select(m => $"{Where(e.Key, rows)}: {m}"))]);
-        return 2;
-    }
-
-    /// <summary>Turns <c>lines[i].field</c> into <c>line N, field</c>.</summary>
-    private static string Where<T>(string key, IReadOnlyList<Row<T>> rows)
-    {
-        if (!key.StartsWith("lines[", StringComparison.Ordinal))
-        {
-            return key;
-        }
-
-        var close = key.IndexOf(']', StringComparison.Ordinal);
-        var index = int.Parse(key[6..close], CultureInfo.InvariantCulture);
-        var field = key[(close + 1)..].TrimStart('.');
-        return $"line {rows[index].Line}{(field.Length > 0 ? $", {field}" : "")}";
-    }
-
-    private static void PrintErrors(IReadOnlyList<string> errors)
-    {
-        foreach (var error in errors.Take(ErrorsShownMax))
-        {
-            AnsiConsole.MarkupLineInterpolated($"[red]{error}[/]");
-        }
-
-        if (errors.Count > ErrorsShownMax)
-        {
-            AnsiConsole.MarkupLineInterpolated($"[red]… and {errors.Count - ErrorsShownMax:N0} more.[/]");
-        }
-
-        AnsiConsole.MarkupLine("Nothing was applied.");
-    }
-
-    private static void Done(string what, int count, long started)
-    {
-        var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
-        AnsiConsole.MarkupLineInterpolated($"[green]{what}[/] in {seconds:F1} s ({count / Math.Max(seconds, 0.001):N0} rows/s).");
-    }
-
-    /// <summary>Typed reads of one CSV row; a value that does not parse is recorded, not thrown.</summary>
-    private sealed class CsvRow(CsvReader csv)
-    {
-        public List<string> Errors { get; } = [];
-
-        public string? Text(string column) => csv.TryGetField<string>(column, out var value) && !string.IsNullOrEmpty(value) ? value : null;
-
-        public long? Long(string column) => Parse(column, text => long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var v) ? v : (long?)null, "a whole number");
-
-        public int? Int(string column) => Parse(column, text => int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var v) ? v : (int?)null, "a whole number");
-
-        public double? Double(string column) => Parse(column, text => double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : (double?)null, "a number");
-
-        public decimal? Decimal(string column) => Parse(column, text => decimal.TryParse(text, NumberStyles.Number, CultureInfo.InvariantCulture, out var v) ? v : (decimal?)null, "a number");
-
-        public bool? Bool(string column) => Parse(column, text => bool.TryParse(text, out var v) ? v : (bool?)null, "true or false");
-
-        public DateOnly? Date(string column) => Parse(column, text => DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var v) ? v : (DateOnly?)null, "a date YYYY-MM-DD");
-
-        public TEnum? Enum<TEnum>(string column) where TEnum : struct, System.Enum =>
-            Parse(column, text => System.Enum.TryParse<TEnum>(text, ignoreCase: true, out var v) && !int.TryParse(text, out _) ? v : (TEnum?)null,
-                $"one of {string.Join(", ", System.Enum.GetNames<TEnum>().Select(JsonNamingPolicy.CamelCase.ConvertName))}");
-
-        private T? Parse<T>(string column, Func<string, T?> parse, string expected) where T : struct
-        {
-            if (Text(column) is not { } text)
-            {
-                return null;
-            }
-
-            if (parse(text) is { } value)
-            {
-                return value;
-            }
-
-            Errors.Add($"{column} must be {expected}, not '{text}'");
-            return null;
-        }
     }
 }

@@ -104,8 +104,7 @@ public static class ReplenishmentPlans
     private sealed record PlanQuery(string? Location, string? Group, int? LeadTimeDays, double? ServiceLevel, int? TargetDaysOfCover,
         int? Days, string? After, int? Limit);
 
-    private static async Task<(ReplenishmentResponse?, ProblemHttpResult?)> ComputeAsync(IStockStore store, TimeProvider time, PlanQuery query,
-        CancellationToken cancellationToken)
+    private static (Validation Validation, PositionKey? After) Validate(PlanQuery query)
     {
         var validation = new Validation();
         validation.Identifier("location", query.Location, required: false);
@@ -138,33 +137,49 @@ public static class ReplenishmentPlans
             }
         }
 
+        return (validation, after);
+    }
+
+    /// <summary>The locations the plan covers: one, a group's, or every one.</summary>
+    private static async Task<(IReadOnlyList<Location> Locations, ProblemHttpResult? Missing)> LocationsAsync(IStockStore store, PlanQuery query,
+        CancellationToken cancellationToken)
+    {
+        if (query.Location is not null)
+        {
+            if (await store.GetLocationAsync(query.Location, cancellationToken) is not { } one)
+            {
+                return ([], Problems.NotFound("location", query.Location));
+            }
+
+            return ([one], null);
+        }
+
+        if (query.Group is not null)
+        {
+            if (await store.GetGroupAsync(query.Group, cancellationToken) is not { } group)
+            {
+                return ([], Problems.NotFound("group", query.Group));
+            }
+
+            return (await store.GetLocationsAsync(group.Locations, cancellationToken), null);
+        }
+
+        return (await store.ListLocationsAsync(null, Limits.GroupLocationsMax, cancellationToken), null);
+    }
+
+    private static async Task<(ReplenishmentResponse?, ProblemHttpResult?)> ComputeAsync(IStockStore store, TimeProvider time, PlanQuery query,
+        CancellationToken cancellationToken)
+    {
+        var (validation, after) = Validate(query);
         if (!validation.IsValid)
         {
             return (null, validation.Problem());
         }
 
-        IReadOnlyList<Location> locations;
-        if (query.Location is not null)
+        var (locations, missing) = await LocationsAsync(store, query, cancellationToken);
+        if (missing is not null)
         {
-            if (await store.GetLocationAsync(query.Location, cancellationToken) is not { } one)
-            {
-                return (null, Problems.NotFound("location", query.Location));
-            }
-
-            locations = [one];
-        }
-        else if (query.Group is not null)
-        {
-            if (await store.GetGroupAsync(query.Group, cancellationToken) is not { } group)
-            {
-                return (null, Problems.NotFound("group", query.Group));
-            }
-
-            locations = await store.GetLocationsAsync(group.Locations, cancellationToken);
-        }
-        else
-        {
-            locations = await store.ListLocationsAsync(null, Limits.GroupLocationsMax, cancellationToken);
+            return (null, missing);
         }
 
         var serviceLevel = query.ServiceLevel ?? ServiceLevel.Default;
