@@ -27,6 +27,7 @@ public sealed class ChannelPublisher(IStockStore store, TimeProvider time)
     {
         await using var write = await store.BeginWriteAsync(cancellationToken);
         var published = 0;
+        var wrote = false;
         foreach (var (channel, through) in await write.LockDueChannelsAsync(time.GetUtcNow(), cancellationToken))
         {
             var changed = await write.ChangedSkusAsync(through, SkusPerPass, cancellationToken);
@@ -50,10 +51,18 @@ public sealed class ChannelPublisher(IStockStore store, TimeProvider time)
                 }
             }
 
+            if (changed.Count == 0 && channel.PublishEverySeconds == 0)
+            {
+                // Nothing changed on a channel told of every change: it stays due, and an idle pass
+                // writes nothing (on SQLite, a commit takes the one write lock and a flush to disk).
+                continue;
+            }
+
             // More changes than one pass takes: come back at once rather than after the cadence.
             var caughtUp = changed.Count < SkusPerPass;
             var next = caughtUp ? time.GetUtcNow().AddSeconds(channel.PublishEverySeconds) : time.GetUtcNow();
             await write.PublishAsync(channel.Id, updates, changed.Count > 0 ? changed[^1].Sequence : through, next, cancellationToken);
+            wrote = true;
             if (updates.Count > 0)
             {
                 var at = time.GetUtcNow();
@@ -64,7 +73,11 @@ public sealed class ChannelPublisher(IStockStore store, TimeProvider time)
             published += updates.Count;
         }
 
-        await write.CommitAsync(cancellationToken);
+        if (wrote)
+        {
+            await write.CommitAsync(cancellationToken);
+        }
+
         return published;
     });
 }
