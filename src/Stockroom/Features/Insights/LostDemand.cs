@@ -1,17 +1,14 @@
 using System.Collections.Concurrent;
 using Stockroom.Core.Demand;
 using Stockroom.Core.Insights;
-using Stockroom.Features.Reservations;
-using Stockroom.Storage;
 
 namespace Stockroom.Features.Insights;
 
 /// <summary>
 /// Units customers asked to hold and were refused for want of stock: the lost demand that the
-/// demand history keeps beside what shipped. A line asked of one location (or of a group with one
-/// source) is counted there; one asked of a group or channel, under location <c>''</c>, since no
-/// single location failed it. Only the shortfall counts: units that were there and simply not
-/// taken because the rest of the request could not be held were not lost.
+/// demand history keeps beside what shipped. The hold writer's batches decide what they lose
+/// (<see cref="HoldBatch"/>); this keeps the tallies of refusals made before the queue, until a
+/// batch writes them.
 /// </summary>
 public sealed class LostDemand
 {
@@ -65,25 +62,4 @@ public sealed class LostDemand
             Add(day.Sku, day.Location, day.Lost);
         }
     }
-
-    /// <summary>The shortfall of each line of a refused request, where it was asked.</summary>
-    public static IEnumerable<DemandDay> OfRefusal(IReadOnlyList<ResolvedLine> lines, IReadOnlyList<LineOutcome> outcomes, DateOnly day)
-    {
-        ArgumentNullException.ThrowIfNull(lines);
-        ArgumentNullException.ThrowIfNull(outcomes);
-        Core.Invariant.Require(lines.Count == outcomes.Count, "a refusal answers every line");
-        return lines.Select((line, i) => new DemandDay(day, line.Line.Sku, LocationOf(line), 0, outcomes[i].Shortfall)).Where(d => d.Lost > 0);
-    }
-
-    /// <summary>The part of each line of a partial hold that could be neither held nor backordered.</summary>
-    public static IEnumerable<DemandDay> OfPartialHold(IReadOnlyList<ResolvedLine> lines, Reservation reservation, DateOnly day)
-    {
-        ArgumentNullException.ThrowIfNull(lines);
-        ArgumentNullException.ThrowIfNull(reservation);
-        return reservation.Lines.Zip(lines, (held, line) => new DemandDay(day, held.Sku, LocationOf(line), 0, held.Requested - held.Reserved - held.Backordered))
-            .Where(d => d.Lost > 0);
-    }
-
-    private static string LocationOf(ResolvedLine line) =>
-        line.Location ?? (line.Line.Sources.Count == 1 ? line.Line.Sources[0].Location : "");
 }

@@ -1,7 +1,4 @@
-using System.Text.Json;
-using Stockroom.Core.Availability;
 using Stockroom.Core.Demand;
-using Stockroom.Core.Ledger;
 using Stockroom.Core.Supply;
 using Stockroom.Storage;
 
@@ -41,65 +38,14 @@ public static class BackorderFiller
 
         var locked = await write.FindReservationsAsync([.. plan.Reservations.Select(r => r.Id)], forUpdate: true, cancellationToken);
         // In the order read: priority, then age, then arrival. Filling sorts stably, so ties keep it.
-        var current = plan.Reservations
-            .Select(r => locked.GetValueOrDefault(r.Id)?.Reservation.AsOf(write.Now))
-            .OfType<Reservation>()
-            .Where(r => r.Status == ReservationStatus.Backordered)
-            .ToList();
-        var waiting = new List<WaitingBackorder>();
-        foreach (var reservation in current)
+        var filled = ReservationLifecycle.FillBackorders(plan.Reservations.Select(r => locked.GetValueOrDefault(r.Id)?.Reservation).OfType<Reservation>(),
+            resolver, working, write.Now, holdSecondsDefault);
+        foreach (var transition in filled)
         {
-            foreach (var line in reservation.Lines.Where(l => l.Backordered > 0))
-            {
-                var sources = resolver.SourcesOf(reservation.Channel, line);
-                var lockedSources = sources.Where(s => working.ContainsKey(new PositionKey(line.Sku, s.Location))).ToList();
-                if (working.ContainsKey(new PositionKey(line.Sku, line.BackorderLocation!)))
-                {
-                    waiting.Add(new WaitingBackorder(reservation.Id, line.Line, line.Sku, line.Backordered, line.BackorderLocation!,
-                        lockedSources, reservation.Priority, reservation.CreatedAt));
-                }
-            }
+            write.Record(transition.EventType, transition.Reservation);
         }
 
-        var fills = Backorders.Fill(waiting, working, (position, priority) => resolver.SafetyStock.For(position, priority));
-        var today = DateOnly.FromDateTime(write.Now.UtcDateTime);
-        var updated = new List<Reservation>();
-        foreach (var group in fills.GroupBy(f => f.Backorder.ReservationId, StringComparer.Ordinal))
-        {
-            var reservation = current.First(r => r.Id == group.Key);
-            var lines = reservation.Lines.Select(line =>
-            {
-                var fill = group.FirstOrDefault(f => f.Backorder.Line == line.Line);
-                if (fill is null)
-                {
-                    return line;
-                }
-
-                var added = fill.Allocations.Select(a => a with { PromiseDate = resolver.Location(a.Location)?.PromiseDate(today) ?? today });
-                var backordered = line.Backordered - fill.Filled;
-                return line with
-                {
-                    Reserved = line.Reserved + fill.Filled,
-                    Backordered = backordered,
-                    Allocations = [.. line.Allocations, .. added],
-                    BackorderLocation = backordered > 0 ? line.BackorderLocation : null,
-                    PromiseDate = backordered > 0 ? line.PromiseDate : null,
-                };
-            }).ToList();
-
-            var filled = lines.All(l => l.Backordered == 0);
-            var terms = ReservationTerms.Of(reservation);
-            var next = reservation with
-            {
-                Lines = lines,
-                Status = filled ? (lines.All(l => l.Reserved + l.SellerConfirmed == l.Requested) ? ReservationStatus.Active : ReservationStatus.Partial) : ReservationStatus.Backordered,
-                ExpiresAt = filled ? write.Now.AddSeconds(ReservationMaker.HoldSeconds(terms, resolver, holdSecondsDefault)) : reservation.ExpiresAt,
-                UpdatedAt = write.Now,
-            };
-            updated.Add(next);
-            write.Record("reservation.backorderFilled", next);
-        }
-
+        IReadOnlyList<Reservation> updated = [.. filled.Select(f => f.Reservation)];
         await write.UpdateReservationsAsync(updated, cancellationToken);
         return updated;
     }

@@ -26,7 +26,8 @@ public sealed class ReservationExpiry(IStockStore store, TimeProvider time)
                 var due = await write.LockExpiredReservationsAsync(time.GetUtcNow(), SweepBatchMax, cancellationToken);
                 if (due.Count > 0)
                 {
-                    await ReleaseHolds.EndAsync(write, due, ReservationStatus.Expired, "reservation.expired", cancellationToken);
+                    await ReleaseHolds.WriteAsync(write, [.. due.Select(r => ReservationLifecycle.Expire(r, write.Now)).OfType<ReservationTransition.Applied>()],
+                        cancellationToken);
                     await write.CommitAsync(cancellationToken);
                 }
 

@@ -1,7 +1,4 @@
-using System.Text.Json;
-using Stockroom.Core.Availability;
 using Stockroom.Core.Demand;
-using Stockroom.Core.Ledger;
 using Stockroom.Core.Supply;
 using Stockroom.Storage;
 
@@ -40,67 +37,17 @@ public static class HoldRelocation
             return [];
         }
 
+        // Locked after the positions, as on every path that moves holds; the newest hold moves first.
         var locked = await write.FindReservationsAsync([.. plan.Reservations.Select(r => r.Id)], forUpdate: true, cancellationToken);
-        var today = DateOnly.FromDateTime(write.Now.UtcDateTime);
-        var moved = new List<Reservation>();
-        foreach (var candidate in plan.Reservations)
+        var moved = ReservationLifecycle.Relocate(plan.Reservations.Select(r => locked.GetValueOrDefault(r.Id)?.Reservation).OfType<Reservation>(),
+            resolver, working, write.Now);
+        foreach (var transition in moved)
         {
-            if (locked.GetValueOrDefault(candidate.Id)?.Reservation.AsOf(write.Now) is not { Status: ReservationStatus.Active or ReservationStatus.Partial } reservation)
-            {
-                continue;
-            }
-
-            var changed = false;
-            var lines = new List<ReservationLine>(reservation.Lines.Count);
-            foreach (var line in reservation.Lines)
-            {
-                var allocations = line.Allocations.ToList();
-                foreach (var hold in line.Allocations)
-                {
-                    var from = new PositionKey(line.Sku, hold.Location);
-                    if (!working.TryGetValue(from, out var short_) || short_.Shortage == 0)
-                    {
-                        continue;
-                    }
-
-                    var candidates = resolver.SourcesOf(reservation.Channel, line)
-                        .Where(s => s.Location != hold.Location && working.ContainsKey(new PositionKey(line.Sku, s.Location)))
-                        .Select(s => (Source: s, Position: working[new PositionKey(line.Sku, s.Location)]))
-                        .Select(c => new SourceCandidate(c.Source.Location, c.Source.Priority, Atp.Promisable(c.Position, resolver.SafetyStock.For(c.Position, reservation.Priority))))
-                        .ToList();
-                    var wanted = Math.Min(short_.Shortage, hold.Quantity);
-                    var plan_ = Sourcing.Plan(wanted, candidates);
-                    var take = plan_.Sum(a => a.Quantity);
-                    if (take == 0)
-                    {
-                        continue;
-                    }
-
-                    working[from] = Holds.Release(working[from], take, DemandKind.Reserved);
-                    foreach (var allocation in plan_)
-                    {
-                        var to = new PositionKey(line.Sku, allocation.Location);
-                        working[to] = Holds.Commit(working[to], allocation.Quantity, DemandKind.Reserved, resolver.SafetyStock.For(working[to], reservation.Priority));
-                        allocations.Add(allocation with { PromiseDate = resolver.Location(allocation.Location)?.PromiseDate(today) ?? today });
-                    }
-
-                    var index = allocations.IndexOf(hold);
-                    allocations[index] = hold with { Quantity = hold.Quantity - take };
-                    changed = true;
-                }
-
-                lines.Add(line with { Allocations = [.. allocations.Where(a => a.Quantity > 0)] });
-            }
-
-            if (changed)
-            {
-                var next = reservation with { Lines = lines, UpdatedAt = write.Now };
-                moved.Add(next);
-                write.Record("reservation.resourced", next);
-            }
+            write.Record(transition.EventType, transition.Reservation);
         }
 
-        await write.UpdateReservationsAsync(moved, cancellationToken);
-        return moved;
+        IReadOnlyList<Reservation> updated = [.. moved.Select(m => m.Reservation)];
+        await write.UpdateReservationsAsync(updated, cancellationToken);
+        return updated;
     }
 }

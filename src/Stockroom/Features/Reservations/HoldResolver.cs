@@ -1,23 +1,10 @@
-using Stockroom.Core.Catalog;
 using Stockroom.Core.Demand;
-using Stockroom.Core.Rules;
 using Stockroom.Core.Supply;
 using Stockroom.Features.Catalog;
 using Stockroom.Features.Rules;
 using Stockroom.Storage;
 
 namespace Stockroom.Features.Reservations;
-
-/// <summary>One line as a client asks for it: at a location, from a group, or (neither) from the channel's group.</summary>
-public sealed record HoldLineRequest(string Sku, long Quantity, string? Location, string? Group)
-{
-    /// <summary>The line a reservation was asked with, to resolve it again against today's network.</summary>
-    public static HoldLineRequest From(ReservationLine line)
-    {
-        ArgumentNullException.ThrowIfNull(line);
-        return new(line.Sku, line.Requested, line.Location, line.Group);
-    }
-}
 
 /// <summary>
 /// Reservations a supply change may touch (backorders to fill, holds to move), read before the
@@ -49,131 +36,32 @@ public sealed record ReservationCandidates(IReadOnlyList<Reservation> Reservatio
     }
 }
 
-/// <summary>A line resolved against the network: the core's line, its item, and the scope it was asked in.</summary>
-public sealed record ResolvedLine(HoldLine Line, Item Item, string Scope, string? Location, string? Group);
-
 /// <summary>
-/// Resolves requested lines against the catalog: items must exist and be sellable, locations and
-/// groups must exist, and each line gets the locations it may take units from, its channel's
-/// buffer, and the safety stock rules that apply. Reads the catalog for a whole batch in a few
-/// queries, before any position is locked.
+/// Reads what a <see cref="HoldResolver"/> resolves against: the items, channels, groups, locations
+/// and safety stock rules of a batch, in a few queries through the catalog cache, before any position
+/// is locked. A static extension, so that every write path reads <c>HoldResolver.LoadAsync</c> while
+/// the resolver itself stays in the pure core.
 /// </summary>
-public sealed class HoldResolver
+public static class HoldResolverLoading
 {
-    private readonly Dictionary<string, Item> _items;
-    private readonly Dictionary<string, Channel> _channels;
-    private readonly Dictionary<string, DistributionGroup> _groups;
-    private readonly Dictionary<string, Location> _locations;
-
-    private HoldResolver(IEnumerable<Item> items, IEnumerable<Channel> channels, IEnumerable<DistributionGroup> groups,
-        IEnumerable<Location> locations, SafetyStockPolicy safetyStock)
+    extension(HoldResolver)
     {
-        _items = items.ToDictionary(i => i.Sku, StringComparer.Ordinal);
-        _channels = channels.ToDictionary(c => c.Id, StringComparer.Ordinal);
-        _groups = groups.ToDictionary(g => g.Id, StringComparer.Ordinal);
-        _locations = locations.ToDictionary(l => l.Id, StringComparer.Ordinal);
-        SafetyStock = safetyStock;
-    }
-
-    /// <summary>The safety stock rules of the SKUs and locations resolved.</summary>
-    public SafetyStockPolicy SafetyStock { get; }
-
-    public static async Task<HoldResolver> LoadAsync(IStockStore store, IReadOnlyCollection<string> channels,
-        IReadOnlyCollection<HoldLineRequest> lines, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(store);
-        ArgumentNullException.ThrowIfNull(lines);
-        // Through the catalog cache: a batch of holds on hot SKUs reads the catalog once a second, not per batch.
-        var skus = lines.Select(l => l.Sku).Distinct(StringComparer.Ordinal).ToList();
-        var items = await store.CachedItemsAsync(skus, cancellationToken);
-        var channelRows = await store.CachedChannelsAsync([.. channels.Distinct(StringComparer.Ordinal)], cancellationToken);
-        var groupIds = lines.Where(l => l.Group is not null).Select(l => l.Group!).Concat(channelRows.Select(c => c.Group)).Distinct(StringComparer.Ordinal).ToList();
-        var groups = await store.CachedGroupsAsync(groupIds, cancellationToken);
-        var locationIds = lines.Where(l => l.Location is not null).Select(l => l.Location!)
-            .Concat(groups.SelectMany(g => g.Locations)).Distinct(StringComparer.Ordinal).ToList();
-        var locations = await store.CachedLocationsAsync(locationIds, cancellationToken);
-        var safetyStock = await store.GetCachedSafetyPolicyAsync(skus, locationIds, cancellationToken);
-        return new HoldResolver(items, channelRows, groups, locations, safetyStock);
-    }
-
-    public Channel? Channel(string id) => _channels.GetValueOrDefault(id);
-
-    /// <summary>Where a reservation's line may take units from today; none when it no longer resolves.</summary>
-    public IReadOnlyList<LineSource> SourcesOf(string channel, ReservationLine line) =>
-        Resolve(channel, [HoldLineRequest.From(line)]).Lines is [var resolved] ? resolved.Line.Sources : [];
-
-    public Location? Location(string id) => _locations.GetValueOrDefault(id);
-
-    /// <summary>The lines resolved, or the field errors that make the request unprocessable (422).</summary>
-    public (IReadOnlyList<ResolvedLine>? Lines, IReadOnlyDictionary<string, string[]>? Errors) Resolve(string channelId, IReadOnlyList<HoldLineRequest> lines)
-    {
-        ArgumentNullException.ThrowIfNull(lines);
-        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
-        var channel = _channels.GetValueOrDefault(channelId);
-        if (channel is null)
+        public static async Task<HoldResolver> LoadAsync(IStockStore store, IReadOnlyCollection<string> channels,
+            IReadOnlyCollection<HoldLineRequest> lines, CancellationToken cancellationToken)
         {
-            errors["channel"] = [$"there is no channel '{channelId}'"];
+            ArgumentNullException.ThrowIfNull(store);
+            ArgumentNullException.ThrowIfNull(lines);
+            // Through the catalog cache: a batch of holds on hot SKUs reads the catalog once a second, not per batch.
+            var skus = lines.Select(l => l.Sku).Distinct(StringComparer.Ordinal).ToList();
+            var items = await store.CachedItemsAsync(skus, cancellationToken);
+            var channelRows = await store.CachedChannelsAsync([.. channels.Distinct(StringComparer.Ordinal)], cancellationToken);
+            var groupIds = lines.Where(l => l.Group is not null).Select(l => l.Group!).Concat(channelRows.Select(c => c.Group)).Distinct(StringComparer.Ordinal).ToList();
+            var groups = await store.CachedGroupsAsync(groupIds, cancellationToken);
+            var locationIds = lines.Where(l => l.Location is not null).Select(l => l.Location!)
+                .Concat(groups.SelectMany(g => g.Locations)).Distinct(StringComparer.Ordinal).ToList();
+            var locations = await store.CachedLocationsAsync(locationIds, cancellationToken);
+            var safetyStock = await store.GetCachedSafetyPolicyAsync(skus, locationIds, cancellationToken);
+            return new HoldResolver(items, channelRows, groups, locations, safetyStock);
         }
-
-        var resolved = new List<ResolvedLine>(lines.Count);
-        for (var i = 0; i < lines.Count; i++)
-        {
-            var line = lines[i];
-            if (!_items.TryGetValue(line.Sku, out var item))
-            {
-                errors[$"lines[{i}].sku"] = [$"there is no item '{line.Sku}'"];
-                continue;
-            }
-
-            if (!item.CanBeSold())
-            {
-                errors[$"lines[{i}].sku"] = [$"item '{line.Sku}' is a draft and cannot be held"];
-                continue;
-            }
-
-            if (line.Location is { } locationId)
-            {
-                if (!_locations.TryGetValue(locationId, out var location))
-                {
-                    errors[$"lines[{i}].location"] = [$"there is no location '{locationId}'"];
-                    continue;
-                }
-
-                resolved.Add(new ResolvedLine(new HoldLine(line.Sku, line.Quantity, Sources([location]), null, item.Backorderable),
-                    item, ScopeOf(line, channelId), locationId, null));
-                continue;
-            }
-
-            var groupId = line.Group ?? channel?.Group;
-            if (groupId is null || !_groups.TryGetValue(groupId, out var group))
-            {
-                errors[$"lines[{i}].group"] = [$"there is no group '{groupId}'"];
-                continue;
-            }
-
-            // A channel sees its group less its buffer, whether the line names the group or not.
-            var buffer = channel is not null && channel.Group == groupId ? channel.Buffer : null;
-            var members = group.Locations.Select(id => _locations.GetValueOrDefault(id)).OfType<Location>().ToList();
-            resolved.Add(new ResolvedLine(new HoldLine(line.Sku, line.Quantity, Sources(members), buffer, item.Backorderable),
-                item, ScopeOf(line, channelId), null, groupId));
-        }
-
-        return errors.Count > 0 ? (null, errors) : (resolved, null);
-    }
-
-    /// <summary>Inactive locations keep their stock but promise none of it, so they are no source.</summary>
-    private static List<LineSource> Sources(IEnumerable<Location> locations) =>
-        [.. locations.Where(l => l.Active).Select(l => new LineSource(l.Id, l.Priority))];
-
-    /// <summary>
-    /// The scope a line is asked in, as the sold-out cache knows it. A line that names neither a
-    /// location nor a group is asked of its channel, whose view may differ from its group's.
-    /// </summary>
-    public static string ScopeOf(HoldLineRequest line, string channel)
-    {
-        ArgumentNullException.ThrowIfNull(line);
-        return line.Location is { } location ? $"location:{location}"
-            : line.Group is { } group ? $"group:{group}"
-            : $"channel:{channel}";
     }
 }

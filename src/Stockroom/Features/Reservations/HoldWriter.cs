@@ -1,45 +1,12 @@
 using System.Diagnostics;
-using System.Text.Json;
 using System.Threading.Channels;
-using Stockroom.Core.Availability;
-using Stockroom.Core.Catalog;
 using Stockroom.Core.Demand;
-using Stockroom.Core.Ledger;
 using Stockroom.Core.Supply;
 using Stockroom.Features.Insights;
 using Stockroom.Features.Supply;
 using Stockroom.Storage;
 
 namespace Stockroom.Features.Reservations;
-
-/// <summary>A reservation request, validated for form, waiting for the writer.</summary>
-public sealed record HoldSubmission(ReservationTerms Terms, IReadOnlyList<HoldLineRequest> Lines, string RequestHash)
-{
-    public string Id => Terms.Id;
-
-    public string Channel => Terms.Channel;
-}
-
-/// <summary>The answer to one submission.</summary>
-public abstract record HoldResult
-{
-    private HoldResult()
-    {
-    }
-
-    public sealed record Created(Reservation Reservation, bool Replayed) : HoldResult;
-
-    /// <summary>The id was used before for a different request.</summary>
-    public sealed record Clash : HoldResult;
-
-    /// <summary>Not enough stock and no partial hold allowed; each line says what it could have had.</summary>
-    public sealed record Insufficient(IReadOnlyList<LineOutcome> Lines) : HoldResult;
-
-    public sealed record Unprocessable(IReadOnlyDictionary<string, string[]> Errors) : HoldResult;
-
-    /// <summary>The queue is full: the caller should back off and retry with the same id.</summary>
-    public sealed record Overloaded : HoldResult;
-}
 
 public sealed class HoldWriterOptions
 {
@@ -191,172 +158,94 @@ public sealed class HoldWriter
         }
     }
 
+    /// <summary>
+    /// One batch, one transaction: the core decides (<see cref="HoldBatch"/>); this reads what it
+    /// decides on, locks, writes and answers.
+    /// </summary>
     private async Task DecideAndWriteAsync(List<Pending> batch, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         using var activity = Telemetry.Source.StartActivity("hold-writer.batch");
         activity?.SetTag("stockroom.batch.size", batch.Count);
-        var resolver = await HoldResolver.LoadAsync(_store, [.. batch.Select(p => p.Submission.Channel)],
-            [.. batch.SelectMany(p => p.Submission.Lines)], cancellationToken);
+        var submissions = batch.ConvertAll(p => p.Submission);
+        var resolver = await HoldResolver.LoadAsync(_store, [.. submissions.Select(s => s.Channel)], [.. submissions.SelectMany(s => s.Lines)], cancellationToken);
 
         await using var write = await _store.BeginWriteAsync(cancellationToken);
-        var existing = await write.FindReservationsAsync([.. batch.Select(p => p.Submission.Id).Distinct(StringComparer.Ordinal)], forUpdate: false, cancellationToken);
-
-        // Resolve each request; answer replays, clashes and unprocessable ones straight away.
-        var toDecide = new List<(Pending Pending, IReadOnlyList<ResolvedLine> Lines)>();
-        var firstOfId = new Dictionary<string, Pending>(StringComparer.Ordinal);
-        var repeats = new List<Pending>();
-        foreach (var pending in batch)
+        var triage = HoldBatch.Triage(submissions, await OnRecordAsync(write, submissions.Select(s => s.Id), cancellationToken), resolver);
+        Answer(batch, triage.Answered);
+        var locked = await write.LockPositionsAsync(triage.Positions, cancellationToken);
+        var plan = HoldBatch.Plan(triage, locked, resolver, write.Now, _options.DefaultHoldSeconds);
+        if (plan.Refused.Count > 0)
         {
-            var submission = pending.Submission;
-            if (existing.TryGetValue(submission.Id, out var stored))
-            {
-                pending.Answer.TrySetResult(stored.RequestHash == submission.RequestHash
-                    ? new HoldResult.Created(stored.Reservation, Replayed: true)
-                    : new HoldResult.Clash());
-                continue;
-            }
-
-            if (!firstOfId.TryAdd(submission.Id, pending))
-            {
-                repeats.Add(pending);
-                continue;
-            }
-
-            var (lines, errors) = resolver.Resolve(submission.Channel, submission.Lines);
-            if (errors is not null)
-            {
-                pending.Answer.TrySetResult(new HoldResult.Unprocessable(errors));
-                continue;
-            }
-
-            toDecide.Add((pending, lines!));
+            // Read again under the locks: another process may have stored a refused id meanwhile (issue 15).
+            plan = plan.Reconsider(await OnRecordAsync(write, plan.RefusedIds, cancellationToken));
         }
 
-        var keys = toDecide.SelectMany(d => d.Lines.SelectMany(l => l.Line.Sources.Select(s => new PositionKey(l.Line.Sku, s.Location)))).ToList();
-        var locked = await write.LockPositionsAsync(keys, cancellationToken);
-        var working = new Dictionary<PositionKey, Position>(locked);
-        var created = new List<(Pending Pending, StoredReservation Stored)>();
-        var today = DateOnly.FromDateTime(write.Now.UtcDateTime);
-        var lost = new List<Core.Insights.DemandDay>();
-        var refused = new List<(Pending Pending, HoldResult Result, IReadOnlyList<Core.Insights.DemandDay> Lost)>();
-        var scopes = new Dictionary<(string Sku, string Scope), (IReadOnlyList<LineSource> Sources, bool Reserve)>();
-
-        // Higher priority first; among equals, first come first served.
-        foreach (var (pending, lines) in toDecide.OrderByDescending(d => d.Pending.Submission.Terms.Priority))
+        if (plan.BackorderPositions is { Count: > 0 } waiting)
         {
-            var submission = pending.Submission;
-            foreach (var line in lines)
-            {
-                scopes[(line.Line.Sku, line.Scope)] = (line.Line.Sources, line.Item.Policy == StockPolicy.Reserve);
-            }
-
-            var (made, shortage) = ReservationMaker.Make(submission.Terms, lines, resolver, working, write.Now, _options.DefaultHoldSeconds, sellerAccepted: false);
-            if (made is null)
-            {
-                // Answered after the commit, with the holds, so that the lost demand it records is there once the caller hears.
-                refused.Add((pending, new HoldResult.Insufficient(shortage!), [.. Insights.LostDemand.OfRefusal(lines, shortage!, today)]));
-                continue;
-            }
-
-            if (made.Status == ReservationStatus.Partial)
-            {
-                lost.AddRange(Insights.LostDemand.OfPartialHold(lines, made, today));
-            }
-
-            created.Add((pending, new StoredReservation(made, submission.RequestHash)));
+            plan = plan.WithBackorderDates(await write.ReadInboundAsync(waiting, cancellationToken), resolver, write.Now);
         }
 
-        if (refused.Count > 0)
+        await WriteAsync(write, locked, plan, cancellationToken);
+        foreach (var (sku, scope) in plan.SoldOut)
         {
-            // Another process may have committed a reservation with a refused request's id while
-            // this batch waited for the positions it holds now: read again under the locks, such a
-            // request replays that reservation, as a retry after it would (issue 15).
-            var late = await write.FindReservationsAsync([.. refused.Select(r => r.Pending.Submission.Id)], forUpdate: false, cancellationToken);
-            refused = [.. refused.Select(r => !late.TryGetValue(r.Pending.Submission.Id, out var stored) ? r
-                : (r.Pending, stored.RequestHash == r.Pending.Submission.RequestHash ? new HoldResult.Created(stored.Reservation, Replayed: true) : new HoldResult.Clash(),
-                    (IReadOnlyList<Core.Insights.DemandDay>)[]))];
-        }
-
-        lost.AddRange(refused.SelectMany(r => r.Lost));
-        if (created.Any(c => c.Stored.Reservation.Status == ReservationStatus.Backordered))
-        {
-            created = await DateBackordersAsync(write, created, working, resolver, cancellationToken);
-        }
-
-        foreach (var (_, stored) in created)
-        {
-            write.Record("reservation.created", stored.Reservation);
-        }
-
-        // Lost demand is written with the batch that refused it; refusals made before the queue
-        // (sold-out scopes) ride along with it. Should the commit fail, they are kept for the rerun.
-        var fastRefusals = LostDemand.Drain(today);
-        lost.AddRange(fastRefusals);
-        if (created.Count > 0 || lost.Count > 0)
-        {
-            try
-            {
-                await write.WritePositionsAsync([.. locked.Values.Select(before => (before, working[before.Key]))], cancellationToken);
-                await write.InsertReservationsAsync([.. created.Select(c => c.Stored)], cancellationToken);
-                await write.AddDemandAsync(lost, cancellationToken);
-                await write.CommitAsync(cancellationToken);
-            }
-            catch
-            {
-                LostDemand.Restore(fastRefusals);
-                throw;
-            }
-        }
-
-        // Only scopes of reserve-policy items with nothing left at all (not even for VIPs or
-        // backorders' sake) are remembered as sold out; requests that may backorder never ask the cache.
-        foreach (var ((sku, scope), (sources, reserve)) in scopes)
-        {
-            if (reserve && sources.All(s => Atp.Promisable(working[new PositionKey(sku, s.Location)], 0) == 0))
-            {
-                _store.SoldOut.MarkSoldOut(sku, scope);
-            }
+            _store.SoldOut.MarkSoldOut(sku, scope);
         }
 
         // Counted before anyone is answered, so that an answer never runs ahead of the figures.
-        Statistics.RecordBatch(batch.Count, created.Count);
+        Statistics.RecordBatch(batch.Count, plan.Created.Count);
         Telemetry.BatchSize.Record(batch.Count);
         Telemetry.BatchDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-        foreach (var (pending, stored) in created)
-        {
-            pending.Answer.TrySetResult(new HoldResult.Created(stored.Reservation, Replayed: false));
-        }
 
-        foreach (var (pending, result, _) in refused)
-        {
-            pending.Answer.TrySetResult(result);
-        }
-
-        // The same id twice in one batch: a later one is a repeat of the first, or a clash with it.
-        foreach (var repeat in repeats)
-        {
-            var first = firstOfId[repeat.Submission.Id];
-            var answer = await first.Answer.Task;
-            repeat.Answer.TrySetResult(first.Submission.RequestHash != repeat.Submission.RequestHash ? new HoldResult.Clash()
-                : answer is HoldResult.Created made ? made with { Replayed = true }
-                : answer);
-        }
-
+        // Refusals too are answered only after the commit, so that the lost demand they record is there once the caller hears.
+        Answer(batch, plan.Answers());
     }
 
-    /// <summary>Dates the backorders of a batch from the inbound supply of the positions they wait at.</summary>
-    private static async Task<List<(Pending, StoredReservation)>> DateBackordersAsync(IStockWrite write, List<(Pending Pending, StoredReservation Stored)> created,
-        Dictionary<PositionKey, Position> working, HoldResolver resolver, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes the batch's reservations, positions and lost demand, and commits. Refusals made
+    /// before the queue (sold-out scopes) ride along with the batch; should the commit fail, they
+    /// are kept for the rerun. A batch that made nothing and lost nothing writes nothing.
+    /// </summary>
+    private async Task WriteAsync(IStockWrite write, IReadOnlyDictionary<PositionKey, Position> locked, HoldPlan plan, CancellationToken cancellationToken)
     {
-        var keys = created.SelectMany(c => c.Stored.Reservation.Backorders()).Select(b => new PositionKey(b.Sku, b.Location)).Distinct().ToList();
-        var inbound = (await write.ReadInboundAsync(keys, cancellationToken)).ToLookup(l => l.Key);
-        var today = DateOnly.FromDateTime(write.Now.UtcDateTime);
-        return [.. created.Select(c => (c.Pending, c.Stored with
+        foreach (var made in plan.Created)
         {
-            Reservation = ReservationMaker.WithBackorderDates(c.Stored.Reservation,
-                key => new PositionSupply(working[key], [.. inbound[key]], resolver.SafetyStock.For(working[key])), resolver, today),
-        }))];
+            write.Record(ReservationEvents.Created, made.Reservation);
+        }
+
+        var fastRefusals = LostDemand.Drain(DateOnly.FromDateTime(write.Now.UtcDateTime));
+        List<Core.Insights.DemandDay> lost = [.. plan.Lost, .. fastRefusals];
+        if (plan.Created.Count == 0 && lost.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await write.WritePositionsAsync([.. locked.Values.Select(before => (before, plan.Positions[before.Key]))], cancellationToken);
+            await write.InsertReservationsAsync([.. plan.Created.Select(c => new StoredReservation(c.Reservation, plan.Triage.Batch[c.Index].RequestHash))], cancellationToken);
+            await write.AddDemandAsync(lost, cancellationToken);
+            await write.CommitAsync(cancellationToken);
+        }
+        catch
+        {
+            LostDemand.Restore(fastRefusals);
+            throw;
+        }
+    }
+
+    private static async Task<IReadOnlyDictionary<string, HoldOnRecord>> OnRecordAsync(IStockWrite write, IEnumerable<string> ids, CancellationToken cancellationToken)
+    {
+        var found = await write.FindReservationsAsync([.. ids.Distinct(StringComparer.Ordinal)], forUpdate: false, cancellationToken);
+        return found.ToDictionary(f => f.Key, f => new HoldOnRecord(f.Value.Reservation, f.Value.RequestHash), StringComparer.Ordinal);
+    }
+
+    private static void Answer(List<Pending> batch, IEnumerable<HoldAnswer> answers)
+    {
+        foreach (var (index, result) in answers)
+        {
+            batch[index].Answer.TrySetResult(result);
+        }
     }
 }
 

@@ -93,21 +93,17 @@ public static class ReservationsApi
                 return Problems.NotFound("reservation", id);
             }
 
-            var reservation = stored.Reservation;
-            if (reservation.Status == ReservationStatus.Confirmed)
+            switch (ReservationLifecycle.Release(stored.Reservation, write.Now))
             {
-                return Problems.Conflict("illegal-transition", "The reservation is already confirmed by an order.",
-                    $"Reservation '{id}' became order '{reservation.OrderId}'; cancel the order to free its units.");
+                case ReservationTransition.Applied released:
+                    await ReleaseHolds.WriteAsync(write, [released], cancellationToken);
+                    await write.CommitAsync(cancellationToken);
+                    return TypedResults.Ok(released.Reservation);
+                case ReservationTransition.Illegal illegal:
+                    return Problems.Conflict(illegal.Code, illegal.Title, illegal.Reason);
+                case var unchanged:
+                    return TypedResults.Ok(((ReservationTransition.Unchanged)unchanged).Reservation);
             }
-
-            if (!reservation.IsOpen())
-            {
-                return TypedResults.Ok(reservation);
-            }
-
-            var released = await ReleaseHolds.EndAsync(write, [reservation], ReservationStatus.Released, "reservation.released", cancellationToken);
-            await write.CommitAsync(cancellationToken);
-            return TypedResults.Ok(released[0]);
         });
     }
 }

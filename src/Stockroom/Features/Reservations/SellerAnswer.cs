@@ -1,7 +1,6 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Stockroom.Core.Demand;
-using Stockroom.Core.Ledger;
 using Stockroom.Core.Supply;
 using Stockroom.Features.Keys;
 using Stockroom.Features.Supply;
@@ -43,63 +42,48 @@ public static class SellerAnswer
         // The catalog is read before any lock, as on every write path.
         var requests = known.Lines.Select(HoldLineRequest.From).ToList();
         var resolver = accept ? await HoldResolver.LoadAsync(store, [known.Channel], requests, cancellationToken) : null;
-        var keys = resolver?.Resolve(known.Channel, requests).Lines?.SelectMany(l => l.Line.Sources.Select(s => new PositionKey(l.Line.Sku, s.Location))).ToList() ?? [];
+        var keys = resolver?.Resolve(known.Channel, requests).Lines is { } lines ? ResolvedLine.Positions(lines) : [];
 
         return await Writes.RetryAsync<Results<Ok<Reservation>, ProblemHttpResult>>(store, async () =>
         {
             await using var write = await store.BeginWriteAsync(cancellationToken);
             // The reservation, then its positions: the one lock order (LockStage).
-            var reservation = (await write.FindReservationsAsync([id], forUpdate: true, cancellationToken))[id].Reservation.AsOf(write.Now);
+            var reservation = (await write.FindReservationsAsync([id], forUpdate: true, cancellationToken))[id].Reservation;
             var locked = await write.LockPositionsAsync(keys, cancellationToken);
-            var answered = accept ? ReservationStatus.Active : ReservationStatus.Declined;
-            if (reservation.Status != ReservationStatus.Pending)
-            {
-                var repeat = accept ? reservation.Status is ReservationStatus.Active or ReservationStatus.Partial or ReservationStatus.Backordered
-                    : reservation.Status == answered;
-                return repeat ? TypedResults.Ok(reservation) : Problems.Conflict("illegal-transition", "The reservation is not waiting for an answer.",
-                    $"Reservation '{id}' is {Name(reservation.Status)}; only a pending reservation can be accepted or declined.");
-            }
-
-            if (!accept)
-            {
-                var declined = reservation with { Status = ReservationStatus.Declined, UpdatedAt = write.Now };
-                await write.UpdateReservationsAsync([declined], cancellationToken);
-                write.Record("reservation.declined", declined);
-                await write.CommitAsync(cancellationToken);
-                return TypedResults.Ok(declined);
-            }
-
-            var (lines, errors) = resolver!.Resolve(reservation.Channel, requests);
-            if (errors is not null)
-            {
-                return Problems.Unprocessable(errors.ToDictionary(), "The reservation can no longer be held as asked. It stays pending.");
-            }
-
             var working = new Dictionary<PositionKey, Position>(locked);
-            var terms = ReservationTerms.Of(reservation);
-            var (made, shortage) = ReservationMaker.Make(terms, lines!, resolver, working, write.Now, options.DefaultHoldSeconds, sellerAccepted: true,
-                createdAt: reservation.CreatedAt);
-            if (made is null)
+            var transition = resolver is not null
+                ? ReservationLifecycle.Accept(reservation, resolver, working, write.Now, options.DefaultHoldSeconds)
+                : ReservationLifecycle.Decline(reservation, write.Now);
+            switch (transition)
             {
-                return CreateReservation.Shortage(shortage!);
+                case ReservationTransition.Unchanged unchanged:
+                    return TypedResults.Ok(unchanged.Reservation);
+                case ReservationTransition.Illegal illegal:
+                    return Problems.Conflict(illegal.Code, illegal.Title, illegal.Reason);
+                case ReservationTransition.Unresolvable unresolvable:
+                    return Problems.Unprocessable(unresolvable.Errors.ToDictionary(), "The reservation can no longer be held as asked. It stays pending.");
+                case ReservationTransition.Refused refused:
+                    return CreateReservation.Shortage(refused.Lines);
             }
 
-            var accepted = made with { AcceptBy = reservation.AcceptBy };
-            if (accepted.Status == ReservationStatus.Backordered)
+            var applied = (ReservationTransition.Applied)transition;
+            var answered = applied.Reservation;
+            if (answered.Status == ReservationStatus.Backordered)
             {
-                var inbound = (await write.ReadInboundAsync([.. accepted.Backorders().Select(b => new PositionKey(b.Sku, b.Location))], cancellationToken)).ToLookup(l => l.Key);
-                accepted = ReservationMaker.WithBackorderDates(accepted,
-                    key => new Core.Availability.PositionSupply(working[key], [.. inbound[key]], resolver.SafetyStock.For(working[key])),
-                    resolver, DateOnly.FromDateTime(write.Now.UtcDateTime));
+                var inbound = await write.ReadInboundAsync(ReservationLifecycle.BackorderPositions([answered]), cancellationToken);
+                answered = ReservationLifecycle.DateBackorders(answered, working, inbound, resolver!, write.Now);
             }
 
-            await write.WritePositionsAsync([.. locked.Values.Select(before => (before, working[before.Key]))], cancellationToken);
-            await write.UpdateReservationsAsync([accepted], cancellationToken);
-            write.Record("reservation.accepted", accepted);
+            // A declined hold held nothing, so only an accepted one writes positions.
+            if (resolver is not null)
+            {
+                await write.WritePositionsAsync([.. locked.Values.Select(before => (before, working[before.Key]))], cancellationToken);
+            }
+
+            await write.UpdateReservationsAsync([answered], cancellationToken);
+            write.Record(applied.EventType, answered);
             await write.CommitAsync(cancellationToken);
-            return TypedResults.Ok(accepted);
+            return TypedResults.Ok(answered);
         });
     }
-
-    private static string Name(ReservationStatus status) => System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(status.ToString());
 }
