@@ -79,7 +79,7 @@ public abstract partial class LedgerFormatTests(StockroomServer server)
         await Client.Send(HttpMethod.Delete, $"/v1/rules/low-stock?sku={n.Sku}").Expect(HttpStatusCode.OK);
         await Client.Put("/v1/rules/safety-stock", new { sku = n.Sku, location = n.Warehouse, units = 1 }).Expect(HttpStatusCode.Created, HttpStatusCode.OK);
         await Client.Send(HttpMethod.Delete, $"/v1/rules/safety-stock?sku={n.Sku}&location={n.Warehouse}").Expect(HttpStatusCode.OK);
-        await Client.Put("/v1/rules/low-stock", new { sku = n.Sku, threshold = 1 }).Expect(HttpStatusCode.Created, HttpStatusCode.OK);
+        await Client.Put("/v1/rules/low-stock", new { sku = n.Sku, threshold = 2 }).Expect(HttpStatusCode.Created, HttpStatusCode.OK);
 
         // A hold that is released, one that becomes an order (which sells out the store), and one waiting on backorder.
         var released = Api.NewId("r");
