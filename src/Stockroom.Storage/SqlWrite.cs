@@ -16,6 +16,7 @@ internal sealed class SqlWrite(SqlStore store, DbConnection connection, DbTransa
     private readonly Dictionary<PositionKey, PositionDelta> _deltas = [];
     private readonly Dictionary<PositionKey, (Position First, Position Last)> _changed = [];
     private readonly HashSet<PositionKey> _created = [];
+    private readonly List<StockMovement> _movements = [];
     private bool _catalogChanged;
     private bool _finished;
 
@@ -129,6 +130,7 @@ internal sealed class SqlWrite(SqlStore store, DbConnection connection, DbTransa
     public Task WritePositionsAsync(IReadOnlyCollection<(Position Before, Position After)> changes, StockMovement movement, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(movement);
+        _movements.Add(movement);
         return WriteAsync(changes, movement, cancellationToken);
     }
 
@@ -195,7 +197,7 @@ internal sealed class SqlWrite(SqlStore store, DbConnection connection, DbTransa
         Invariant.Require(!_finished, "a transaction commits once");
         Invariant.Require(_deltas.Count == 0 || _pending.Count > 0, "every change of stock is recorded in the ledger");
         var deltas = _deltas.Values.Where(d => !d.IsZero).ToList();
-        var changes = new StockChangeSet(_changed, _created, deltas, _freedSkus, _catalogChanged);
+        var changes = new StockChangeSet(_changed, _created, deltas, _movements, _freedSkus, _catalogChanged);
         foreach (var reaction in store.Reactions)
         {
             await reaction.BeforeAppendAsync(this, changes, cancellationToken);

@@ -8,6 +8,7 @@ public sealed class StockChangeSet(
     IReadOnlyDictionary<PositionKey, (Position First, Position Last)> changed,
     IReadOnlySet<PositionKey> created,
     IReadOnlyCollection<PositionDelta> deltas,
+    IReadOnlyList<StockMovement> movements,
     IReadOnlySet<string> freedSkus,
     bool catalogChanged)
 {
@@ -19,6 +20,9 @@ public sealed class StockChangeSet(
 
     /// <summary>The summed deltas of the transaction, none zero.</summary>
     public IReadOnlyCollection<PositionDelta> Deltas { get; } = deltas;
+
+    /// <summary>The causes the transaction gave its movements of stock, in the order it wrote them.</summary>
+    public IReadOnlyList<StockMovement> Movements { get; } = movements;
 
     /// <summary>SKUs with more left to promise somewhere than before.</summary>
     public IReadOnlySet<string> FreedSkus { get; } = freedSkus;

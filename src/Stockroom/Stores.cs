@@ -1,5 +1,6 @@
 using Stockroom.Features.Alerts;
 using Stockroom.Features.Channels;
+using Stockroom.Features.Insights;
 using Stockroom.Features.Webhooks;
 using Stockroom.Storage;
 
@@ -9,10 +10,11 @@ namespace Stockroom;
 public static class Stores
 {
     /// <summary>
-    /// In the order they run: alerts are recorded with the change's events; webhook deliveries and
+    /// In the order they run: demand history and valuation follow the change's movements; alerts are recorded with the change's events; webhook deliveries and
     /// channel publication stamps are written under the ledger head's lock, with the sequences the
     /// events were given; caches are cleared once the change is committed.
     /// </summary>
     public static IStockStore Open(string? connectionString, TimeProvider time) =>
-        StoreFactory.Create(connectionString, time, store => [new AlertReaction(store), new WebhookQueue(), new ChannelStamps(), new CacheClearing()]);
+        StoreFactory.Create(connectionString, time,
+            store => [new Bookkeeping(), new AlertReaction(store), new WebhookQueue(), new ChannelStamps(), new CacheClearing()]);
 }

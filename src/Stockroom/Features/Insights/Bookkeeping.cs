@@ -1,4 +1,3 @@
-using Stockroom.Core.Demand;
 using Stockroom.Core.Insights;
 using Stockroom.Core.Supply;
 using Stockroom.Storage;
@@ -6,68 +5,63 @@ using Stockroom.Storage;
 namespace Stockroom.Features.Insights;
 
 /// <summary>
-/// Keeps demand history and valuation in step with the stock changes that cause them, inside the
-/// same transaction: a shipment adds to the day's demand and moves value to COGS, a return moves
-/// it back, a receipt with a unit cost moves the average, a removal writes value off. Units on the
-/// seller's word are demand like any other, but were never valued stock: they move no value.
+/// Keeps demand history and valuation in step with the movements of stock that cause them, inside
+/// the same transaction: a shipment adds to the day's demand and moves value to COGS, a return moves
+/// it back, a receipt with a unit cost moves the average, a removal writes value off. A receipt
+/// without a unit cost is not valued (there is nothing to value it at). Units on the seller's word
+/// are demand like any other, but were never valued stock: they move no value. Registered once, as
+/// a reaction to every write (<see cref="IStockReaction"/>); it locks the valuations after the
+/// positions, as the lock order has it.
 /// </summary>
-internal static class Bookkeeping
+public sealed class Bookkeeping : IStockReaction
 {
-    /// <summary>What an order event means for demand and valuation, after its positions are written.</summary>
-    public static async Task OrderEventAsync(IStockWrite write, OrderEventType type, IReadOnlyList<PositionEffect> effects, CancellationToken cancellationToken)
+    public async Task BeforeAppendAsync(IStockWrite write, StockChangeSet changes, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(write);
+        ArgumentNullException.ThrowIfNull(changes);
         var today = DateOnly.FromDateTime(write.Now.UtcDateTime);
-        switch (type)
+        var demand = new List<DemandDay>();
+        var costs = new List<(string Sku, Func<CostLayer, CostLayer> Apply)>();
+        foreach (var movement in changes.Movements.Where(m => m.Units.Count > 0))
         {
-            case OrderEventType.Shipped:
-                var shipped = effects.Where(e => e.OnHandDelta < 0 || e.SellerConfirmed > 0).ToList();
-                await write.AddDemandAsync([.. shipped.Select(e => new DemandDay(today, e.Key.Sku, e.Key.Location, -e.OnHandDelta + e.SellerConfirmed, 0))],
-                    cancellationToken);
-                await CostAsync(write, [.. shipped.Where(e => e.OnHandDelta < 0).Select(e => (e.Key.Sku, -e.OnHandDelta))], WeightedAverageCost.Ship, cancellationToken);
-                break;
-            case OrderEventType.Returned:
-                await CostAsync(write, [.. effects.Where(e => e.OnHandDelta - e.SellerConfirmed > 0).Select(e => (e.Key.Sku, e.OnHandDelta - e.SellerConfirmed))],
-                    WeightedAverageCost.Return, cancellationToken);
-                break;
+            switch (movement.Kind)
+            {
+                case MovementKind.Shipped:
+                    var shipped = movement.Units.Where(u => u.OnHand < 0 || u.SellerConfirmed > 0).ToList();
+                    demand.AddRange(shipped.Select(u => new DemandDay(today, u.Key.Sku, u.Key.Location, -u.OnHand + u.SellerConfirmed, 0)));
+                    costs.AddRange(PerSku(shipped.Where(u => u.OnHand < 0).Select(u => (u.Key.Sku, -u.OnHand)), WeightedAverageCost.Ship));
+                    break;
+                case MovementKind.Returned:
+                    costs.AddRange(PerSku(movement.Units.Where(u => u.OnHand - u.SellerConfirmed > 0).Select(u => (u.Key.Sku, u.OnHand - u.SellerConfirmed)),
+                        WeightedAverageCost.Return));
+                    break;
+                case MovementKind.Adjusted:
+                    // Line by line, in the order given: each receipt moves the average the next one meets.
+                    costs.AddRange(movement.Units.Where(u => u.OnHand < 0 || (u.OnHand > 0 && u.UnitCost is not null))
+                        .Select(u => (u.Key.Sku, u.OnHand > 0
+                            ? (Func<CostLayer, CostLayer>)(layer => WeightedAverageCost.Receive(layer, u.OnHand, u.UnitCost!.Value))
+                            : layer => WeightedAverageCost.WriteOff(layer, -u.OnHand))));
+                    break;
+            }
+        }
+
+        await write.AddDemandAsync(demand, cancellationToken);
+        if (costs.Count > 0)
+        {
+            var layers = new Dictionary<string, CostLayer>(await write.LockCostsAsync([.. costs.Select(c => c.Sku)], cancellationToken), StringComparer.Ordinal);
+            foreach (var (sku, apply) in costs)
+            {
+                layers[sku] = apply(layers[sku]);
+            }
+
+            await write.WriteCostsAsync(layers.Values, cancellationToken);
         }
     }
 
-    /// <summary>
-    /// On-hand adjustments for the valuation: a receipt with a unit cost enters at that cost; a
-    /// receipt without one is not valued (there is nothing to value it at); a removal is written off at the average.
-    /// </summary>
-    public static async Task SupplyAdjustedAsync(IStockWrite write, IReadOnlyList<(string Sku, SupplyType Type, long Delta, decimal? UnitCost)> lines,
-        CancellationToken cancellationToken)
-    {
-        var moves = lines.Where(l => l.Type == SupplyType.OnHand && (l.Delta < 0 || l.UnitCost is not null)).ToList();
-        if (moves.Count == 0)
-        {
-            return;
-        }
-
-        var layers = new Dictionary<string, CostLayer>(await write.LockCostsAsync([.. moves.Select(m => m.Sku)], cancellationToken), StringComparer.Ordinal);
-        foreach (var (sku, _, delta, unitCost) in moves)
-        {
-            layers[sku] = delta > 0 ? WeightedAverageCost.Receive(layers[sku], delta, unitCost!.Value) : WeightedAverageCost.WriteOff(layers[sku], -delta);
-        }
-
-        await write.WriteCostsAsync(layers.Values, cancellationToken);
-    }
-
-    private static async Task CostAsync(IStockWrite write, IReadOnlyList<(string Sku, long Units)> moves, Func<CostLayer, long, CostLayer> operation,
-        CancellationToken cancellationToken)
-    {
-        if (moves.Count == 0)
-        {
-            return;
-        }
-
-        var layers = new Dictionary<string, CostLayer>(await write.LockCostsAsync([.. moves.Select(m => m.Sku)], cancellationToken), StringComparer.Ordinal);
-        foreach (var (sku, units) in moves.GroupBy(m => m.Sku, StringComparer.Ordinal).Select(g => (g.Key, g.Sum(m => m.Units))))
-        {
-            layers[sku] = operation(layers[sku], units);
-        }
-
-        await write.WriteCostsAsync(layers.Values, cancellationToken);
-    }
+    /// <summary>One operation per SKU on the sum of its units, as a shipment or a return of several lines is valued.</summary>
+    private static IEnumerable<(string Sku, Func<CostLayer, CostLayer> Apply)> PerSku(IEnumerable<(string Sku, long Units)> moves,
+        Func<CostLayer, long, CostLayer> operation) =>
+        moves.GroupBy(m => m.Sku, StringComparer.Ordinal)
+            .Select(g => (g.Key, g.Sum(m => m.Units)))
+            .Select(m => (m.Key, (Func<CostLayer, CostLayer>)(layer => operation(layer, m.Item2))));
 }

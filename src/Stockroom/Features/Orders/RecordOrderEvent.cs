@@ -67,23 +67,30 @@ public static class RecordOrderEvent
             alreadyCounted += counted;
         }
 
-        await write.WritePositionsAsync([.. locked.Values.Select(before => (before, working[before.Key]))], Movement(request.Type.Value, id), cancellationToken);
+        await write.WritePositionsAsync([.. locked.Values.Select(before => (before, working[before.Key]))],
+            Movement(request.Type.Value, id, applied.Effects), cancellationToken);
         await write.UpdateOrderAsync(applied.Order, cancellationToken);
-        await Insights.Bookkeeping.OrderEventAsync(write, request.Type.Value, applied.Effects, cancellationToken);
         var type = System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(request.Type.Value.ToString());
         write.Record($"order.{type}", new { eventId = request.Id, order = applied.Order, alreadyCounted,
             sellerConfirmed = applied.Effects.Sum(e => e.SellerConfirmed) });
         return (applied.Order, null);
     }
 
-    /// <summary>The journal's cause for an event's stock effects; events without effects write none.</summary>
-    private static StockMovement Movement(OrderEventType type, string orderId) => type switch
+    /// <summary>
+    /// The journal's cause for an event's stock effects (events without effects write none), with
+    /// what a shipment or a return moved, for the books: the order's own units, not the positions'
+    /// deltas, which a count may already have taken.
+    /// </summary>
+    private static StockMovement Movement(OrderEventType type, string orderId, IReadOnlyList<PositionEffect> effects) => type switch
     {
-        OrderEventType.Shipped => new StockMovement(MovementKind.Shipped, orderId, orderId),
+        OrderEventType.Shipped => new StockMovement(MovementKind.Shipped, orderId, orderId) { Units = Units(effects) },
         OrderEventType.Cancelled => new StockMovement(MovementKind.Cancelled, orderId, orderId),
-        OrderEventType.Returned => new StockMovement(MovementKind.Returned, orderId, orderId),
+        OrderEventType.Returned => new StockMovement(MovementKind.Returned, orderId, orderId) { Units = Units(effects) },
         _ => new StockMovement(MovementKind.Adjusted, orderId, orderId),
     };
+
+    private static List<MovedUnits> Units(IReadOnlyList<PositionEffect> effects) =>
+        [.. effects.Select(e => new MovedUnits(e.Key, e.OnHandDelta, e.SellerConfirmed))];
 
     private static Validation Validate(string id, OrderEventRequest request)
     {

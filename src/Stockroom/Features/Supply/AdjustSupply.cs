@@ -110,9 +110,11 @@ public static class AdjustSupply
 
         var (filled, resourced) = await reactions.ReactAsync(write, after, options.DefaultHoldSeconds, cancellationToken);
         await write.WritePositionsAsync(positions.Values.Select(before => (before, after[before.Key])).ToList(),
-            new StockMovement(MovementKind.Adjusted, request.Id), cancellationToken);
+            new StockMovement(MovementKind.Adjusted, request.Id)
+            {
+                Units = [.. lines.Where(l => l.Type == SupplyType.OnHand).Select(l => new MovedUnits(new PositionKey(l.Sku!, l.Location!), l.Delta!.Value, UnitCost: l.UnitCost))],
+            }, cancellationToken);
         await write.SetInboundAsync(changedLots.Values, cancellationToken);
-        await Insights.Bookkeeping.SupplyAdjustedAsync(write, [.. lines.Select(l => (l.Sku!, l.Type!.Value, l.Delta!.Value, l.UnitCost))], cancellationToken);
         var adjusted = keys.ToHashSet();
         var response = new AdjustResponse(request.Id!, write.Now,
             [.. after.Values.Where(p => adjusted.Contains(p.Key)).Order(PositionOrder.Instance).Select(PositionView.From)],
