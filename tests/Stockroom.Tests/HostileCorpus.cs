@@ -189,7 +189,8 @@ public static class HostileCorpus
         yield return Json("intake: shopify line_items as an object", c, Bad, "line_items", HttpMethod.Post, "/v1/intake/shopify", """{"id":9002,"line_items":{"sku":"$SKU","quantity":1}}""");
         yield return Json("intake: amazon quantity as a word", c, Bad, "OrderItems[0].QuantityOrdered", HttpMethod.Post, "/v1/intake/amazon",
             """{"AmazonOrderId":"111-1","OrderItems":[{"SellerSKU":"$SKU","QuantityOrdered":"many"}]}""");
-        yield return Json("intake: google line item as a number", c, Bad, "lineItems[0]", HttpMethod.Post, "/v1/intake/google", """{"id":"G-1","lineItems":[7]}""");
+        // Google takes no orders any more: whatever the body, the answer is that it is gone.
+        yield return Json("intake: google line item as a number", c, HttpStatusCode.Gone, null, HttpMethod.Post, "/v1/intake/google", """{"id":"G-1","lineItems":[7]}""");
         yield return Json("intake: walmart orderLines as an array", c, Bad, "orderLines", HttpMethod.Post, "/v1/intake/walmart", """{"purchaseOrderId":"W-1","orderLines":[]}""");
         yield return Json("intake: shopify id as an object", c, Bad, "id", HttpMethod.Post, "/v1/intake/shopify", """{"id":{"n":1},"line_items":[{"sku":"$SKU","quantity":1}]}""");
     }

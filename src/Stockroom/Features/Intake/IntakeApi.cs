@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Stockroom.Core.Demand;
 using Stockroom.Features.Keys;
 using Stockroom.Features.Orders;
@@ -9,10 +10,39 @@ using Stockroom.Storage;
 
 namespace Stockroom.Features.Intake;
 
+public enum IntakeOutcome
+{
+    /// <summary>The units owed are allocated (or were, by an earlier delivery of the same order).</summary>
+    Allocated,
+
+    /// <summary>The marketplace cancelled the order, and the order Stockroom held is cancelled.</summary>
+    Cancelled,
+
+    /// <summary>Nothing is owed (cancelled, shipped, refunded or no stock lines) and Stockroom holds no such order: nothing was taken.</summary>
+    NothingOwed,
+
+    /// <summary>The order was refused; <c>problem</c> says why.</summary>
+    Refused,
+}
+
+/// <summary>
+/// What became of one marketplace order: the canonical order id, the outcome and its HTTP status,
+/// the order as Stockroom holds it, the lines not held and why, and the marketplace's time of its
+/// last change to the order.
+/// </summary>
+public sealed record IntakeResult(string? OrderId, IntakeOutcome Outcome, int Status, Order? Order, IReadOnlyList<SkippedLine> Skipped,
+    DateTimeOffset? Version, object? Problem = null);
+
+/// <summary>One result per order of a list payload, in the list's order.</summary>
+public sealed record IntakeResults(IReadOnlyList<IntakeResult> Results);
+
 /// <summary>
 /// Marketplace orders in their own formats become one canonical order each, with id
 /// <c>{format}:{marketplace order id}</c> in channel <c>{format}</c>, allocated through the normal
-/// order path. A webhook delivered twice allocates once: the canonical order is what is compared.
+/// order path; only the units still owed are held. A webhook delivered twice allocates once: the
+/// canonical order is what is compared. An order the marketplace cancelled is cancelled through
+/// the normal order-event path if Stockroom holds it, and otherwise takes nothing (200, not an
+/// error, so that a marketplace does not redeliver it).
 /// </summary>
 public static class IntakeApi
 {
@@ -20,11 +50,11 @@ public static class IntakeApi
     {
         var group = app.MapGroup("/v1/intake").WithTags("Channel intake");
         group.MapPost("/{format}", Intake).RequireScope(Scopes.ReservationsWrite).WithName("IntakeOrder")
-            .WithSummary("Take a marketplace order (shopify, amazon, walmart, google) in its own payload format and allocate it.");
+            .WithSummary("Take a marketplace order (shopify, amazon, walmart) in its own payload format and allocate what is still owed.");
         return group;
     }
 
-    public static async Task<Results<Created<Order>, ProblemHttpResult>> Intake(
+    public static async Task<Results<Created<IntakeResult>, Ok<IntakeResult>, Ok<IntakeResults>, ProblemHttpResult>> Intake(
         string format, JsonElement payload, IStockStore store, HttpResponse httpResponse, ClaimsPrincipal user, CancellationToken cancellationToken)
     {
         if (!MarketplaceOrders.Formats.Contains(format))
@@ -32,15 +62,108 @@ public static class IntakeApi
             return Problems.NotFound("intake format", format);
         }
 
-        var (order, errors) = MarketplaceOrders.Parse(format, payload);
-        if (errors is not null)
+        if (MarketplaceOrders.Retired.Contains(format))
         {
-            return Problems.Validation(errors, $"The {format} order payload is not valid. Nothing was allocated.");
+            return TypedResults.Problem(new ProblemDetails
+            {
+                Type = Problems.Type("marketplace-retired"),
+                Title = "Google orders are no longer taken.",
+                Status = StatusCodes.Status410Gone,
+                Detail = "Buy on Google has ended and its order APIs are sunset: Google is an availability destination only. Nothing was changed.",
+            });
         }
 
-        var lines = order!.Lines.GroupBy(l => l.Sku, StringComparer.Ordinal)
+        if (Caller.Of(user).RefusesChannel(format) is { } refused)
+        {
+            return refused;
+        }
+
+        var (orders, isList) = MarketplaceOrders.Parse(format, payload);
+        if (!isList)
+        {
+            if (orders[0].Errors is { } errors)
+            {
+                return Problems.Validation(errors, $"The {format} order payload is not valid. Nothing was allocated.");
+            }
+
+            var result = await ApplyAsync(format, orders[0].Order!, store, httpResponse, user, cancellationToken);
+            return result switch
+            {
+                { Problem: ProblemDetails problem } => TypedResults.Problem(problem),
+                { Status: StatusCodes.Status201Created } => TypedResults.Created($"/v1/orders/{result.OrderId}", result),
+                _ => TypedResults.Ok(result),
+            };
+        }
+
+        // Each order of a list stands alone: one that is refused does not hold back the others.
+        var results = new List<IntakeResult>(orders.Count);
+        foreach (var parsed in orders)
+        {
+            results.Add(parsed.Errors is { } errors
+                ? Refused(null, Problems.Validation(errors, $"The {format} order is not valid. Nothing was allocated for it."), [], null)
+                : await ApplyAsync(format, parsed.Order!, store, httpResponse, user, cancellationToken));
+        }
+
+        return TypedResults.Ok(new IntakeResults(results));
+    }
+
+    private static async Task<IntakeResult> ApplyAsync(string format, MarketplaceOrder order, IStockStore store, HttpResponse httpResponse,
+        ClaimsPrincipal user, CancellationToken cancellationToken)
+    {
+        var id = $"{format}:{order.OrderId}";
+        if (order.OwesNothing)
+        {
+            return await NothingOwedAsync(id, order, store, httpResponse, user, cancellationToken);
+        }
+
+        var lines = order.Lines.GroupBy(l => l.Sku, StringComparer.Ordinal)
             .Select(g => new OrderLineRequest(g.Key, g.Sum(l => l.Quantity), null))
             .ToList();
-        return await CreateOrder.Handle(new CreateOrderRequest($"{format}:{order.OrderId}", format, null, lines), store, httpResponse, user, cancellationToken);
+        var created = await CreateOrder.Handle(new CreateOrderRequest(id, format, null, lines), store, httpResponse, user, cancellationToken);
+        return created.Result switch
+        {
+            Created<Order> allocated => new IntakeResult(id, IntakeOutcome.Allocated, StatusCodes.Status201Created, allocated.Value, order.Skipped, order.Version),
+            ProblemHttpResult problem => Refused(id, problem, order.Skipped, order.Version),
+            _ => throw new InvalidOperationException("an order is created or refused"),
+        };
     }
+
+    /// <summary>
+    /// An order that owes nothing. Cancelled by the marketplace, the order Stockroom holds is
+    /// cancelled (what is still open of it); one Stockroom does not hold takes nothing. One that
+    /// owes nothing without being cancelled (shipped or refunded elsewhere) while Stockroom holds
+    /// it is a change to a held order, which intake does not apply yet.
+    /// </summary>
+    private static async Task<IntakeResult> NothingOwedAsync(string id, MarketplaceOrder order, IStockStore store, HttpResponse httpResponse,
+        ClaimsPrincipal user, CancellationToken cancellationToken)
+    {
+        var held = await store.GetOrderAsync(id, cancellationToken);
+        if (held is null)
+        {
+            return new IntakeResult(id, IntakeOutcome.NothingOwed, StatusCodes.Status200OK, null, order.Skipped, order.Version);
+        }
+
+        if (!order.Cancelled)
+        {
+            return Refused(id, Problems.Conflict("intake-changed", "The order is held with other units.",
+                $"Order '{id}' owes nothing now but is not cancelled; intake does not change a held order yet. Nothing was changed."), order.Skipped, order.Version);
+        }
+
+        if (held.Status == OrderStatus.Cancelled)
+        {
+            return new IntakeResult(id, IntakeOutcome.Cancelled, StatusCodes.Status200OK, held, order.Skipped, order.Version);
+        }
+
+        var cancelled = await RecordOrderEvent.Handle(id, new OrderEventRequest("intake-cancelled", OrderEventType.Cancelled, null, null),
+            store, httpResponse, user, cancellationToken);
+        return cancelled.Result switch
+        {
+            Ok<Order> ok => new IntakeResult(id, IntakeOutcome.Cancelled, StatusCodes.Status200OK, ok.Value, order.Skipped, order.Version),
+            ProblemHttpResult problem => Refused(id, problem, order.Skipped, order.Version),
+            _ => throw new InvalidOperationException("an order event is applied or refused"),
+        };
+    }
+
+    private static IntakeResult Refused(string? id, ProblemHttpResult problem, IReadOnlyList<SkippedLine> skipped, DateTimeOffset? version) =>
+        new(id, IntakeOutcome.Refused, problem.StatusCode, null, skipped, version, problem.ProblemDetails);
 }

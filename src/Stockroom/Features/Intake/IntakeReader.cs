@@ -1,0 +1,231 @@
+using System.Globalization;
+using System.Text.Json;
+using Stockroom.Core;
+
+namespace Stockroom.Features.Intake;
+
+/// <summary>What one marketplace line comes to: units owed of a SKU, or the reason it is skipped.</summary>
+internal readonly record struct LineRead(string? Sku, long Owed, string? Skip = null)
+{
+    public static LineRead Skipped(string reason) => new(null, 0, reason);
+}
+
+/// <summary>The lines of one order as they are read, across the pages that carry them.</summary>
+internal sealed class LineSet
+{
+    public List<OwedLine> Owed { get; } = [];
+
+    public List<SkippedLine> Skipped { get; } = [];
+
+    public int Count { get; set; }
+}
+
+/// <summary>Reads the fields of one marketplace order and collects, by path, what is wrong with them.</summary>
+internal sealed class IntakeReader
+{
+    private readonly List<(string Field, string Message)> errors = [];
+
+    public static ParsedOrder Read(Func<IntakeReader, MarketplaceOrder?> read)
+    {
+        var reader = new IntakeReader();
+        var order = read(reader);
+        return reader.errors.Count > 0 || order is null
+            ? new ParsedOrder(null, reader.errors.GroupBy(e => e.Field, StringComparer.Ordinal)
+                .ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray(), StringComparer.Ordinal))
+            : new ParsedOrder(order, null);
+    }
+
+    public void Error(string field, string message) => errors.Add((field, message));
+
+    /// <summary>An order id: a string or a whole number, as marketplaces differ.</summary>
+    public string? Id(JsonElement order, string name, string prefix = "")
+    {
+        if (order.ValueKind != JsonValueKind.Object || !order.TryGetProperty(name, out var value))
+        {
+            Error($"{prefix}{name}", "is required");
+            return null;
+        }
+
+        var id = value.ValueKind switch
+        {
+            JsonValueKind.String => Text(value),
+            JsonValueKind.Number when value.TryGetInt64(out var number) => number.ToString(CultureInfo.InvariantCulture),
+            _ => null,
+        };
+        if (string.IsNullOrEmpty(id) || !Identifier.IsValid(id))
+        {
+            Error($"{prefix}{name}", "must be a non-empty order id of letters, digits, '.', '_', ':' or '-'");
+            return null;
+        }
+
+        return id;
+    }
+
+    /// <summary>
+    /// The array of lines named <paramref name="name"/>; null when it is absent, which is an error
+    /// unless the order is cancelled (a cancelled order owes nothing, lines or not).
+    /// </summary>
+    public JsonElement? Array(JsonElement owner, string name, string path, bool required)
+    {
+        if (owner.ValueKind == JsonValueKind.Object && owner.TryGetProperty(name, out var items) && items.ValueKind == JsonValueKind.Array)
+        {
+            return items;
+        }
+
+        var present = owner.ValueKind == JsonValueKind.Object && owner.TryGetProperty(name, out var found) && found.ValueKind != JsonValueKind.Null;
+        if (required || present)
+        {
+            Error(path, "is required and must be an array");
+        }
+
+        return null;
+    }
+
+    /// <summary>Reads each line of <paramref name="items"/> into <paramref name="set"/>, skipping the ones without stock to hold.</summary>
+    public void Lines(LineSet set, JsonElement items, string path, Func<JsonElement, string, LineRead?> line)
+    {
+        var i = 0;
+        foreach (var item in items.EnumerateArray())
+        {
+            var at = $"{path}[{i++}]";
+            set.Count++;
+            if (set.Count > Limits.DemandLinesMax)
+            {
+                continue;
+            }
+
+            if (item.ValueKind != JsonValueKind.Object)
+            {
+                Error(at, "must be an object");
+                continue;
+            }
+
+            switch (line(item, at))
+            {
+                case { Skip: { } reason }:
+                    set.Skipped.Add(new SkippedLine(at, reason));
+                    break;
+                case { Sku: { } sku, Owed: > 0 } read:
+                    set.Owed.Add(new OwedLine(sku, read.Owed));
+                    break;
+            }
+        }
+    }
+
+    /// <summary>An order has 1 to <see cref="Limits.DemandLinesMax"/> lines; a cancelled one may have none.</summary>
+    public void CheckCount(LineSet set, string path, bool cancelled)
+    {
+        if ((set.Count == 0 && !cancelled) || set.Count > Limits.DemandLinesMax)
+        {
+            Error(path, $"must have 1 to {Limits.DemandLinesMax} lines");
+        }
+    }
+
+    /// <summary>
+    /// A line's SKU, or why the line is skipped: a line with no SKU (a custom item, a tip, a
+    /// service) is not stock Stockroom can hold. A SKU that is there but malformed is an error.
+    /// </summary>
+    public (string? Sku, string? Skip) Sku(JsonElement item, string name, string at)
+    {
+        if (!item.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null
+            || (value.ValueKind == JsonValueKind.String && string.IsNullOrWhiteSpace(Text(value) ?? "x")))
+        {
+            return (null, $"the line has no {name}");
+        }
+
+        var sku = value.ValueKind == JsonValueKind.String ? Text(value) : null;
+        if (!Identifier.IsValid(sku))
+        {
+            Error($"{at}.{name}", "must be the SKU, as listed in Stockroom");
+            return (null, null);
+        }
+
+        return (sku, null);
+    }
+
+    /// <summary>A quantity: a whole number, or a string of one (Walmart sends "1"), at least <paramref name="min"/>.</summary>
+    public long? Quantity(JsonElement item, string name, string at, long min = 1)
+    {
+        var quantity = Whole(item, name);
+        if (quantity is null || quantity < min || quantity > Limits.QuantityMax)
+        {
+            Error($"{at}.{name}", $"must be a whole number from {min} to {Limits.QuantityMax}");
+            return null;
+        }
+
+        return quantity;
+    }
+
+    /// <summary>A quantity that may be absent (or null); when present it must be a whole number of zero or more.</summary>
+    public (bool Ok, long? Value) OptionalQuantity(JsonElement item, string name, string at)
+    {
+        if (!item.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return (true, null);
+        }
+
+        var quantity = Quantity(item, name, at, min: 0);
+        return (quantity is not null, quantity);
+    }
+
+    private static long? Whole(JsonElement item, string name)
+    {
+        long quantity = 0;
+        var ok = item.ValueKind == JsonValueKind.Object && item.TryGetProperty(name, out var value) && value.ValueKind switch
+        {
+            JsonValueKind.Number => value.TryGetInt64(out quantity),
+            JsonValueKind.String => long.TryParse(Text(value), NumberStyles.None, CultureInfo.InvariantCulture, out quantity),
+            _ => false,
+        };
+        return ok ? quantity : null;
+    }
+
+    /// <summary>A child object, or the default element when there is none.</summary>
+    public static JsonElement Object(JsonElement owner, string name) =>
+        owner.ValueKind == JsonValueKind.Object && owner.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Object ? value : default;
+
+    public static bool Has(JsonElement owner, string name) =>
+        owner.ValueKind == JsonValueKind.Object && owner.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null;
+
+    /// <summary>A string field's value; null when it is absent, not a string, or not text.</summary>
+    public static string? String(JsonElement owner, string name) =>
+        owner.ValueKind == JsonValueKind.Object && owner.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? Text(value) : null;
+
+    /// <summary>true, or the string "true" (Amazon's flags are strings).</summary>
+    public static bool Flag(JsonElement owner, string name) =>
+        owner.ValueKind == JsonValueKind.Object && owner.TryGetProperty(name, out var value)
+        && (value.ValueKind == JsonValueKind.True || (value.ValueKind == JsonValueKind.String && string.Equals(Text(value), "true", StringComparison.OrdinalIgnoreCase)));
+
+    /// <summary>A time: an RFC 3339 string with an offset, or milliseconds since the epoch (Walmart); null when it is neither.</summary>
+    public static DateTimeOffset? Time(JsonElement owner, string name)
+    {
+        if (owner.ValueKind != JsonValueKind.Object || !owner.TryGetProperty(name, out var value))
+        {
+            return null;
+        }
+
+        return value.ValueKind switch
+        {
+            JsonValueKind.String => Http.StockroomJson.ParseTimestamp(Text(value)),
+            JsonValueKind.Number when value.TryGetInt64(out var ms) && ms is > 0 and < 253_402_300_800_000 => DateTimeOffset.FromUnixTimeMilliseconds(ms),
+            _ => null,
+        };
+    }
+
+    /// <summary>
+    /// A string's value, or null when it cannot be one: bytes that are not UTF-8, or an escaped
+    /// lone surrogate. The payload is kept as raw JSON, so such text is only found when it is
+    /// read, here; it is a field error like any other, not a failure of the server.
+    /// </summary>
+    public static string? Text(JsonElement value)
+    {
+        try
+        {
+            return value.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
+    }
+}
