@@ -45,12 +45,18 @@ public abstract class IntakeShapesTests(StockroomServer server)
     {
         var n = await SeedAsync("shopify");
         var (body, id) = Fixture("shopify-webhook.json", n.Sku, "820982911946154508");
+        var head = await Client.LedgerHeadAsync();
         var result = await Client.Post("/v1/intake/shopify", body).Expect(HttpStatusCode.Created);
         // 3 ordered less 1 refunded, and 2 ordered less 1 fulfilled.
         Assert.Equal(($"shopify:{id}", 3L), (result.GetProperty("orderId").GetString(), Units(result)));
         Assert.Equal(["line_items[2]: a gift card is not stock", "line_items[3]: the line has no sku"], Skipped(result));
         Assert.Equal("2026-11-23T14:15:30Z", result.GetProperty("version").GetString());
         Assert.Equal(3, await AllocatedAsync(n));
+
+        // The order row keeps only what is held; the ledger keeps the skipped lines beside it.
+        var events = (await Client.Send(HttpMethod.Get, $"/v1/events?after={head}&limit=100").Expect(HttpStatusCode.OK)).GetProperty("events").EnumerateArray().ToList();
+        var skipped = Assert.Single(events, e => e.GetProperty("type").GetString() == "intake.linesSkipped").GetProperty("data");
+        Assert.Equal(($"shopify:{id}", 2), (skipped.GetProperty("orderId").GetString(), skipped.GetProperty("skipped").GetArrayLength()));
     }
 
     [Fact]

@@ -119,7 +119,10 @@ public static class IntakeApi
         var lines = order.Lines.GroupBy(l => l.Sku, StringComparer.Ordinal)
             .Select(g => new OrderLineRequest(g.Key, g.Sum(l => l.Quantity), null))
             .ToList();
-        var created = await CreateOrder.Handle(new CreateOrderRequest(id, format, null, lines), store, httpResponse, user, cancellationToken);
+        // The order row has no place for lines it does not hold, so the ledger keeps them beside it.
+        Action<IStockWrite, Order>? recordSkipped = order.Skipped.Count == 0 ? null
+            : (write, created) => write.Record("intake.linesSkipped", new { orderId = created.Id, skipped = order.Skipped });
+        var created = await CreateOrder.HandleAsync(new CreateOrderRequest(id, format, null, lines), store, httpResponse, user, recordSkipped, cancellationToken);
         return created.Result switch
         {
             Created<Order> allocated => new IntakeResult(id, IntakeOutcome.Allocated, StatusCodes.Status201Created, allocated.Value, order.Skipped, order.Version),
