@@ -20,5 +20,11 @@ public static class Telemetry
     public static readonly Counter<long> Commands = Meter.CreateCounter<long>("stockroom.db.commands", "{command}", "Commands sent to the database.");
     public static readonly Counter<long> Commits = Meter.CreateCounter<long>("stockroom.db.commits", "{commit}", "Write transactions committed.");
 
+    public static readonly Counter<long> IntakeDeliveries = Meter.CreateCounter<long>("stockroom.intake.deliveries", "{delivery}", "Marketplace orders delivered to intake, by format and outcome.");
+    public static readonly Counter<long> IntakeDeliveriesUnrecorded = Meter.CreateCounter<long>("stockroom.intake.deliveries.unrecorded", "{delivery}", "Intake deliveries the audit trail failed to record.");
+
+    public static void IntakeDelivery(string format, string outcome) =>
+        IntakeDeliveries.Add(1, new KeyValuePair<string, object?>("format", format), new KeyValuePair<string, object?>("outcome", outcome));
+
     public static void Hold(string outcome) => Holds.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
 }

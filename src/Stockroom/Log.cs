@@ -18,6 +18,9 @@ internal static partial class Log
     [LoggerMessage(10, LogLevel.Error, "Refused a change that would break a stock invariant: {Rule}")]
     public static partial void InvariantRefused(ILogger logger, string rule);
 
+    [LoggerMessage(12, LogLevel.Error, "Could not record {Count} intake deliveries in the audit trail; the marketplace was answered as if they were")]
+    public static partial void IntakeDeliveriesUnrecorded(ILogger logger, int count, Exception exception);
+
     [LoggerMessage(11, LogLevel.Error, "Unexpected failure while handling a request")]
     public static partial void Unexpected(ILogger logger, Exception exception);
 }

@@ -31,7 +31,12 @@ public enum IntakeOutcome
 /// last change to the order.
 /// </summary>
 public sealed record IntakeResult(string? OrderId, IntakeOutcome Outcome, int Status, Order? Order, IReadOnlyList<SkippedLine> Skipped,
-    DateTimeOffset? Version, object? Problem = null);
+    DateTimeOffset? Version, object? Problem = null)
+{
+    /// <summary>The order was taken by an earlier delivery of the same content; kept for the audit trail, not answered.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool Replayed { get; init; }
+}
 
 /// <summary>One result per order of a list payload, in the list's order.</summary>
 public sealed record IntakeResults(IReadOnlyList<IntakeResult> Results);
@@ -51,6 +56,8 @@ public static class IntakeApi
         var group = app.MapGroup("/v1/intake").WithTags("Channel intake");
         group.MapPost("/{format}", Intake).RequireScope(Scopes.ReservationsWrite).WithName("IntakeOrder")
             .WithSummary("Take a marketplace order (shopify, amazon, walmart) in its own payload format and allocate what is still owed.");
+        group.MapGet("/deliveries", IntakeDeliveriesApi.List).RequireScope(Scopes.Read).WithName("ListIntakeDeliveries")
+            .WithSummary("The audit trail of marketplace deliveries and what became of each order, by channel and outcome, in id order, a page at a time.");
         return group;
     }
 
@@ -59,22 +66,37 @@ public static class IntakeApi
     {
         if (!MarketplaceOrders.Formats.Contains(format))
         {
+            // Not a marketplace: nothing to keep a trail of.
             return Problems.NotFound("intake format", format);
         }
 
+        var deliveries = new List<DeliveryRecord>();
+        var answer = await TakeAsync(format, payload, store, httpResponse, user, deliveries, cancellationToken);
+        // After the order's own write, and whatever became of it; a client that went away does not stop the record.
+        var logger = httpResponse.HttpContext.RequestServices.GetService<ILoggerFactory>()?.CreateLogger(typeof(IntakeAudit));
+        await IntakeAudit.RecordAsync(store, deliveries, logger, CancellationToken.None);
+        return answer;
+    }
+
+    private static async Task<Results<Created<IntakeResult>, Ok<IntakeResult>, Ok<IntakeResults>, ProblemHttpResult>> TakeAsync(string format,
+        JsonElement payload, IStockStore store, HttpResponse httpResponse, ClaimsPrincipal user, List<DeliveryRecord> deliveries, CancellationToken cancellationToken)
+    {
         if (MarketplaceOrders.Retired.Contains(format))
         {
-            return TypedResults.Problem(new ProblemDetails
+            var retired = new ProblemDetails
             {
                 Type = Problems.Type("marketplace-retired"),
                 Title = "Google orders are no longer taken.",
                 Status = StatusCodes.Status410Gone,
                 Detail = "Buy on Google has ended and its order APIs are sunset: Google is an availability destination only. Nothing was changed.",
-            });
+            };
+            deliveries.Add(IntakeAudit.Of(format, DeliveryOutcome.Retired, retired));
+            return TypedResults.Problem(retired);
         }
 
         if (Caller.Of(user).RefusesChannel(format) is { } refused)
         {
+            deliveries.Add(IntakeAudit.Of(format, DeliveryOutcome.Refused, refused.ProblemDetails));
             return refused;
         }
 
@@ -83,10 +105,13 @@ public static class IntakeApi
         {
             if (orders[0].Errors is { } errors)
             {
-                return Problems.Validation(errors, $"The {format} order payload is not valid. Nothing was allocated.");
+                var invalid = Problems.Validation(errors, $"The {format} order payload is not valid. Nothing was allocated.");
+                deliveries.Add(IntakeAudit.Of(format, orders[0].MarketplaceId, Refused(Canonical(format, orders[0].MarketplaceId), invalid, [], null)));
+                return invalid;
             }
 
             var result = await ApplyAsync(format, orders[0].Order!, store, httpResponse, user, cancellationToken);
+            deliveries.Add(IntakeAudit.Of(format, orders[0].Order!.OrderId, result));
             return result switch
             {
                 { Problem: ProblemDetails problem } => TypedResults.Problem(problem),
@@ -99,13 +124,17 @@ public static class IntakeApi
         var results = new List<IntakeResult>(orders.Count);
         foreach (var parsed in orders)
         {
-            results.Add(parsed.Errors is { } errors
-                ? Refused(null, Problems.Validation(errors, $"The {format} order is not valid. Nothing was allocated for it."), [], null)
-                : await ApplyAsync(format, parsed.Order!, store, httpResponse, user, cancellationToken));
+            var result = parsed.Errors is { } errors
+                ? Refused(Canonical(format, parsed.MarketplaceId), Problems.Validation(errors, $"The {format} order is not valid. Nothing was allocated for it."), [], null)
+                : await ApplyAsync(format, parsed.Order!, store, httpResponse, user, cancellationToken);
+            deliveries.Add(IntakeAudit.Of(format, parsed.Order?.OrderId ?? parsed.MarketplaceId, result));
+            results.Add(result);
         }
 
         return TypedResults.Ok(new IntakeResults(results));
     }
+
+    private static string? Canonical(string format, string? marketplaceId) => marketplaceId is null ? null : $"{format}:{marketplaceId}";
 
     private static async Task<IntakeResult> ApplyAsync(string format, MarketplaceOrder order, IStockStore store, HttpResponse httpResponse,
         ClaimsPrincipal user, CancellationToken cancellationToken)
@@ -123,9 +152,14 @@ public static class IntakeApi
         Action<IStockWrite, Order>? recordSkipped = order.Skipped.Count == 0 ? null
             : (write, created) => write.Record("intake.linesSkipped", new { orderId = created.Id, skipped = order.Skipped });
         var created = await CreateOrder.HandleAsync(new CreateOrderRequest(id, format, null, lines), store, httpResponse, user, recordSkipped, cancellationToken);
+        // The order path says whether this was the order's first delivery or a replay of it.
+        var replayed = httpResponse.Headers["Idempotent-Replayed"] == "true";
         return created.Result switch
         {
-            Created<Order> allocated => new IntakeResult(id, IntakeOutcome.Allocated, StatusCodes.Status201Created, allocated.Value, order.Skipped, order.Version),
+            Created<Order> allocated => new IntakeResult(id, IntakeOutcome.Allocated, StatusCodes.Status201Created, allocated.Value, order.Skipped, order.Version)
+            {
+                Replayed = replayed,
+            },
             ProblemHttpResult problem => Refused(id, problem, order.Skipped, order.Version),
             _ => throw new InvalidOperationException("an order is created or refused"),
         };

@@ -25,13 +25,16 @@ internal sealed class IntakeReader
 {
     private readonly List<(string Field, string Message)> errors = [];
 
+    /// <summary>The first id read well: the order's own, which every reader reads first.</summary>
+    private string? orderId;
+
     public static ParsedOrder Read(Func<IntakeReader, MarketplaceOrder?> read)
     {
         var reader = new IntakeReader();
         var order = read(reader);
         return reader.errors.Count > 0 || order is null
             ? new ParsedOrder(null, reader.errors.GroupBy(e => e.Field, StringComparer.Ordinal)
-                .ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray(), StringComparer.Ordinal))
+                .ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray(), StringComparer.Ordinal), reader.orderId)
             : new ParsedOrder(order, null);
     }
 
@@ -58,6 +61,7 @@ internal sealed class IntakeReader
             return null;
         }
 
+        orderId ??= id;
         return id;
     }
 

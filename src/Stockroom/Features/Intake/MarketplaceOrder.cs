@@ -19,8 +19,11 @@ public sealed record MarketplaceOrder(string OrderId, IReadOnlyList<OwedLine> Li
     public bool OwesNothing => Cancelled || Lines.Sum(l => l.Quantity) == 0;
 }
 
-/// <summary>One order of a payload: what was read, or by field what is wrong with it.</summary>
-public sealed record ParsedOrder(MarketplaceOrder? Order, IDictionary<string, string[]>? Errors);
+/// <summary>
+/// One order of a payload: what was read, or by field what is wrong with it (with the marketplace's
+/// order id when that much could be read, for the audit trail).
+/// </summary>
+public sealed record ParsedOrder(MarketplaceOrder? Order, IDictionary<string, string[]>? Errors, string? MarketplaceId = null);
 
 /// <summary>
 /// Reads each marketplace's own order payloads, in the shapes its webhooks and APIs deliver them,

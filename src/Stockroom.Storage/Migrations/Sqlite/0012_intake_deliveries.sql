@@ -1,0 +1,18 @@
+-- Every delivery to POST /v1/intake/{format}, one row per order of a list payload, whatever
+-- became of it: taken, replayed, cancelled, nothing owed, partly mapped, refused or retired.
+-- Written in a small write of its own after the order's, so that a refusal is kept even though
+-- nothing else is written; it never touches positions or the ledger.
+CREATE TABLE intake_deliveries (
+    id                   INTEGER PRIMARY KEY AUTOINCREMENT,
+    at                   TEXT NOT NULL,
+    channel_id           TEXT NOT NULL,
+    format               TEXT NOT NULL,
+    marketplace_order_id TEXT,
+    order_id             TEXT,
+    outcome              TEXT NOT NULL,
+    status               INTEGER NOT NULL,
+    reason               TEXT
+);
+
+CREATE INDEX intake_deliveries_by_channel ON intake_deliveries (channel_id, id);
+CREATE INDEX intake_deliveries_by_outcome ON intake_deliveries (outcome, id);
