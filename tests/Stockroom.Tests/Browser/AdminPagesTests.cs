@@ -121,4 +121,24 @@ public sealed class AdminPagesTests(SqliteServer server) : IClassFixture<SqliteS
         Assert.Equal(0, await page.Locator($"#allocations tr[data-order='{known}']").CountAsync());
         await ScreenshotAsync(page, "allocations-after-pos-ack");
     }
+
+    [Fact]
+    public async Task Intake_page_lists_deliveries_by_outcome()
+    {
+        var n = await Client.SeedAsync(storeOnHand: 10, warehouseOnHand: 0);
+        await Client.Put("/v1/channels/shopify", new { name = "shopify", group = n.Group }).Expect(HttpStatusCode.Created, HttpStatusCode.OK);
+        var (taken, takenId) = IntakeAuditTests.Fixture("shopify.json", n.Sku, "820982911946154508");
+        await Client.Post("/v1/intake/shopify", taken).Expect(HttpStatusCode.Created);
+        var (refused, refusedId) = IntakeAuditTests.Fixture("shopify.json", n.Sku, "820982911946154508");
+        await Client.Post("/v1/intake/shopify", refused.Replace("\"quantity\": 1,", "\"quantity\": 0,", StringComparison.Ordinal)).Problem(HttpStatusCode.BadRequest);
+
+        var page = await OpenAsync("/admin/intake");
+        Assert.Equal("allocated", await page.Locator($"#deliveries tr[data-order='shopify:{takenId}']").GetAttributeAsync("data-outcome"));
+        await ScreenshotAsync(page, "intake-deliveries");
+
+        page = await OpenAsync("/admin/intake?channel=shopify&outcome=refused");
+        Assert.Equal(1, await page.Locator($"#deliveries tr[data-order='shopify:{refusedId}']").CountAsync());
+        Assert.Equal(0, await page.Locator($"#deliveries tr[data-order='shopify:{takenId}']").CountAsync());
+        Assert.Equal(1, await page.Locator("header a[href='/admin/intake']").CountAsync());
+    }
 }
