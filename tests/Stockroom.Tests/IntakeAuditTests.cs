@@ -222,6 +222,16 @@ public abstract class IntakeAuditKeysTests(StockroomServer server)
         Assert.Equal(["walmart"], seen.Select(d => d.GetProperty("channel").GetString()));
         await walmart.Send(HttpMethod.Get, "/v1/intake/deliveries?channel=shopify").Problem(HttpStatusCode.Forbidden);
         await server.Client.Send(HttpMethod.Get, "/v1/intake/deliveries").Problem(HttpStatusCode.Unauthorized);
+
+        // Refused before the handler runs, and kept all the same: no key, and a key that may only read.
+        await server.Client.Post("/v1/intake/shopify", "{}").Problem(HttpStatusCode.Unauthorized);
+        var readKey = (await admin.Post("/v1/keys", new { id = Api.NewId("key"), scopes = new[] { "read" } }).Expect(HttpStatusCode.Created))
+            .GetProperty("key").GetString()!;
+        using var reader = As(readKey);
+        await reader.Post("/v1/intake/walmart", "{}").Problem(HttpStatusCode.Forbidden);
+        var door = (await IntakeAuditTests.DeliveriesAsync(admin)).TakeLast(2);
+        Assert.Equal(new (string?, string?, int)[] { ("shopify", "unauthenticated", 401), ("walmart", "refused", 403) },
+            door.Select(d => (IntakeAuditTests.Text(d, "channel"), IntakeAuditTests.Text(d, "outcome"), d.GetProperty("status").GetInt32())));
     }
 }
 

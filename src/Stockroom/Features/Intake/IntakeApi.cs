@@ -51,10 +51,12 @@ public sealed record IntakeResults(IReadOnlyList<IntakeResult> Results);
 /// </summary>
 public static class IntakeApi
 {
+    public const string OrderEndpoint = "IntakeOrder";
+
     public static RouteGroupBuilder MapIntakeApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/v1/intake").WithTags("Channel intake");
-        group.MapPost("/{format}", Intake).RequireScope(Scopes.ReservationsWrite).WithName("IntakeOrder")
+        group.MapPost("/{format}", Intake).RequireScope(Scopes.ReservationsWrite).WithName(OrderEndpoint)
             .WithSummary("Take a marketplace order (shopify, amazon, walmart) in its own payload format and allocate what is still owed.");
         group.MapGet("/deliveries", IntakeDeliveriesApi.List).RequireScope(Scopes.Read).WithName("ListIntakeDeliveries")
             .WithSummary("The audit trail of marketplace deliveries and what became of each order, by channel and outcome, in id order, a page at a time.");
