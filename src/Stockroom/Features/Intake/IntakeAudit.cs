@@ -162,8 +162,14 @@ public static class IntakeAudit
             WHERE (@channel IS NULL OR channel_id = @channel) AND (@outcome IS NULL OR outcome = @outcome) AND {order}
             LIMIT @limit
             """,
-            c => c.WithText("@channel", filter.Channel).WithText("@outcome", filter.Outcome is { } o ? Sql.Text(o) : null)
-                .With("@after", filter.After).With("@limit", filter.Limit),
+            c =>
+            {
+                c.WithText("@channel", filter.Channel).WithText("@outcome", filter.Outcome is { } o ? Sql.Text(o) : null).With("@limit", filter.Limit);
+                if (!filter.NewestFirst)
+                {
+                    c.With("@after", filter.After);
+                }
+            },
             Read, cancellationToken);
     }
 
