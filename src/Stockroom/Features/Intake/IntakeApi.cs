@@ -49,13 +49,15 @@ public static class IntakeApi
     public static RouteGroupBuilder MapIntakeApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/v1/intake").WithTags("Channel intake");
-        group.MapPost("/{format}", Intake).RequireScope(Scopes.ReservationsWrite).WithName("IntakeOrder")
+        // A Shopify delivery signed with the channel's intake secret needs no key (IntakeSignatures).
+        group.MapPost("/{format}", Intake).RequireScopeOrSignature(Scopes.ReservationsWrite, IntakeSignatures.ShopifyHeader).ReadsRawBody().WithName("IntakeOrder")
             .WithSummary("Take a marketplace order (shopify, amazon, walmart) in its own payload format and allocate what is still owed.");
         return group;
     }
 
     public static async Task<Results<Created<IntakeResult>, Ok<IntakeResult>, Ok<IntakeResults>, ProblemHttpResult>> Intake(
-        string format, JsonElement payload, IStockStore store, HttpResponse httpResponse, ClaimsPrincipal user, CancellationToken cancellationToken)
+        string format, JsonElement payload, IStockStore store, KeyRing keys, HttpRequest httpRequest, HttpResponse httpResponse, ClaimsPrincipal user,
+        CancellationToken cancellationToken)
     {
         if (!MarketplaceOrders.Formats.Contains(format))
         {
@@ -73,6 +75,13 @@ public static class IntakeApi
             });
         }
 
+        var (signedUser, unsigned) = await IntakeSignatures.AuthenticateAsync(format, httpRequest, user, store, keys, cancellationToken);
+        if (unsigned is not null)
+        {
+            return unsigned;
+        }
+
+        user = signedUser!;
         if (Caller.Of(user).RefusesChannel(format) is { } refused)
         {
             return refused;
