@@ -37,6 +37,9 @@ public static class Limits
     public const int PageSizeDefault = 100;
     public const int PageSizeMax = 1_000;
     public const int NameLengthMax = 200;
+
+    /// <summary>The longest marketplace signing secret a channel takes (well above the secrets marketplaces issue).</summary>
+    public const int IntakeSecretLengthMax = 512;
     public const int DescriptionLengthMax = 4_000;
     public const int ReasonLengthMax = 200;
     public const int ReferenceLengthMax = 64;

@@ -71,6 +71,7 @@ public static class StockroomApp
         // After authentication, so that requests are counted against the key that made them.
         app.UseRateLimiter();
         app.UseAuthorization();
+        app.UseRawBodies();
         app.MapRazorPages();
         app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapOpenApi();

@@ -9,7 +9,8 @@ public sealed record ChannelBuffer(decimal? Percent, long? Units);
 /// <summary>
 /// A sales channel (web, amazon, pos…) and the distribution group it sells from. Its availability
 /// is published on every change (<c>PublishEverySeconds</c> 0) or at most every so many seconds,
-/// with all the changes of one SKU in between coalesced into one update.
+/// with all the changes of one SKU in between coalesced into one update. <c>IntakeSecretSet</c> says
+/// whether marketplace deliveries to the channel must be signed; the secret itself is never part of it.
 /// </summary>
 public sealed record Channel(
     string Id,
@@ -19,4 +20,5 @@ public sealed record Channel(
     int? ReservationTtlSeconds,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
-    int PublishEverySeconds = 0);
+    int PublishEverySeconds = 0,
+    bool IntakeSecretSet = false);

@@ -51,14 +51,22 @@ public static class CatalogReads
     }
 
     public static async Task<Channel?> GetChannelAsync(this IStockStore store, string id, CancellationToken cancellationToken) =>
-        (await store.QueryAsync($"SELECT {CatalogRows.ChannelColumns} FROM channels WHERE id = @id", c => c.With("@id", id), CatalogRows.ReadChannel,
+        (await store.QueryAsync($"{CatalogRows.ChannelSelect} WHERE id = @id", c => c.With("@id", id), CatalogRows.ReadChannel,
             cancellationToken)).SingleOrDefault();
 
     public static async Task<IReadOnlyList<Channel>> ListChannelsAsync(this IStockStore store, string? after, int limit, CancellationToken cancellationToken) =>
-        await store.QueryAsync($"SELECT {CatalogRows.ChannelColumns} FROM channels WHERE id > @after ORDER BY id LIMIT @limit",
+        await store.QueryAsync($"{CatalogRows.ChannelSelect} WHERE id > @after ORDER BY id LIMIT @limit",
             c => c.With("@after", after ?? "").With("@limit", limit), CatalogRows.ReadChannel, cancellationToken);
 
     public static async Task<IReadOnlyList<Channel>> GetChannelsAsync(this IStockStore store, IReadOnlyCollection<string> ids, CancellationToken cancellationToken) =>
-        ids.Count == 0 ? [] : await store.QueryAsync($"SELECT {CatalogRows.ChannelColumns} FROM channels WHERE id IN ({store.Dialect.TextList("@ids")})",
+        ids.Count == 0 ? [] : await store.QueryAsync($"{CatalogRows.ChannelSelect} WHERE id IN ({store.Dialect.TextList("@ids")})",
             c => store.Dialect.BindTextList(c, "@ids", ids), CatalogRows.ReadChannel, cancellationToken);
+
+    /// <summary>
+    /// The secret a marketplace signs deliveries to <paramref name="channel"/> with; null when the
+    /// channel has none (or does not exist). Only intake's signature check reads it.
+    /// </summary>
+    public static async Task<string?> GetIntakeSecretAsync(this IStockStore store, string channel, CancellationToken cancellationToken) =>
+        (await store.QueryAsync("SELECT intake_secret FROM channels WHERE id = @id", c => c.With("@id", channel), r => r.NullableString(0),
+            cancellationToken)).SingleOrDefault();
 }

@@ -28,13 +28,16 @@ public static class CatalogRows
     public const string ChannelColumns =
         "id, name, group_id, buffer_percent, buffer_units, reservation_ttl_seconds, created_at, updated_at, publish_every_seconds";
 
+    /// <summary>A channel as it is read: its columns and whether it has an intake secret, never the secret.</summary>
+    public const string ChannelSelect = $"SELECT {ChannelColumns}, intake_secret IS NOT NULL FROM channels";
+
     public static Channel ReadChannel(DbDataReader r)
     {
         var percent = r.Nullable<decimal>(3);
         var units = r.Nullable<long>(4);
         return new Channel(r.GetString(0), r.GetString(1), r.GetString(2),
             percent is null && units is null ? null : new ChannelBuffer(percent, units),
-            r.Nullable<int>(5), r.GetFieldValue<DateTimeOffset>(6), r.GetFieldValue<DateTimeOffset>(7), r.GetInt32(8));
+            r.Nullable<int>(5), r.GetFieldValue<DateTimeOffset>(6), r.GetFieldValue<DateTimeOffset>(7), r.GetInt32(8), r.GetBoolean(9));
     }
 
     /// <summary>Folds the rows of <see cref="GroupsQuery"/> into groups with their members.</summary>
@@ -95,7 +98,7 @@ public static class CatalogStatements
 
     public static async Task<Channel?> GetChannelAsync(this IStockWrite write, string id, CancellationToken cancellationToken)
     {
-        await using var command = write.Command($"SELECT {CatalogRows.ChannelColumns} FROM channels WHERE id = @id").With("@id", id);
+        await using var command = write.Command($"{CatalogRows.ChannelSelect} WHERE id = @id").With("@id", id);
         return (await command.ListAsync(CatalogRows.ReadChannel, cancellationToken)).SingleOrDefault();
     }
 
@@ -192,19 +195,25 @@ public static class CatalogStatements
         }
     }
 
-    public static async Task UpsertChannelAsync(this IStockWrite write, Channel channel, CancellationToken cancellationToken)
+    /// <summary>
+    /// Creates or replaces a channel. Its intake secret is set to <paramref name="intakeSecret"/>
+    /// (null clears it) unless <paramref name="keepIntakeSecret"/>, when the one it has stays.
+    /// </summary>
+    public static async Task UpsertChannelAsync(this IStockWrite write, Channel channel, bool keepIntakeSecret, string? intakeSecret,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(write);
         ArgumentNullException.ThrowIfNull(channel);
         write.CatalogChanged();
+        var secretUpdate = keepIntakeSecret ? "" : ", intake_secret = excluded.intake_secret";
         // A new channel publishes from the ledger's head on: it starts with nothing to catch up on.
         await using var command = write.Command($"""
-            INSERT INTO channels ({CatalogRows.ChannelColumns})
-            VALUES (@id, @name, @group, @percent, @units, @ttl, @createdAt, @updatedAt, @publishEvery)
+            INSERT INTO channels ({CatalogRows.ChannelColumns}, intake_secret)
+            VALUES (@id, @name, @group, @percent, @units, @ttl, @createdAt, @updatedAt, @publishEvery, @secret)
             ON CONFLICT (id) DO UPDATE SET
                 name = excluded.name, group_id = excluded.group_id, buffer_percent = excluded.buffer_percent,
                 buffer_units = excluded.buffer_units, reservation_ttl_seconds = excluded.reservation_ttl_seconds,
-                updated_at = excluded.updated_at, publish_every_seconds = excluded.publish_every_seconds;
+                updated_at = excluded.updated_at, publish_every_seconds = excluded.publish_every_seconds{secretUpdate};
             INSERT INTO channel_publishing (channel_id, through, next_due_at)
             SELECT @id, sequence, @updatedAt FROM ledger_head WHERE id = 1
             ON CONFLICT (channel_id) DO NOTHING
@@ -212,7 +221,8 @@ public static class CatalogStatements
             .With("@id", channel.Id).With("@name", channel.Name).With("@group", channel.Group)
             .With("@percent", channel.Buffer?.Percent).With("@units", channel.Buffer?.Units)
             .With("@ttl", channel.ReservationTtlSeconds)
-            .With("@createdAt", channel.CreatedAt).With("@updatedAt", channel.UpdatedAt);
+            .With("@createdAt", channel.CreatedAt).With("@updatedAt", channel.UpdatedAt)
+            .With("@secret", keepIntakeSecret ? null : intakeSecret);
         await write.ExecuteAsync(command, cancellationToken);
     }
 }

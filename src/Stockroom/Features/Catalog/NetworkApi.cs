@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Stockroom.Core;
 using Stockroom.Core.Catalog;
@@ -24,7 +25,12 @@ public sealed record PutGroupRequest(string? Name, List<string>? Locations);
 
 public sealed record BufferRequest(decimal? Percent, long? Units);
 
-public sealed record PutChannelRequest(string? Name, string? Group, BufferRequest? Buffer, int? ReservationTtlSeconds, int? PublishEverySeconds);
+/// <summary>
+/// A channel as PUT. <c>intakeSecret</c> is write-only: a string sets it, <c>null</c> clears it, and
+/// leaving it out keeps the one the channel has, since no answer shows it for a client to send back.
+/// </summary>
+public sealed record PutChannelRequest(string? Name, string? Group, BufferRequest? Buffer, int? ReservationTtlSeconds, int? PublishEverySeconds,
+    JsonElement IntakeSecret);
 
 /// <summary>The selling network: locations, the distribution groups they form, and the channels that sell from them.</summary>
 public static class NetworkApi
@@ -192,6 +198,7 @@ public static class NetworkApi
 
         validation.Range("reservationTtlSeconds", request.ReservationTtlSeconds, 1, Limits.HoldSecondsMax, required: false);
         validation.Range("publishEverySeconds", request.PublishEverySeconds, 0, Limits.PublishEverySecondsMax, required: false);
+        var (keepSecret, secret) = IntakeSecret(request.IntakeSecret, validation);
         if (!validation.IsValid)
         {
             return validation.Problem();
@@ -207,11 +214,30 @@ public static class NetworkApi
         var existing = await write.GetChannelAsync(id, cancellationToken);
         var channelBuffer = request.Buffer is { Percent: null, Units: null } or null ? null : new ChannelBuffer(request.Buffer.Percent, request.Buffer.Units);
         var channel = new Channel(id, request.Name!.Trim(), request.Group!, channelBuffer, request.ReservationTtlSeconds,
-            existing?.CreatedAt ?? write.Now, write.Now, request.PublishEverySeconds ?? 0);
-        await write.UpsertChannelAsync(channel, cancellationToken);
+            existing?.CreatedAt ?? write.Now, write.Now, request.PublishEverySeconds ?? 0,
+            keepSecret ? existing?.IntakeSecretSet ?? false : secret is not null);
+        await write.UpsertChannelAsync(channel, keepSecret, secret, cancellationToken);
         write.Record("channel.upserted", channel);
         await write.CommitAsync(cancellationToken);
         return existing is null ? TypedResults.Created($"/v1/channels/{id}", channel) : TypedResults.Ok(channel);
+    }
+
+    /// <summary>Left out: keep the channel's secret; <c>null</c>: clear it; a string: the new secret, as given.</summary>
+    private static (bool Keep, string? Secret) IntakeSecret(JsonElement value, Validation validation)
+    {
+        switch (value.ValueKind)
+        {
+            case JsonValueKind.Undefined:
+                return (true, null);
+            case JsonValueKind.Null:
+                return (false, null);
+            case JsonValueKind.String when value.GetString() is { Length: > 0 and <= Limits.IntakeSecretLengthMax } secret:
+                return (false, secret);
+            default:
+                // The message never repeats the value: it may be a secret sent to the wrong field or mistyped.
+                validation.Add("intakeSecret", $"must be a string of 1 to {Limits.IntakeSecretLengthMax} characters, or null to clear it");
+                return (true, null);
+        }
     }
 
     public static async Task<Results<Ok<Channel>, ProblemHttpResult>> GetChannel(string id, IStockStore store, CancellationToken cancellationToken) =>

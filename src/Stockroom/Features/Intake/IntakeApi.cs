@@ -56,7 +56,8 @@ public static class IntakeApi
     public static RouteGroupBuilder MapIntakeApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/v1/intake").WithTags("Channel intake");
-        group.MapPost("/{format}", Intake).RequireScope(Scopes.ReservationsWrite).WithName(OrderEndpoint)
+        // A Shopify delivery signed with the channel's intake secret needs no key (IntakeSignatures).
+        group.MapPost("/{format}", Intake).RequireScopeOrSignature(Scopes.ReservationsWrite, IntakeSignatures.ShopifyHeader).ReadsRawBody().WithName(OrderEndpoint)
             .WithSummary("Take a marketplace order (shopify, amazon, walmart) in its own payload format and allocate what is still owed.");
         group.MapGet("/deliveries", IntakeDeliveriesApi.List).RequireScope(Scopes.Read).WithName("ListIntakeDeliveries")
             .WithSummary("The audit trail of marketplace deliveries and what became of each order, by channel and outcome, in id order, a page at a time.");
@@ -64,7 +65,8 @@ public static class IntakeApi
     }
 
     public static async Task<Results<Created<IntakeResult>, Ok<IntakeResult>, Ok<IntakeResults>, ProblemHttpResult>> Intake(
-        string format, JsonElement payload, IStockStore store, HttpResponse httpResponse, ClaimsPrincipal user, CancellationToken cancellationToken)
+        string format, JsonElement payload, IStockStore store, KeyRing keys, HttpRequest httpRequest, HttpResponse httpResponse, ClaimsPrincipal user,
+        CancellationToken cancellationToken)
     {
         if (!MarketplaceOrders.Formats.Contains(format))
         {
@@ -73,7 +75,7 @@ public static class IntakeApi
         }
 
         var deliveries = new List<DeliveryRecord>();
-        var answer = await TakeAsync(format, payload, store, httpResponse, user, deliveries, cancellationToken);
+        var answer = await TakeAsync(format, payload, store, keys, httpRequest, httpResponse, user, deliveries, cancellationToken);
         // After the order's own write, and whatever became of it; a client that went away does not stop the record.
         var logger = httpResponse.HttpContext.RequestServices.GetService<ILoggerFactory>()?.CreateLogger(typeof(IntakeAudit));
         await IntakeAudit.RecordAsync(store, deliveries, logger, CancellationToken.None);
@@ -81,7 +83,8 @@ public static class IntakeApi
     }
 
     private static async Task<Results<Created<IntakeResult>, Ok<IntakeResult>, Ok<IntakeResults>, ProblemHttpResult>> TakeAsync(string format,
-        JsonElement payload, IStockStore store, HttpResponse httpResponse, ClaimsPrincipal user, List<DeliveryRecord> deliveries, CancellationToken cancellationToken)
+        JsonElement payload, IStockStore store, KeyRing keys, HttpRequest httpRequest, HttpResponse httpResponse, ClaimsPrincipal user,
+        List<DeliveryRecord> deliveries, CancellationToken cancellationToken)
     {
         if (MarketplaceOrders.Retired.Contains(format))
         {
@@ -96,6 +99,14 @@ public static class IntakeApi
             return TypedResults.Problem(retired);
         }
 
+        var (signedUser, unsigned) = await IntakeSignatures.AuthenticateAsync(format, httpRequest, user, store, keys, cancellationToken);
+        if (unsigned is not null)
+        {
+            deliveries.Add(IntakeAudit.Of(format, DeliveryOutcome.Unauthenticated, unsigned.ProblemDetails));
+            return unsigned;
+        }
+
+        user = signedUser!;
         if (Caller.Of(user).RefusesChannel(format) is { } refused)
         {
             deliveries.Add(IntakeAudit.Of(format, DeliveryOutcome.Refused, refused.ProblemDetails));

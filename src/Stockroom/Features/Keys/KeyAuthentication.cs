@@ -52,12 +52,20 @@ public static class KeyAuthentication
     public static TBuilder RequireScope<TBuilder>(this TBuilder builder, string scope) where TBuilder : IEndpointConventionBuilder =>
         builder.RequireAuthorization(scope);
 
+    /// <summary>
+    /// Callers need <paramref name="scope"/>, or send no key and a signature in <paramref name="signatureHeader"/>:
+    /// the handler then verifies the signature itself before it reads or writes anything.
+    /// </summary>
+    public static TBuilder RequireScopeOrSignature<TBuilder>(this TBuilder builder, string scope, string signatureHeader) where TBuilder : IEndpointConventionBuilder =>
+        builder.RequireAuthorization(new AuthorizationPolicyBuilder().AddRequirements(new ScopeRequirement(scope, ChannelKeysAllowed: true, signatureHeader)).Build());
+
     /// <summary>Callers need <paramref name="scope"/>, and a key bound to a channel may not: the resource belongs to every channel.</summary>
     public static TBuilder RequireStoreWideScope<TBuilder>(this TBuilder builder, string scope) where TBuilder : IEndpointConventionBuilder =>
         builder.RequireAuthorization(StoreWidePolicy(scope));
 }
 
-public sealed record ScopeRequirement(string Scope, bool ChannelKeysAllowed) : IAuthorizationRequirement;
+/// <summary>A scope to hold; <c>SignatureHeader</c>, when set, also lets in a request with no key that carries that header, for the handler to verify.</summary>
+public sealed record ScopeRequirement(string Scope, bool ChannelKeysAllowed, string? SignatureHeader = null) : IAuthorizationRequirement;
 
 /// <summary>Grants a requirement while Stockroom runs open, or when the caller's key allows it.</summary>
 internal sealed class ScopeHandler(KeyRing keys) : AuthorizationHandler<ScopeRequirement>
@@ -74,6 +82,13 @@ internal sealed class ScopeHandler(KeyRing keys) : AuthorizationHandler<ScopeReq
         // Only an authenticated key counts: with none, the requirement fails and the challenge is a 401.
         if (context.User.FindFirst(Caller.KeyClaim) is null)
         {
+            // Unless it is a signed delivery that sends no key at all: the endpoint checks the signature.
+            if (requirement.SignatureHeader is { } signature && context.Resource is HttpContext { Request.Headers: var headers }
+                && headers.ContainsKey(signature) && !headers.ContainsKey("Authorization"))
+            {
+                context.Succeed(requirement);
+            }
+
             return;
         }
 
