@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Stockroom.Testing;
+using Stockroom.Tests.Fixtures;
 
 namespace Stockroom.Tests;
 
@@ -15,21 +16,7 @@ public abstract class IntakeAuditTests(StockroomServer server)
 {
     private HttpClient Client => server.Client;
 
-    /// <summary>A fixture with the test's SKU and a fresh marketplace order id (each class shares one database).</summary>
-    internal static (string Body, string Id) Fixture(string name, string sku, string marketplaceId)
-    {
-        var id = Random.Shared.NextInt64(100_000_000_000, 999_999_999_999).ToString(CultureInfo.InvariantCulture);
-        var body = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Fixtures", "Intake", name))
-            .Replace("{{SKU}}", sku, StringComparison.Ordinal).Replace(marketplaceId, id, StringComparison.Ordinal);
-        return (body, id);
-    }
-
-    private async Task<Network> SeedAsync(string format)
-    {
-        var n = await Client.SeedAsync(storeOnHand: 10, warehouseOnHand: 0);
-        await Client.Put($"/v1/channels/{format}", new { name = format, group = n.Group }).Expect(HttpStatusCode.Created, HttpStatusCode.OK);
-        return n;
-    }
+    private Task<Network> SeedAsync(string format) => IntakeFixtures.SeedAsync(Client, format);
 
     /// <summary>Every delivery listed with <paramref name="query"/>, page after page.</summary>
     internal static async Task<List<JsonElement>> DeliveriesAsync(HttpClient client, string query = "")
@@ -58,7 +45,7 @@ public abstract class IntakeAuditTests(StockroomServer server)
     public async Task Each_outcome_is_recorded_with_its_reason()
     {
         var n = await SeedAsync("shopify");
-        var (partly, partlyId) = Fixture("shopify-webhook.json", n.Sku, "820982911946154508");
+        var (partly, partlyId) = IntakeFixtures.Fixture("shopify-webhook.json", n.Sku, "820982911946154508");
         await Client.Post("/v1/intake/shopify", partly).Expect(HttpStatusCode.Created);
         var row = await LastAsync(partlyId);
         Assert.Equal(($"shopify:{partlyId}", "partlyMapped", 201), Row(row));
@@ -69,7 +56,7 @@ public abstract class IntakeAuditTests(StockroomServer server)
         await Client.Post("/v1/intake/shopify", partly).Expect(HttpStatusCode.Created);
         Assert.Equal(($"shopify:{partlyId}", "replayed", 201), Row(await LastAsync(partlyId)));
 
-        var (whole, wholeId) = Fixture("shopify.json", n.Sku, "820982911946154508");
+        var (whole, wholeId) = IntakeFixtures.Fixture("shopify.json", n.Sku, "820982911946154508");
         await Client.Post("/v1/intake/shopify", whole).Expect(HttpStatusCode.Created);
         row = await LastAsync(wholeId);
         Assert.Equal(($"shopify:{wholeId}", "allocated", 201), Row(row));
@@ -79,11 +66,11 @@ public abstract class IntakeAuditTests(StockroomServer server)
         await Client.Post("/v1/intake/shopify", whole.Replace("\"cancelled_at\": null", Cancel, StringComparison.Ordinal)).Expect(HttpStatusCode.OK);
         Assert.Equal(($"shopify:{wholeId}", "cancelled", 200), Row(await LastAsync(wholeId)));
 
-        var (never, neverId) = Fixture("shopify.json", n.Sku, "820982911946154508");
+        var (never, neverId) = IntakeFixtures.Fixture("shopify.json", n.Sku, "820982911946154508");
         await Client.Post("/v1/intake/shopify", never.Replace("\"cancelled_at\": null", Cancel, StringComparison.Ordinal)).Expect(HttpStatusCode.OK);
         Assert.Equal(($"shopify:{neverId}", "nothingOwed", 200), Row(await LastAsync(neverId)));
 
-        var (invalid, invalidId) = Fixture("shopify.json", n.Sku, "820982911946154508");
+        var (invalid, invalidId) = IntakeFixtures.Fixture("shopify.json", n.Sku, "820982911946154508");
         await Client.Post("/v1/intake/shopify", invalid.Replace("\"quantity\": 1,", "\"quantity\": 0,", StringComparison.Ordinal)).Problem(HttpStatusCode.BadRequest);
         row = await LastAsync(invalidId);
         Assert.Equal(($"shopify:{invalidId}", "refused", 400), Row(row));
@@ -100,7 +87,7 @@ public abstract class IntakeAuditTests(StockroomServer server)
     public async Task A_list_payload_gives_one_row_per_order()
     {
         var n = await SeedAsync("walmart");
-        var (body, first) = Fixture("walmart-list.json", n.Sku, "1796277083022");
+        var (body, first) = IntakeFixtures.Fixture("walmart-list.json", n.Sku, "1796277083022");
         var second = Random.Shared.NextInt64(100_000_000_000, 999_999_999_999).ToString(CultureInfo.InvariantCulture);
         body = body.Replace("1796277083023", second, StringComparison.Ordinal)
             .Replace("\n      ]\n    }\n  }\n}", ",\n        { \"purchaseOrderId\": \"W-bad\", \"orderLines\": [] }\n      ]\n    }\n  }\n}", StringComparison.Ordinal);
@@ -118,7 +105,7 @@ public abstract class IntakeAuditTests(StockroomServer server)
     public async Task A_refused_delivery_changes_no_stock_yet_is_listed()
     {
         var n = await SeedAsync("shopify");
-        var (body, id) = Fixture("shopify.json", n.Sku, "820982911946154508");
+        var (body, id) = IntakeFixtures.Fixture("shopify.json", n.Sku, "820982911946154508");
         var stock = await Client.AvailabilityAsync(n.Sku, $"location={n.Store}");
         var head = await Client.LedgerHeadAsync();
         using var response = await Client.Post("/v1/intake/shopify", body.Replace("\"quantity\": 1,", "\"quantity\": 500,", StringComparison.Ordinal));
@@ -140,7 +127,7 @@ public abstract class IntakeAuditTests(StockroomServer server)
         var n = await SeedAsync("shopify");
         for (var i = 0; i < 3; i++)
         {
-            var (body, _) = Fixture("shopify.json", n.Sku, "820982911946154508");
+            var (body, _) = IntakeFixtures.Fixture("shopify.json", n.Sku, "820982911946154508");
             await Client.Post("/v1/intake/shopify", body.Replace("\"quantity\": 1,", "\"quantity\": 0,", StringComparison.Ordinal)).Problem(HttpStatusCode.BadRequest);
         }
 
@@ -210,10 +197,10 @@ public abstract class IntakeAuditKeysTests(StockroomServer server)
             .Expect(HttpStatusCode.Created)).GetProperty("key").GetString()!;
         using var walmart = As(channelKey);
 
-        await admin.Post("/v1/intake/shopify", IntakeAuditTests.Fixture("shopify.json", n.Sku, "820982911946154508").Body).Expect(HttpStatusCode.Created);
-        await walmart.Post("/v1/intake/walmart", IntakeAuditTests.Fixture("walmart.json", n.Sku, "1796277083022").Body).Expect(HttpStatusCode.Created);
+        await admin.Post("/v1/intake/shopify", IntakeFixtures.Fixture("shopify.json", n.Sku, "820982911946154508").Body).Expect(HttpStatusCode.Created);
+        await walmart.Post("/v1/intake/walmart", IntakeFixtures.Fixture("walmart.json", n.Sku, "1796277083022").Body).Expect(HttpStatusCode.Created);
         // A channel key delivering another channel's order is refused, and that is kept too.
-        await walmart.Post("/v1/intake/shopify", IntakeAuditTests.Fixture("shopify.json", n.Sku, "820982911946154508").Body).Problem(HttpStatusCode.Forbidden);
+        await walmart.Post("/v1/intake/shopify", IntakeFixtures.Fixture("shopify.json", n.Sku, "820982911946154508").Body).Problem(HttpStatusCode.Forbidden);
 
         var all = await IntakeAuditTests.DeliveriesAsync(admin);
         Assert.Equal(["allocated", "refused"], all.Where(d => d.GetProperty("channel").GetString() == "shopify").Select(d => d.GetProperty("outcome").GetString()));

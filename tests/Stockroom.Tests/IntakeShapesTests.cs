@@ -3,6 +3,7 @@ using System.Net;
 using System.Text.Json;
 using Stockroom.Features.Intake;
 using Stockroom.Testing;
+using Stockroom.Tests.Fixtures;
 
 namespace Stockroom.Tests;
 
@@ -15,23 +16,7 @@ public abstract class IntakeShapesTests(StockroomServer server)
 {
     private HttpClient Client => server.Client;
 
-    /// <summary>A fixture with the test's SKU and, since each class shares one database, a fresh marketplace order id.</summary>
-    private static (string Body, string Id) Fixture(string name, string sku, string marketplaceId)
-    {
-        var fresh = Random.Shared.NextInt64(100_000_000_000, 999_999_999_999).ToString(CultureInfo.InvariantCulture);
-        var id = marketplaceId.Any(char.IsAsciiLetter) || marketplaceId.Contains('-', StringComparison.Ordinal)
-            ? $"{marketplaceId[..4]}{fresh}" : fresh;
-        var body = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Fixtures", "Intake", name))
-            .Replace("{{SKU}}", sku, StringComparison.Ordinal).Replace(marketplaceId, id, StringComparison.Ordinal);
-        return (body, id);
-    }
-
-    private async Task<Network> SeedAsync(string format)
-    {
-        var n = await Client.SeedAsync(storeOnHand: 10, warehouseOnHand: 0);
-        await Client.Put($"/v1/channels/{format}", new { name = format, group = n.Group }).Expect(HttpStatusCode.Created, HttpStatusCode.OK);
-        return n;
-    }
+    private Task<Network> SeedAsync(string format) => IntakeFixtures.SeedAsync(Client, format);
 
     private async Task<long> AllocatedAsync(Network n) => (await Client.AvailabilityAsync(n.Sku, $"location={n.Store}")).Long("allocated");
 
@@ -44,7 +29,7 @@ public abstract class IntakeShapesTests(StockroomServer server)
     public async Task A_shopify_webhook_holds_only_what_is_still_owed_and_reports_the_lines_without_stock()
     {
         var n = await SeedAsync("shopify");
-        var (body, id) = Fixture("shopify-webhook.json", n.Sku, "820982911946154508");
+        var (body, id) = IntakeFixtures.Fixture("shopify-webhook.json", n.Sku, "820982911946154508");
         var head = await Client.LedgerHeadAsync();
         var result = await Client.Post("/v1/intake/shopify", body).Expect(HttpStatusCode.Created);
         // 3 ordered less 1 refunded, and 2 ordered less 1 fulfilled.
@@ -63,7 +48,7 @@ public abstract class IntakeShapesTests(StockroomServer server)
     public async Task A_shopify_order_in_the_admin_api_wrapper_is_read_like_the_webhook()
     {
         var n = await SeedAsync("shopify");
-        var (body, id) = Fixture("shopify-webhook.json", n.Sku, "820982911946154508");
+        var (body, id) = IntakeFixtures.Fixture("shopify-webhook.json", n.Sku, "820982911946154508");
         var result = await Client.Post("/v1/intake/shopify", $$"""{"order": {{body}}}""").Expect(HttpStatusCode.Created);
         Assert.Equal(($"shopify:{id}", 3L), (result.GetProperty("orderId").GetString(), Units(result)));
         var problem = await Client.Post("/v1/intake/shopify", """{"order": {"id": 1}}""").Problem(HttpStatusCode.BadRequest);
@@ -74,7 +59,7 @@ public abstract class IntakeShapesTests(StockroomServer server)
     public async Task A_cancelled_shopify_order_cancels_the_held_order_once()
     {
         var n = await SeedAsync("shopify");
-        var (body, id) = Fixture("shopify-webhook.json", n.Sku, "820982911946154508");
+        var (body, id) = IntakeFixtures.Fixture("shopify-webhook.json", n.Sku, "820982911946154508");
         await Client.Post("/v1/intake/shopify", body).Expect(HttpStatusCode.Created);
         var cancelledBody = body.Replace("\"cancelled_at\": null", "\"cancelled_at\": \"2026-11-23T10:00:00-05:00\"", StringComparison.Ordinal);
         for (var delivery = 0; delivery < 2; delivery++)
@@ -93,7 +78,7 @@ public abstract class IntakeShapesTests(StockroomServer server)
     public async Task A_cancelled_order_stockroom_does_not_hold_takes_nothing_and_is_not_an_error()
     {
         var n = await SeedAsync("shopify");
-        var (body, id) = Fixture("shopify-webhook.json", n.Sku, "820982911946154508");
+        var (body, id) = IntakeFixtures.Fixture("shopify-webhook.json", n.Sku, "820982911946154508");
         var head = await Client.LedgerHeadAsync();
         var cancelled = body.Replace("\"cancelled_at\": null", "\"cancelled_at\": \"2026-11-23T10:00:00-05:00\"", StringComparison.Ordinal);
         var result = await Client.Post("/v1/intake/shopify", cancelled).Expect(HttpStatusCode.OK);
@@ -106,13 +91,13 @@ public abstract class IntakeShapesTests(StockroomServer server)
     public async Task An_amazon_order_with_its_item_pages_holds_what_is_ordered_and_not_shipped()
     {
         var n = await SeedAsync("amazon");
-        var (body, id) = Fixture("amazon-getorder-getorderitems.json", n.Sku, "902-3159896-1390916");
+        var (body, id) = IntakeFixtures.Fixture("amazon-getorder-getorderitems.json", n.Sku, "902-3159896-1390916");
         var result = await Client.Post("/v1/intake/amazon", body).Expect(HttpStatusCode.Created);
         // Page one: 3 ordered, 1 shipped; page two: 2 ordered.
         Assert.Equal(($"amazon:{id}", 4L), (result.GetProperty("orderId").GetString(), Units(result)));
         Assert.Equal("2026-11-23T10:20:00Z", result.GetProperty("version").GetString());
 
-        var (other, _) = Fixture("amazon-getorder-getorderitems.json", n.Sku, "902-3159896-1390916");
+        var (other, _) = IntakeFixtures.Fixture("amazon-getorder-getorderitems.json", n.Sku, "902-3159896-1390916");
         var mixed = other.Replace("\"AmazonOrderId\": \"902-", "\"AmazonOrderId\": \"903-", StringComparison.Ordinal);
         var problem = await Client.Post("/v1/intake/amazon", mixed[..mixed.IndexOf("\"orderItems\"", StringComparison.Ordinal)]
             + other[other.IndexOf("\"orderItems\"", StringComparison.Ordinal)..]).Problem(HttpStatusCode.BadRequest);
@@ -124,7 +109,7 @@ public abstract class IntakeShapesTests(StockroomServer server)
     public async Task An_amazon_order_change_allocates_and_a_buyer_cancel_then_cancels_it()
     {
         var n = await SeedAsync("amazon");
-        var (body, id) = Fixture("amazon-order-change.json", n.Sku, "903-8868176-2219830");
+        var (body, id) = IntakeFixtures.Fixture("amazon-order-change.json", n.Sku, "903-8868176-2219830");
         var result = await Client.Post("/v1/intake/amazon", body).Expect(HttpStatusCode.Created);
         Assert.Equal(($"amazon:{id}", 2L, "2026-11-23T11:05:53.109Z"), (result.GetProperty("orderId").GetString(), Units(result), result.GetProperty("version").GetString()));
         Assert.Equal(2, await AllocatedAsync(n));
@@ -136,7 +121,7 @@ public abstract class IntakeShapesTests(StockroomServer server)
         Assert.Equal("cancelled", result.GetProperty("outcome").GetString());
         Assert.Equal(0, await AllocatedAsync(n));
 
-        var (canceled, _) = Fixture("amazon-order-change.json", n.Sku, "903-8868176-2219830");
+        var (canceled, _) = IntakeFixtures.Fixture("amazon-order-change.json", n.Sku, "903-8868176-2219830");
         canceled = canceled.Replace("\"OrderStatus\": \"Unshipped\"", "\"OrderStatus\": \"Canceled\"", StringComparison.Ordinal);
         Assert.Equal("nothingOwed", (await Client.Post("/v1/intake/amazon", canceled).Expect(HttpStatusCode.OK)).GetProperty("outcome").GetString());
     }
@@ -145,7 +130,7 @@ public abstract class IntakeShapesTests(StockroomServer server)
     public async Task A_walmart_order_list_answers_for_each_order_on_its_own()
     {
         var n = await SeedAsync("walmart");
-        var (body, first) = Fixture("walmart-list.json", n.Sku, "1796277083022");
+        var (body, first) = IntakeFixtures.Fixture("walmart-list.json", n.Sku, "1796277083022");
         var second = Random.Shared.NextInt64(100_000_000_000, 999_999_999_999).ToString(CultureInfo.InvariantCulture);
         body = body.Replace("1796277083023", second, StringComparison.Ordinal);
         // A third order, malformed, is refused on its own.

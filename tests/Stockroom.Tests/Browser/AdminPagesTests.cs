@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.Playwright;
 using Stockroom.Testing;
+using Stockroom.Tests.Fixtures;
 
 namespace Stockroom.Tests.Browser;
 
@@ -127,9 +128,9 @@ public sealed class AdminPagesTests(SqliteServer server) : IClassFixture<SqliteS
     {
         var n = await Client.SeedAsync(storeOnHand: 10, warehouseOnHand: 0);
         await Client.Put("/v1/channels/shopify", new { name = "shopify", group = n.Group }).Expect(HttpStatusCode.Created, HttpStatusCode.OK);
-        var (taken, takenId) = IntakeAuditTests.Fixture("shopify.json", n.Sku, "820982911946154508");
+        var (taken, takenId) = IntakeFixtures.Fixture("shopify.json", n.Sku, "820982911946154508");
         await Client.Post("/v1/intake/shopify", taken).Expect(HttpStatusCode.Created);
-        var (refused, refusedId) = IntakeAuditTests.Fixture("shopify.json", n.Sku, "820982911946154508");
+        var (refused, refusedId) = IntakeFixtures.Fixture("shopify.json", n.Sku, "820982911946154508");
         await Client.Post("/v1/intake/shopify", refused.Replace("\"quantity\": 1,", "\"quantity\": 0,", StringComparison.Ordinal)).Problem(HttpStatusCode.BadRequest);
 
         var page = await OpenAsync("/admin/intake");
