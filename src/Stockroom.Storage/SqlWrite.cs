@@ -197,7 +197,7 @@ internal sealed class SqlWrite(SqlStore store, DbConnection connection, DbTransa
         Invariant.Require(!_finished, "a transaction commits once");
         Invariant.Require(_deltas.Count == 0 || _pending.Count > 0, "every change of stock is recorded in the ledger");
         var deltas = _deltas.Values.Where(d => !d.IsZero).ToList();
-        var changes = new StockChangeSet(_changed, _created, deltas, _movements, _freedSkus, _catalogChanged);
+        var changes = new StockChangeSet(_changed, _created, _movements, _freedSkus, _catalogChanged);
         foreach (var reaction in store.Reactions)
         {
             await reaction.BeforeAppendAsync(this, changes, cancellationToken);

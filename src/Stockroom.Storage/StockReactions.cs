@@ -7,7 +7,6 @@ namespace Stockroom.Storage;
 public sealed class StockChangeSet(
     IReadOnlyDictionary<PositionKey, (Position First, Position Last)> changed,
     IReadOnlySet<PositionKey> created,
-    IReadOnlyCollection<PositionDelta> deltas,
     IReadOnlyList<StockMovement> movements,
     IReadOnlySet<string> freedSkus,
     bool catalogChanged)
@@ -17,9 +16,6 @@ public sealed class StockChangeSet(
 
     /// <summary>Positions this transaction created (empty rows made to be locked).</summary>
     public IReadOnlySet<PositionKey> Created { get; } = created;
-
-    /// <summary>The summed deltas of the transaction, none zero.</summary>
-    public IReadOnlyCollection<PositionDelta> Deltas { get; } = deltas;
 
     /// <summary>The causes the transaction gave its movements of stock, in the order it wrote them.</summary>
     public IReadOnlyList<StockMovement> Movements { get; } = movements;
