@@ -185,7 +185,7 @@ public static class OrderLifecycle
     private static PositionKey Key(OrderLine line) => new(line.Sku, line.Location);
 
     /// <summary>The status that follows from what the lines have done.</summary>
-    private static OrderStatus StatusOf(OrderStatus current, IReadOnlyList<OrderLine> lines)
+    internal static OrderStatus StatusOf(OrderStatus current, IReadOnlyList<OrderLine> lines)
     {
         var shipped = lines.Sum(l => l.Shipped);
         if (lines.Any(l => l.Open > 0))

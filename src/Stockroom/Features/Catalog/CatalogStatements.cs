@@ -26,7 +26,7 @@ public static class CatalogRows
         r.GetFieldValue<DateTimeOffset>(9), r.GetFieldValue<DateTimeOffset>(10), r.Nullable<int>(11));
 
     public const string ChannelColumns =
-        "id, name, group_id, buffer_percent, buffer_units, reservation_ttl_seconds, created_at, updated_at, publish_every_seconds";
+        "id, name, group_id, buffer_percent, buffer_units, reservation_ttl_seconds, created_at, updated_at, publish_every_seconds, intake_unknown_skus";
 
     /// <summary>A channel as it is read: its columns and whether it has an intake secret, never the secret.</summary>
     public const string ChannelSelect = $"SELECT {ChannelColumns}, intake_secret IS NOT NULL FROM channels";
@@ -37,7 +37,8 @@ public static class CatalogRows
         var units = r.Nullable<long>(4);
         return new Channel(r.GetString(0), r.GetString(1), r.GetString(2),
             percent is null && units is null ? null : new ChannelBuffer(percent, units),
-            r.Nullable<int>(5), r.GetFieldValue<DateTimeOffset>(6), r.GetFieldValue<DateTimeOffset>(7), r.GetInt32(8), r.GetBoolean(9));
+            r.Nullable<int>(5), r.GetFieldValue<DateTimeOffset>(6), r.GetFieldValue<DateTimeOffset>(7), r.GetInt32(8), r.GetBoolean(10),
+            Sql.Parse<UnknownSkus>(r.GetString(9)));
     }
 
     /// <summary>Folds the rows of <see cref="GroupsQuery"/> into groups with their members.</summary>
@@ -209,18 +210,19 @@ public static class CatalogStatements
         // A new channel publishes from the ledger's head on: it starts with nothing to catch up on.
         await using var command = write.Command($"""
             INSERT INTO channels ({CatalogRows.ChannelColumns}, intake_secret)
-            VALUES (@id, @name, @group, @percent, @units, @ttl, @createdAt, @updatedAt, @publishEvery, @secret)
+            VALUES (@id, @name, @group, @percent, @units, @ttl, @createdAt, @updatedAt, @publishEvery, @unknownSkus, @secret)
             ON CONFLICT (id) DO UPDATE SET
                 name = excluded.name, group_id = excluded.group_id, buffer_percent = excluded.buffer_percent,
                 buffer_units = excluded.buffer_units, reservation_ttl_seconds = excluded.reservation_ttl_seconds,
-                updated_at = excluded.updated_at, publish_every_seconds = excluded.publish_every_seconds{secretUpdate};
+                updated_at = excluded.updated_at, publish_every_seconds = excluded.publish_every_seconds,
+                intake_unknown_skus = excluded.intake_unknown_skus{secretUpdate};
             INSERT INTO channel_publishing (channel_id, through, next_due_at)
             SELECT @id, sequence, @updatedAt FROM ledger_head WHERE id = 1
             ON CONFLICT (channel_id) DO NOTHING
             """).With("@publishEvery", channel.PublishEverySeconds)
             .With("@id", channel.Id).With("@name", channel.Name).With("@group", channel.Group)
             .With("@percent", channel.Buffer?.Percent).With("@units", channel.Buffer?.Units)
-            .With("@ttl", channel.ReservationTtlSeconds)
+            .With("@ttl", channel.ReservationTtlSeconds).With("@unknownSkus", Sql.Text(channel.IntakeUnknownSkus))
             .With("@createdAt", channel.CreatedAt).With("@updatedAt", channel.UpdatedAt)
             .With("@secret", keepIntakeSecret ? null : intakeSecret);
         await write.ExecuteAsync(command, cancellationToken);

@@ -28,9 +28,10 @@ public sealed record BufferRequest(decimal? Percent, long? Units);
 /// <summary>
 /// A channel as PUT. <c>intakeSecret</c> is write-only: a string sets it, <c>null</c> clears it, and
 /// leaving it out keeps the one the channel has, since no answer shows it for a client to send back.
+/// <c>intakeUnknownSkus</c> (<c>skip</c> when left out) says what intake does with an order line it cannot map.
 /// </summary>
 public sealed record PutChannelRequest(string? Name, string? Group, BufferRequest? Buffer, int? ReservationTtlSeconds, int? PublishEverySeconds,
-    JsonElement IntakeSecret);
+    JsonElement IntakeSecret, UnknownSkus? IntakeUnknownSkus = null);
 
 /// <summary>The selling network: locations, the distribution groups they form, and the channels that sell from them.</summary>
 public static class NetworkApi
@@ -53,6 +54,7 @@ public static class NetworkApi
         channels.MapGet("/", ListChannels).RequireScope(Scopes.Read).WithName("ListChannels").WithSummary("Page through sales channels.");
         channels.MapGet("/{id}/feed", ChannelFeed.Get).RequireScope(Scopes.Read).WithName("GetChannelFeed")
             .WithSummary("The channel's published availability updates, one per SKU per publication, oldest first.");
+        channels.MapChannelListings();
         return app;
     }
 
@@ -215,7 +217,7 @@ public static class NetworkApi
         var channelBuffer = request.Buffer is { Percent: null, Units: null } or null ? null : new ChannelBuffer(request.Buffer.Percent, request.Buffer.Units);
         var channel = new Channel(id, request.Name!.Trim(), request.Group!, channelBuffer, request.ReservationTtlSeconds,
             existing?.CreatedAt ?? write.Now, write.Now, request.PublishEverySeconds ?? 0,
-            keepSecret ? existing?.IntakeSecretSet ?? false : secret is not null);
+            keepSecret ? existing?.IntakeSecretSet ?? false : secret is not null, request.IntakeUnknownSkus ?? UnknownSkus.Skip);
         await write.UpsertChannelAsync(channel, keepSecret, secret, cancellationToken);
         write.Record("channel.upserted", channel);
         await write.CommitAsync(cancellationToken);

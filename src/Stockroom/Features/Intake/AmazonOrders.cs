@@ -51,7 +51,7 @@ internal static class AmazonOrders
         }
 
         r.CheckCount(set, $"{prefix}OrderItems", cancelled);
-        return id is null ? null : new MarketplaceOrder(id, set.Owed, set.Skipped, cancelled, IntakeReader.Time(order, "LastUpdateDate"));
+        return id is null ? null : new MarketplaceOrder(id, set.Stock, set.Skipped, cancelled, IntakeReader.Time(order, "LastUpdateDate"));
     }
 
     private static MarketplaceOrder? Combined(IntakeReader r, JsonElement root)
@@ -80,7 +80,7 @@ internal static class AmazonOrders
         }
 
         r.CheckCount(set, "orderItems", cancelled);
-        return id is null ? null : new MarketplaceOrder(id, set.Owed, set.Skipped, cancelled, IntakeReader.Time(order, "LastUpdateDate"));
+        return id is null ? null : new MarketplaceOrder(id, set.Stock, set.Skipped, cancelled, IntakeReader.Time(order, "LastUpdateDate"));
     }
 
     /// <summary>
@@ -110,21 +110,19 @@ internal static class AmazonOrders
         cancelled |= set.Count > 0 && set.Skipped.Count == set.Count && set.Skipped.All(l => l.Reason == BuyerCancel);
         r.CheckCount(set, $"{prefix}Summary.OrderItems", cancelled);
         var version = IntakeReader.Time(root, "EventTime") ?? IntakeReader.Time(IntakeReader.Object(notification, "OrderChangeTrigger"), "TimeOfOrderChange");
-        return id is null ? null : new MarketplaceOrder(id, set.Owed, set.Skipped, cancelled, version);
+        return id is null ? null : new MarketplaceOrder(id, set.Stock, set.Skipped, cancelled, version);
     }
 
-    /// <summary>Units owed on an item: ordered less shipped. Amazon reports 0 ordered for an item cancelled before it shipped.</summary>
+    /// <summary>
+    /// Units owed on an item: ordered less shipped. Amazon reports 0 ordered for an item cancelled
+    /// before it shipped. An item is mapped by its seller SKU, then its ASIN.
+    /// </summary>
     private static Func<JsonElement, string, LineRead?> Item(IntakeReader r, string skuField, string orderedField) => (item, at) =>
     {
         var ordered = r.Quantity(item, orderedField, at, min: 0);
         var (shippedOk, shipped) = r.OptionalQuantity(item, "QuantityShipped", at);
-        var (sku, skip) = r.Sku(item, skuField, at);
-        if (skip is not null)
-        {
-            return LineRead.Skipped(skip);
-        }
-
-        if (sku is null || ordered is null || !shippedOk)
+        var sku = r.Sku(item, skuField, at);
+        if (ordered is null || !shippedOk)
         {
             return null;
         }
@@ -135,6 +133,6 @@ internal static class AmazonOrders
             return null;
         }
 
-        return new LineRead(sku, ordered.Value - (shipped ?? 0));
+        return LineRead.Of(sku, skuField, ordered.Value - (shipped ?? 0), shipped ?? 0, sku, IntakeReader.ListingId(item, "ASIN"));
     };
 }

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Stockroom.Core.Catalog;
 using Stockroom.Core.Demand;
 using Stockroom.Features.Keys;
 using Stockroom.Features.Orders;
@@ -15,8 +16,14 @@ public enum IntakeOutcome
     /// <summary>The units owed are allocated (or were, by an earlier delivery of the same order).</summary>
     Allocated,
 
+    /// <summary>A later version of a held order changed it: units shipped, no longer owed or newly owed.</summary>
+    Updated,
+
     /// <summary>The marketplace cancelled the order, and the order Stockroom held is cancelled.</summary>
     Cancelled,
+
+    /// <summary>A version older than the one already applied: nothing was changed; <c>order</c> is the order as held.</summary>
+    Stale,
 
     /// <summary>Nothing is owed (cancelled, shipped, refunded or no stock lines) and Stockroom holds no such order: nothing was taken.</summary>
     NothingOwed,
@@ -119,11 +126,11 @@ public static class IntakeApi
             if (orders[0].Errors is { } errors)
             {
                 var invalid = Problems.Validation(errors, $"The {format} order payload is not valid. Nothing was allocated.");
-                deliveries.Add(IntakeAudit.Of(format, orders[0].MarketplaceId, Refused(Canonical(format, orders[0].MarketplaceId), invalid, [], null)));
+                deliveries.Add(IntakeAudit.Of(format, orders[0].MarketplaceId, IntakeOrderWrite.Refused(Canonical(format, orders[0].MarketplaceId), invalid, null, null)));
                 return invalid;
             }
 
-            var result = await ApplyAsync(format, orders[0].Order!, store, httpResponse, user, cancellationToken);
+            var result = await ApplyAsync(format, orders[0].Order!, store, cancellationToken);
             deliveries.Add(IntakeAudit.Of(format, orders[0].Order!.OrderId, result));
             return result switch
             {
@@ -138,8 +145,8 @@ public static class IntakeApi
         foreach (var parsed in orders)
         {
             var result = parsed.Errors is { } errors
-                ? Refused(Canonical(format, parsed.MarketplaceId), Problems.Validation(errors, $"The {format} order is not valid. Nothing was allocated for it."), [], null)
-                : await ApplyAsync(format, parsed.Order!, store, httpResponse, user, cancellationToken);
+                ? IntakeOrderWrite.Refused(Canonical(format, parsed.MarketplaceId), Problems.Validation(errors, $"The {format} order is not valid. Nothing was allocated for it."), null, null)
+                : await ApplyAsync(format, parsed.Order!, store, cancellationToken);
             deliveries.Add(IntakeAudit.Of(format, parsed.Order?.OrderId ?? parsed.MarketplaceId, result));
             results.Add(result);
         }
@@ -149,71 +156,24 @@ public static class IntakeApi
 
     private static string? Canonical(string format, string? marketplaceId) => marketplaceId is null ? null : $"{format}:{marketplaceId}";
 
-    private static async Task<IntakeResult> ApplyAsync(string format, MarketplaceOrder order, IStockStore store, HttpResponse httpResponse,
-        ClaimsPrincipal user, CancellationToken cancellationToken)
-    {
-        var id = $"{format}:{order.OrderId}";
-        if (order.OwesNothing)
-        {
-            return await NothingOwedAsync(id, order, store, httpResponse, user, cancellationToken);
-        }
-
-        var lines = order.Lines.GroupBy(l => l.Sku, StringComparer.Ordinal)
-            .Select(g => new OrderLineRequest(g.Key, g.Sum(l => l.Quantity), null))
-            .ToList();
-        // The order row has no place for lines it does not hold, so the ledger keeps them beside it.
-        Action<IStockWrite, Order>? recordSkipped = order.Skipped.Count == 0 ? null
-            : (write, created) => write.Record("intake.linesSkipped", new { orderId = created.Id, skipped = order.Skipped });
-        var created = await CreateOrder.HandleAsync(new CreateOrderRequest(id, format, null, lines), store, httpResponse, user, recordSkipped, cancellationToken);
-        // The order path says whether this was the order's first delivery or a replay of it.
-        var replayed = httpResponse.Headers["Idempotent-Replayed"] == "true";
-        return created.Result switch
-        {
-            Created<Order> allocated => new IntakeResult(id, IntakeOutcome.Allocated, StatusCodes.Status201Created, allocated.Value, order.Skipped, order.Version)
-            {
-                Replayed = replayed,
-            },
-            ProblemHttpResult problem => Refused(id, problem, order.Skipped, order.Version),
-            _ => throw new InvalidOperationException("an order is created or refused"),
-        };
-    }
-
     /// <summary>
-    /// An order that owes nothing. Cancelled by the marketplace, the order Stockroom holds is
-    /// cancelled (what is still open of it); one Stockroom does not hold takes nothing. One that
-    /// owes nothing without being cancelled (shipped or refunded elsewhere) while Stockroom holds
-    /// it is a change to a held order, which intake does not apply yet.
+    /// Maps the order's lines to SKUs through the channel's listings; a line the channel cannot map
+    /// is marked and the others held, or, when the channel says so, the whole order is refused.
     /// </summary>
-    private static async Task<IntakeResult> NothingOwedAsync(string id, MarketplaceOrder order, IStockStore store, HttpResponse httpResponse,
-        ClaimsPrincipal user, CancellationToken cancellationToken)
+    private static async Task<IntakeResult> ApplyAsync(string format, MarketplaceOrder order, IStockStore store, CancellationToken cancellationToken)
     {
-        var held = await store.GetOrderAsync(id, cancellationToken);
-        if (held is null)
+        var id = Canonical(format, order.OrderId);
+        var mapped = await IntakeMapping.MapAsync(store, format, order, cancellationToken);
+        // An order none of whose stock lines maps holds nothing: refused, it is delivered again once they are mapped.
+        if (mapped.Unknown.Count > 0 && !order.Cancelled && order.RefundId is null
+            && (mapped.Lines.Count == 0 || await store.UnknownSkusAsync(format, cancellationToken) == UnknownSkus.Refuse))
         {
-            return new IntakeResult(id, IntakeOutcome.NothingOwed, StatusCodes.Status200OK, null, order.Skipped, order.Version);
+            var unmapped = mapped.Unknown.ToDictionary(s => s.Line, s => new[] { s.Reason }, StringComparer.Ordinal);
+            return IntakeOrderWrite.Refused(id, Problems.Unprocessable(unmapped,
+                $"The order has lines whose SKU Stockroom does not know. Map them with PUT /v1/channels/{format}/listings/{{externalId}}; the marketplace's next delivery is then taken. Nothing was allocated."),
+                order, mapped);
         }
 
-        if (!order.Cancelled)
-        {
-            return Refused(id, Problems.Conflict("intake-changed", "The order is held with other units.",
-                $"Order '{id}' owes nothing now but is not cancelled; intake does not change a held order yet. Nothing was changed."), order.Skipped, order.Version);
-        }
-
-        if (held.Status == OrderStatus.Cancelled)
-        {
-            return new IntakeResult(id, IntakeOutcome.Cancelled, StatusCodes.Status200OK, held, order.Skipped, order.Version);
-        }
-
-        var cancelled = await RecordOrderEvent.Handle(id, new OrderEventRequest("intake-cancelled", OrderEventType.Cancelled, null, null),
-            store, httpResponse, user, cancellationToken);
-        return cancelled.Result switch
-        {
-            Ok<Order> ok => new IntakeResult(id, IntakeOutcome.Cancelled, StatusCodes.Status200OK, ok.Value, order.Skipped, order.Version),
-            ProblemHttpResult problem => Refused(id, problem, order.Skipped, order.Version),
-            _ => throw new InvalidOperationException("an order event is applied or refused"),
-        };
+        return await IntakeOrderWrite.ApplyAsync(format, order, mapped, store, cancellationToken);
     }
-
-    private static IntakeResult Refused(string? id, ProblemHttpResult problem, IReadOnlyList<SkippedLine> skipped, DateTimeOffset? version) =>
-        new(id, IntakeOutcome.Refused, problem.StatusCode, null, skipped, version, problem.ProblemDetails);
 }

@@ -16,6 +16,12 @@ public enum DeliveryOutcome
     /// <summary>The same order with the same content again: the earlier allocation is the answer, nothing more was taken.</summary>
     Replayed,
 
+    /// <summary>A later version of a held order: what changed (shipped, no longer owed, newly owed) was applied to it.</summary>
+    Updated,
+
+    /// <summary>A version older than the one already applied: nothing was changed.</summary>
+    Stale,
+
     /// <summary>The marketplace cancelled the order, and the order Stockroom held is (or already was) cancelled.</summary>
     Cancelled,
 
@@ -107,9 +113,11 @@ public static class IntakeAudit
         var skipped = result.Skipped.Count == 0 ? null : string.Join("; ", result.Skipped.Select(s => $"{s.Line}: {s.Reason}"));
         var outcome = result.Outcome switch
         {
-            IntakeOutcome.Allocated when result.Replayed => DeliveryOutcome.Replayed,
+            IntakeOutcome.Allocated or IntakeOutcome.Updated when result.Replayed => DeliveryOutcome.Replayed,
             IntakeOutcome.Allocated when skipped is not null => DeliveryOutcome.PartlyMapped,
             IntakeOutcome.Allocated => DeliveryOutcome.Allocated,
+            IntakeOutcome.Updated => DeliveryOutcome.Updated,
+            IntakeOutcome.Stale => DeliveryOutcome.Stale,
             IntakeOutcome.Cancelled => DeliveryOutcome.Cancelled,
             IntakeOutcome.NothingOwed => DeliveryOutcome.NothingOwed,
             _ => DeliveryOutcome.Refused,

@@ -4,16 +4,29 @@ using Stockroom.Core;
 
 namespace Stockroom.Features.Intake;
 
-/// <summary>What one marketplace line comes to: units owed of a SKU, or the reason it is skipped.</summary>
+/// <summary>
+/// What one marketplace line comes to: the SKU it names (or null), the units owed and shipped, the
+/// marketplace's ids a listing may map, and the field that names the SKU; or the reason it is skipped.
+/// </summary>
 internal readonly record struct LineRead(string? Sku, long Owed, string? Skip = null)
 {
+    public long Shipped { get; init; }
+
+    public IReadOnlyList<string> Listings { get; init; } = [];
+
+    public string SkuField { get; init; } = "sku";
+
     public static LineRead Skipped(string reason) => new(null, 0, reason);
+
+    /// <summary>A stock line; the listing ids that are absent are left out.</summary>
+    public static LineRead Of(string? sku, string skuField, long owed, long shipped, params string?[] listings) =>
+        new(sku, owed) { Shipped = shipped, SkuField = skuField, Listings = [.. listings.OfType<string>().Distinct(StringComparer.Ordinal)] };
 }
 
 /// <summary>The lines of one order as they are read, across the pages that carry them.</summary>
 internal sealed class LineSet
 {
-    public List<OwedLine> Owed { get; } = [];
+    public List<MarketplaceLine> Stock { get; } = [];
 
     public List<SkippedLine> Skipped { get; } = [];
 
@@ -109,8 +122,9 @@ internal sealed class IntakeReader
                 case { Skip: { } reason }:
                     set.Skipped.Add(new SkippedLine(at, reason));
                     break;
-                case { Sku: { } sku, Owed: > 0 } read:
-                    set.Owed.Add(new OwedLine(sku, read.Owed));
+                // A line that owes nothing and shipped nothing (wholly cancelled or refunded) has nothing to hold or revise.
+                case { } read when read.Owed > 0 || read.Shipped > 0:
+                    set.Stock.Add(new MarketplaceLine(at, read.Sku, read.Listings, read.Owed, read.Shipped, read.SkuField));
                     break;
             }
         }
@@ -126,26 +140,36 @@ internal sealed class IntakeReader
     }
 
     /// <summary>
-    /// A line's SKU, or why the line is skipped: a line with no SKU (a custom item, a tip, a
-    /// service) is not stock Stockroom can hold. A SKU that is there but malformed is an error.
+    /// The SKU a line names, as the marketplace wrote it; null when it names none (a custom item,
+    /// a tip, a service), which a listing may still map. Whether it is a SKU Stockroom knows is
+    /// decided with the channel's listings and the catalog (<see cref="IntakeMapping"/>); only a
+    /// value that is not text at all is an error of the payload.
     /// </summary>
-    public (string? Sku, string? Skip) Sku(JsonElement item, string name, string at)
+    public string? Sku(JsonElement item, string name, string at)
     {
-        if (!item.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null
-            || (value.ValueKind == JsonValueKind.String && string.IsNullOrWhiteSpace(Text(value) ?? "x")))
+        if (!item.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
         {
-            return (null, $"the line has no {name}");
+            return null;
         }
 
         var sku = value.ValueKind == JsonValueKind.String ? Text(value) : null;
-        if (!Identifier.IsValid(sku))
+        if (sku is null)
         {
-            Error($"{at}.{name}", "must be the SKU, as listed in Stockroom");
-            return (null, null);
+            Error($"{at}.{name}", "must be a string");
+            return null;
         }
 
-        return (sku, null);
+        return string.IsNullOrWhiteSpace(sku) ? null : sku;
     }
+
+    /// <summary>A marketplace id of what a line sold (a variant id, an ASIN): text or a whole number, or null.</summary>
+    public static string? ListingId(JsonElement item, string name) =>
+        item.ValueKind == JsonValueKind.Object && item.TryGetProperty(name, out var value) ? value.ValueKind switch
+        {
+            JsonValueKind.String when Text(value) is { Length: > 0 } text && !string.IsNullOrWhiteSpace(text) => text,
+            JsonValueKind.Number when value.TryGetInt64(out var number) => number.ToString(CultureInfo.InvariantCulture),
+            _ => null,
+        } : null;
 
     /// <summary>A quantity: a whole number, or a string of one (Walmart sends "1"), at least <paramref name="min"/>.</summary>
     public long? Quantity(JsonElement item, string name, string at, long min = 1)

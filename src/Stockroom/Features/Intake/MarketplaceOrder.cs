@@ -2,21 +2,27 @@ using System.Text.Json;
 
 namespace Stockroom.Features.Intake;
 
-/// <summary>Units of a SKU the marketplace still owes the buyer: ordered, not yet shipped, cancelled or refunded.</summary>
-public sealed record OwedLine(string Sku, long Quantity);
+/// <summary>
+/// One line of a marketplace order, as read: its path in the payload, the SKU it names (null when
+/// it names none), the marketplace's own ids for what was sold, most specific first (a Shopify
+/// variant id, an Amazon seller SKU or ASIN: the keys a channel's listings map to SKUs), the units
+/// still owed and the units shipped, and the field that should have named the SKU.
+/// </summary>
+public sealed record MarketplaceLine(string Path, string? Sku, IReadOnlyList<string> Listings, long Owed, long Shipped, string SkuField);
 
 /// <summary>A line of the marketplace order that is not held, named by its path in the payload, and why.</summary>
 public sealed record SkippedLine(string Line, string Reason);
 
 /// <summary>
-/// A marketplace order reduced to what allocation needs: its id, the units still owed per SKU,
-/// the lines not held and why, whether the marketplace cancelled it, and the marketplace's own
-/// time of its last change (the version a later update would be compared with).
+/// A marketplace order reduced to what allocation needs: its id, its stock lines, the lines that
+/// are not stock and why (gift cards, buyer cancellations), whether the marketplace cancelled it,
+/// and the marketplace's own time of its last change (the version a later one is compared with).
+/// A refund (<c>RefundId</c> set) is not a version: its lines' owed units are the units it cancels.
 /// </summary>
-public sealed record MarketplaceOrder(string OrderId, IReadOnlyList<OwedLine> Lines, IReadOnlyList<SkippedLine> Skipped, bool Cancelled, DateTimeOffset? Version)
+public sealed record MarketplaceOrder(string OrderId, IReadOnlyList<MarketplaceLine> Lines, IReadOnlyList<SkippedLine> Skipped, bool Cancelled,
+    DateTimeOffset? Version)
 {
-    /// <summary>Nothing to hold: the order is cancelled, or every line is skipped, shipped or refunded.</summary>
-    public bool OwesNothing => Cancelled || Lines.Sum(l => l.Quantity) == 0;
+    public string? RefundId { get; init; }
 }
 
 /// <summary>

@@ -17,6 +17,9 @@ internal static class WalmartOrders
     /// <summary>Line statuses whose units the seller still has to ship.</summary>
     private static readonly string[] Owed = ["Created", "Acknowledged"];
 
+    /// <summary>Line statuses whose units have left the seller.</summary>
+    private static readonly string[] Gone = ["Shipped", "Delivered"];
+
     public static (IReadOnlyList<ParsedOrder> Orders, bool IsList) Read(JsonElement root)
     {
         if (!IntakeReader.Has(root, "list"))
@@ -66,7 +69,7 @@ internal static class WalmartOrders
         // An order whose every line is cancelled owes nothing and, if held, is cancelled.
         var cancelled = statuses.Count > 0 && statuses.All(s => s == "Cancelled");
         r.CheckCount(set, $"{prefix}orderLines.orderLine", cancelled);
-        return id is null ? null : new MarketplaceOrder(id, set.Owed, set.Skipped, cancelled, version);
+        return id is null ? null : new MarketplaceOrder(id, set.Stock, set.Skipped, cancelled, version);
     }
 
     /// <summary>
@@ -94,13 +97,8 @@ internal static class WalmartOrders
             return null;
         }
 
-        var (sku, skip) = r.Sku(item, "sku", $"{at}.item");
-        if (skip is not null)
-        {
-            return LineRead.Skipped(skip);
-        }
-
-        if (sku is null || ordered is null || owed.Ok is false)
+        var sku = r.Sku(item, "sku", $"{at}.item");
+        if (ordered is null || owed.Ok is false)
         {
             return null;
         }
@@ -111,25 +109,25 @@ internal static class WalmartOrders
             return null;
         }
 
-        return new LineRead(sku, owed.Units ?? ordered.Value);
+        return LineRead.Of(sku, "sku", owed.Units ?? ordered.Value, owed.Shipped, sku);
     }
 
-    /// <summary>The units of a line's statuses still to ship; null units when the line lists no status.</summary>
-    private static (bool Ok, long? Units) Statuses(IntakeReader r, JsonElement line, string at, List<string> seen)
+    /// <summary>The units of a line's statuses still to ship, and shipped; null units when the line lists no status.</summary>
+    private static (bool Ok, long? Units, long Shipped) Statuses(IntakeReader r, JsonElement line, string at, List<string> seen)
     {
         var path = $"{at}.orderLineStatuses.orderLineStatus";
         if (!IntakeReader.Has(line, "orderLineStatuses"))
         {
-            return (true, null);
+            return (true, null, 0);
         }
 
         if (r.Array(IntakeReader.Object(line, "orderLineStatuses"), "orderLineStatus", path, required: true) is not { } statuses)
         {
-            return (false, null);
+            return (false, null, 0);
         }
 
         var ok = true;
-        long units = 0;
+        long units = 0, shipped = 0;
         var i = 0;
         foreach (var status in statuses.EnumerateArray().Take(Limits.DemandLinesMax))
         {
@@ -150,8 +148,9 @@ internal static class WalmartOrders
 
             seen.Add(name);
             units += Owed.Contains(name, StringComparer.Ordinal) ? amount.Value : 0;
+            shipped += Gone.Contains(name, StringComparer.Ordinal) ? amount.Value : 0;
         }
 
-        return (ok, units);
+        return (ok, units, shipped);
     }
 }

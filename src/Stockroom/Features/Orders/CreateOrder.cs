@@ -144,19 +144,34 @@ public static class CreateOrder
 
         var locked = await write.LockPositionsAsync(ResolvedLine.Positions(lines!), cancellationToken);
         var working = new Dictionary<PositionKey, Position>(locked);
-        var decision = Holds.Decide(new HoldRequest([.. lines!.Select(l => l.Line)], AllowPartial: false, DemandKind.Allocated), working,
+        var (orderLines, shortage) = Allocate(resolver, lines!, working);
+        if (shortage is not null)
+        {
+            return (null, shortage);
+        }
+
+        await write.WritePositionsAsync([.. locked.Values.Select(before => (before, working[before.Key]))], cancellationToken);
+        return (new Order(request.Id!, request.Channel!, null, OrderStatus.Allocated, write.Now, write.Now, null, null, null, orderLines!), null);
+    }
+
+    /// <summary>
+    /// Allocates every unit of <paramref name="lines"/> in <paramref name="working"/> (positions the
+    /// caller has locked), as order lines numbered from 0; or the shortage, with nothing allocated.
+    /// </summary>
+    internal static (IReadOnlyList<OrderLine>? Lines, ProblemHttpResult? Shortage) Allocate(HoldResolver resolver, IReadOnlyList<ResolvedLine> lines,
+        Dictionary<PositionKey, Position> working)
+    {
+        ArgumentNullException.ThrowIfNull(resolver);
+        var decision = Holds.Decide(new HoldRequest([.. lines.Select(l => l.Line)], AllowPartial: false, DemandKind.Allocated), working,
             position => resolver.SafetyStock.For(position));
         if (decision is HoldDecision.Refused refused)
         {
             return (null, CreateReservation.Shortage(refused.Lines));
         }
 
-        var orderLines = ((HoldDecision.Held)decision).Lines
+        return ([.. ((HoldDecision.Held)decision).Lines
             .SelectMany(l => l.Allocations.Select(a => (l.Sku, a)))
-            .Select((h, i) => new OrderLine(i, h.Sku, h.a.Location, h.a.Quantity, 0))
-            .ToList();
-        await write.WritePositionsAsync([.. locked.Values.Select(before => (before, working[before.Key]))], cancellationToken);
-        return (new Order(request.Id!, request.Channel!, null, OrderStatus.Allocated, write.Now, write.Now, null, null, null, orderLines), null);
+            .Select((h, i) => new OrderLine(i, h.Sku, h.a.Location, h.a.Quantity, 0))], null);
     }
 
     private static Validation Validate(CreateOrderRequest request)

@@ -66,9 +66,20 @@ public static class OrderStatements
         await write.InsertRowsAsync("orders", Columns,
             [[o.Id, o.Channel, o.ReservationId, Sql.Text(o.Status), order.RequestHash, o.CreatedAt, o.UpdatedAt, o.SentToPosAt, o.PosAcknowledgedAt, o.TrackingNumber]],
             cancellationToken);
-        await write.InsertRowsAsync("order_lines", $"order_id, {LineColumns}",
-            [.. o.Lines.Select(l => new object?[] { o.Id, l.Line, l.Sku, l.Location, l.Quantity, l.Returned, l.Shipped, l.Cancelled, l.SellerConfirmed })],
-            cancellationToken);
+        await write.InsertOrderLinesAsync(o.Id, o.Lines, cancellationToken);
+    }
+
+    /// <summary>Lines of an order; an order revised by a later marketplace version gains lines after its own.</summary>
+    public static async Task InsertOrderLinesAsync(this IStockWrite write, string orderId, IReadOnlyList<OrderLine> lines, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        ArgumentNullException.ThrowIfNull(lines);
+        if (lines.Count > 0)
+        {
+            await write.InsertRowsAsync("order_lines", $"order_id, {LineColumns}",
+                [.. lines.Select(l => new object?[] { orderId, l.Line, l.Sku, l.Location, l.Quantity, l.Returned, l.Shipped, l.Cancelled, l.SellerConfirmed })],
+                cancellationToken);
+        }
     }
 
     public static async Task UpdateOrderAsync(this IStockWrite write, Order order, CancellationToken cancellationToken)

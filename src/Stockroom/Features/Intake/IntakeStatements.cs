@@ -1,0 +1,74 @@
+using Stockroom.Core.Catalog;
+using Stockroom.Features.Catalog;
+using Stockroom.Storage;
+
+namespace Stockroom.Features.Intake;
+
+/// <summary>What intake has seen of one marketplace order: whether any version came, and the latest one's time.</summary>
+public readonly record struct SeenVersion(bool Known, DateTimeOffset? Version)
+{
+    /// <summary>A version older than the one applied changes nothing; one without a time is never older.</summary>
+    public bool IsNewerThan(DateTimeOffset? version) => Known && Version is { } seen && version is { } other && other < seen;
+}
+
+/// <summary>The versions intake has applied, and the listings it maps marketplace lines with.</summary>
+public static class IntakeStatements
+{
+    /// <summary>
+    /// The version last applied to an order. Read under the order's own lock (every intake write
+    /// takes it first, whether the order exists or not), so two deliveries of one order are
+    /// compared one after the other; a first version inserted twice at once fails one insert,
+    /// which is retried and then sees the other.
+    /// </summary>
+    public static async Task<SeenVersion> IntakeVersionAsync(this IStockWrite write, string orderId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        await using var command = write.Command($"SELECT version FROM intake_orders WHERE order_id = @id{write.Dialect.ForUpdate}").With("@id", orderId);
+        var rows = await command.ListAsync(r => r.Nullable<DateTimeOffset>(0), cancellationToken);
+        return rows.Count == 0 ? new SeenVersion(false, null) : new SeenVersion(true, rows[0]);
+    }
+
+    public static async Task SaveIntakeVersionAsync(this IStockWrite write, string orderId, SeenVersion seen, DateTimeOffset? version,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        // A delivery without a time leaves the last time seen in place.
+        var kept = version is { } v && (seen.Version is not { } last || v > last) ? v : seen.Version;
+        await using var command = write.Command(seen.Known
+                ? "UPDATE intake_orders SET version = @version, updated_at = @now WHERE order_id = @id"
+                : "INSERT INTO intake_orders (order_id, version, updated_at) VALUES (@id, @version, @now)")
+            .With("@id", orderId).With("@version", kept).With("@now", write.Now);
+        await write.ExecuteAsync(command, cancellationToken);
+    }
+
+    /// <summary>Records a refund as applied to an order; false when it already was (under the order's lock, so once).</summary>
+    public static async Task<bool> RecordRefundAsync(this IStockWrite write, string orderId, string refundId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        await using var command = write.Command("""
+            INSERT INTO intake_refunds (order_id, refund_id, applied_at) VALUES (@order, @refund, @now) ON CONFLICT (order_id, refund_id) DO NOTHING
+            """).With("@order", orderId).With("@refund", refundId).With("@now", write.Now);
+        return await write.ExecuteAsync(command, cancellationToken) == 1;
+    }
+
+    /// <summary>The SKUs a channel's listings map these marketplace ids to.</summary>
+    public static async Task<IReadOnlyDictionary<string, string>> ListingSkusAsync(this IStockStore store, string channel,
+        IReadOnlyCollection<string> externalIds, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(externalIds);
+        if (externalIds.Count == 0)
+        {
+            return new Dictionary<string, string>(StringComparer.Ordinal);
+        }
+
+        var rows = await store.QueryAsync(
+            $"SELECT external_id, sku FROM channel_listings WHERE channel_id = @channel AND external_id IN ({store.Dialect.TextList("@ids")})",
+            c => store.Dialect.BindTextList(c.With("@channel", channel), "@ids", externalIds), r => (r.GetString(0), r.GetString(1)), cancellationToken);
+        return rows.ToDictionary(r => r.Item1, r => r.Item2, StringComparer.Ordinal);
+    }
+
+    /// <summary>What the channel does with unmapped lines; a channel that does not exist skips them (its orders are refused for the channel anyway).</summary>
+    public static async Task<UnknownSkus> UnknownSkusAsync(this IStockStore store, string channel, CancellationToken cancellationToken) =>
+        (await store.CachedChannelsAsync([channel], cancellationToken)).SingleOrDefault()?.IntakeUnknownSkus ?? UnknownSkus.Skip;
+}
