@@ -12,12 +12,13 @@ namespace Stockroom.Features.Intake;
 /// <item>one order object with its <c>OrderItems</c>, bare or in <c>{"payload": …}</c> (the shape
 /// Stockroom read first).</item>
 /// </list>
+/// The Orders API 2026-01-01 <c>getOrder</c> answer is read by <see cref="AmazonOrders2026"/>.
 /// https://developer-docs.amazon.com/sp-api/docs/orders-api-v0-reference,
 /// https://developer-docs.amazon.com/sp-api/docs/notification-type-values (ORDER_CHANGE)
 /// </summary>
 internal static class AmazonOrders
 {
-    private const string BuyerCancel = "the buyer asked to cancel it";
+    internal const string BuyerCancel = "the buyer asked to cancel it";
 
     public static MarketplaceOrder? Read(IntakeReader r, JsonElement root)
     {
@@ -30,6 +31,11 @@ internal static class AmazonOrders
             }
 
             return Notification(r, root);
+        }
+
+        if (AmazonOrders2026.Matches(root))
+        {
+            return AmazonOrders2026.Read(r, root);
         }
 
         return IntakeReader.Has(root, "order") ? Combined(r, root) : Single(r, root);
