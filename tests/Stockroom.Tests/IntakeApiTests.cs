@@ -33,8 +33,8 @@ public abstract class IntakeApiTests(StockroomServer server)
     }
 
     [Theory]
-    // A line without a SKU is skipped, not refused (IntakeShapesTests); one with a SKU Stockroom cannot have is refused.
-    [InlineData("shopify", "\"sku\": \"{{SKU}}\"", "\"sku\": \"desk lamp\"", "line_items[0].sku")]
+    // A line without a SKU is skipped, not refused (IntakeShapesTests); one whose SKU is not text at all is refused.
+    [InlineData("shopify", "\"sku\": \"{{SKU}}\"", "\"sku\": 42", "line_items[0].sku")]
     [InlineData("shopify", "\"quantity\": 1,", "\"quantity\": 0,", "line_items[0].quantity")]
     [InlineData("amazon", "\"AmazonOrderId\"", "\"OrderId\"", "payload.AmazonOrderId")]
     [InlineData("amazon", "\"QuantityOrdered\": 3", "\"QuantityOrdered\": \"three\"", "payload.OrderItems[0].QuantityOrdered")]

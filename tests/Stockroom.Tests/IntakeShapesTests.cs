@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
+using Stockroom.Core.Demand;
 using Stockroom.Features.Intake;
 using Stockroom.Testing;
 using Stockroom.Tests.Fixtures;
@@ -186,16 +187,26 @@ public sealed class MarketplaceOrdersTests
     public void A_shopify_line_owes_what_is_neither_refunded_nor_fulfilled(string quantities, long owed)
     {
         var order = Read("shopify", $$"""{"id":1,"line_items":[{"sku":"S-1",{{quantities[1..^1]}}}]}""");
-        Assert.Equal(owed, order.Lines.Sum(l => l.Quantity));
-        Assert.Equal(owed == 0, order.OwesNothing);
+        Assert.Equal(owed, order.Lines.Sum(l => l.Owed));
     }
 
     [Fact]
-    public void Lines_without_a_sku_are_skipped_and_a_malformed_sku_is_still_an_error()
+    public void Lines_without_a_sku_are_kept_for_their_listings_and_skipped_when_none_maps()
     {
-        var order = Read("shopify", """{"id":1,"line_items":[{"sku":"","quantity":1},{"quantity":1},{"sku":"  ","quantity":1},{"sku":"S-1","quantity":1}]}""");
-        Assert.Equal(["line_items[0]", "line_items[1]", "line_items[2]"], order.Skipped.Select(s => s.Line));
-        using var bad = JsonDocument.Parse("""{"id":1,"line_items":[{"sku":"a b","quantity":1}]}""");
+        var order = Read("shopify", """
+            {"id":1,"line_items":[{"sku":"","quantity":1},{"quantity":1,"variant_id":808950810},{"sku":"  ","quantity":1},{"sku":"S-1","quantity":1},
+              {"sku":"a b","quantity":1}]}
+            """);
+        Assert.Equal([null, null, null, "S-1", "a b"], order.Lines.Select(l => l.Sku));
+        Assert.Equal(["808950810"], order.Lines[1].Listings);
+
+        var mapped = IntakeMapping.Map(order, new Dictionary<string, string> { ["808950810"] = "S-2" }, new HashSet<string> { "S-1", "S-2" });
+        Assert.Equal([new OwedUnits("S-2", 1, 0), new OwedUnits("S-1", 1, 0)], mapped.Lines);
+        Assert.Equal(["line_items[0]: the line has no sku", "line_items[2]: the line has no sku",
+            "line_items[4]: 'a b' is not an item in Stockroom and no listing of the channel maps it"], mapped.Skipped.Select(l => $"{l.Line}: {l.Reason}"));
+        Assert.Equal(["line_items[4]"], mapped.Unknown.Select(l => l.Line));
+
+        using var bad = JsonDocument.Parse("""{"id":1,"line_items":[{"sku":42,"quantity":1}]}""");
         Assert.True(MarketplaceOrders.ParseOne("shopify", bad.RootElement).Errors!.ContainsKey("line_items[0].sku"));
     }
 
@@ -220,7 +231,7 @@ public sealed class MarketplaceOrdersTests
     public void An_amazon_item_owes_what_is_ordered_less_shipped_and_cannot_ship_more()
     {
         var order = Read("amazon", """{"AmazonOrderId":"1-2","OrderItems":[{"SellerSKU":"S-1","QuantityOrdered":4,"QuantityShipped":1},{"SellerSKU":"S-2","QuantityOrdered":0}]}""");
-        Assert.Equal([new OwedLine("S-1", 3)], order.Lines);
+        Assert.Equal([("S-1", 3L, 1L)], order.Lines.Select(l => (l.Sku, l.Owed, l.Shipped)));
         using var bad = JsonDocument.Parse("""{"AmazonOrderId":"1-2","OrderItems":[{"SellerSKU":"S-1","QuantityOrdered":1,"QuantityShipped":2}]}""");
         Assert.True(MarketplaceOrders.ParseOne("amazon", bad.RootElement).Errors!.ContainsKey("OrderItems[0].QuantityShipped"));
     }

@@ -1,17 +1,20 @@
 -- The marketplace's version of each order intake has seen (Shopify updated_at, Amazon
 -- LastUpdateDate or EventTime, Walmart's latest line status date): a delivery older than the one
 -- applied changes nothing. Kept even for an order that owed nothing when it came, so that an older
--- version arriving after its cancellation does not take it.
+-- version arriving after its cancellation does not take it. shipped_before is the units per SKU
+-- the marketplace had shipped when Stockroom took the order (JSON): never Stockroom's to ship, so
+-- later versions' shipped counts are compared without them.
 CREATE TABLE intake_orders (
-    order_id   TEXT COLLATE "C" PRIMARY KEY,
-    version    TIMESTAMPTZ NULL,
-    updated_at TIMESTAMPTZ NOT NULL
+    order_id       TEXT COLLATE "C" PRIMARY KEY,
+    version        TIMESTAMPTZ NULL,
+    shipped_before TEXT NULL,
+    updated_at     TIMESTAMPTZ NOT NULL
 );
 
 -- Shopify refunds applied to an order: a refund is not a version of the order but a change to it,
 -- so it is applied once by its own id.
 CREATE TABLE intake_refunds (
-    order_id   TEXT COLLATE "C" NOT NULL,
+    order_id       TEXT COLLATE "C" NOT NULL,
     refund_id  TEXT COLLATE "C" NOT NULL,
     applied_at TIMESTAMPTZ NOT NULL,
     PRIMARY KEY (order_id, refund_id)

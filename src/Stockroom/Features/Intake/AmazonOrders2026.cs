@@ -42,7 +42,7 @@ internal static class AmazonOrders2026
         cancelled |= set.Count > 0 && set.Skipped.Count == set.Count
             && set.Skipped.All(l => l.Reason is AmazonOrders.BuyerCancel or ItemCancelled);
         r.CheckCount(set, $"{prefix}orderItems", cancelled);
-        return id is null ? null : new MarketplaceOrder(id, set.Owed, set.Skipped, cancelled, IntakeReader.Time(order, "lastUpdatedTime"));
+        return id is null ? null : new MarketplaceOrder(id, set.Stock, set.Skipped, cancelled, IntakeReader.Time(order, "lastUpdatedTime"));
     }
 
     private static bool IsOrder(JsonElement element) =>
@@ -101,13 +101,8 @@ internal static class AmazonOrders2026
             return null;
         }
 
-        var (sku, skip) = r.Sku(product, "sellerSku", $"{at}.product");
-        if (skip is not null)
-        {
-            return LineRead.Skipped(skip);
-        }
-
-        if (sku is null || ordered is null || !fulfilledOk)
+        var sku = r.Sku(product, "sellerSku", $"{at}.product");
+        if (ordered is null || !fulfilledOk)
         {
             return null;
         }
@@ -119,6 +114,6 @@ internal static class AmazonOrders2026
             return null;
         }
 
-        return new LineRead(sku, ordered.Value - shipped);
+        return LineRead.Of(sku, "sellerSku", ordered.Value - shipped, shipped, sku, IntakeReader.ListingId(product, "asin"));
     }
 }

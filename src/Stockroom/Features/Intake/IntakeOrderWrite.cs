@@ -45,10 +45,13 @@ internal static class IntakeOrderWrite
 
                 var step = held is null
                     ? await TakeAsync(write, id, format, order, mapped, owed, resolver, cancellationToken)
-                    : await ReviseAsync(write, held.Order, order, mapped, resolver, cancellationToken);
+                    : await ReviseAsync(write, held.Order, order, Unseen(mapped, seen), resolver, cancellationToken);
                 if (step.Outcome != IntakeOutcome.Refused)
                 {
-                    await write.SaveIntakeVersionAsync(id, seen, order.Version, cancellationToken);
+                    // The units shipped before the order was taken are counted when it is taken, and kept.
+                    var shippedBefore = held is null ? mapped.Lines.GroupBy(l => l.Sku, StringComparer.Ordinal)
+                        .ToDictionary(g => g.Key, g => g.Sum(l => l.Shipped), StringComparer.Ordinal) : null;
+                    await write.SaveIntakeVersionAsync(id, seen, order.Version, shippedBefore, cancellationToken);
                     await write.CommitAsync(cancellationToken);
                 }
 
@@ -60,6 +63,29 @@ internal static class IntakeOrderWrite
                 // compares with it), or the database broke a deadlock with another writer.
             }
         }
+    }
+
+    /// <summary>
+    /// The version's lines without the units the marketplace had shipped before Stockroom took the
+    /// order: those never were in the order, and shipping them again would take them off the shelf twice.
+    /// </summary>
+    private static MappedOrder Unseen(MappedOrder mapped, SeenVersion seen)
+    {
+        if (seen.ShippedBefore is not { Count: > 0 } before)
+        {
+            return mapped;
+        }
+
+        var left = new Dictionary<string, long>(before, StringComparer.Ordinal);
+        return mapped with
+        {
+            Lines = [.. mapped.Lines.Select(l =>
+            {
+                var known = Math.Min(l.Shipped, left.GetValueOrDefault(l.Sku));
+                left[l.Sku] = left.GetValueOrDefault(l.Sku) - known;
+                return l with { Shipped = l.Shipped - known };
+            })],
+        };
     }
 
     /// <summary>The first version of an order Stockroom holds: allocated whole, or nothing taken when nothing is owed.</summary>
