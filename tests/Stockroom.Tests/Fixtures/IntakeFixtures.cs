@@ -11,10 +11,11 @@ internal static class IntakeFixtures
     /// A fixture with the test's SKU and, since each test class shares one database, a fresh
     /// marketplace order id (keeping the id's own prefix where it has letters or dashes).
     /// </summary>
-    public static (string Body, string Id) Fixture(string name, string sku, string marketplaceId)
+    public static (string Body, string Id) Fixture(string name, string sku, string marketplaceId, string? id = null)
     {
         var fresh = Random.Shared.NextInt64(100_000_000_000, 999_999_999_999).ToString(CultureInfo.InvariantCulture);
-        var id = marketplaceId.Any(char.IsAsciiLetter) || marketplaceId.Contains('-', StringComparison.Ordinal)
+        // A fixture about an order another one already delivered (a refund, a later version) takes its id.
+        id ??= marketplaceId.Any(char.IsAsciiLetter) || marketplaceId.Contains('-', StringComparison.Ordinal)
             ? $"{marketplaceId[..4]}{fresh}" : fresh;
         var body = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Fixtures", "Intake", name))
             .Replace("{{SKU}}", sku, StringComparison.Ordinal).Replace(marketplaceId, id, StringComparison.Ordinal);
