@@ -21,13 +21,6 @@ public abstract class AmazonOrders2026Tests(StockroomServer server)
 
     private static (string Body, string Id) Fixture(Network n) => IntakeFixtures.Fixture("amazon-2026-getorder.json", n.Sku, FixtureId);
 
-    private async Task<long> AllocatedAsync(Network n) => (await Client.AvailabilityAsync(n.Sku, $"location={n.Store}")).Long("allocated");
-
-    private static long Units(JsonElement result) => result.GetProperty("order").GetProperty("lines").EnumerateArray().Sum(l => l.Long("quantity"));
-
-    private static string[] Skipped(JsonElement result) =>
-        [.. result.GetProperty("skipped").EnumerateArray().Select(s => $"{s.GetProperty("line").GetString()}: {s.GetProperty("reason").GetString()}")];
-
     [Fact]
     public async Task A_2026_getorder_answer_holds_what_is_ordered_and_not_shipped_and_skips_the_item_without_a_seller_sku()
     {
@@ -35,18 +28,18 @@ public abstract class AmazonOrders2026Tests(StockroomServer server)
         var (body, id) = Fixture(n);
         var result = await Client.Post("/v1/intake/amazon", body).Expect(HttpStatusCode.Created);
         // 3 ordered less 1 fulfilled, and 1 ordered; the assembly service has no sellerSku.
-        Assert.Equal(($"amazon:{id}", "allocated", 3L), (result.GetProperty("orderId").GetString(), result.GetProperty("outcome").GetString(), Units(result)));
-        Assert.Equal(["order.orderItems[1]: the line has no sellerSku"], Skipped(result));
+        Assert.Equal(($"amazon:{id}", "allocated", 3L), (result.GetProperty("orderId").GetString(), result.GetProperty("outcome").GetString(), IntakeFixtures.Units(result)));
+        Assert.Equal(["order.orderItems[1]: the line has no sellerSku"], IntakeFixtures.Skipped(result));
         Assert.Equal("2026-11-24T09:12:40Z", result.GetProperty("version").GetString());
-        Assert.Equal(3, await AllocatedAsync(n));
+        Assert.Equal(3, await IntakeFixtures.AllocatedAsync(Client, n));
 
         // The order alone, as searchOrders lists it, is read the same way.
         var (other, otherId) = Fixture(n);
         using var document = JsonDocument.Parse(other);
         var bare = await Client.Post("/v1/intake/amazon", document.RootElement.GetProperty("order").GetRawText()).Expect(HttpStatusCode.Created);
-        Assert.Equal(($"amazon:{otherId}", 3L), (bare.GetProperty("orderId").GetString(), Units(bare)));
-        Assert.Equal(["orderItems[1]: the line has no sellerSku"], Skipped(bare));
-        Assert.Equal(6, await AllocatedAsync(n));
+        Assert.Equal(($"amazon:{otherId}", 3L), (bare.GetProperty("orderId").GetString(), IntakeFixtures.Units(bare)));
+        Assert.Equal(["orderItems[1]: the line has no sellerSku"], IntakeFixtures.Skipped(bare));
+        Assert.Equal(6, await IntakeFixtures.AllocatedAsync(Client, n));
     }
 
     [Fact]
@@ -55,12 +48,12 @@ public abstract class AmazonOrders2026Tests(StockroomServer server)
         var n = await IntakeFixtures.SeedAsync(Client, "amazon");
         var (body, id) = Fixture(n);
         await Client.Post("/v1/intake/amazon", body).Expect(HttpStatusCode.Created);
-        Assert.Equal(3, await AllocatedAsync(n));
+        Assert.Equal(3, await IntakeFixtures.AllocatedAsync(Client, n));
 
         var cancelled = body.Replace("\"fulfillmentStatus\": \"PARTIALLY_SHIPPED\"", "\"fulfillmentStatus\": \"CANCELLED\"", StringComparison.Ordinal);
         var result = await Client.Post("/v1/intake/amazon", cancelled).Expect(HttpStatusCode.OK);
         Assert.Equal(("cancelled", "cancelled"), (result.GetProperty("outcome").GetString(), result.GetProperty("order").GetProperty("status").GetString()));
-        Assert.Equal(0, await AllocatedAsync(n));
+        Assert.Equal(0, await IntakeFixtures.AllocatedAsync(Client, n));
         var order = await Client.Send(HttpMethod.Get, $"/v1/orders/amazon:{id}").Expect(HttpStatusCode.OK);
         Assert.Equal("cancelled", order.GetProperty("status").GetString());
 
@@ -82,9 +75,9 @@ public abstract class AmazonOrders2026Tests(StockroomServer server)
             "\"orderItemId\": \"11344196027701\", \"cancellation\": { \"cancellationRequest\": { \"requester\": \"BUYER\", \"cancelReason\": \"Ordered by mistake\" } },",
             StringComparison.Ordinal);
         var result = await Client.Post("/v1/intake/amazon", request).Expect(HttpStatusCode.Created);
-        Assert.Equal(($"amazon:{id}", 1L), (result.GetProperty("orderId").GetString(), Units(result)));
-        Assert.Equal(["order.orderItems[0]: the buyer asked to cancel it", "order.orderItems[1]: the line has no sellerSku"], Skipped(result));
-        Assert.Equal(1, await AllocatedAsync(n));
+        Assert.Equal(($"amazon:{id}", 1L), (result.GetProperty("orderId").GetString(), IntakeFixtures.Units(result)));
+        Assert.Equal(["order.orderItems[0]: the buyer asked to cancel it", "order.orderItems[1]: the line has no sellerSku"], IntakeFixtures.Skipped(result));
+        Assert.Equal(1, await IntakeFixtures.AllocatedAsync(Client, n));
     }
 
     [Fact]
@@ -109,7 +102,7 @@ public abstract class AmazonOrders2026Tests(StockroomServer server)
         problem = await Client.Post("/v1/intake/amazon", body[..start] + body[end..]).Problem(HttpStatusCode.BadRequest);
         Assert.True(problem.GetProperty("errors").TryGetProperty("order.fulfillment.fulfillmentStatus", out _), problem.ToString());
 
-        Assert.Equal((head, 0L), (await Client.LedgerHeadAsync(), await AllocatedAsync(n)));
+        Assert.Equal((head, 0L), (await Client.LedgerHeadAsync(), await IntakeFixtures.AllocatedAsync(Client, n)));
         await Client.Send(HttpMethod.Get, $"/v1/orders/amazon:{id}").Problem(HttpStatusCode.NotFound);
     }
 }

@@ -16,8 +16,6 @@ public abstract class IntakeListingsTests(StockroomServer server)
 {
     private HttpClient Client => server.Client;
 
-    private async Task<long> AllocatedAsync(Network n) => (await Client.AvailabilityAsync(n.Sku, $"location={n.Store}")).Long("allocated");
-
     /// <summary>The Shopify fixture with the marketplace's own SKU on its first two lines (the same variant).</summary>
     private static (string Body, string Id) WithMarketplaceSku(Network n, string marketplaceSku)
     {
@@ -36,7 +34,7 @@ public abstract class IntakeListingsTests(StockroomServer server)
         var problem = await Client.Post("/v1/intake/shopify", body).Problem(HttpStatusCode.UnprocessableEntity);
         Assert.Equal(["line_items[0]", "line_items[1]"], problem.GetProperty("errors").EnumerateObject().Select(e => e.Name));
         Assert.Contains("/v1/channels/shopify/listings/", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
-        Assert.Equal(0, await AllocatedAsync(n));
+        Assert.Equal(0, await IntakeFixtures.AllocatedAsync(Client, n));
         var refused = (await IntakeAuditTests.DeliveriesAsync(Client, "&outcome=refused")).Last(d => d.GetProperty("marketplaceOrderId").GetString() == id);
         Assert.Contains("'LAMP BLACK' is not an item in Stockroom", refused.GetProperty("reason").GetString(), StringComparison.Ordinal);
 
@@ -45,7 +43,7 @@ public abstract class IntakeListingsTests(StockroomServer server)
         Assert.Equal(("808950810", n.Sku), (listing.GetProperty("externalId").GetString(), listing.GetProperty("sku").GetString()));
         var taken = await Client.Post("/v1/intake/shopify", body).Expect(HttpStatusCode.Created);
         Assert.Equal(3, taken.GetProperty("order").GetProperty("lines").EnumerateArray().Sum(l => l.Long("quantity")));
-        Assert.Equal(3, await AllocatedAsync(n));
+        Assert.Equal(3, await IntakeFixtures.AllocatedAsync(Client, n));
         await Client.Send(HttpMethod.Delete, "/v1/channels/shopify/listings/808950810").Expect(HttpStatusCode.NoContent);
     }
 
@@ -58,7 +56,7 @@ public abstract class IntakeListingsTests(StockroomServer server)
         await Client.Put($"/v1/channels/shopify/listings/{Uri.EscapeDataString("LAMP BLACK")}", new { sku = n.Sku }).Expect(HttpStatusCode.OK);
         var (body, _) = WithMarketplaceSku(n, "LAMP BLACK");
         await Client.Post("/v1/intake/shopify", body).Expect(HttpStatusCode.Created);
-        Assert.Equal(3, await AllocatedAsync(n));
+        Assert.Equal(3, await IntakeFixtures.AllocatedAsync(Client, n));
 
         var page = await Client.Send(HttpMethod.Get, "/v1/channels/shopify/listings?limit=100").Expect(HttpStatusCode.OK);
         Assert.Contains(page.GetProperty("data").EnumerateArray(), l => l.GetProperty("externalId").GetString() == "LAMP BLACK");
@@ -78,7 +76,7 @@ public abstract class IntakeListingsTests(StockroomServer server)
         Assert.Equal(2, partly.GetProperty("order").GetProperty("lines").EnumerateArray().Sum(l => l.Long("quantity")));
         Assert.Contains(partly.GetProperty("skipped").EnumerateArray(), s => s.GetProperty("line").GetString() == "line_items[1]"
             && s.GetProperty("reason").GetString()!.Contains("'NOT-LISTED' is not an item", StringComparison.Ordinal));
-        Assert.Equal(2, await AllocatedAsync(n));
+        Assert.Equal(2, await IntakeFixtures.AllocatedAsync(Client, n));
 
         var channel = await Client.Put("/v1/channels/shopify", new { name = "shopify", group = n.Group, intakeUnknownSkus = "refuse" }).Expect(HttpStatusCode.OK);
         Assert.Equal("refuse", channel.GetProperty("intakeUnknownSkus").GetString());
@@ -87,7 +85,7 @@ public abstract class IntakeListingsTests(StockroomServer server)
         refused["line_items"]![1]!["sku"] = "NOT-LISTED";
         var problem = await Client.Post("/v1/intake/shopify", refused.ToJsonString()).Problem(HttpStatusCode.UnprocessableEntity);
         Assert.True(problem.GetProperty("errors").TryGetProperty("line_items[1]", out _), problem.ToString());
-        Assert.Equal(2, await AllocatedAsync(n));
+        Assert.Equal(2, await IntakeFixtures.AllocatedAsync(Client, n));
         await Client.Put("/v1/channels/shopify", new { name = "shopify", group = n.Group }).Expect(HttpStatusCode.OK);
     }
 

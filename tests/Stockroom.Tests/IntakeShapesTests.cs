@@ -19,13 +19,6 @@ public abstract class IntakeShapesTests(StockroomServer server)
 
     private Task<Network> SeedAsync(string format) => IntakeFixtures.SeedAsync(Client, format);
 
-    private async Task<long> AllocatedAsync(Network n) => (await Client.AvailabilityAsync(n.Sku, $"location={n.Store}")).Long("allocated");
-
-    private static long Units(JsonElement result) => result.GetProperty("order").GetProperty("lines").EnumerateArray().Sum(l => l.Long("quantity"));
-
-    private static string[] Skipped(JsonElement result) =>
-        [.. result.GetProperty("skipped").EnumerateArray().Select(s => $"{s.GetProperty("line").GetString()}: {s.GetProperty("reason").GetString()}")];
-
     [Fact]
     public async Task A_shopify_webhook_holds_only_what_is_still_owed_and_reports_the_lines_without_stock()
     {
@@ -34,10 +27,10 @@ public abstract class IntakeShapesTests(StockroomServer server)
         var head = await Client.LedgerHeadAsync();
         var result = await Client.Post("/v1/intake/shopify", body).Expect(HttpStatusCode.Created);
         // 3 ordered less 1 refunded, and 2 ordered less 1 fulfilled.
-        Assert.Equal(($"shopify:{id}", 3L), (result.GetProperty("orderId").GetString(), Units(result)));
-        Assert.Equal(["line_items[2]: a gift card is not stock", "line_items[3]: the line has no sku"], Skipped(result));
+        Assert.Equal(($"shopify:{id}", 3L), (result.GetProperty("orderId").GetString(), IntakeFixtures.Units(result)));
+        Assert.Equal(["line_items[2]: a gift card is not stock", "line_items[3]: the line has no sku"], IntakeFixtures.Skipped(result));
         Assert.Equal("2026-11-23T14:15:30Z", result.GetProperty("version").GetString());
-        Assert.Equal(3, await AllocatedAsync(n));
+        Assert.Equal(3, await IntakeFixtures.AllocatedAsync(Client, n));
 
         // The order row keeps only what is held; the ledger keeps the skipped lines beside it.
         var events = (await Client.Send(HttpMethod.Get, $"/v1/events?after={head}&limit=100").Expect(HttpStatusCode.OK)).GetProperty("events").EnumerateArray().ToList();
@@ -51,7 +44,7 @@ public abstract class IntakeShapesTests(StockroomServer server)
         var n = await SeedAsync("shopify");
         var (body, id) = IntakeFixtures.Fixture("shopify-webhook.json", n.Sku, "820982911946154508");
         var result = await Client.Post("/v1/intake/shopify", $$"""{"order": {{body}}}""").Expect(HttpStatusCode.Created);
-        Assert.Equal(($"shopify:{id}", 3L), (result.GetProperty("orderId").GetString(), Units(result)));
+        Assert.Equal(($"shopify:{id}", 3L), (result.GetProperty("orderId").GetString(), IntakeFixtures.Units(result)));
         var problem = await Client.Post("/v1/intake/shopify", """{"order": {"id": 1}}""").Problem(HttpStatusCode.BadRequest);
         Assert.True(problem.GetProperty("errors").TryGetProperty("order.line_items", out _), problem.ToString());
     }
@@ -68,7 +61,7 @@ public abstract class IntakeShapesTests(StockroomServer server)
             var result = await Client.Post("/v1/intake/shopify", cancelledBody).Expect(HttpStatusCode.OK);
             Assert.Equal("cancelled", result.GetProperty("outcome").GetString());
             Assert.Equal("cancelled", result.GetProperty("order").GetProperty("status").GetString());
-            Assert.Equal(0, await AllocatedAsync(n));
+            Assert.Equal(0, await IntakeFixtures.AllocatedAsync(Client, n));
         }
 
         var order = await Client.Send(HttpMethod.Get, $"/v1/orders/shopify:{id}").Expect(HttpStatusCode.OK);
@@ -95,7 +88,7 @@ public abstract class IntakeShapesTests(StockroomServer server)
         var (body, id) = IntakeFixtures.Fixture("amazon-getorder-getorderitems.json", n.Sku, "902-3159896-1390916");
         var result = await Client.Post("/v1/intake/amazon", body).Expect(HttpStatusCode.Created);
         // Page one: 3 ordered, 1 shipped; page two: 2 ordered.
-        Assert.Equal(($"amazon:{id}", 4L), (result.GetProperty("orderId").GetString(), Units(result)));
+        Assert.Equal(($"amazon:{id}", 4L), (result.GetProperty("orderId").GetString(), IntakeFixtures.Units(result)));
         Assert.Equal("2026-11-23T10:20:00Z", result.GetProperty("version").GetString());
 
         var (other, _) = IntakeFixtures.Fixture("amazon-getorder-getorderitems.json", n.Sku, "902-3159896-1390916");
@@ -103,7 +96,7 @@ public abstract class IntakeShapesTests(StockroomServer server)
         var problem = await Client.Post("/v1/intake/amazon", mixed[..mixed.IndexOf("\"orderItems\"", StringComparison.Ordinal)]
             + other[other.IndexOf("\"orderItems\"", StringComparison.Ordinal)..]).Problem(HttpStatusCode.BadRequest);
         Assert.True(problem.GetProperty("errors").TryGetProperty("orderItems[0].payload.AmazonOrderId", out _), problem.ToString());
-        Assert.Equal(4, await AllocatedAsync(n));
+        Assert.Equal(4, await IntakeFixtures.AllocatedAsync(Client, n));
     }
 
     [Fact]
@@ -112,15 +105,15 @@ public abstract class IntakeShapesTests(StockroomServer server)
         var n = await SeedAsync("amazon");
         var (body, id) = IntakeFixtures.Fixture("amazon-order-change.json", n.Sku, "903-8868176-2219830");
         var result = await Client.Post("/v1/intake/amazon", body).Expect(HttpStatusCode.Created);
-        Assert.Equal(($"amazon:{id}", 2L, "2026-11-23T11:05:53.109Z"), (result.GetProperty("orderId").GetString(), Units(result), result.GetProperty("version").GetString()));
-        Assert.Equal(2, await AllocatedAsync(n));
+        Assert.Equal(($"amazon:{id}", 2L, "2026-11-23T11:05:53.109Z"), (result.GetProperty("orderId").GetString(), IntakeFixtures.Units(result), result.GetProperty("version").GetString()));
+        Assert.Equal(2, await IntakeFixtures.AllocatedAsync(Client, n));
 
         // The buyer asks to cancel the one item: the change reason need not say so for the order to be cancelled.
         var cancel = body.Replace("\"OrderChangeType\": \"OrderStatusChange\"", "\"OrderChangeType\": \"BuyerRequestedChange\"", StringComparison.Ordinal)
             .Replace("\"IsBuyerRequestedCancel\": \"false\"", "\"IsBuyerRequestedCancel\": \"true\"", StringComparison.Ordinal);
         result = await Client.Post("/v1/intake/amazon", cancel).Expect(HttpStatusCode.OK);
         Assert.Equal("cancelled", result.GetProperty("outcome").GetString());
-        Assert.Equal(0, await AllocatedAsync(n));
+        Assert.Equal(0, await IntakeFixtures.AllocatedAsync(Client, n));
 
         var (canceled, _) = IntakeFixtures.Fixture("amazon-order-change.json", n.Sku, "903-8868176-2219830");
         canceled = canceled.Replace("\"OrderStatus\": \"Unshipped\"", "\"OrderStatus\": \"Canceled\"", StringComparison.Ordinal);
@@ -141,14 +134,14 @@ public abstract class IntakeShapesTests(StockroomServer server)
 
         // Acknowledged 2 are held; the shipped one is not; the protection plan has no SKU.
         Assert.Equal(($"walmart:{first}", "allocated", 201, 2L), (results[0].GetProperty("orderId").GetString(), results[0].GetProperty("outcome").GetString(),
-            results[0].GetProperty("status").GetInt32(), Units(results[0])));
-        Assert.Equal(["list.elements.order[0].orderLines.orderLine[1]: the line has no sku"], Skipped(results[0]));
+            results[0].GetProperty("status").GetInt32(), IntakeFixtures.Units(results[0])));
+        Assert.Equal(["list.elements.order[0].orderLines.orderLine[1]: the line has no sku"], IntakeFixtures.Skipped(results[0]));
         Assert.Equal("2019-09-14T13:10:50Z", results[0].GetProperty("version").GetString());
         Assert.Equal(($"walmart:{second}", "nothingOwed", 200), (results[1].GetProperty("orderId").GetString(), results[1].GetProperty("outcome").GetString(),
             results[1].GetProperty("status").GetInt32()));
         Assert.Equal(("refused", 400), (results[2].GetProperty("outcome").GetString(), results[2].GetProperty("status").GetInt32()));
         Assert.True(results[2].GetProperty("problem").GetProperty("errors").TryGetProperty("list.elements.order[2].orderLines", out _), results[2].ToString());
-        Assert.Equal(2, await AllocatedAsync(n));
+        Assert.Equal(2, await IntakeFixtures.AllocatedAsync(Client, n));
     }
 
     [Fact]
@@ -159,7 +152,7 @@ public abstract class IntakeShapesTests(StockroomServer server)
         var body = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Fixtures", "Intake", "google.json")).Replace("{{SKU}}", n.Sku, StringComparison.Ordinal);
         var problem = await Client.Post("/v1/intake/google", body).Problem(HttpStatusCode.Gone);
         Assert.Contains("availability destination only", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
-        Assert.Equal((head, 0L), (await Client.LedgerHeadAsync(), await AllocatedAsync(n)));
+        Assert.Equal((head, 0L), (await Client.LedgerHeadAsync(), await IntakeFixtures.AllocatedAsync(Client, n)));
     }
 }
 

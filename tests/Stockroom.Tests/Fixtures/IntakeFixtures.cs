@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using System.Text.Json;
 using Stockroom.Testing;
 
 namespace Stockroom.Tests.Fixtures;
@@ -29,4 +30,15 @@ internal static class IntakeFixtures
         await client.Put($"/v1/channels/{format}", new { name = format, group = n.Group }).Expect(HttpStatusCode.Created, HttpStatusCode.OK);
         return n;
     }
+
+    /// <summary>Units allocated at the network's store.</summary>
+    public static async Task<long> AllocatedAsync(HttpClient client, Network n) =>
+        (await client.AvailabilityAsync(n.Sku, $"location={n.Store}")).Long("allocated");
+
+    /// <summary>The units of an intake result's order.</summary>
+    public static long Units(JsonElement result) => result.GetProperty("order").GetProperty("lines").EnumerateArray().Sum(l => l.Long("quantity"));
+
+    /// <summary>An intake result's skipped lines, as "path: reason".</summary>
+    public static string[] Skipped(JsonElement result) =>
+        [.. result.GetProperty("skipped").EnumerateArray().Select(s => $"{s.GetProperty("line").GetString()}: {s.GetProperty("reason").GetString()}")];
 }
