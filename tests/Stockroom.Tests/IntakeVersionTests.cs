@@ -193,6 +193,37 @@ public abstract class IntakeVersionTests(StockroomServer server)
     }
 
     [Fact]
+    public async Task Versions_delivered_at_once_in_any_order_leave_the_holds_of_the_latest()
+    {
+        var n = await IntakeFixtures.SeedAsync(Client, "amazon");
+        var (v0, _) = IntakeFixtures.Fixture("amazon.json", n.Sku, "902-1845936-5435065");
+        // Ordered 6; each later version ships one more unit, until 4 have shipped and 2 are owed.
+        var versions = Enumerable.Range(0, 5).Select(i => Edit(v0, o =>
+        {
+            o["payload"]!["LastUpdateDate"] = $"2026-11-22T{8 + i:00}:00:00Z";
+            o["payload"]!["OrderItems"]![0]!["QuantityOrdered"] = 6;
+            o["payload"]!["OrderItems"]![0]!["QuantityShipped"] = i;
+        })).ToList();
+        // Every version three times, shuffled, eight at a time: the order's lock puts them one after the other.
+        var deliveries = versions.Concat(versions).Concat(versions).OrderBy(_ => Random.Shared.Next()).ToList();
+        await Parallel.ForEachAsync(deliveries, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (body, cancel) =>
+        {
+            using var response = await Client.PostAsync(new Uri("/v1/intake/amazon", UriKind.Relative),
+                new StringContent(body, System.Text.Encoding.UTF8, "application/json"), cancel);
+            Assert.True(response.StatusCode is HttpStatusCode.OK or HttpStatusCode.Created, await response.Content.ReadAsStringAsync(cancel));
+        });
+
+        // The first version taken may have been any of them: units it found shipped were never held,
+        // and every later shipment took one unit off the shelf. Either way 2 are held, and on-hand
+        // went down by what Stockroom saw ship.
+        var (onHand, allocated) = await StockAsync(n);
+        var order = await Client.Send(HttpMethod.Get, $"/v1/orders/amazon:{JsonNode.Parse(v0)!["payload"]!["AmazonOrderId"]}").Expect(HttpStatusCode.OK);
+        var shipped = order.GetProperty("lines").EnumerateArray().Sum(l => l.Long("shipped"));
+        Assert.Equal((2L, 10L - shipped), (allocated, onHand));
+        Assert.Equal(2, order.GetProperty("lines").EnumerateArray().Sum(l => l.Long("quantity") - l.Long("shipped") - l.Long("cancelled")));
+    }
+
+    [Fact]
     public async Task An_edit_that_adds_a_sku_allocates_it_beside_the_held_lines()
     {
         var n = await IntakeFixtures.SeedAsync(Client, "shopify");
