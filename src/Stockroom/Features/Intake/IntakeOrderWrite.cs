@@ -46,6 +46,15 @@ internal static class IntakeOrderWrite
                 var step = held is null
                     ? await TakeAsync(write, id, format, order, mapped, owed, resolver, cancellationToken)
                     : await ReviseAsync(write, held.Order, order, Unseen(mapped, seen), resolver, cancellationToken);
+                // Another delivery of the order may have taken it while this one waited for the
+                // positions, and left too little stock for a second take: this one is then a version
+                // of a held order, compared and applied in the next attempt.
+                if (held is null && step.Outcome == IntakeOutcome.Refused && attempt < Writes.AttemptsMax
+                    && await write.FindOrderAsync(id, forUpdate: false, cancellationToken) is not null)
+                {
+                    continue;
+                }
+
                 if (step.Outcome != IntakeOutcome.Refused)
                 {
                     // The units shipped before the order was taken are counted when it is taken, and kept.
@@ -124,13 +133,15 @@ internal static class IntakeOrderWrite
                 with { Replayed = true };
         }
 
-        if (OrderRevision.Apply(held, plan, [], write.Now) is OrderTransition.Illegal illegal)
+        // Shipments and cancellations first: their effects are part of the positions the additions lock with.
+        var transition = OrderRevision.Apply(held, plan, [], write.Now);
+        if (transition is OrderTransition.Illegal illegal)
         {
             return Refused(held.Id, Problems.Conflict("intake-changed", "The marketplace's order no longer fits the order Stockroom holds.",
                 $"{illegal.Reason}. Nothing was changed."), order, mapped);
         }
 
-        var shipAndCancel = (OrderTransition.Applied)OrderRevision.Apply(held, plan, [], write.Now);
+        var shipAndCancel = (OrderTransition.Applied)transition;
         var adds = plan.Add.Select(l => new OrderLineRequest(l.Sku, l.Quantity, null)).ToList();
         var (added, problem) = await AllocateAsync(write, held.Id, held.Channel, adds, resolver, shipAndCancel.Effects, cancellationToken);
         if (problem is not null)
