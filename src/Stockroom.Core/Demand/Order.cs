@@ -223,6 +223,6 @@ public static class OrderLifecycle
         return (after, alreadyCounted);
     }
 
-    private static string Name<T>(T value) where T : struct, Enum =>
+    internal static string Name<T>(T value) where T : struct, Enum =>
         System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(value.ToString());
 }

@@ -70,7 +70,7 @@ public static class OrderRevision
         ArgumentNullException.ThrowIfNull(added);
         if (plan.Add.Count > 0 && !order.HoldsAllocation())
         {
-            return new OrderTransition.Illegal($"the order is {Name(order.Status)} and takes no more units");
+            return new OrderTransition.Illegal($"the order is {OrderLifecycle.Name(order.Status)} and takes no more units");
         }
 
         var revised = order with { UpdatedAt = at };
@@ -106,6 +106,4 @@ public static class OrderRevision
             lines.Add(new OrderEventLine(sku, quantity));
         }
     }
-
-    private static string Name(OrderStatus status) => System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(status.ToString());
 }

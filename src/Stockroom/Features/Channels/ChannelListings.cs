@@ -105,6 +105,23 @@ public static class ChannelListings
         }
     }
 
+    /// <summary>The SKUs a channel's listings map these marketplace ids to.</summary>
+    public static async Task<IReadOnlyDictionary<string, string>> ListingSkusAsync(this IStockStore store, string channel,
+        IReadOnlyCollection<string> externalIds, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(externalIds);
+        if (externalIds.Count == 0)
+        {
+            return new Dictionary<string, string>(StringComparer.Ordinal);
+        }
+
+        var rows = await store.QueryAsync(
+            $"SELECT external_id, sku FROM channel_listings WHERE channel_id = @channel AND external_id IN ({store.Dialect.TextList("@ids")})",
+            c => store.Dialect.BindTextList(c.With("@channel", channel), "@ids", externalIds), r => (r.GetString(0), r.GetString(1)), cancellationToken);
+        return rows.ToDictionary(r => r.Item1, r => r.Item2, StringComparer.Ordinal);
+    }
+
     /// <summary>Creates or replaces a listing; true when it is new.</summary>
     private static async Task<bool> UpsertListingAsync(this IStockWrite write, Listing listing, CancellationToken cancellationToken)
     {

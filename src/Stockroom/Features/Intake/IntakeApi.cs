@@ -82,7 +82,7 @@ public static class IntakeApi
         }
 
         var deliveries = new List<DeliveryRecord>();
-        var answer = await TakeAsync(format, payload, store, keys, httpRequest, httpResponse, user, deliveries, cancellationToken);
+        var answer = await TakeAsync(format, payload, store, keys, httpRequest, user, deliveries, cancellationToken);
         // After the order's own write, and whatever became of it; a client that went away does not stop the record.
         var logger = httpResponse.HttpContext.RequestServices.GetService<ILoggerFactory>()?.CreateLogger(typeof(IntakeAudit));
         await IntakeAudit.RecordAsync(store, deliveries, logger, CancellationToken.None);
@@ -90,8 +90,8 @@ public static class IntakeApi
     }
 
     private static async Task<Results<Created<IntakeResult>, Ok<IntakeResult>, Ok<IntakeResults>, ProblemHttpResult>> TakeAsync(string format,
-        JsonElement payload, IStockStore store, KeyRing keys, HttpRequest httpRequest, HttpResponse httpResponse, ClaimsPrincipal user,
-        List<DeliveryRecord> deliveries, CancellationToken cancellationToken)
+        JsonElement payload, IStockStore store, KeyRing keys, HttpRequest httpRequest, ClaimsPrincipal user, List<DeliveryRecord> deliveries,
+        CancellationToken cancellationToken)
     {
         if (MarketplaceOrders.Retired.Contains(format))
         {
@@ -154,7 +154,7 @@ public static class IntakeApi
         return TypedResults.Ok(new IntakeResults(results));
     }
 
-    private static string? Canonical(string format, string? marketplaceId) => marketplaceId is null ? null : $"{format}:{marketplaceId}";
+    internal static string? Canonical(string format, string? marketplaceId) => marketplaceId is null ? null : $"{format}:{marketplaceId}";
 
     /// <summary>
     /// Maps the order's lines to SKUs through the channel's listings; a line the channel cannot map

@@ -1,6 +1,7 @@
 using Stockroom.Core;
 using Stockroom.Core.Demand;
 using Stockroom.Features.Catalog;
+using Stockroom.Features.Channels;
 using Stockroom.Storage;
 
 namespace Stockroom.Features.Intake;

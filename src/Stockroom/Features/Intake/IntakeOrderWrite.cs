@@ -20,7 +20,7 @@ internal static class IntakeOrderWrite
     public static async Task<IntakeResult> ApplyAsync(string format, MarketplaceOrder order, MappedOrder mapped, IStockStore store,
         CancellationToken cancellationToken)
     {
-        var id = $"{format}:{order.OrderId}";
+        var id = IntakeApi.Canonical(format, order.OrderId)!;
         var owed = mapped.Lines.Where(l => l.Owed > 0).GroupBy(l => l.Sku, StringComparer.Ordinal)
             .Select(g => new OrderLineRequest(g.Key, g.Sum(l => l.Owed), null)).ToList();
         // Allocating needs the catalog; it is read before any lock is taken.

@@ -15,7 +15,7 @@ public readonly record struct SeenVersion(bool Known, DateTimeOffset? Version, I
     public bool IsNewerThan(DateTimeOffset? version) => Known && Version is { } seen && version is { } other && other < seen;
 }
 
-/// <summary>The versions intake has applied, and the listings it maps marketplace lines with.</summary>
+/// <summary>The versions and refunds intake has applied, and what a channel does with lines it cannot map.</summary>
 public static class IntakeStatements
 {
     /// <summary>
@@ -57,23 +57,6 @@ public static class IntakeStatements
             INSERT INTO intake_refunds (order_id, refund_id, applied_at) VALUES (@order, @refund, @now) ON CONFLICT (order_id, refund_id) DO NOTHING
             """).With("@order", orderId).With("@refund", refundId).With("@now", write.Now);
         return await write.ExecuteAsync(command, cancellationToken) == 1;
-    }
-
-    /// <summary>The SKUs a channel's listings map these marketplace ids to.</summary>
-    public static async Task<IReadOnlyDictionary<string, string>> ListingSkusAsync(this IStockStore store, string channel,
-        IReadOnlyCollection<string> externalIds, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(store);
-        ArgumentNullException.ThrowIfNull(externalIds);
-        if (externalIds.Count == 0)
-        {
-            return new Dictionary<string, string>(StringComparer.Ordinal);
-        }
-
-        var rows = await store.QueryAsync(
-            $"SELECT external_id, sku FROM channel_listings WHERE channel_id = @channel AND external_id IN ({store.Dialect.TextList("@ids")})",
-            c => store.Dialect.BindTextList(c.With("@channel", channel), "@ids", externalIds), r => (r.GetString(0), r.GetString(1)), cancellationToken);
-        return rows.ToDictionary(r => r.Item1, r => r.Item2, StringComparer.Ordinal);
     }
 
     /// <summary>What the channel does with unmapped lines; a channel that does not exist skips them (its orders are refused for the channel anyway).</summary>

@@ -25,16 +25,9 @@ public static class CreateOrder
 {
     public static async Task<Results<Created<Order>, ProblemHttpResult>> Handle(
         CreateOrderRequest request, IStockStore store, HttpResponse httpResponse, ClaimsPrincipal user, CancellationToken cancellationToken,
-        [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey = null) =>
-        await HandleAsync(request with { Id = request.Id ?? idempotencyKey }, store, httpResponse, user, null, cancellationToken);
-
-    /// <summary>
-    /// Creates the order; <paramref name="alsoRecord"/> records more events about a new order in its
-    /// transaction (intake records the marketplace lines it did not hold). A replay records nothing.
-    /// </summary>
-    internal static async Task<Results<Created<Order>, ProblemHttpResult>> HandleAsync(CreateOrderRequest request, IStockStore store,
-        HttpResponse httpResponse, ClaimsPrincipal user, Action<IStockWrite, Order>? alsoRecord, CancellationToken cancellationToken)
+        [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey = null)
     {
+        request = request with { Id = request.Id ?? idempotencyKey };
         var validation = Validate(request);
         if (!validation.IsValid)
         {
@@ -76,7 +69,6 @@ public static class CreateOrder
 
                 await write.InsertOrderAsync(new StoredOrder(order!, hash), cancellationToken);
                 write.Record("order.created", order);
-                alsoRecord?.Invoke(write, order!);
                 await write.CommitAsync(cancellationToken);
                 httpResponse.Headers["Idempotent-Replayed"] = "false";
                 return TypedResults.Created($"/v1/orders/{order!.Id}", order);
