@@ -220,6 +220,19 @@ public sealed class MarketplaceOrdersTests
         Assert.Equal((true, DateTimeOffset.FromUnixTimeMilliseconds(1568466650000)), (walmart.Cancelled, walmart.Version));
     }
 
+    [Theory]
+    [InlineData("shopify", """{"id":1,"updated_at":"yesterday","line_items":[{"sku":"S-1","quantity":1}]}""", "updated_at")]
+    [InlineData("amazon", """{"payload":{"AmazonOrderId":"1-2","LastUpdateDate":"2026-13-01T00:00:00Z","OrderItems":[{"SellerSKU":"S-1","QuantityOrdered":1}]}}""",
+        "payload.LastUpdateDate")]
+    [InlineData("walmart", """{"purchaseOrderId":"7","orderLines":{"orderLine":[{"item":{"sku":"S-1"},"orderLineQuantity":{"amount":"1"},"statusDate":-5}]}}""",
+        "orderLines.orderLine[0].statusDate")]
+    public void A_version_time_that_is_there_but_not_a_time_is_an_error_not_no_version(string format, string json, string field)
+    {
+        // Read as "no version", such a delivery would be applied whatever its age.
+        using var document = JsonDocument.Parse(json);
+        Assert.True(MarketplaceOrders.ParseOne(format, document.RootElement).Errors!.ContainsKey(field));
+    }
+
     [Fact]
     public void An_amazon_item_owes_what_is_ordered_less_shipped_and_cannot_ship_more()
     {

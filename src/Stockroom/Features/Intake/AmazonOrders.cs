@@ -57,7 +57,7 @@ internal static class AmazonOrders
         }
 
         r.CheckCount(set, $"{prefix}OrderItems", cancelled);
-        return id is null ? null : new MarketplaceOrder(id, set.Stock, set.Skipped, cancelled, IntakeReader.Time(order, "LastUpdateDate"));
+        return id is null ? null : new MarketplaceOrder(id, set.Stock, set.Skipped, cancelled, r.Time(order, "LastUpdateDate", $"{prefix}LastUpdateDate"));
     }
 
     private static MarketplaceOrder? Combined(IntakeReader r, JsonElement root)
@@ -86,7 +86,7 @@ internal static class AmazonOrders
         }
 
         r.CheckCount(set, "orderItems", cancelled);
-        return id is null ? null : new MarketplaceOrder(id, set.Stock, set.Skipped, cancelled, IntakeReader.Time(order, "LastUpdateDate"));
+        return id is null ? null : new MarketplaceOrder(id, set.Stock, set.Skipped, cancelled, r.Time(order, "LastUpdateDate", $"{prefix}LastUpdateDate"));
     }
 
     /// <summary>
@@ -115,7 +115,8 @@ internal static class AmazonOrders
         // The buyer asking to cancel every item is asking to cancel the order.
         cancelled |= set.Count > 0 && set.Skipped.Count == set.Count && set.Skipped.All(l => l.Reason == BuyerCancel);
         r.CheckCount(set, $"{prefix}Summary.OrderItems", cancelled);
-        var version = IntakeReader.Time(root, "EventTime") ?? IntakeReader.Time(IntakeReader.Object(notification, "OrderChangeTrigger"), "TimeOfOrderChange");
+        var version = r.Time(root, "EventTime", "EventTime")
+            ?? r.Time(IntakeReader.Object(notification, "OrderChangeTrigger"), "TimeOfOrderChange", $"{prefix}OrderChangeTrigger.TimeOfOrderChange");
         return id is null ? null : new MarketplaceOrder(id, set.Stock, set.Skipped, cancelled, version);
     }
 

@@ -42,7 +42,7 @@ internal static class AmazonOrders2026
         cancelled |= set.Count > 0 && set.Skipped.Count == set.Count
             && set.Skipped.All(l => l.Reason is AmazonOrders.BuyerCancel or ItemCancelled);
         r.CheckCount(set, $"{prefix}orderItems", cancelled);
-        return id is null ? null : new MarketplaceOrder(id, set.Stock, set.Skipped, cancelled, IntakeReader.Time(order, "lastUpdatedTime"));
+        return id is null ? null : new MarketplaceOrder(id, set.Stock, set.Skipped, cancelled, r.Time(order, "lastUpdatedTime", $"{prefix}lastUpdatedTime"));
     }
 
     private static bool IsOrder(JsonElement element) =>

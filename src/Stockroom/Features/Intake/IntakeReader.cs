@@ -224,20 +224,30 @@ internal sealed class IntakeReader
         owner.ValueKind == JsonValueKind.Object && owner.TryGetProperty(name, out var value)
         && (value.ValueKind == JsonValueKind.True || (value.ValueKind == JsonValueKind.String && string.Equals(Text(value), "true", StringComparison.OrdinalIgnoreCase)));
 
-    /// <summary>A time: an RFC 3339 string with an offset, or milliseconds since the epoch (Walmart); null when it is neither.</summary>
-    public static DateTimeOffset? Time(JsonElement owner, string name)
+    /// <summary>
+    /// A version time: an RFC 3339 string with an offset, or milliseconds since the epoch (Walmart);
+    /// null when it is absent. One that is there but neither is an error: read as "no version", the
+    /// delivery would be applied whatever its age.
+    /// </summary>
+    public DateTimeOffset? Time(JsonElement owner, string name, string path)
     {
-        if (owner.ValueKind != JsonValueKind.Object || !owner.TryGetProperty(name, out var value))
+        if (owner.ValueKind != JsonValueKind.Object || !owner.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
         {
             return null;
         }
 
-        return value.ValueKind switch
+        var time = value.ValueKind switch
         {
             JsonValueKind.String => Http.StockroomJson.ParseTimestamp(Text(value)),
             JsonValueKind.Number when value.TryGetInt64(out var ms) && ms is > 0 and < 253_402_300_800_000 => DateTimeOffset.FromUnixTimeMilliseconds(ms),
             _ => null,
         };
+        if (time is null)
+        {
+            Error(path, "must be a time with an offset (RFC 3339) or milliseconds since the epoch");
+        }
+
+        return time;
     }
 
     /// <summary>

@@ -32,7 +32,7 @@ internal static class ShopifyOrders
         }
 
         r.CheckCount(set, $"{prefix}line_items", cancelled);
-        return id is null ? null : new MarketplaceOrder(id, set.Stock, set.Skipped, cancelled, IntakeReader.Time(order, "updated_at"));
+        return id is null ? null : new MarketplaceOrder(id, set.Stock, set.Skipped, cancelled, r.Time(order, "updated_at", $"{prefix}updated_at"));
     }
 
     /// <summary>
@@ -94,6 +94,6 @@ internal static class ShopifyOrders
         }
 
         return orderId is null || refundId is null ? null
-            : new MarketplaceOrder(orderId, set.Stock, set.Skipped, false, IntakeReader.Time(refund, "created_at")) { RefundId = refundId };
+            : new MarketplaceOrder(orderId, set.Stock, set.Skipped, false, r.Time(refund, "created_at", "created_at")) { RefundId = refundId };
     }
 }

@@ -60,7 +60,7 @@ internal static class WalmartOrders
         {
             r.Lines(set, lines, $"{prefix}orderLines.orderLine", (line, at) =>
             {
-                var statusDate = IntakeReader.Time(line, "statusDate");
+                var statusDate = r.Time(line, "statusDate", $"{at}.statusDate");
                 version = statusDate > version || version is null ? statusDate : version;
                 return Line(r, line, at, statuses);
             });
