@@ -28,6 +28,21 @@ public static class Limits
     /// <summary>SKUs in one bulk availability query: a listing page's worth.</summary>
     public const int BulkSkusMax = 1_000;
 
+    /// <summary>
+    /// SKUs × locations one availability query may cover: a listing page of 1,000 SKUs over 100
+    /// stores, or 100 SKUs over a 1,000-location group. A query over 1,000 SKUs × 1,000 locations
+    /// costs seconds and hundreds of megabytes to answer, so such a question is split by the caller.
+    /// </summary>
+    public const int AvailabilityCellsMax = 100_000;
+
+    /// <summary>
+    /// Positions one hold may weigh: the sum over its lines of the locations each line may take
+    /// units from (10 lines over a 1,000-location group, or 100 lines over 100 stores). The writer
+    /// locks and decides every one of them in one transaction, so a wider hold would hold up
+    /// every other hold behind it.
+    /// </summary>
+    public const int HoldPositionsMax = 10_000;
+
     public const int RequestBodyBytesMax = 1024 * 1024;
     public const int SupplyLinesMax = 10_000;
 

@@ -1,12 +1,5 @@
-using Stockroom;
 using Stockroom.Cli;
 
-if (StockroomCli.IsVerb(args))
-{
-    return await StockroomCli.RunAsync(args);
-}
-
-var app = StockroomApp.Build(args);
-await StockroomApp.PrepareAsync(app, CancellationToken.None);
-await app.RunAsync();
-return 0;
+return StockroomCli.IsCommand(args)
+    ? await StockroomCli.RunAsync(args)
+    : await ServerStart.RunAsync(args);

@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Configuration.Json;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.FileProviders;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 using Scalar.AspNetCore;
@@ -33,6 +35,7 @@ public static class StockroomApp
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(args);
+        AddShippedSettings(builder.Configuration);
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = Limits.RequestBodyBytesMax);
         builder.Logging.AddSimpleConsole(console =>
         {
@@ -83,6 +86,23 @@ public static class StockroomApp
 
         MapApis(app);
         return app;
+    }
+
+    /// <summary>
+    /// The settings shipped beside the executable (quiet framework logs, Stockroom's own on) come
+    /// first, so that an <c>appsettings.json</c> in the working folder, the environment and the
+    /// command line override them: the server is started from any folder, not only its own.
+    /// </summary>
+    private static void AddShippedSettings(ConfigurationManager configuration)
+    {
+        var sources = configuration.Sources;
+        var first = sources.Select((source, index) => (source, index)).FirstOrDefault(s => s.source is JsonConfigurationSource).index;
+        sources.Insert(first, new JsonConfigurationSource
+        {
+            FileProvider = new PhysicalFileProvider(AppContext.BaseDirectory),
+            Path = "appsettings.json",
+            Optional = true,
+        });
     }
 
     /// <summary>The hold writer and the background workers: expiry, channel publication, webhook delivery.</summary>
@@ -151,6 +171,8 @@ public static class StockroomApp
     {
         ArgumentNullException.ThrowIfNull(app);
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Stockroom");
+        // Resolved first, so that a key refused in configuration stops the start before the store is touched.
+        var keys = app.Services.GetRequiredService<KeyRing>();
         var store = app.Services.GetRequiredService<IStockStore>();
         Log.StoreSelected(logger, store.Kind.ToString(), store is SqliteStore sqlite ? Path.GetFullPath(sqlite.DataSource) : "PostgreSQL");
         var started = Stopwatch.GetTimestamp();
@@ -159,8 +181,7 @@ public static class StockroomApp
         // Holds whose time ran out while the server was down are released before any request is taken.
         var expired = await app.Services.GetRequiredService<ReservationExpiry>().SweepAsync(cancellationToken);
         Log.ExpiredAtStart(logger, expired);
-        // Resolved here so that a misconfigured key stops the start-up instead of the first request.
-        if (!await app.Services.GetRequiredService<KeyRing>().IsSecuredAsync(cancellationToken))
+        if (!await keys.IsSecuredAsync(cancellationToken))
         {
             Log.RunningOpen(logger);
         }

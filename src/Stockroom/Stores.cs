@@ -14,7 +14,17 @@ public static class Stores
     /// channel publication stamps are written under the ledger head's lock, with the sequences the
     /// events were given; caches are cleared once the change is committed.
     /// </summary>
-    public static IStockStore Open(string? connectionString, TimeProvider time) =>
-        StoreFactory.Create(connectionString, time,
-            store => [new Bookkeeping(), new AlertReaction(store), new WebhookQueue(), new ChannelStamps(), new CacheClearing()]);
+    public static IStockStore Open(string? connectionString, TimeProvider time)
+    {
+        try
+        {
+            return StoreFactory.Create(connectionString, time,
+                store => [new Bookkeeping(), new AlertReaction(store), new WebhookQueue(), new ChannelStamps(), new CacheClearing()]);
+        }
+        catch (ArgumentException exception)
+        {
+            // The drivers' own words name the keyword they could not read; the secret-bearing string itself is not repeated.
+            throw new SettingException($"ConnectionStrings:Stockroom is not a connection string Stockroom can use: {exception.Message}", exception);
+        }
+    }
 }

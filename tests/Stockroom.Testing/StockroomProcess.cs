@@ -207,25 +207,43 @@ public sealed class StockroomProcess(string connectionString) : IStockroomServer
     /// </summary>
     public async Task<(int ExitCode, string Output)> VerifyLedgerAsync(CancellationToken cancellationToken = default)
     {
-        var start = new ProcessStartInfo(Executable)
+        var (exitCode, output, error) = await RunAsync(Executable, ["verify", "--connection", connectionString], WorkingDirectory, VerifyTimeout, cancellationToken: cancellationToken);
+        return (exitCode, output + error);
+    }
+
+    /// <summary>
+    /// Runs the executable once with <paramref name="arguments"/> (a verb, a question, or a server
+    /// start expected to fail) and returns its exit code, standard output and standard error.
+    /// Fails if it does not finish within <paramref name="within"/>.
+    /// </summary>
+    public static async Task<(int ExitCode, string Output, string Error)> RunAsync(string executable, IEnumerable<string> arguments, string workingDirectory,
+        TimeSpan within, IReadOnlyDictionary<string, string>? environment = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(arguments);
+        var start = new ProcessStartInfo(executable)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = WorkingDirectory,
+            WorkingDirectory = workingDirectory,
         };
-        foreach (var argument in new[] { "verify", "--connection", connectionString })
+        foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
         }
 
-        // Spectre.Console draws no live progress when it is not on a terminal; the table and verdict still print.
+        // Spectre.Console draws no live progress when it is not on a terminal; tables and verdicts still print.
         start.Environment["TERM"] = "dumb";
-        using var process = Process.Start(start) ?? throw new StockroomProcessException($"{Executable} did not start.");
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
+        using var process = Process.Start(start) ?? throw new StockroomProcessException($"{executable} did not start.");
         var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
         var error = process.StandardError.ReadToEndAsync(cancellationToken);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(VerifyTimeout);
+        timeout.CancelAfter(within);
         try
         {
             await process.WaitForExitAsync(timeout.Token);
@@ -233,10 +251,10 @@ public sealed class StockroomProcess(string connectionString) : IStockroomServer
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             process.Kill(entireProcessTree: true);
-            throw new StockroomProcessException($"stockroom verify did not finish within {VerifyTimeout.TotalMinutes} minutes.");
+            throw new StockroomProcessException($"{executable} {string.Join(' ', arguments)} did not finish within {within.TotalSeconds} s.");
         }
 
-        return (process.ExitCode, await output + await error);
+        return (process.ExitCode, await output, await error);
     }
 
     /// <summary>The last lines the server wrote, for a failure message.</summary>

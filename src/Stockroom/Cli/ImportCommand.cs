@@ -52,6 +52,17 @@ public static class ImportCommand
         },
     };
 
+    private static readonly Option<string?> ApiKey = new("--api-key")
+    {
+        Description = "The key to send with --server (Authorization: Bearer); default: STOCKROOM_API_KEY.",
+    };
+
+    /// <summary>The running server the rows go to, with the key to send, or null to apply directly.</summary>
+    private static ServerTarget? TargetOf(ParseResult result) =>
+        result.GetValue(Server) is { } address
+            ? new ServerTarget(address, result.GetValue(ApiKey) ?? Environment.GetEnvironmentVariable(ServerTarget.ApiKeyVariable))
+            : null;
+
     public static Command Create()
     {
         var import = new Command("import", "Import supply, items or locations from a CSV file.");
@@ -61,19 +72,19 @@ public static class ImportCommand
         var asOf = new Option<DateTimeOffset>("--as-of") { Description = "When the counts were taken, RFC 3339 with an offset.", Required = true };
         var supply = new Command("supply", "Absolute supply: columns sku, location, type (onHand|inTransit|purchaseOrder), quantity, eta, reference.")
         {
-            file, source, asOf, Connection, Server,
+            file, source, asOf, Connection, Server, ApiKey,
         };
         supply.SetAction((result, cancellationToken) =>
-            SupplyAsync(result.GetValue(file)!, result.GetValue(source)!, result.GetValue(asOf), result.GetValue(Connection), result.GetValue(Server), cancellationToken));
+            SupplyAsync(result.GetValue(file)!, result.GetValue(source)!, result.GetValue(asOf), result.GetValue(Connection), TargetOf(result), cancellationToken));
 
-        var items = new Command("items", "Items: columns sku, name, description, status, policy, backorderable, parentSku, price, unitCost.") { file, Connection, Server };
-        items.SetAction((result, cancellationToken) => ItemsAsync(result.GetValue(file)!, result.GetValue(Connection), result.GetValue(Server), cancellationToken));
+        var items = new Command("items", "Items: columns sku, name, description, status, policy, backorderable, parentSku, price, unitCost.") { file, Connection, Server, ApiKey };
+        items.SetAction((result, cancellationToken) => ItemsAsync(result.GetValue(file)!, result.GetValue(Connection), TargetOf(result), cancellationToken));
 
         var locations = new Command("locations", "Locations: columns id, name, type, canShip, canPickup, priority, leadTimeDays, latitude, longitude, active.")
         {
-            file, Connection, Server,
+            file, Connection, Server, ApiKey,
         };
-        locations.SetAction((result, cancellationToken) => LocationsAsync(result.GetValue(file)!, result.GetValue(Connection), result.GetValue(Server), cancellationToken));
+        locations.SetAction((result, cancellationToken) => LocationsAsync(result.GetValue(file)!, result.GetValue(Connection), TargetOf(result), cancellationToken));
 
         import.Subcommands.Add(supply);
         import.Subcommands.Add(items);
@@ -81,7 +92,7 @@ public static class ImportCommand
         return import;
     }
 
-    private static async Task<int> SupplyAsync(FileInfo file, string source, DateTimeOffset asOf, string? connection, Uri? server, CancellationToken cancellationToken)
+    private static async Task<int> SupplyAsync(FileInfo file, string source, DateTimeOffset asOf, string? connection, ServerTarget? server, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         if (await ImportRows.ReadAsync(file, row => new SyncLine(
@@ -121,15 +132,17 @@ public static class ImportCommand
     /// Through a server: every SKU and location is checked against it first, so that the chunks
     /// that follow — each applied atomically — cannot be refused for an unknown reference.
     /// </summary>
-    private static async Task<int> SupplyThroughServerAsync(Uri server, SyncRequest request, int count, long started, CancellationToken cancellationToken)
+    private static async Task<int> SupplyThroughServerAsync(ServerTarget server, SyncRequest request, int count, long started, CancellationToken cancellationToken)
     {
-        using var http = new HttpClient { BaseAddress = server, Timeout = TimeSpan.FromMinutes(5) };
+        using var http = server.Open(TimeSpan.FromMinutes(5));
         var lines = request.Lines!;
         var locations = lines.Select(l => l.Location!).Distinct(StringComparer.Ordinal).ToList();
         var unknown = new List<string>();
-        foreach (var skus in lines.Select(l => l.Sku!).Distinct(StringComparer.Ordinal).Chunk(Limits.BulkSkusMax))
+        var allSkus = lines.Select(l => l.Sku!).Distinct(StringComparer.Ordinal).ToList();
+        foreach (var some in locations.Chunk(Limits.GroupLocationsMax))
         {
-            foreach (var some in locations.Chunk(Limits.GroupLocationsMax))
+            // Each query stays within what the server answers in one call: SKUs × locations.
+            foreach (var skus in allSkus.Chunk(Math.Clamp(Limits.AvailabilityCellsMax / some.Length, 1, Limits.BulkSkusMax)))
             {
                 using var answer = await http.PostAsJsonAsync("/v1/availability/query", new { skus, locations = some }, cancellationToken);
                 var body = await answer.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
@@ -155,7 +168,7 @@ public static class ImportCommand
         var failed = false;
         await AnsiConsole.Progress().StartAsync(async progress =>
         {
-            var task = progress.AddTask($"Sending {count:N0} lines to {server}", maxValue: count);
+            var task = progress.AddTask($"Sending {count:N0} lines to {server.Address}", maxValue: count);
             foreach (var chunk in lines.Chunk(ServerChunkLines))
             {
                 using var response = await http.PostAsJsonAsync("/v1/supply/sync", snapshot with { Lines = [.. chunk] }, StockroomJson.Options, cancellationToken);
@@ -175,11 +188,11 @@ public static class ImportCommand
             return 1;
         }
 
-        ImportRows.Done($"{count:N0} supply lines sent to {server}", count, started);
+        ImportRows.Done($"{count:N0} supply lines sent to {server.Address}", count, started);
         return 0;
     }
 
-    private static async Task<int> ItemsAsync(FileInfo file, string? connection, Uri? server, CancellationToken cancellationToken)
+    private static async Task<int> ItemsAsync(FileInfo file, string? connection, ServerTarget? server, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         var read = await ImportRows.ReadAsync(file, row => (Sku: row.Text("sku") ?? "", Request: new PutItemRequest(row.Text("name"), row.Text("description"),
@@ -199,7 +212,7 @@ public static class ImportCommand
             row => ($"/v1/items/{row.Sku}", row.Request), cancellationToken);
     }
 
-    private static async Task<int> LocationsAsync(FileInfo file, string? connection, Uri? server, CancellationToken cancellationToken)
+    private static async Task<int> LocationsAsync(FileInfo file, string? connection, ServerTarget? server, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         var read = await ImportRows.ReadAsync(file, row => (Id: row.Text("id") ?? "", Request: new PutLocationRequest(row.Text("name"), row.Enum<LocationType>("type"),
@@ -225,17 +238,17 @@ public static class ImportCommand
     /// Directly: every row in one transaction. Through a server: one idempotent PUT per row,
     /// so that a run cut short can simply be run again.
     /// </summary>
-    private static async Task<int> UpsertAllAsync<T>(IReadOnlyList<ImportRows.Row<T>> rows, string? connection, Uri? server, long started, string what,
+    private static async Task<int> UpsertAllAsync<T>(IReadOnlyList<ImportRows.Row<T>> rows, string? connection, ServerTarget? server, long started, string what,
         Func<IStockWrite, T, CancellationToken, Task<Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult?>> upsert,
         Func<T, (string Path, object Body)> put, CancellationToken cancellationToken)
     {
         var failure = (string?)null;
         if (server is not null)
         {
-            using var http = new HttpClient { BaseAddress = server };
+            using var http = server.Open(TimeSpan.FromMinutes(1));
             await AnsiConsole.Progress().StartAsync(async progress =>
             {
-                var task = progress.AddTask($"Sending {rows.Count:N0} {what} to {server}", maxValue: rows.Count);
+                var task = progress.AddTask($"Sending {rows.Count:N0} {what} to {server.Address}", maxValue: rows.Count);
                 foreach (var row in rows)
                 {
                     var (path, body) = put(row.Value);

@@ -56,12 +56,12 @@ public sealed class KeyRing(IReadOnlyDictionary<string, Caller> configured, ISto
             // A mistyped key or scope would silently lock someone out or let them in: refuse to start instead.
             if (entry.Key.Length < KeyLengthMin)
             {
-                throw new InvalidOperationException($"Stockroom:ApiKeys:{i}:Key must be at least {KeyLengthMin} characters.");
+                throw new SettingException($"Stockroom:ApiKeys:{i}:Key must be at least {KeyLengthMin} characters.");
             }
 
             if (scopes.Count == 0 || !scopes.IsSubsetOf(Scopes.All))
             {
-                throw new InvalidOperationException(
+                throw new SettingException(
                     $"Stockroom:ApiKeys:{i}:Scopes must list some of {string.Join(", ", Scopes.All)} (space separated).");
             }
 

@@ -23,7 +23,7 @@ public static class RateLimits
         var limits = configuration.GetSection("Stockroom:RateLimit").Get<RateLimitOptions>() ?? new RateLimitOptions();
         if (limits.RequestsPerSecond <= 0 || limits.Burst <= 0)
         {
-            throw new InvalidOperationException("Stockroom:RateLimit:RequestsPerSecond and :Burst must be positive.");
+            throw new SettingException("Stockroom:RateLimit:RequestsPerSecond and :Burst must be positive.");
         }
 
         services.AddRateLimiter(options =>
