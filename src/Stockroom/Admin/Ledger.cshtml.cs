@@ -20,13 +20,21 @@ public sealed class LedgerModel(IStockStore store) : PageModel
     [TempData]
     public bool VerificationIntact { get; set; }
 
-    public async Task OnGetAsync(long? before, CancellationToken cancellationToken)
+    public async Task<IActionResult> OnGetAsync(long? before, CancellationToken cancellationToken)
     {
+        if (before is < 1)
+        {
+            // Sequences start at 1: nothing comes before it, and a page ending there would be a negative LIMIT.
+            await Http.Problems.Validation("before", "must be a ledger sequence, 1 or more").ExecuteAsync(HttpContext);
+            return new EmptyResult();
+        }
+
         Head = (await store.ReadLedgerHeadAsync(cancellationToken)).Sequence;
         var end = Math.Min(before ?? Head + 1, Head + 1);
         var start = Math.Max(0, end - 1 - PageSize);
         Events = [.. (await store.ReadEventsAsync(start, (int)(end - 1 - start), cancellationToken)).Reverse()];
         Older = start > 0 ? start + 1 : null;
+        return Page();
     }
 
     public async Task<IActionResult> OnPostVerifyAsync(CancellationToken cancellationToken)

@@ -92,6 +92,15 @@ public static class Problems
             Detail = $"Retry after {retryAfterSeconds} s. Nothing was changed.",
         });
 
+    /// <summary>503 for work refused because too much of its kind is waiting; the caller sets Retry-After.</summary>
+    public static ProblemHttpResult Overloaded(string title, string detail) =>
+        TypedResults.Problem(new ProblemDetails
+        {
+            Type = Type("overloaded"),
+            Title = title,
+            Status = StatusCodes.Status503ServiceUnavailable,
+            Detail = detail,
+        });
 
     /// <summary>
     /// Completes the problems the framework writes by itself, which carry no detail: an unknown

@@ -111,7 +111,8 @@ public static class AvailabilityApi
     }
 
     public static async Task<Results<Ok<AvailabilityQueryResponse>, ProblemHttpResult>> Query(
-        AvailabilityQuery query, IStockStore store, TimeProvider time, ClaimsPrincipal user, CancellationToken cancellationToken)
+        AvailabilityQuery query, IStockStore store, TimeProvider time, ClaimsPrincipal user, WideReads wideReads, HttpResponse httpResponse,
+        CancellationToken cancellationToken)
     {
         var today = Today(time);
         var validation = new Validation();
@@ -137,9 +138,26 @@ public static class AvailabilityApi
             return refused;
         }
 
-        var stock = await store.ReadStockAsync([.. skus.Distinct(StringComparer.Ordinal)], [.. scope!.Locations.Select(l => l.Id)], cancellationToken);
+        var distinct = skus.Distinct(StringComparer.Ordinal).ToList();
+        var cells = (long)distinct.Count * scope!.Locations.Count;
+        if (cells > Limits.AvailabilityCellsMax)
+        {
+            return Problems.Validation("skus",
+                $"{distinct.Count:N0} SKUs over {scope.Locations.Count:N0} locations are {cells:N0} positions; one query covers at most "
+                + $"{Limits.AvailabilityCellsMax:N0}: ask at most {Math.Max(1, Limits.AvailabilityCellsMax / Math.Max(1, scope.Locations.Count)):N0} SKUs at a time over this scope");
+        }
+
+        using var turn = await wideReads.EnterAsync(cells, cancellationToken);
+        if (!turn.IsAcquired)
+        {
+            httpResponse.Headers.RetryAfter = "1";
+            return Problems.Overloaded("Too many wide availability queries are waiting.",
+                $"Queries over {WideReads.CellsFrom:N0} positions or more take turns. Retry after a second, or ask fewer SKUs or locations.");
+        }
+
+        var stock = await store.ReadStockAsync(distinct, [.. scope.Locations.Select(l => l.Id)], cancellationToken);
         var results = skus.Select(sku => stock.Items.ContainsKey(sku)
-            ? Answer(sku, scope, stock, today, query.Date) with { ByLocation = null, Known = true }
+            ? Answer(sku, scope, stock, today, query.Date, byLocation: false) with { Known = true }
             : new AvailabilityResponse(sku, scope.Location, scope.Group?.Id, scope.Channel?.Id, query.Date, 0, 0, 0, 0, 0, 0, null, 0, [], Known: false));
         return TypedResults.Ok(new AvailabilityQueryResponse([.. results]));
     }
@@ -226,7 +244,7 @@ public static class AvailabilityApi
     /// One SKU's answer over a scope. A draft item promises nothing anywhere: its positions count
     /// as inactive, so its terms still show while availability stays zero.
     /// </summary>
-    internal static AvailabilityResponse Answer(string sku, Scope scope, StockSnapshot stock, DateOnly today, DateOnly? date)
+    internal static AvailabilityResponse Answer(string sku, Scope scope, StockSnapshot stock, DateOnly today, DateOnly? date, bool byLocation = true)
     {
         var sellable = stock.Items[sku].CanBeSold();
         var supplies = scope.Locations.Select(l =>
@@ -240,15 +258,18 @@ public static class AvailabilityApi
             terms = Atp.ForChannel(terms, scope.Channel.Buffer);
         }
 
-        var byLocation = supplies.Select(s =>
-        {
-            var at = Atp.AtLocation(s, today, date);
-            return new LocationAvailabilityView(s.Position.Key.Location, at.OnHand, at.Incoming, at.Reserved, at.Allocated, at.Backordered,
-                at.SafetyStock, at.Available, [.. s.Inbound.Select(InboundView.From)]);
-        }).ToList();
+        // A bulk answer leaves the breakdown out: over 100,000 positions it would be most of the work.
+        var locations = byLocation
+            ? supplies.Select(s =>
+            {
+                var at = Atp.AtLocation(s, today, date);
+                return new LocationAvailabilityView(s.Position.Key.Location, at.OnHand, at.Incoming, at.Reserved, at.Allocated, at.Backordered,
+                    at.SafetyStock, at.Available, [.. s.Inbound.Select(InboundView.From)]);
+            }).ToList()
+            : null;
 
         return new AvailabilityResponse(sku, scope.Location, scope.Group?.Id, scope.Channel?.Id, date, terms.OnHand, terms.Incoming,
             terms.Reserved, terms.Allocated, terms.Backordered, terms.SafetyStock, scope.Channel is null ? null : terms.Buffer, terms.Available,
-            terms.Future, null, byLocation);
+            terms.Future, null, locations);
     }
 }

@@ -43,7 +43,7 @@ public sealed class ChannelPublisher(IStockStore store, TimeProvider time)
                 var before = await write.PublishedAsync(channel.Id, skus, cancellationToken);
                 foreach (var sku in skus.Where(stock.Items.ContainsKey))
                 {
-                    var available = AvailabilityApi.Answer(sku, scope, stock, today, null).Available;
+                    var available = AvailabilityApi.Answer(sku, scope, stock, today, null, byLocation: false).Available;
                     if (!before.TryGetValue(sku, out var last) || last != available)
                     {
                         updates.Add((sku, available));

@@ -60,13 +60,7 @@ public static class CreateReservation
                 return Problems.IdempotencyClash(request.Id!);
             default:
                 httpResponse.Headers.RetryAfter = "1";
-                return TypedResults.Problem(new ProblemDetails
-                {
-                    Type = Problems.Type("overloaded"),
-                    Title = "Too many holds are waiting.",
-                    Status = StatusCodes.Status503ServiceUnavailable,
-                    Detail = "Retry after a second with the same id; nothing was held.",
-                });
+                return Problems.Overloaded("Too many holds are waiting.", "Retry after a second with the same id; nothing was held.");
         }
     }
 

@@ -1,7 +1,8 @@
 using System.Diagnostics;
-using System.Threading.Channels;
+using Stockroom.Core;
 using Stockroom.Core.Demand;
 using Stockroom.Core.Supply;
+using Stockroom.Features.Catalog;
 using Stockroom.Features.Insights;
 using Stockroom.Features.Supply;
 using Stockroom.Storage;
@@ -18,6 +19,15 @@ public sealed class HoldWriterOptions
 
     /// <summary>How long a hold lasts when neither the request nor its channel says.</summary>
     public int DefaultHoldSeconds { get; set; } = 15 * 60;
+
+    /// <summary>Positions one batch locks at most (one request alone may lock more, up to <see cref="Limits.HoldPositionsMax"/>).</summary>
+    public int BatchPositionsMax { get; set; } = 2 * Limits.HoldPositionsMax;
+
+    /// <summary>A hold that may lock more positions than this — more than one line over the largest group — waits in the wide lane.</summary>
+    public int WideFrom { get; set; } = Limits.GroupLocationsMax;
+
+    /// <summary>Wide holds waiting at most; beyond that, callers are told to retry.</summary>
+    public int WideQueueCapacity { get; set; } = 100;
 }
 
 /// <summary>
@@ -38,12 +48,11 @@ public sealed class HoldWriter
     {
         _store = store;
         _options = options;
-        _queue = System.Threading.Channels.Channel.CreateBounded<Pending>(
-            new BoundedChannelOptions(options.QueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+        _queue = new HoldQueue<Pending>(options);
         Telemetry.Meter.CreateObservableGauge("stockroom.writer.queue.depth", () => QueueDepth, "{request}", "Hold requests waiting for a batch.");
     }
 
-    private readonly Channel<Pending> _queue;
+    private readonly HoldQueue<Pending> _queue;
 
     /// <summary>Times a batch is decided again after losing a unique key or a deadlock, before it is split.</summary>
     private const int AttemptsMax = 4;
@@ -51,7 +60,7 @@ public sealed class HoldWriter
     private sealed record Pending(HoldSubmission Submission, TaskCompletionSource<HoldResult> Answer);
 
     /// <summary>Requests waiting for a batch.</summary>
-    public int QueueDepth => _queue.Reader.Count;
+    public int QueueDepth => _queue.Count;
 
     /// <summary>Counts of what the writer did, for metrics and benchmarks.</summary>
     public HoldWriterStatistics Statistics { get; } = new();
@@ -70,8 +79,19 @@ public sealed class HoldWriter
             return new HoldResult.Insufficient([.. submission.Lines.Select(l => new LineOutcome(l.Sku, l.Quantity, []))]);
         }
 
+        var footprint = await FootprintAsync(submission, cancellationToken);
+        if (footprint.Positions > Limits.HoldPositionsMax)
+        {
+            Telemetry.Hold("unprocessable");
+            return new HoldResult.Unprocessable(new Dictionary<string, string[]>
+            {
+                ["lines"] = [$"this hold may take units from {footprint.Positions:N0} positions (each line counts the locations it may take units from); "
+                    + $"one hold covers at most {Limits.HoldPositionsMax:N0}: name a location or a smaller group, or split the hold"],
+            });
+        }
+
         var pending = new Pending(submission, new TaskCompletionSource<HoldResult>(TaskCreationOptions.RunContinuationsAsynchronously));
-        if (!_queue.Writer.TryWrite(pending))
+        if (!_queue.TryAdd(pending, footprint))
         {
             Telemetry.Hold("overloaded");
             return new HoldResult.Overloaded();
@@ -100,8 +120,25 @@ public sealed class HoldWriter
         && submission.Lines.All(l => _store.SoldOut.IsSoldOut(l.Sku, HoldResolver.ScopeOf(l, submission.Channel)))
         && (await _store.GetReservationsAsync([submission.Id], cancellationToken)).Count == 0;
 
+    /// <summary>
+    /// What the hold may lock, from the channel and groups in the catalog cache: its weight in a
+    /// batch, and whether it is refused as too wide before it waits for one.
+    /// </summary>
+    private async ValueTask<HoldFootprint> FootprintAsync(HoldSubmission submission, CancellationToken cancellationToken)
+    {
+        if (!HoldFootprint.NeedsGroups(submission.Lines))
+        {
+            return HoldFootprint.Of(submission.Lines, null, _ => null);
+        }
+
+        var channelGroup = (await _store.CachedChannelsAsync([submission.Channel], cancellationToken)).SingleOrDefault()?.Group;
+        var named = submission.Lines.Where(l => l.Location is null).Select(l => l.Group ?? channelGroup).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
+        var groups = (await _store.CachedGroupsAsync(named, cancellationToken)).ToDictionary(g => g.Id, g => g.Locations.Count, StringComparer.Ordinal);
+        return HoldFootprint.Of(submission.Lines, channelGroup, id => groups.TryGetValue(id, out var size) ? size : null);
+    }
+
     /// <summary>Stops taking requests; <see cref="RunAsync"/> finishes the ones queued and returns.</summary>
-    public void Complete() => _queue.Writer.TryComplete();
+    public void Complete() => _queue.Complete();
 
     /// <summary>
     /// Decides batches until <see cref="Complete"/> is called and the queue is empty. A batch once
@@ -110,14 +147,10 @@ public sealed class HoldWriter
     public async Task RunAsync()
     {
         var batch = new List<Pending>(_options.BatchSizeMax);
-        while (await _queue.Reader.WaitToReadAsync(CancellationToken.None))
+        while (await _queue.WaitAsync())
         {
             batch.Clear();
-            while (batch.Count < _options.BatchSizeMax && _queue.Reader.TryRead(out var pending))
-            {
-                batch.Add(pending);
-            }
-
+            _queue.Take(batch);
             await ProcessAsync(batch, CancellationToken.None);
         }
     }
