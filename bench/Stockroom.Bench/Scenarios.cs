@@ -85,9 +85,9 @@ public static class Scenarios
 {
     private const int HotSkus = 10;
 
-    private static async Task<(WebApplication App, HttpClient Http)> StartAsync(string connection, int clients)
+    internal static async Task<(WebApplication App, HttpClient Http)> StartAsync(string connection, int clients, params string[] settings)
     {
-        var app = StockroomApp.Build(["--urls", "http://127.0.0.1:0", "--ConnectionStrings:Stockroom", connection, "--Logging:LogLevel:Default", "Warning"]);
+        var app = StockroomApp.Build(["--urls", "http://127.0.0.1:0", "--ConnectionStrings:Stockroom", connection, "--Logging:LogLevel:Default", "Warning", .. settings]);
         await StockroomApp.PrepareAsync(app, CancellationToken.None);
         await app.StartAsync();
         return (app, Client(app, clients));

@@ -4,26 +4,28 @@ using Stockroom.Features.Reservations;
 
 namespace Stockroom.Tests;
 
-/// <summary>The writer's two lanes, without a store: which requests a batch takes, and in what order.</summary>
+/// <summary>The writer's two lanes, without a store: where requests wait, and which of them a batch takes.</summary>
 public sealed class HoldQueueTests
 {
     private static readonly HoldWriterOptions Options = new();
 
     private static HoldFootprint AtOneLocation(string sku) => HoldFootprint.Of([new HoldLineRequest(sku, 1, "store-1", null)], null, _ => null);
 
-    /// <summary>Ten lines over a whole 1,000-location group: ten thousand positions, a wide hold.</summary>
-    private static HoldFootprint Wide(int n) =>
-        HoldFootprint.Of([.. Enumerable.Range(0, 10).Select(i => new HoldLineRequest($"WIDE-{n}-{i}", 1, null, null))], "every-store", _ => Limits.GroupLocationsMax);
+    private static HoldFootprint OverTheChain(params string[] skus) =>
+        HoldFootprint.Of([.. skus.Select(sku => new HoldLineRequest(sku, 1, null, null))], "every-store", _ => Limits.GroupLocationsMax);
 
-    private static List<string> Take(HoldQueue<string> queue)
+    /// <summary>Ten lines over a whole 1,000-location group: ten thousand positions, a wide hold.</summary>
+    private static HoldFootprint Wide(int n) => OverTheChain([.. Enumerable.Range(0, 10).Select(i => $"WIDE-{n}-{i}")]);
+
+    private static List<string> Take(HoldLane<string> lane)
     {
         var batch = new List<string>();
-        queue.Take(batch);
+        lane.Take(batch);
         return batch;
     }
 
     [Fact]
-    public void A_one_unit_hold_queued_behind_many_wide_ones_goes_in_the_next_batch()
+    public void A_one_unit_hold_queued_behind_many_wide_ones_is_the_narrow_lanes_next_batch()
     {
         var queue = new HoldQueue<string>(Options);
         for (var i = 0; i < 20; i++)
@@ -32,74 +34,68 @@ public sealed class HoldQueueTests
         }
 
         Assert.True(queue.TryAdd("cart", AtOneLocation("LAMP")));
-        Assert.Equal(["wide-0", "cart"], Take(queue));
-        Assert.Equal(["wide-1"], Take(queue));
-        Assert.Equal(18, queue.Count);
+        Assert.Equal(["cart"], Take(queue.Narrow));
+        Assert.Equal(20, queue.Wide.Count);
+        // Wide holds go two at a time: each locks ten thousand positions of its own.
+        Assert.Equal(["wide-0", "wide-1"], Take(queue.Wide));
     }
 
     [Fact]
-    public void Wide_holds_keep_moving_one_a_batch_under_a_steady_stream_of_narrow_ones()
+    public void One_line_over_the_largest_group_is_narrow_and_a_second_line_makes_a_hold_wide()
     {
         var queue = new HoldQueue<string>(Options);
-        Assert.True(queue.TryAdd("wide-0", Wide(0)));
-        Assert.True(queue.TryAdd("wide-1", Wide(1)));
-        for (var i = 0; i < Options.BatchSizeMax * 3; i++)
-        {
-            Assert.True(queue.TryAdd($"cart-{i}", AtOneLocation($"SKU-{i}")));
-        }
-
-        var first = Take(queue);
-        Assert.Equal("wide-0", first[0]);
-        Assert.DoesNotContain("wide-1", first);
-        Assert.Equal("wide-1", Take(queue)[0]);
-        Assert.DoesNotContain(Take(queue), r => r.StartsWith("wide", StringComparison.Ordinal));
+        Assert.False(queue.IsWide(OverTheChain("A")));
+        Assert.True(queue.IsWide(OverTheChain("A", "B")));
+        Assert.False(queue.IsWide(HoldFootprint.Of([.. Enumerable.Range(0, Limits.DemandLinesMax).Select(i => new HoldLineRequest($"S{i}", 1, "store-1", null))], null, _ => null)));
     }
 
     [Fact]
     public void A_batch_stays_within_its_positions_and_holds_on_the_same_sku_and_scope_weigh_once()
     {
-        var queue = new HoldQueue<string>(Options);
-        // One line over a whole 1,000-location group is narrow, but twenty-one different SKUs that way exceed a batch.
+        var lane = new HoldQueue<string>(Options).Narrow;
+        // One line over a whole 1,000-location group each: twenty-one different SKUs exceed a batch.
         var distinct = Options.BatchPositionsMax / Limits.GroupLocationsMax + 1;
         for (var i = 0; i < distinct; i++)
         {
-            Assert.True(queue.TryAdd($"group-{i}", HoldFootprint.Of([new HoldLineRequest($"SKU-{i}", 1, null, null)], "every-store", _ => Limits.GroupLocationsMax)));
+            Assert.True(lane.TryAdd($"group-{i}", OverTheChain($"SKU-{i}")));
         }
 
-        Assert.Equal(distinct - 1, Take(queue).Count);
-        Assert.Single(Take(queue));
+        Assert.Equal(distinct - 1, Take(lane).Count);
+        Assert.Single(Take(lane));
 
-        // A flash sale on one SKU over the same group locks the same thousand rows: every hold fits one batch.
-        for (var i = 0; i < Options.BatchSizeMax; i++)
+        // A flash sale on one SKU over the same group locks the same thousand rows: a full batch fits.
+        for (var i = 0; i < Options.BatchSizeMax + 1; i++)
         {
-            Assert.True(queue.TryAdd($"flash-{i}", HoldFootprint.Of([new HoldLineRequest("HOT", 1, null, null)], "every-store", _ => Limits.GroupLocationsMax)));
+            Assert.True(lane.TryAdd($"flash-{i}", OverTheChain("HOT")));
         }
 
-        Assert.Equal(Options.BatchSizeMax, Take(queue).Count);
+        Assert.Equal(Options.BatchSizeMax, Take(lane).Count);
+        Assert.Single(Take(lane));
     }
 
     [Fact]
     public void A_single_request_wider_than_a_batch_still_gets_a_batch_of_its_own()
     {
-        var queue = new HoldQueue<string>(new HoldWriterOptions { BatchPositionsMax = 10 });
-        Assert.True(queue.TryAdd("narrow-but-over", HoldFootprint.Of([new HoldLineRequest("A", 1, null, null)], "g", _ => 500)));
-        Assert.True(queue.TryAdd("next", AtOneLocation("B")));
-        Assert.Equal(["narrow-but-over"], Take(queue));
-        Assert.Equal(["next"], Take(queue));
+        var lane = new HoldQueue<string>(new HoldWriterOptions { BatchPositionsMax = 10 }).Narrow;
+        Assert.True(lane.TryAdd("over", HoldFootprint.Of([new HoldLineRequest("A", 1, null, null)], "g", _ => 500)));
+        Assert.True(lane.TryAdd("next", AtOneLocation("B")));
+        Assert.Equal(["over"], Take(lane));
+        Assert.Equal(["next"], Take(lane));
     }
 
     [Fact]
-    public async Task Waiting_ends_with_work_in_either_lane_and_once_both_are_completed_and_empty()
+    public async Task A_lane_waits_for_work_and_ends_once_completed_and_empty()
     {
         var queue = new HoldQueue<string>(Options);
-        var waiting = queue.WaitAsync().AsTask();
+        var waiting = queue.Wide.WaitAsync().AsTask();
         Assert.False(waiting.IsCompleted);
         Assert.True(queue.TryAdd("wide", Wide(0)));
         Assert.True(await waiting);
-        Assert.Equal(["wide"], Take(queue));
 
         queue.Complete();
         Assert.False(queue.TryAdd("late", AtOneLocation("C")));
-        Assert.False(await queue.WaitAsync());
+        Assert.Equal(["wide"], Take(queue.Wide));
+        Assert.False(await queue.Wide.WaitAsync());
+        Assert.False(await queue.Narrow.WaitAsync());
     }
 }

@@ -4,32 +4,31 @@ using Stockroom.Core.Demand;
 namespace Stockroom.Features.Reservations;
 
 /// <summary>
-/// The hold writer's queue, in two lanes. A batch is bounded in the positions it locks
-/// (<see cref="HoldWriterOptions.BatchPositionsMax"/>), and takes at most one wide hold — one that
-/// may lock more than <see cref="HoldWriterOptions.WideFrom"/> positions — before the narrow ones
-/// waiting, in order. So a cart's one-unit hold waits for at most the batch in flight and one
-/// wide hold beside it, never for every wide hold queued before it; and wide holds still move
-/// one per batch however many narrow ones keep arriving.
+/// The hold writer's queue, in two lanes decided side by side. A hold that may lock more than
+/// <see cref="HoldWriterOptions.WideFrom"/> positions waits in the wide lane; every other in the
+/// narrow one. Each lane is drained in batches of its own, bounded in count and in the positions
+/// they lock, by a loop of its own. So a cart's one-unit hold never waits behind wide holds
+/// queued before it: it waits only for rows a wide batch holds, and on SQLite, whose writes take
+/// turns, for at most the one wide batch in flight.
 /// </summary>
 internal sealed class HoldQueue<T>
 {
-    private readonly Channel<(T Item, HoldFootprint Footprint)> _narrow;
-    private readonly Channel<(T Item, HoldFootprint Footprint)> _wide;
     private readonly HoldWriterOptions _options;
 
     public HoldQueue(HoldWriterOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
-        _narrow = Lane(options.QueueCapacity);
-        _wide = Lane(options.WideQueueCapacity);
+        Narrow = new HoldLane<T>(options.QueueCapacity, options);
+        Wide = new HoldLane<T>(options.WideQueueCapacity, options);
     }
 
-    private static Channel<(T, HoldFootprint)> Lane(int capacity) =>
-        Channel.CreateBounded<(T, HoldFootprint)>(new BoundedChannelOptions(capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+    public HoldLane<T> Narrow { get; }
+
+    public HoldLane<T> Wide { get; }
 
     /// <summary>Requests waiting in both lanes.</summary>
-    public int Count => _narrow.Reader.Count + _wide.Reader.Count;
+    public int Count => Narrow.Count + Wide.Count;
 
     public bool IsWide(HoldFootprint footprint)
     {
@@ -37,58 +36,54 @@ internal sealed class HoldQueue<T>
         return footprint.Positions > _options.WideFrom;
     }
 
-    /// <summary>Queues a request in its lane; false when that lane is full.</summary>
-    public bool TryAdd(T item, HoldFootprint footprint) => (IsWide(footprint) ? _wide : _narrow).Writer.TryWrite((item, footprint));
+    /// <summary>Queues a request in its lane; false when that lane is full or completed.</summary>
+    public bool TryAdd(T item, HoldFootprint footprint) => (IsWide(footprint) ? Wide : Narrow).TryAdd(item, footprint);
 
     /// <summary>Takes no more requests; what is queued is still taken.</summary>
     public void Complete()
     {
-        _narrow.Writer.TryComplete();
-        _wide.Writer.TryComplete();
+        Narrow.Complete();
+        Wide.Complete();
     }
+}
 
-    /// <summary>Waits until a request is queued (true) or both lanes are completed and empty (false).</summary>
-    public async ValueTask<bool> WaitAsync()
-    {
-        if (_narrow.Reader.TryPeek(out _) || _wide.Reader.TryPeek(out _))
-        {
-            return true;
-        }
+/// <summary>One lane: a bounded queue whose batches stay within <see cref="HoldWriterOptions.BatchSizeMax"/> requests and <see cref="HoldWriterOptions.BatchPositionsMax"/> positions.</summary>
+internal sealed class HoldLane<T>(int capacity, HoldWriterOptions options)
+{
+    private readonly Channel<(T Item, HoldFootprint Footprint)> _queue =
+        Channel.CreateBounded<(T, HoldFootprint)>(new BoundedChannelOptions(capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
 
-        var narrow = _narrow.Reader.WaitToReadAsync().AsTask();
-        var wide = _wide.Reader.WaitToReadAsync().AsTask();
-        var first = await Task.WhenAny(narrow, wide);
-        // A lane that completed empty answers false; the other may still bring work.
-        return await first || await (first == narrow ? wide : narrow);
-    }
+    public int Count => _queue.Reader.Count;
 
-    /// <summary>The next batch: one wide request if any waits, then narrow ones while the batch stays within its bounds.</summary>
+    public bool TryAdd(T item, HoldFootprint footprint) => _queue.Writer.TryWrite((item, footprint));
+
+    public void Complete() => _queue.Writer.TryComplete();
+
+    /// <summary>Waits until a request is queued (true) or the lane is completed and empty (false).</summary>
+    public ValueTask<bool> WaitAsync() => _queue.Reader.WaitToReadAsync(CancellationToken.None);
+
+    /// <summary>
+    /// The next batch, in order, while it stays within its bounds; a first request wider than a
+    /// batch still makes one alone. Positions count once per SKU and scope, so that holds on the
+    /// same SKU over the same group — a flash sale — weigh together what they lock together.
+    /// </summary>
     public void Take(List<T> batch)
     {
         ArgumentNullException.ThrowIfNull(batch);
         var parts = new HashSet<string>(StringComparer.Ordinal);
         var positions = 0;
-        void Add((T Item, HoldFootprint Footprint) entry)
+        while (batch.Count < options.BatchSizeMax && _queue.Reader.TryPeek(out var next))
         {
-            batch.Add(entry.Item);
-            positions += AddedBy(entry.Footprint, parts);
-            parts.UnionWith(entry.Footprint.Parts.Keys);
-        }
+            var added = next.Footprint.Parts.Where(p => !parts.Contains(p.Key)).Sum(p => p.Value);
+            if (batch.Count > 0 && positions + added > options.BatchPositionsMax)
+            {
+                return;
+            }
 
-        if (_wide.Reader.TryRead(out var wide))
-        {
-            Add(wide);
-        }
-
-        while (batch.Count < _options.BatchSizeMax && _narrow.Reader.TryPeek(out var next)
-            && (batch.Count == 0 || positions + AddedBy(next.Footprint, parts) <= _options.BatchPositionsMax))
-        {
-            _narrow.Reader.TryRead(out next);
-            Add(next);
+            _queue.Reader.TryRead(out next);
+            batch.Add(next.Item);
+            positions += added;
+            parts.UnionWith(next.Footprint.Parts.Keys);
         }
     }
-
-    /// <summary>Positions a request adds to a batch: its parts the batch does not lock already.</summary>
-    private static int AddedBy(HoldFootprint footprint, HashSet<string> parts) =>
-        footprint.Parts.Where(p => !parts.Contains(p.Key)).Sum(p => p.Value);
 }

@@ -31,7 +31,8 @@ public sealed class HoldWriterOptions
 }
 
 /// <summary>
-/// The write path for holds. Requests queue (bounded) and are drained in batches; each batch is
+/// The write path for holds. Requests queue (bounded, in a narrow and a wide lane: see
+/// <see cref="HoldQueue{T}"/>) and are drained in batches; each batch is
 /// one transaction that locks every touched position in the global key order, decides every
 /// request in memory with the pure core — each seeing what the ones before it took — writes the
 /// summed position deltas and the new reservations with a few batched statements, and commits
@@ -144,13 +145,22 @@ public sealed class HoldWriter
     /// Decides batches until <see cref="Complete"/> is called and the queue is empty. A batch once
     /// taken is finished, not cancelled: its callers are waiting for their answers.
     /// </summary>
-    public async Task RunAsync()
+    public Task RunAsync() => Task.WhenAll(DrainAsync(_queue.Narrow), DrainAsync(_queue.Wide));
+
+    /// <summary>
+    /// Decides one lane's batches, one after another. The two lanes' batches run side by side like
+    /// two processes' writers: each locks its positions in the global order, so they wait for one
+    /// another only where they share rows.
+    /// </summary>
+    private async Task DrainAsync(HoldLane<Pending> lane)
     {
+        // Off the caller's thread, so that the lanes run side by side from the start.
+        await Task.Yield();
         var batch = new List<Pending>(_options.BatchSizeMax);
-        while (await _queue.WaitAsync())
+        while (await lane.WaitAsync())
         {
             batch.Clear();
-            _queue.Take(batch);
+            lane.Take(batch);
             await ProcessAsync(batch, CancellationToken.None);
         }
     }
