@@ -7,15 +7,17 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Stockroom.Core;
 using Stockroom.Features.Webhooks;
 using Stockroom.Testing;
 
 namespace Stockroom.Tests;
 
-/// <summary>A subscriber on loopback that records what it receives and can be told to fail.</summary>
+/// <summary>A subscriber on loopback that records what it receives and can be told to fail or to redirect elsewhere.</summary>
 public sealed class Subscriber : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private int _hits;
 
     private Subscriber(WebApplication app) => _app = app;
 
@@ -26,7 +28,15 @@ public sealed class Subscriber : IAsyncDisposable
 
     public int FailuresLeft { get; set; }
 
+    /// <summary>Answer 302 with this location.</summary>
+    public string? RedirectTo { get; set; }
+
+    /// <summary>Requests that reached the subscriber, answered or not.</summary>
+    public int Hits => Volatile.Read(ref _hits);
+
     public string Url => $"{_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()}/hooks";
+
+    public int Port => new Uri(Url).Port;
 
     public static async Task<Subscriber> StartAsync()
     {
@@ -36,6 +46,12 @@ public sealed class Subscriber : IAsyncDisposable
         var subscriber = new Subscriber(app);
         app.MapPost("/hooks", async (HttpRequest request) =>
         {
+            Interlocked.Increment(ref subscriber._hits);
+            if (subscriber.RedirectTo is { } location)
+            {
+                return Results.Redirect(location);
+            }
+
             if (subscriber.FailuresLeft > 0)
             {
                 subscriber.FailuresLeft--;
@@ -65,6 +81,30 @@ public abstract class WebhookTests(StockroomServer server)
     private HttpClient Client => server.Client;
 
     private Task<int> Dispatch() => server.Service<WebhookDispatcher>().DeliverDueAsync(CancellationToken.None);
+
+    /// <summary>Queues deliveries straight into the outbox, as the ledger's reactions do: one event of the type per payload.</summary>
+    private async Task EnqueueAsync(string eventType, int count)
+    {
+        await using var write = await server.Store.BeginWriteAsync(CancellationToken.None);
+        // One event at a time, so that the deliveries of different subscribers interleave in the outbox as real events do.
+        for (var i = 0; i < count; i++)
+        {
+            await write.EnqueueDeliveriesAsync(eventType, [$$"""{"type":"{{eventType}}","n":{{i}}}"""], CancellationToken.None);
+        }
+
+        await write.CommitAsync(CancellationToken.None);
+    }
+
+    private async Task<List<JsonElement>> DeliveriesAsync(string webhook) =>
+        [.. (await Client.Send(HttpMethod.Get, $"/v1/webhooks/{webhook}/deliveries?limit={Limits.PageSizeMax}").Expect(HttpStatusCode.OK))
+            .GetProperty("deliveries").EnumerateArray()];
+
+    private async Task<string> SubscribeAsync(Subscriber subscriber, string eventType)
+    {
+        var id = Api.NewId("wh");
+        await Client.Post("/v1/webhooks", new { id, url = subscriber.Url, secret = Secret, events = new[] { eventType } }).Expect(HttpStatusCode.Created);
+        return id;
+    }
 
     private static void AssertSigned(string signature, string body)
     {
@@ -166,6 +206,26 @@ public abstract class WebhookTests(StockroomServer server)
         await Client.Post("/v1/webhooks", new { id, url = "http://127.0.0.1:9/other", secret = Secret, events = new[] { "stock.low" } }).Problem(HttpStatusCode.Conflict);
         await Client.Send(HttpMethod.Delete, $"/v1/webhooks/{id}").Expect(HttpStatusCode.NoContent);
         await Client.Send(HttpMethod.Get, $"/v1/webhooks/{id}").Problem(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task A_redirect_is_a_failed_delivery_and_is_never_followed()
+    {
+        await using var elsewhere = await Subscriber.StartAsync();
+        await using var redirecting = await Subscriber.StartAsync();
+        redirecting.RedirectTo = elsewhere.Url;
+        var id = await SubscribeAsync(redirecting, "shortage.detected");
+        await EnqueueAsync("shortage.detected", 1);
+
+        await ReservationApiTests.Eventually(async () =>
+        {
+            await Dispatch();
+            return (await DeliveriesAsync(id)).Single().GetProperty("attempts").GetInt32() >= 1;
+        });
+        var delivery = (await DeliveriesAsync(id)).Single();
+        Assert.Equal(("pending", 302), (delivery.GetProperty("status").GetString(), delivery.GetProperty("lastStatus").GetInt32()));
+        Assert.Equal("the subscriber answered 302, a redirect; redirects are never followed", delivery.GetProperty("lastError").GetString());
+        Assert.Equal((1, 0), (redirecting.Hits, elsewhere.Hits));
     }
 }
 

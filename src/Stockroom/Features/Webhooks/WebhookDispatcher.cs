@@ -53,16 +53,21 @@ public sealed partial class WebhookDispatcher(IStockStore store, IHttpClientFact
             request.Headers.Add("Stockroom-Delivery", delivery.Id.ToString(CultureInfo.InvariantCulture));
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(Timeout);
-            using var response = await clients.CreateClient(HttpClientName).SendAsync(request, timeout.Token);
+            using var response = await clients.CreateClient(HttpClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
             status = (int)response.StatusCode;
-            if (!response.IsSuccessStatusCode)
+            if (status is >= 300 and < 400)
+            {
+                // Following it would send the signed body to a host nobody registered.
+                failure = $"the subscriber answered {status}, a redirect; redirects are never followed";
+            }
+            else if (!response.IsSuccessStatusCode)
             {
                 failure = $"the subscriber answered {status}";
             }
         }
         catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {
-            failure = exception.Message;
+            failure = Refusal(exception) ?? exception.Message;
         }
 
         var attempts = delivery.Attempts + 1;
@@ -74,6 +79,20 @@ public sealed partial class WebhookDispatcher(IStockStore store, IHttpClientFact
 
         var now = time.GetUtcNow();
         await store.RecordDeliveryAsync(delivery.Id, failure is null, status, failure, now + Backoff(attempts), now, givenUp, CancellationToken.None);
+    }
+
+    /// <summary>The target rules' reason, when they refused the connection; the HTTP stack wraps it.</summary>
+    private static string? Refusal(Exception exception)
+    {
+        for (Exception? inner = exception; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is WebhookTargetRefusedException refused)
+            {
+                return refused.Message;
+            }
+        }
+
+        return null;
     }
 
     [LoggerMessage(40, LogLevel.Warning, "Webhook delivery {DeliveryId} to {WebhookId} failed (attempt {Attempts}): {Failure}")]

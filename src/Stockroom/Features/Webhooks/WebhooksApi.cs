@@ -40,13 +40,20 @@ public static class WebhooksApi
         return group;
     }
 
-    public static async Task<Results<Created<WebhookView>, ProblemHttpResult>> Create(CreateWebhookRequest request, IStockStore store, TimeProvider time, CancellationToken cancellationToken)
+    public static async Task<Results<Created<WebhookView>, ProblemHttpResult>> Create(CreateWebhookRequest request, IStockStore store, WebhookOptions options,
+        CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(options);
         var validation = new Validation();
         validation.Identifier("id", request.Id);
-        if (!Uri.TryCreate(request.Url, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https") || request.Url!.Length > UrlLengthMax)
+        if (request.Url is null || request.Url.Length > UrlLengthMax)
         {
-            validation.Add("url", "must be an absolute http(s) URL");
+            validation.Add("url", $"must be an absolute http(s) URL of at most {UrlLengthMax} characters");
+        }
+        else if (WebhookTargets.RefuseUrl(request.Url, options.AllowPrivateNetworks) is { } refused)
+        {
+            // A host name is not resolved here: what it resolves to now says nothing of what it resolves to at delivery, where it is checked.
+            validation.Add("url", refused);
         }
 
         if (request.Events is not { Count: > 0 } events)
