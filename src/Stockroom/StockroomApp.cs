@@ -98,7 +98,8 @@ public static class StockroomApp
         builder.Services.AddSingleton(builder.Configuration.GetSection(WebhookOptions.Section).Get<WebhookOptions>() ?? new WebhookOptions());
         builder.Services.AddSingleton<IWebhookNetwork, SystemWebhookNetwork>();
         builder.Services.AddSingleton<WebhookConnector>();
-        builder.Services.AddHttpClient(WebhookDispatcher.HttpClientName, client => client.Timeout = WebhookDispatcher.Timeout)
+        // Each send is bounded by WebhookDispatcher.Timeout on the injected clock, not by the client's own timer.
+        builder.Services.AddHttpClient(WebhookDispatcher.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(services => new SocketsHttpHandler
             {
                 // Every connection goes through the target rules; a proxy would connect on its own, unchecked.

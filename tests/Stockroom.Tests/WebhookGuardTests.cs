@@ -124,7 +124,7 @@ public sealed class WebhookGuardTests_Sqlite(GuardedSqliteServer server) : Webho
 
 public sealed class WebhookGuardTests_Postgres(GuardedPostgresServer server) : WebhookGuardTests(server), IClassFixture<GuardedPostgresServer>;
 
-/// <summary>The pure rules: which addresses are public.</summary>
+/// <summary>The pure rules: which addresses are public, and when a failing subscriber is disabled.</summary>
 public sealed class WebhookRulesTests
 {
     [Theory]
@@ -173,4 +173,15 @@ public sealed class WebhookRulesTests
     [InlineData("224.0.0.1", "the target resolves to a multicast address 224.0.0.1")]
     public void Allowing_private_networks_still_refuses_what_is_never_a_subscriber(string address, string? reason) =>
         Assert.Equal(reason, WebhookTargets.Refuse(IPAddress.Parse(address), allowPrivateNetworks: true));
+
+    [Fact]
+    public void A_subscriber_is_disabled_after_too_many_failures_in_a_row_or_a_day_of_failing()
+    {
+        var since = StockroomServer.Start;
+        Assert.Null(WebhookHealth.DisableReason(WebhookHealth.ConsecutiveFailuresMax - 1, since, since + TimeSpan.FromHours(23), "the subscriber answered 500"));
+        Assert.Equal($"{WebhookHealth.ConsecutiveFailuresMax} delivery attempts in a row failed; the last: the subscriber answered 500",
+            WebhookHealth.DisableReason(WebhookHealth.ConsecutiveFailuresMax, since, since, "the subscriber answered 500"));
+        Assert.Equal("every delivery attempt failed for 24 hours (12 attempts); the last: the subscriber answered 503",
+            WebhookHealth.DisableReason(12, since, since + WebhookHealth.FailingForMax, "the subscriber answered 503"));
+    }
 }

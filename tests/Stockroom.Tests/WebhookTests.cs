@@ -13,11 +13,17 @@ using Stockroom.Testing;
 
 namespace Stockroom.Tests;
 
-/// <summary>A subscriber on loopback that records what it receives and can be told to fail or to redirect elsewhere.</summary>
+/// <summary>
+/// A subscriber on loopback that records what it receives and can be told to fail, to hang until
+/// the request is given up, or to redirect elsewhere.
+/// </summary>
 public sealed class Subscriber : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private readonly CancellationTokenSource _stopping = new();
     private int _hits;
+    private int _hanging;
+    private int _abandoned;
 
     private Subscriber(WebApplication app) => _app = app;
 
@@ -28,11 +34,20 @@ public sealed class Subscriber : IAsyncDisposable
 
     public int FailuresLeft { get; set; }
 
+    /// <summary>Never answer: hold each request until the sender gives it up.</summary>
+    public bool Hang { get; set; }
+
     /// <summary>Answer 302 with this location.</summary>
     public string? RedirectTo { get; set; }
 
     /// <summary>Requests that reached the subscriber, answered or not.</summary>
     public int Hits => Volatile.Read(ref _hits);
+
+    /// <summary>Requests held without an answer right now.</summary>
+    public int Hanging => Volatile.Read(ref _hanging);
+
+    /// <summary>Held requests the sender gave up on.</summary>
+    public int Abandoned => Volatile.Read(ref _abandoned);
 
     public string Url => $"{_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()}/hooks";
 
@@ -47,6 +62,26 @@ public sealed class Subscriber : IAsyncDisposable
         app.MapPost("/hooks", async (HttpRequest request) =>
         {
             Interlocked.Increment(ref subscriber._hits);
+            if (subscriber.Hang)
+            {
+                Interlocked.Increment(ref subscriber._hanging);
+                using var held = CancellationTokenSource.CreateLinkedTokenSource(request.HttpContext.RequestAborted, subscriber._stopping.Token);
+                try
+                {
+                    await Task.Delay(Timeout.Infinite, held.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    Interlocked.Decrement(ref subscriber._hanging);
+                    if (request.HttpContext.RequestAborted.IsCancellationRequested)
+                    {
+                        Interlocked.Increment(ref subscriber._abandoned);
+                    }
+                }
+
+                return Results.StatusCode(503);
+            }
+
             if (subscriber.RedirectTo is { } location)
             {
                 return Results.Redirect(location);
@@ -69,8 +104,11 @@ public sealed class Subscriber : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // Held requests are let go first; the host would otherwise wait out its shutdown timeout for them.
+        await _stopping.CancelAsync();
         await _app.StopAsync();
         await _app.DisposeAsync();
+        _stopping.Dispose();
     }
 }
 
@@ -206,6 +244,85 @@ public abstract class WebhookTests(StockroomServer server)
         await Client.Post("/v1/webhooks", new { id, url = "http://127.0.0.1:9/other", secret = Secret, events = new[] { "stock.low" } }).Problem(HttpStatusCode.Conflict);
         await Client.Send(HttpMethod.Delete, $"/v1/webhooks/{id}").Expect(HttpStatusCode.NoContent);
         await Client.Send(HttpMethod.Get, $"/v1/webhooks/{id}").Problem(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task A_hung_subscriber_holds_only_its_own_slots_while_a_healthy_one_gets_every_delivery()
+    {
+        await using var hung = await Subscriber.StartAsync();
+        hung.Hang = true;
+        await using var healthy = await Subscriber.StartAsync();
+        var hungId = await SubscribeAsync(hung, "stock.backInStock");
+        var healthyId = await SubscribeAsync(healthy, "stock.backInStock");
+        // More than a claim takes, so that the healthy subscriber's deliveries need claims made while the hung one's are in flight.
+        const int count = 2 * WebhookDispatcher.ClaimMax;
+        await EnqueueAsync("stock.backInStock", count);
+
+        await ReservationApiTests.Eventually(async () =>
+        {
+            await Dispatch();
+            return hung.Hanging == WebhookDispatcher.InFlightPerSubscriberMax
+                && (await DeliveriesAsync(healthyId)).Count(d => d.GetProperty("status").GetString() == "delivered") == count;
+        });
+
+        // Every healthy delivery arrived while the hung subscriber's first requests were still held, none given up.
+        Assert.Equal(count, healthy.Received.Select(r => r.Delivery).Distinct().Count());
+        Assert.Equal((WebhookDispatcher.InFlightPerSubscriberMax, WebhookDispatcher.InFlightPerSubscriberMax, 0), (hung.Hits, hung.Hanging, hung.Abandoned));
+        Assert.All(await DeliveriesAsync(hungId), d => Assert.Equal(("pending", 0), (d.GetProperty("status").GetString(), d.GetProperty("attempts").GetInt32())));
+
+        // Past the timeout the hung sends are given up and recorded as failures; the next ones take their slots.
+        server.Time.Advance(WebhookDispatcher.Timeout);
+        await ReservationApiTests.Eventually(async () =>
+            (await DeliveriesAsync(hungId)).Count(d => d.GetProperty("attempts").GetInt32() == 1) == WebhookDispatcher.InFlightPerSubscriberMax);
+        var timedOut = (await DeliveriesAsync(hungId)).Where(d => d.GetProperty("attempts").GetInt32() == 1).ToList();
+        Assert.All(timedOut, d => Assert.Equal("the subscriber did not answer within 10 s", d.GetProperty("lastError").GetString()));
+        await ReservationApiTests.Eventually(() => Task.FromResult(hung.Abandoned == WebhookDispatcher.InFlightPerSubscriberMax));
+    }
+
+    [Fact]
+    public async Task A_subscriber_failing_every_attempt_is_disabled_gets_nothing_new_and_resumes_when_enabled()
+    {
+        await using var subscriber = await Subscriber.StartAsync();
+        subscriber.FailuresLeft = int.MaxValue;
+        var id = await SubscribeAsync(subscriber, "reservation.expired");
+        var now = server.Time.GetUtcNow();
+        const int count = WebhookHealth.ConsecutiveFailuresMax;
+        await EnqueueAsync("reservation.expired", count);
+
+        async Task<JsonElement> Webhook() => await Client.Send(HttpMethod.Get, $"/v1/webhooks/{id}").Expect(HttpStatusCode.OK);
+        await ReservationApiTests.Eventually(async () =>
+        {
+            await Dispatch();
+            return (await Webhook()).TryGetProperty("disabledAt", out _);
+        });
+        await server.Service<WebhookDispatcher>().IdleAsync();
+        var disabled = await Webhook();
+        Assert.Equal(now, disabled.GetProperty("disabledAt").GetDateTimeOffset());
+        Assert.Equal($"{count} delivery attempts in a row failed; the last: the subscriber answered 500", disabled.GetProperty("disabledReason").GetString());
+        Assert.Equal(count, subscriber.Hits);
+
+        // Disabled: a new event queues nothing for it, and what it has pending is not tried, however long it waits.
+        await EnqueueAsync("reservation.expired", 1);
+        server.Time.Advance(WebhookDispatcher.Backoff(1));
+        await Dispatch();
+        await server.Service<WebhookDispatcher>().IdleAsync();
+        var pending = await DeliveriesAsync(id);
+        Assert.Equal(count, pending.Count);
+        Assert.All(pending, d => Assert.Equal(("pending", 1), (d.GetProperty("status").GetString(), d.GetProperty("attempts").GetInt32())));
+        Assert.Equal(count, subscriber.Hits);
+
+        subscriber.FailuresLeft = 0;
+        var enabled = await Client.Post($"/v1/webhooks/{id}/enable", new { }).Expect(HttpStatusCode.OK);
+        Assert.False(enabled.TryGetProperty("disabledAt", out _));
+        Assert.False(enabled.TryGetProperty("disabledReason", out _));
+        await ReservationApiTests.Eventually(async () =>
+        {
+            await Dispatch();
+            return subscriber.Received.Count >= count;
+        });
+        await server.Service<WebhookDispatcher>().IdleAsync();
+        Assert.All(await DeliveriesAsync(id), d => Assert.Equal(("delivered", 2), (d.GetProperty("status").GetString(), d.GetProperty("attempts").GetInt32())));
+        await Client.Post("/v1/webhooks/wh-unknown/enable", new { }).Problem(HttpStatusCode.NotFound);
     }
 
     [Fact]
