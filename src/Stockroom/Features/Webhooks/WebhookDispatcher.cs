@@ -102,12 +102,12 @@ public sealed partial class WebhookDispatcher(IStockStore store, IHttpClientFact
         }
     }
 
-    /// <summary>Waits until a send finishes (and so makes room) or <paramref name="interval"/> passes.</summary>
-    public async Task WaitForRoomOrAsync(TimeSpan interval, CancellationToken cancellationToken)
+    /// <summary>Waits until a send finishes (and so makes room) or <paramref name="waitMax"/> passes.</summary>
+    public async Task WaitForRoomAsync(TimeSpan waitMax, CancellationToken cancellationToken)
     {
         using var done = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var finished = _finished.Reader.WaitToReadAsync(done.Token).AsTask();
-        var tick = Task.Delay(interval, time, done.Token);
+        var tick = Task.Delay(waitMax, time, done.Token);
         await Task.WhenAny(finished, tick);
         // The one that lost is cancelled here, so no timer or waiter outlives the wait.
         await done.CancelAsync();
@@ -283,7 +283,7 @@ internal sealed partial class WebhookWorker(WebhookDispatcher dispatcher, ILogge
                 LogFailed(logger, exception);
             }
 
-            await dispatcher.WaitForRoomOrAsync(Interval, stoppingToken);
+            await dispatcher.WaitForRoomAsync(Interval, stoppingToken);
         }
     }
 

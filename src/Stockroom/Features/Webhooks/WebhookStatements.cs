@@ -82,10 +82,12 @@ public static class WebhookStatements
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(perSubscriberMax);
         await using var write = await store.BeginWriteAsync(cancellationToken);
         List<WebhookDelivery> due;
-        // The ranking runs in a subquery because PostgreSQL locks no rows of a query with window functions.
+        // The ranking runs in a subquery because PostgreSQL refuses FOR UPDATE in a query with window functions. The outer
+        // query repeats the due test: PostgreSQL re-checks it on the newest version of a row it waited to lock, so a delivery
+        // another process claimed meanwhile is skipped, where the subquery's answer would still hold it due.
         await using (var select = write.Command($"""
             SELECT {DeliveryColumns} FROM webhook_deliveries
-            WHERE id IN (
+            WHERE status = 'pending' AND next_attempt_at <= @now AND id IN (
                 SELECT id FROM (
                     SELECT d.id, ROW_NUMBER() OVER (PARTITION BY d.webhook_id ORDER BY d.id) AS place
                     FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
