@@ -116,7 +116,19 @@ public static class StockroomApp
         builder.Services.AddHostedService<ExpiryWorker>();
         builder.Services.AddSingleton<ChannelPublisher>();
         builder.Services.AddHostedService<ChannelPublishingWorker>();
-        builder.Services.AddHttpClient(WebhookDispatcher.HttpClientName, client => client.Timeout = WebhookDispatcher.Timeout);
+        builder.Services.AddSingleton(builder.Configuration.GetSection(WebhookOptions.Section).Get<WebhookOptions>() ?? new WebhookOptions());
+        builder.Services.AddSingleton<IWebhookNetwork, SystemWebhookNetwork>();
+        builder.Services.AddSingleton<WebhookConnector>();
+        // Each send is bounded by WebhookDispatcher.Timeout on the injected clock, not by the client's own timer.
+        builder.Services.AddHttpClient(WebhookDispatcher.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(services => new SocketsHttpHandler
+            {
+                // Every connection goes through the target rules; a proxy would connect on its own, unchecked.
+                ConnectCallback = services.GetRequiredService<WebhookConnector>().ConnectAsync,
+                UseProxy = false,
+                AllowAutoRedirect = false,
+                UseCookies = false,
+            });
         builder.Services.AddSingleton<WebhookDispatcher>();
         builder.Services.AddHostedService<WebhookWorker>();
     }

@@ -115,7 +115,7 @@ public sealed class StockroomProcess(string connectionString) : IStockroomServer
             WorkingDirectory = WorkingDirectory,
         };
         foreach (var argument in (string[])["--urls", $"http://127.0.0.1:{port}", "--ConnectionStrings:Stockroom", connectionString,
-                     "--Logging:LogLevel:Default", "Warning", .. Settings])
+                     "--Logging:LogLevel:Default", "Warning", "--Stockroom:Webhooks:AllowPrivateNetworks", "true", .. Settings])
         {
             start.ArgumentList.Add(argument);
         }

@@ -68,7 +68,9 @@ public abstract class StockroomServer : IStockroomServer, IAsyncLifetime
     private static async Task<(WebApplication, HttpClient)> StartAppAsync(string connectionString, TimeProvider time, IReadOnlyList<string> settings,
         Action<IServiceCollection> configure)
     {
-        var app = StockroomApp.Build(["--urls", "http://127.0.0.1:0", "--ConnectionStrings:Stockroom", connectionString, "--Logging:LogLevel:Default", "Warning", .. settings],
+        // Test subscribers listen on loopback; fixtures that test the webhook target rules turn this off in their settings.
+        var app = StockroomApp.Build(["--urls", "http://127.0.0.1:0", "--ConnectionStrings:Stockroom", connectionString, "--Logging:LogLevel:Default", "Warning",
+                "--Stockroom:Webhooks:AllowPrivateNetworks", "true", .. settings],
             builder =>
             {
                 builder.Services.AddSingleton(time);

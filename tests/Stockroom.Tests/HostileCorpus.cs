@@ -77,6 +77,7 @@ public static class HostileCorpus
         .. AbsurdDates(),
         .. PageSizes(),
         .. Misc(),
+        .. WebhookTargets(),
     ];
 
     /// <summary>What every write endpoint must refuse, whatever it writes.</summary>
@@ -509,7 +510,7 @@ public static class HostileCorpus
             """{"lines":[{"sku":"$SKU","location":"$STORE","type":"onHand","delta":1,"reason":"count"}]}""", r => r.Headers.Add("Idempotency-Key", "adj-seen"));
         yield return Json("order-events: same event id, another type", c, Conflict, null, HttpMethod.Post, "/v1/orders/order-open/events", """{"id":"evt-seen","type":"packed"}""");
         yield return Json("webhooks: same id, another url", c, Conflict, null, HttpMethod.Post, "/v1/webhooks",
-            """{"id":"hook-seen","url":"http://127.0.0.1:9/other","events":["stock.low"],"secret":"0123456789abcdef"}""");
+            """{"id":"hook-seen","url":"https://hooks.example.com/other","events":["stock.low"],"secret":"0123456789abcdef"}""");
         // A redelivery with other units is a later version of the order, applied as a difference: one owing more than there is changes nothing.
         yield return Json("intake: redelivered order owing more than is in stock", c, Conflict, null, HttpMethod.Post, "/v1/intake/shopify",
             """{"id":9001,"line_items":[{"sku":"$SKU","quantity":900000}]}""");
@@ -701,6 +702,61 @@ public static class HostileCorpus
         yield return Json("channels: unknown field in the buffer", c, Bad, "buffer.pct", HttpMethod.Put, "/v1/channels/$CHANNEL", """{"name":"Web","group":"$GROUP","buffer":{"pct":5}}""");
         yield return Json("adjust: quantity instead of delta", c, Bad, "lines[0].quantity", HttpMethod.Post, "/v1/supply/adjust",
             """{"id":"adj-new","lines":[{"sku":"$SKU","location":"$STORE","type":"onHand","quantity":5,"reason":"count"}]}""");
+    }
+
+    /// <summary>
+    /// Webhook URLs that would make the server post to itself, its database, the cloud metadata
+    /// service or the private network, in every notation that names such an address, and URLs that
+    /// carry credentials or another scheme. The corpus runs with private networks not allowed.
+    /// </summary>
+    private static IEnumerable<HostileCase> WebhookTargets()
+    {
+        const string c = "webhook targets";
+        (string Name, string Url)[] urls =
+        [
+            ("loopback", "http://127.0.0.1/h"),
+            ("loopback elsewhere in 127/8", "http://127.9.9.9/h"),
+            ("localhost", "http://localhost/h"),
+            ("a name under localhost", "http://api.localhost/h"),
+            ("IPv6 loopback", "http://[::1]/h"),
+            ("loopback as one hex number", "http://0x7f000001/h"),
+            ("loopback as one decimal number", "http://2130706433/h"),
+            ("loopback in octal", "http://0177.0.0.1/h"),
+            ("loopback in short form", "http://127.1/h"),
+            ("loopback with a trailing dot", "http://127.0.0.1./h"),
+            ("IPv4-mapped IPv6 loopback", "http://[::ffff:127.0.0.1]/h"),
+            ("IPv4-mapped IPv6 loopback in hex", "http://[::ffff:7f00:1]/h"),
+            ("the database port on loopback", "http://127.0.0.1:5432/"),
+            ("private 10/8", "http://10.0.0.5/h"),
+            ("private 172.16/12", "http://172.16.0.1/h"),
+            ("private 192.168/16", "http://192.168.1.1:5432/"),
+            ("IPv4-mapped IPv6 private", "http://[::ffff:10.0.0.5]/h"),
+            ("cloud metadata", "http://169.254.169.254/latest/meta-data/"),
+            ("cloud metadata as one decimal number", "http://2852039166/latest/meta-data/"),
+            ("link-local IPv6", "http://[fe80::1]/h"),
+            ("unique-local IPv6", "http://[fd00::1]/h"),
+            ("CGNAT", "http://100.64.0.1/h"),
+            ("multicast", "http://224.0.0.1/h"),
+            ("IPv6 multicast", "http://[ff02::1]/h"),
+            ("broadcast", "http://255.255.255.255/h"),
+            ("unspecified", "http://0.0.0.0/h"),
+            ("unspecified in short form", "http://0/h"),
+            ("IPv6 unspecified", "http://[::]/h"),
+            ("NAT64 of loopback", "http://[64:ff9b::7f00:1]/h"),
+            ("6to4 of loopback", "http://[2002:7f00:1::]/h"),
+            ("documentation range", "http://192.0.2.1/h"),
+            ("user and password", "https://user:pw@example.com/h"),
+            ("user only", "https://user@example.com/h"),
+            ("empty user", "https://@example.com/h"),
+            ("a public-looking user before a loopback host", "http://example.com@127.0.0.1/h"),
+            ("gopher scheme", "gopher://example.com/h"),
+            ("websocket scheme", "ws://example.com/h"),
+        ];
+        foreach (var (name, url) in urls)
+        {
+            yield return Json($"webhooks: {name} url", c, Bad, "url", HttpMethod.Post, "/v1/webhooks",
+                $$"""{"id":"hook-new","url":"{{url}}","events":["stock.low"],"secret":"0123456789abcdef"}""");
+        }
     }
 
     // Bodies shared by many cases. Sync's quantity, Adjust's delta, Hold's and OrderBody's line quantity are spliced in as raw JSON.

@@ -2,6 +2,7 @@ using System.Net;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Stockroom.Testing;
+using Stockroom.Tests.Fixtures;
 
 namespace Stockroom.Tests;
 
@@ -84,9 +85,10 @@ public abstract class HostileInputTests(StockroomServer server)
     private static string Cut(string text) => text.Length > 600 ? $"{text[..600]}…" : text;
 }
 
-public sealed class HostileInputTests_Sqlite(SqliteServer server) : HostileInputTests(server), IClassFixture<SqliteServer>;
+// With the webhook target rules on, as in production, so that the corpus's private and loopback URLs are refused.
+public sealed class HostileInputTests_Sqlite(GuardedSqliteServer server) : HostileInputTests(server), IClassFixture<GuardedSqliteServer>;
 
-public sealed class HostileInputTests_Postgres(PostgresServerFixture server) : HostileInputTests(server), IClassFixture<PostgresServerFixture>;
+public sealed class HostileInputTests_Postgres(GuardedPostgresServer server) : HostileInputTests(server), IClassFixture<GuardedPostgresServer>;
 
 /// <summary>
 /// The state the corpus is aimed at: a stocked network, a draft and an on-request item, and
@@ -129,7 +131,7 @@ public sealed record HostileWorld(Network Network)
         await Order(client, n, "order-cancelled", "evt-cancel", "cancelled");
         await Order(client, n, "order-shipped", "evt-ship", "shipped");
 
-        await client.Post("/v1/webhooks", new { id = "hook-seen", url = "http://127.0.0.1:9/hook", events = new[] { "stock.low" }, secret = "0123456789abcdef" })
+        await client.Post("/v1/webhooks", new { id = "hook-seen", url = "https://hooks.example.com/hook", events = new[] { "stock.low" }, secret = "0123456789abcdef" })
             .Expect(HttpStatusCode.Created);
         await client.Put("/v1/channels/shopify", new { name = "Shopify", group = n.Group }).Expect(HttpStatusCode.Created);
         await client.Post("/v1/intake/shopify", new { id = 9001, line_items = new[] { new { sku = n.Sku, quantity = 1 } } }).Expect(HttpStatusCode.Created);

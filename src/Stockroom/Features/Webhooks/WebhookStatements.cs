@@ -9,10 +9,11 @@ namespace Stockroom.Features.Webhooks;
 /// <summary>Subscriptions and their queue of deliveries.</summary>
 public static class WebhookStatements
 {
-    private const string Columns = "id, url, events, secret, created_at, request_hash";
+    private const string Columns = "id, url, events, secret, created_at, request_hash, disabled_at, disabled_reason";
 
     private static (Webhook Webhook, string RequestHash) Read(DbDataReader r) => (
-        new Webhook(r.GetString(0), r.GetString(1), JsonSerializer.Deserialize<List<string>>(r.GetString(2))!, r.GetString(3), r.GetFieldValue<DateTimeOffset>(4)),
+        new Webhook(r.GetString(0), r.GetString(1), JsonSerializer.Deserialize<List<string>>(r.GetString(2))!, r.GetString(3), r.GetFieldValue<DateTimeOffset>(4),
+            r.Nullable<DateTimeOffset>(6), r.NullableString(7)),
         r.GetString(5));
 
     private const string DeliveryColumns =
@@ -26,7 +27,7 @@ public static class WebhookStatements
     {
         ArgumentNullException.ThrowIfNull(write);
         ArgumentNullException.ThrowIfNull(webhook);
-        await write.InsertRowsAsync("webhooks", Columns,
+        await write.InsertRowsAsync("webhooks", "id, url, events, secret, created_at, request_hash",
             [[webhook.Id, webhook.Url, JsonSerializer.Serialize(webhook.Events), webhook.Secret, webhook.CreatedAt, requestHash]], cancellationToken);
     }
 
@@ -37,11 +38,15 @@ public static class WebhookStatements
         return await write.ExecuteAsync(command, cancellationToken) == 1;
     }
 
-    /// <summary>Queues deliveries of an event to every subscription that asked for its type.</summary>
+    /// <summary>
+    /// Queues deliveries of an event to every enabled subscription that asked for its type. A
+    /// disabled subscription misses what happens while it is disabled, so that it does not come
+    /// back to a backlog of stale news; the ledger (<c>GET /v1/events</c>) has it all.
+    /// </summary>
     public static async Task EnqueueDeliveriesAsync(this IStockWrite write, string eventType, IReadOnlyList<string> payloads, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(write);
-        await using var select = write.Command($"SELECT {Columns} FROM webhooks");
+        await using var select = write.Command($"SELECT {Columns} FROM webhooks WHERE disabled_at IS NULL");
         var subscribers = (await select.ListAsync(Read, cancellationToken)).Where(w => w.Webhook.Events.Contains(eventType)).ToList();
         await write.InsertRowsAsync("webhook_deliveries", "webhook_id, event_type, payload, status, attempts, next_attempt_at, created_at",
             [.. subscribers.SelectMany(s => payloads.Select(payload => new object?[] { s.Webhook.Id, eventType, payload, "pending", 0, write.Now, write.Now }))],
@@ -63,22 +68,48 @@ public static class WebhookStatements
     /// <summary>
     /// Claims due deliveries for this process: locks them (skipping any another process holds) and
     /// pushes their next attempt past <paramref name="lease"/>, so that no one else takes them
-    /// while they are being sent, and a crash mid-send only delays them.
+    /// while they are being sent, and a crash mid-send only delays them. Takes the oldest first, at
+    /// most <paramref name="perSubscriberMax"/> of one subscription less what
+    /// <paramref name="inFlight"/> says this process is already sending it, and none of a disabled
+    /// one: a subscriber with a deep backlog cannot fill a claim and starve the others.
     /// </summary>
-    public static async Task<IReadOnlyList<(WebhookDelivery Delivery, Webhook Webhook)>> ClaimDeliveriesAsync(this IStockStore store, int limit, TimeSpan lease,
-        CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<(WebhookDelivery Delivery, Webhook Webhook)>> ClaimDeliveriesAsync(this IStockStore store, int limit, int perSubscriberMax,
+        IReadOnlyDictionary<string, int> inFlight, TimeSpan lease, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(inFlight);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(perSubscriberMax);
         await using var write = await store.BeginWriteAsync(cancellationToken);
         List<WebhookDelivery> due;
+        // The ranking runs in a subquery because PostgreSQL refuses FOR UPDATE in a query with window functions. The outer
+        // query repeats the due test: PostgreSQL re-checks it on the newest version of a row it waited to lock, so a delivery
+        // another process claimed meanwhile is skipped, where the subquery's answer would still hold it due.
         await using (var select = write.Command($"""
             SELECT {DeliveryColumns} FROM webhook_deliveries
-            WHERE status = 'pending' AND next_attempt_at <= @now ORDER BY id LIMIT @limit{write.Dialect.ForUpdateSkipLocked}
-            """).With("@now", write.Now).With("@limit", limit))
+            WHERE status = 'pending' AND next_attempt_at <= @now AND id IN (
+                SELECT id FROM (
+                    SELECT d.id, ROW_NUMBER() OVER (PARTITION BY d.webhook_id ORDER BY d.id) AS place
+                    FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
+                    WHERE d.status = 'pending' AND d.next_attempt_at <= @now AND w.disabled_at IS NULL
+                        AND d.webhook_id NOT IN ({write.Dialect.TextList("@busy")})
+                ) ranked
+                WHERE place <= @perSubscriber)
+            ORDER BY id LIMIT @limit{write.Dialect.ForUpdateSkipLocked}
+            """).With("@now", write.Now).With("@limit", limit).With("@perSubscriber", perSubscriberMax))
         {
+            write.Dialect.BindTextList(select, "@busy", [.. inFlight.Where(s => s.Value >= perSubscriberMax).Select(s => s.Key)]);
             due = await select.ListAsync(ReadDelivery, cancellationToken);
         }
 
+        // A subscription with some deliveries in flight gets only the room it has left; the rows left out stay as they were.
+        var taken = new Dictionary<string, int>(StringComparer.Ordinal);
+        due = [.. due.Where(d =>
+        {
+            var count = taken.GetValueOrDefault(d.WebhookId) + 1;
+            taken[d.WebhookId] = count;
+            return count + inFlight.GetValueOrDefault(d.WebhookId) <= perSubscriberMax;
+        })];
         if (due.Count == 0)
         {
             return [];
@@ -99,19 +130,84 @@ public static class WebhookStatements
         return [.. due.Where(d => webhooks.ContainsKey(d.WebhookId)).Select(d => (d, webhooks[d.WebhookId]))];
     }
 
-    public static async Task RecordDeliveryAsync(this IStockStore store, long id, bool delivered, int? status, string? failure, DateTimeOffset nextAttemptAt,
-        DateTimeOffset now, bool givenUp, CancellationToken cancellationToken)
+    /// <summary>
+    /// Records an attempt: on the delivery, and on its subscription's run of failures. Returns why
+    /// the subscription was disabled by this attempt, or null when it was not.
+    /// </summary>
+    public static async Task<string?> RecordDeliveryAsync(this IStockStore store, WebhookDelivery delivery, bool delivered, int? status, string? failure,
+        DateTimeOffset nextAttemptAt, DateTimeOffset now, bool givenUp, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(delivery);
+        if (!delivered)
+        {
+            ArgumentNullException.ThrowIfNull(failure);
+        }
+
         await using var connection = await store.OpenReadAsync(cancellationToken);
-        await using var command = connection.Command(null, """
+        await using (var command = connection.Command(null, """
             UPDATE webhook_deliveries SET status = @status, attempts = attempts + 1, last_status = @code, last_error = @error,
                 next_attempt_at = @next, delivered_at = @deliveredAt
             WHERE id = @id
             """)
             .With("@status", delivered ? "delivered" : givenUp ? "failed" : "pending").With("@code", status).With("@error", failure)
-            .With("@next", nextAttemptAt).With("@deliveredAt", delivered ? now : null).With("@id", id);
-        await command.ExecuteNonQueryAsync(cancellationToken);
+            .With("@next", nextAttemptAt).With("@deliveredAt", delivered ? now : null).With("@id", delivery.Id))
+        {
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        if (delivered)
+        {
+            await using var healthy = connection.Command(null, "UPDATE webhooks SET consecutive_failures = 0, failing_since = NULL WHERE id = @id AND consecutive_failures > 0")
+                .With("@id", delivery.WebhookId);
+            await healthy.ExecuteNonQueryAsync(cancellationToken);
+            return null;
+        }
+
+        // Counted in SQL, never read-modify-written here: deliveries to one subscriber finish concurrently.
+        List<(int Failures, DateTimeOffset Since, bool Disabled)> run;
+        await using (var failed = connection.Command(null, """
+            UPDATE webhooks SET consecutive_failures = consecutive_failures + 1, failing_since = COALESCE(failing_since, @now)
+            WHERE id = @id
+            RETURNING consecutive_failures, failing_since, disabled_at
+            """).With("@now", now).With("@id", delivery.WebhookId))
+        {
+            run = await failed.ListAsync(r => (r.GetInt32(0), r.GetFieldValue<DateTimeOffset>(1), !r.IsDBNull(2)), cancellationToken);
+        }
+
+        if (run is not [(var failures, var since, false)] || WebhookHealth.DisableReason(failures, since, now, failure!) is not { } reason)
+        {
+            return null;
+        }
+
+        await using var disable = connection.Command(null, "UPDATE webhooks SET disabled_at = @now, disabled_reason = @reason WHERE id = @id AND disabled_at IS NULL")
+            .With("@now", now).With("@reason", reason).With("@id", delivery.WebhookId);
+        return await disable.ExecuteNonQueryAsync(cancellationToken) == 1 ? reason : null;
+    }
+
+    /// <summary>
+    /// Enables a subscription again, with a clean run of failures. Its pending deliveries waiting
+    /// out a long back-off become due now; those due within a lease are left alone, since one of
+    /// them may be in flight and making it due would send it twice.
+    /// </summary>
+    public static async Task<bool> EnableWebhookAsync(this IStockWrite write, string id, TimeSpan lease, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        await using (var enable = write.Command("""
+            UPDATE webhooks SET disabled_at = NULL, disabled_reason = NULL, consecutive_failures = 0, failing_since = NULL WHERE id = @id
+            """).With("@id", id))
+        {
+            if (await write.ExecuteAsync(enable, cancellationToken) != 1)
+            {
+                return false;
+            }
+        }
+
+        await using var due = write.Command("""
+            UPDATE webhook_deliveries SET next_attempt_at = @now WHERE webhook_id = @id AND status = 'pending' AND next_attempt_at > @leaseEnd
+            """).With("@now", write.Now).With("@id", id).With("@leaseEnd", write.Now + lease);
+        await write.ExecuteAsync(due, cancellationToken);
+        return true;
     }
 }
 

@@ -8,13 +8,13 @@ namespace Stockroom.Features.Webhooks;
 
 public sealed record CreateWebhookRequest(string? Id, string? Url, List<string>? Events, string? Secret);
 
-/// <summary>A subscription as shown back: never with its secret.</summary>
-public sealed record WebhookView(string Id, string Url, IReadOnlyList<string> Events, DateTimeOffset CreatedAt)
+/// <summary>A subscription as shown back: never with its secret; when disabled, since when and why.</summary>
+public sealed record WebhookView(string Id, string Url, IReadOnlyList<string> Events, DateTimeOffset CreatedAt, DateTimeOffset? DisabledAt, string? DisabledReason)
 {
     public static WebhookView From(Webhook webhook)
     {
         ArgumentNullException.ThrowIfNull(webhook);
-        return new(webhook.Id, webhook.Url, webhook.Events, webhook.CreatedAt);
+        return new(webhook.Id, webhook.Url, webhook.Events, webhook.CreatedAt, webhook.DisabledAt, webhook.DisabledReason);
     }
 }
 
@@ -34,19 +34,28 @@ public static class WebhooksApi
         group.MapPost("/", Create).WithName("CreateWebhook").WithSummary("Subscribe a URL to event types; deliveries are signed with the secret.");
         group.MapGet("/", List).WithName("ListWebhooks").WithSummary("List subscriptions.");
         group.MapGet("/{id}", Get).WithName("GetWebhook").WithSummary("Read one subscription.");
+        group.MapPost("/{id}/enable", Enable).WithName("EnableWebhook")
+            .WithSummary("Enable a subscription disabled for failing: deliveries resume, and events from now on are queued for it again.");
         group.MapDelete("/{id}", Delete).WithName("DeleteWebhook").WithSummary("Remove a subscription and its pending deliveries.");
         group.MapGet("/{id}/deliveries", Deliveries).WithName("ListWebhookDeliveries")
             .WithSummary("The delivery log of a subscription, newest first: attempts, status codes, errors.");
         return group;
     }
 
-    public static async Task<Results<Created<WebhookView>, ProblemHttpResult>> Create(CreateWebhookRequest request, IStockStore store, TimeProvider time, CancellationToken cancellationToken)
+    public static async Task<Results<Created<WebhookView>, ProblemHttpResult>> Create(CreateWebhookRequest request, IStockStore store, WebhookOptions options,
+        CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(options);
         var validation = new Validation();
         validation.Identifier("id", request.Id);
-        if (!Uri.TryCreate(request.Url, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https") || request.Url!.Length > UrlLengthMax)
+        if (request.Url is null || request.Url.Length > UrlLengthMax)
         {
-            validation.Add("url", "must be an absolute http(s) URL");
+            validation.Add("url", $"must be an absolute http(s) URL of at most {UrlLengthMax} characters");
+        }
+        else if (WebhookTargets.RefuseUrl(request.Url, options.AllowPrivateNetworks) is { } refused)
+        {
+            // A host name is not resolved here: what it resolves to now says nothing of what it resolves to at delivery, where it is checked.
+            validation.Add("url", refused);
         }
 
         if (request.Events is not { Count: > 0 } events)
@@ -98,6 +107,27 @@ public static class WebhooksApi
 
     public static async Task<Results<Ok<WebhookView>, ProblemHttpResult>> Get(string id, IStockStore store, CancellationToken cancellationToken) =>
         await Problems.FindAsync("id", id, "webhook", async () => (await store.GetWebhookAsync(id, cancellationToken)) is { } found ? WebhookView.From(found.Webhook) : null);
+
+    public static async Task<Results<Ok<WebhookView>, ProblemHttpResult>> Enable(string id, IStockStore store, CancellationToken cancellationToken)
+    {
+        var validation = new Validation();
+        if (!validation.Identifier("id", id))
+        {
+            return validation.Problem();
+        }
+
+        await using (var write = await store.BeginWriteAsync(cancellationToken))
+        {
+            if (!await write.EnableWebhookAsync(id, WebhookDispatcher.Lease, cancellationToken))
+            {
+                return Problems.NotFound("webhook", id);
+            }
+
+            await write.CommitAsync(cancellationToken);
+        }
+
+        return await store.GetWebhookAsync(id, cancellationToken) is { } enabled ? TypedResults.Ok(WebhookView.From(enabled.Webhook)) : Problems.NotFound("webhook", id);
+    }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> Delete(string id, IStockStore store, CancellationToken cancellationToken)
     {
