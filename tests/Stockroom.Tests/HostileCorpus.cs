@@ -659,6 +659,9 @@ public static class HostileCorpus
         }
 
         yield return Get("/v1/items: limit 1.5", c, Bad, "limit", "/v1/items?limit=1.5");
+        yield return Get("/admin/ledger: before 0", c, Bad, "before", "/admin/ledger?before=0");
+        yield return Get("/admin/ledger: negative before", c, Bad, "before", "/admin/ledger?before=-1");
+        yield return Get("/admin/ledger: before at the long minimum", c, Bad, "before", "/admin/ledger?before=-9223372036854775808");
         yield return Get("/v1/events: negative after", c, Bad, "after", "/v1/events?after=-1");
         yield return Get("/v1/events: after as a word", c, Bad, "after", "/v1/events?after=start");
         yield return Get("/v1/channels/feed: negative after", c, Bad, "after", "/v1/channels/$CHANNEL/feed?after=-5");
