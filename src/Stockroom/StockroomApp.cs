@@ -59,6 +59,7 @@ public static class StockroomApp
         builder.Services.AddSingleton(services =>
             KeyRing.From(builder.Configuration, services.GetRequiredService<IStockStore>(), services.GetRequiredService<TimeProvider>()));
         builder.Services.AddKeyAuthentication();
+        builder.Services.AddStoreDataProtection(builder.Configuration);
         // Deliveries to intake refused by authentication or authorization are kept in its audit trail.
         builder.Services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, Features.Intake.IntakeDoor>();
         builder.Services.AddKeyRateLimits(builder.Configuration);
