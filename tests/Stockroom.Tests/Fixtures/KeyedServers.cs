@@ -59,3 +59,30 @@ public sealed class RateLimitedServer : SqliteServer
         "--Stockroom:RateLimit:RequestsPerSecond", "1", "--Stockroom:RateLimit:Burst", "3",
     ];
 }
+
+/// <summary>A keyed server that lets one address present five keys not in force at once, then six a minute.</summary>
+public sealed class FailedAuthLimitedSqliteServer : SqliteServer
+{
+    protected override IReadOnlyList<string> Settings => [.. MatrixKeys.Settings, .. FailedAuthLimits.Settings];
+}
+
+public sealed class FailedAuthLimitedPostgresServer : StockroomServer
+{
+    public override Storage.StoreKind Kind => Storage.StoreKind.Postgres;
+
+    protected override IReadOnlyList<string> Settings => [.. MatrixKeys.Settings, .. FailedAuthLimits.Settings];
+
+    protected override Task<string> CreateDatabaseAsync() => PostgresServer.CreateDatabaseAsync();
+}
+
+public static class FailedAuthLimits
+{
+    public const int Burst = 5;
+    public const int PerMinute = 6;
+
+    public static IReadOnlyList<string> Settings =>
+    [
+        "--Stockroom:RateLimit:FailedAuthBurst", Burst.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        "--Stockroom:RateLimit:FailedAuthPerMinute", PerMinute.ToString(System.Globalization.CultureInfo.InvariantCulture),
+    ];
+}
