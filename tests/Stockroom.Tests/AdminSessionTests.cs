@@ -57,8 +57,7 @@ public abstract class AdminSessionTests(StockroomServer server)
         Assert.True(await AdminSession.ShowsAsync(Address, session));
 
         var (other, otherClient) = await server.StartAnotherAsync();
-        await using (other)
-        using (otherClient)
+        try
         {
             using var admin = Admin(otherClient.BaseAddress!);
             await admin.Send(HttpMethod.Delete, $"/v1/keys/{id}").Expect(HttpStatusCode.NoContent);
@@ -68,6 +67,12 @@ public abstract class AdminSessionTests(StockroomServer server)
             Assert.False(await AdminSession.ShowsAsync(otherClient.BaseAddress!, session));
             server.Time.Advance(KeyRing.TimeToLive + TimeSpan.FromSeconds(1));
             Assert.False(await AdminSession.ShowsAsync(Address, session));
+        }
+        finally
+        {
+            otherClient.Dispose();
+            await other.StopAsync();
+            await other.DisposeAsync();
         }
     }
 
@@ -88,14 +93,19 @@ public abstract class AdminSessionTests(StockroomServer server)
     public async Task A_cookie_and_an_anti_forgery_token_issued_by_one_server_are_honoured_by_another_on_the_same_store()
     {
         var (other, otherClient) = await server.StartAnotherAsync();
-        await using (other)
-        using (otherClient)
+        try
         {
             var second = otherClient.BaseAddress!;
             // The form comes from the second server and is posted to the first.
             var session = await AdminSession.SignInAsync(Address, MatrixKeys.Read, formFrom: second);
             Assert.True(await AdminSession.ShowsAsync(second, session));
             Assert.True(await AdminSession.ShowsAsync(Address, session));
+        }
+        finally
+        {
+            otherClient.Dispose();
+            await other.StopAsync();
+            await other.DisposeAsync();
         }
     }
 
