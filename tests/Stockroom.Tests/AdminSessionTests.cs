@@ -129,3 +129,32 @@ public abstract class AdminSessionTests(StockroomServer server)
 public sealed class AdminSessionTests_Sqlite(KeyedMatrixSqliteServer server) : AdminSessionTests(server), IClassFixture<KeyedMatrixSqliteServer>;
 
 public sealed class AdminSessionTests_Postgres(KeyedMatrixPostgresServer server) : AdminSessionTests(server), IClassFixture<KeyedMatrixPostgresServer>;
+
+/// <summary>With <c>Stockroom:DataProtection:Certificate</c> set, the keys in the store are encrypted, and another server with the certificate reads them.</summary>
+public sealed class DataProtectionCertificateTests(CertificateProtectedSqliteServer server) : IClassFixture<CertificateProtectedSqliteServer>
+{
+    [Fact]
+    public async Task Keys_are_stored_encrypted_with_the_certificate_and_another_server_with_it_honours_the_cookie()
+    {
+        var session = await AdminSession.SignInAsync(server.BaseAddress, MatrixKeys.Read);
+        var stored = await server.Store.ReadDataProtectionKeysAsync(CancellationToken.None);
+        Assert.NotEmpty(stored);
+        Assert.All(stored, key =>
+        {
+            Assert.Contains("EncryptedData", key.Xml, StringComparison.Ordinal);
+            Assert.DoesNotContain("<masterKey", key.Xml, StringComparison.Ordinal);
+        });
+
+        var (other, otherClient) = await server.StartAnotherAsync();
+        try
+        {
+            Assert.True(await AdminSession.ShowsAsync(otherClient.BaseAddress!, session));
+        }
+        finally
+        {
+            otherClient.Dispose();
+            await other.StopAsync();
+            await other.DisposeAsync();
+        }
+    }
+}
