@@ -3,7 +3,7 @@
 -- another issued. The XML is as the framework writes it: unencrypted unless an XML encryptor
 -- is configured, so this database is where the trust boundary lies.
 CREATE TABLE data_protection_keys (
-    friendly_name TEXT COLLATE "C" PRIMARY KEY,
+    friendly_name TEXT COLLATE "C" NOT NULL PRIMARY KEY,
     xml           TEXT NOT NULL,
     created_at    TIMESTAMPTZ NOT NULL
 );

@@ -3,7 +3,7 @@
 -- another issued. The XML is as the framework writes it: unencrypted unless an XML encryptor
 -- is configured, so this database is where the trust boundary lies.
 CREATE TABLE data_protection_keys (
-    friendly_name TEXT PRIMARY KEY,
+    friendly_name TEXT NOT NULL PRIMARY KEY,
     xml           TEXT NOT NULL,
     created_at    TEXT NOT NULL
 );
