@@ -58,8 +58,10 @@ public static class DataProtectionKeys
 
 /// <summary>
 /// The data-protection key ring's XML, kept in the store's <c>data_protection_keys</c> table. The
-/// framework calls this synchronously and seldom — when the ring is first needed and when it is
-/// refreshed, about once a day — so blocking on the store here costs no request its thread.
+/// framework's interface is synchronous, so this blocks on the store; it is called seldom — at
+/// start-up, when a key is added, when the ring is refreshed (about once a day) and when a payload
+/// names a key this process does not hold shortly after start — so one thread waits on one query
+/// that often, never on every request.
 /// </summary>
 public sealed class StoreXmlRepository(IStockStore store) : IXmlRepository
 {

@@ -199,7 +199,8 @@ public sealed class KeyRing(IReadOnlyDictionary<string, Caller> configured, ISto
 
         if (keyId.StartsWith(ConfiguredIdPrefix, StringComparison.Ordinal))
         {
-            // A configured key no longer configured (ids come only from sessions this server signed).
+            // A configured key no longer configured: its sessions end with it. Ids come only from
+            // cookies Stockroom's own data protection sealed, so this is never a guess.
             return null;
         }
 
