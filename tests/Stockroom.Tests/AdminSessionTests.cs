@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 using Stockroom.Features.Keys;
 using Stockroom.Testing;
@@ -87,6 +88,23 @@ public abstract class AdminSessionTests(StockroomServer server)
         using var refused = await AdminSession.PostAsync(Address, MatrixKeys.WebA);
         Assert.Equal(HttpStatusCode.OK, refused.StatusCode);
         Assert.DoesNotContain(refused.Headers.TryGetValues("Set-Cookie", out var set) ? set : [], c => c.StartsWith(AdminSession.CookieName + "=", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_configured_keys_sessions_end_when_its_entry_holds_another_secret()
+    {
+        static IConfiguration Configured(string key) =>
+            new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Stockroom:ApiKeys:0:Key"] = key,
+                ["Stockroom:ApiKeys:0:Scopes"] = "read",
+            }).Build();
+
+        const string Old = "k-old-read-0123456789abcdef";
+        var before = KeyRing.From(Configured(Old), server.Store, server.Time);
+        var rotated = KeyRing.From(Configured("k-new-read-0123456789abcdef"), server.Store, server.Time);
+        Assert.NotNull(await before.FindByIdAsync("config:0", KeyRing.Digest(Old), CancellationToken.None));
+        Assert.Null(await rotated.FindByIdAsync("config:0", KeyRing.Digest(Old), CancellationToken.None));
     }
 
     [Fact]

@@ -39,7 +39,7 @@ public sealed class SignInModel(KeyRing keys) : PageModel
             return Page();
         }
 
-        await HttpContext.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, caller.ToPrincipal(CookieAuthenticationDefaults.AuthenticationScheme));
+        await HttpContext.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, AdminSessions.Principal(caller, KeyRing.Digest(key!)));
         return LocalRedirect(Url.IsLocalUrl(returnUrl) ? returnUrl! : "/admin");
     }
 }

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Authentication;
+using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication.Cookies;
 
 namespace Stockroom.Features.Keys;
@@ -11,6 +12,21 @@ namespace Stockroom.Features.Keys;
 /// </summary>
 public static class AdminSessions
 {
+    /// <summary>
+    /// The SHA-256 digest of the key a session was signed in with. It tells a configured key from
+    /// a new value under the same entry; the cookie is encrypted, so it is read only by Stockroom.
+    /// </summary>
+    public const string KeyDigestClaim = "stockroom:key-digest";
+
+    /// <summary>What the session cookie holds: the caller, and the digest of the key it signed in with.</summary>
+    public static ClaimsPrincipal Principal(Caller caller, string keyDigest)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        var principal = caller.ToPrincipal(CookieAuthenticationDefaults.AuthenticationScheme);
+        ((ClaimsIdentity)principal.Identity!).AddClaim(new Claim(KeyDigestClaim, keyDigest));
+        return principal;
+    }
+
     /// <summary>The admin pages show every channel's stock: a key with read or more, bound to no channel.</summary>
     public static bool MayUseAdminPages(Caller caller)
     {
@@ -22,8 +38,9 @@ public static class AdminSessions
     {
         ArgumentNullException.ThrowIfNull(context);
         var http = context.HttpContext;
-        var current = context.Principal?.FindFirst(Caller.KeyClaim)?.Value is { } keyId
-            ? await http.RequestServices.GetRequiredService<KeyRing>().FindByIdAsync(keyId, http.RequestAborted)
+        var keyDigest = context.Principal?.FindFirst(KeyDigestClaim)?.Value;
+        var current = context.Principal?.FindFirst(Caller.KeyClaim)?.Value is { } keyId && keyDigest is not null
+            ? await http.RequestServices.GetRequiredService<KeyRing>().FindByIdAsync(keyId, keyDigest, http.RequestAborted)
             : null;
         if (current is null || !MayUseAdminPages(current))
         {
@@ -36,7 +53,7 @@ public static class AdminSessions
 
         if (!Caller.Of(context.Principal!).Scopes.SetEquals(current.Scopes))
         {
-            context.ReplacePrincipal(current.ToPrincipal(CookieAuthenticationDefaults.AuthenticationScheme));
+            context.ReplacePrincipal(Principal(current, keyDigest!));
             context.ShouldRenew = true;
         }
     }

@@ -43,7 +43,6 @@ public sealed class KeyRing(IReadOnlyDictionary<string, Caller> configured, ISto
     private static readonly Counter<long> StoreLookupCounter = Telemetry.Meter.CreateCounter<long>(
         "stockroom.keys.lookups", "{lookup}", "Presented keys looked up in the store (not found in configuration or remembered).");
 
-    private readonly Dictionary<string, Caller> _configuredById = configured.Values.ToDictionary(c => c.KeyId, StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, (Caller Caller, long Until)> _remembered = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, long> _missing = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, (Caller? Caller, long Until)> _byId = new(StringComparer.Ordinal);
@@ -186,22 +185,19 @@ public sealed class KeyRing(IReadOnlyDictionary<string, Caller> configured, ISto
 
     /// <summary>
     /// The key with this id as it is now, or null when it is revoked or gone: what an admin session
-    /// signed in with it is checked against on every request. Configured keys are in force for as
-    /// long as they are configured.
+    /// signed in with it is checked against on every request. A configured key is the same key only
+    /// while its entry holds the same secret (<paramref name="keyDigest"/>, kept in the session), so
+    /// that changing a configured key's value, or renumbering the entries, ends the sessions of the old one.
     /// </summary>
-    public async ValueTask<Caller?> FindByIdAsync(string keyId, CancellationToken cancellationToken)
+    public async ValueTask<Caller?> FindByIdAsync(string keyId, string keyDigest, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(keyId);
-        if (_configuredById.TryGetValue(keyId, out var fromConfiguration))
-        {
-            return fromConfiguration;
-        }
-
+        ArgumentNullException.ThrowIfNull(keyDigest);
         if (keyId.StartsWith(ConfiguredIdPrefix, StringComparison.Ordinal))
         {
-            // A configured key no longer configured: its sessions end with it. Ids come only from
-            // cookies Stockroom's own data protection sealed, so this is never a guess.
-            return null;
+            return configured.TryGetValue(keyDigest, out var fromConfiguration) && fromConfiguration.KeyId == keyId
+                ? fromConfiguration
+                : null;
         }
 
         if (_byId.TryGetValue(keyId, out var remembered) && time.GetTimestamp() < remembered.Until)
