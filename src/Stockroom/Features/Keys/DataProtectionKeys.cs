@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Xml.Linq;
 using Microsoft.AspNetCore.DataProtection;
@@ -29,7 +30,21 @@ public static class DataProtectionKeys
         if (configuration["Stockroom:DataProtection:Certificate"] is { Length: > 0 } path)
         {
             // A PKCS#12 file with its private key: it encrypts new keys and decrypts them again.
-            var certificate = X509CertificateLoader.LoadPkcs12FromFile(path, configuration["Stockroom:DataProtection:CertificatePassword"]);
+            X509Certificate2 certificate;
+            try
+            {
+                certificate = X509CertificateLoader.LoadPkcs12FromFile(path, configuration["Stockroom:DataProtection:CertificatePassword"]);
+            }
+            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or CryptographicException)
+            {
+                throw new SettingException($"Stockroom:DataProtection:Certificate: cannot read '{path}' as a PKCS#12 file: {exception.Message}", exception);
+            }
+
+            if (!certificate.HasPrivateKey)
+            {
+                throw new SettingException($"Stockroom:DataProtection:Certificate: '{path}' holds no private key, so keys it encrypts could not be read back.");
+            }
+
             protection.ProtectKeysWithCertificate(certificate);
         }
 
