@@ -123,8 +123,8 @@ public sealed class FailedAuthenticationTests_Sqlite(FailedAuthLimitedSqliteServ
 
 public sealed class FailedAuthenticationTests_Postgres(FailedAuthLimitedPostgresServer server) : FailedAuthenticationTests(server), IClassFixture<FailedAuthLimitedPostgresServer>;
 
-/// <summary>How client addresses are grouped for the limit.</summary>
-public sealed class FailedAuthenticationPartitionTests
+/// <summary>How client addresses are grouped and counted, with fake time.</summary>
+public sealed class FailedAuthenticationBucketTests
 {
     [Fact]
     public void Ipv6_addresses_are_counted_by_their_64_bit_prefix_and_mapped_ipv4_as_ipv4()
@@ -152,5 +152,26 @@ public sealed class FailedAuthenticationPartitionTests
         time.Advance(TimeSpan.FromSeconds(10));
         Assert.True(limit.TryTake(address, out _));
         Assert.False(limit.TryTake(address, out _));
+    }
+
+    [Fact]
+    public void Past_the_tracked_address_limit_new_addresses_share_one_bucket_until_recovered_ones_are_forgotten()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        var limit = new FailedAuthentication(perMinute: 60, burst: 1, time);
+        for (var i = 0; i < FailedAuthentication.AddressesMax; i++)
+        {
+            Assert.True(limit.TryTake(new IPAddress(i + 1L), out _));
+        }
+
+        // Every tracked address has spent its token: newcomers share the overflow bucket, which holds one.
+        Assert.True(limit.TryTake(IPAddress.Parse("198.51.100.1"), out _));
+        Assert.False(limit.TryTake(IPAddress.Parse("198.51.100.2"), out _));
+
+        // Once the tracked ones have refilled they are forgotten, and a newcomer has a bucket of its own again.
+        time.Advance(TimeSpan.FromSeconds(2));
+        Assert.True(limit.TryTake(IPAddress.Parse("198.51.100.3"), out _));
+        Assert.False(limit.TryTake(IPAddress.Parse("198.51.100.3"), out _));
+        Assert.True(limit.TryTake(IPAddress.Parse("198.51.100.4"), out _));
     }
 }

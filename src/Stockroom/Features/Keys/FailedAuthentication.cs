@@ -28,6 +28,9 @@ public sealed class FailedAuthentication(int perMinute, int burst, TimeProvider 
     private readonly Bucket _overflow = new(burst, time.GetTimestamp());
     private long _prunedAt = time.GetTimestamp();
 
+    // Kept beside the map: ConcurrentDictionary.Count takes every lock, too dear on each new address.
+    private int _count;
+
     private sealed class Bucket(double tokens, long at)
     {
         public readonly Lock Lock = new();
@@ -106,12 +109,20 @@ public sealed class FailedAuthentication(int perMinute, int burst, TimeProvider 
             return bucket;
         }
 
-        if (_buckets.Count >= AddressesMax && !TryPrune())
+        if (Volatile.Read(ref _count) >= AddressesMax && !TryPrune())
         {
             return _overflow;
         }
 
-        return _buckets.GetOrAdd(partition, _ => new Bucket(burst, time.GetTimestamp()));
+        var fresh = new Bucket(burst, time.GetTimestamp());
+        if (_buckets.TryAdd(partition, fresh))
+        {
+            Interlocked.Increment(ref _count);
+            return fresh;
+        }
+
+        // Another request added it first (or a prune just took it away, and this one counts alone for a moment).
+        return _buckets.TryGetValue(partition, out bucket) ? bucket : fresh;
     }
 
     /// <summary>Forgets addresses whose bucket has refilled: they would start full anyway. True when there is room again.</summary>
@@ -120,7 +131,7 @@ public sealed class FailedAuthentication(int perMinute, int burst, TimeProvider 
         var last = Interlocked.Read(ref _prunedAt);
         if (time.GetElapsedTime(last) < PruneInterval || Interlocked.CompareExchange(ref _prunedAt, time.GetTimestamp(), last) != last)
         {
-            return _buckets.Count < AddressesMax;
+            return Volatile.Read(ref _count) < AddressesMax;
         }
 
         foreach (var (partition, bucket) in _buckets)
@@ -132,13 +143,13 @@ public sealed class FailedAuthentication(int perMinute, int burst, TimeProvider 
                 full = bucket.Tokens >= burst;
             }
 
-            if (full)
+            if (full && _buckets.TryRemove(partition, out _))
             {
-                _buckets.TryRemove(partition, out _);
+                Interlocked.Decrement(ref _count);
             }
         }
 
-        return _buckets.Count < AddressesMax;
+        return Volatile.Read(ref _count) < AddressesMax;
     }
 
     private void Refill(Bucket bucket)
