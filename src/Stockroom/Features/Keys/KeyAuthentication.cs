@@ -10,7 +10,8 @@ namespace Stockroom.Features.Keys;
 /// <summary>
 /// <c>Authorization: Bearer &lt;key&gt;</c> on the API; the admin pages use a cookie set by
 /// signing in with the same keys. No key, or one not in force: 401. A key whose scopes or
-/// channel do not allow the request: 403. Both answer problem+json.
+/// channel do not allow the request: 403. A key not known to be in force from an address that
+/// has presented too many that were not: 429, unlooked-at. All answer problem+json.
 /// </summary>
 public static class KeyAuthentication
 {
