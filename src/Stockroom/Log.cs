@@ -23,4 +23,7 @@ internal static partial class Log
 
     [LoggerMessage(11, LogLevel.Error, "Unexpected failure while handling a request")]
     public static partial void Unexpected(ILogger logger, Exception exception);
+
+    [LoggerMessage(61, LogLevel.Information, "Ended the admin session of key {KeyId}: the key is revoked, no longer configured, or no longer allowed the admin pages")]
+    public static partial void SessionEnded(ILogger logger, string keyId);
 }

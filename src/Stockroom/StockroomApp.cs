@@ -59,6 +59,9 @@ public static class StockroomApp
         builder.Services.AddSingleton(services =>
             KeyRing.From(builder.Configuration, services.GetRequiredService<IStockStore>(), services.GetRequiredService<TimeProvider>()));
         builder.Services.AddKeyAuthentication();
+        // The key ring is first read when the host starts (the framework's DataProtectionHostedService),
+        // which is after PrepareAsync has migrated: data_protection_keys is there before it is asked for.
+        builder.Services.AddStoreDataProtection(builder.Configuration);
         // Deliveries to intake refused by authentication or authorization are kept in its audit trail.
         builder.Services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, Features.Intake.IntakeDoor>();
         builder.Services.AddKeyRateLimits(builder.Configuration);

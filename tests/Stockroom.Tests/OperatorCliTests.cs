@@ -78,6 +78,17 @@ public sealed class OperatorCliTests : IDisposable
     }
 
     [Theory]
+    [InlineData("--Stockroom:RateLimit:FailedAuthBurst", "0", "Stockroom:RateLimit:RequestsPerSecond, :Burst, :FailedAuthPerMinute and :FailedAuthBurst must be positive")]
+    [InlineData("--Stockroom:DataProtection:Certificate", "no-such-certificate.pfx", "Stockroom:DataProtection:Certificate: cannot read 'no-such-certificate.pfx'")]
+    public async Task A_failed_authentication_limit_or_a_certificate_it_cannot_use_ends_with_one_line_before_the_store_is_touched(string setting, string value, string expected)
+    {
+        var run = await Run("--urls", "http://127.0.0.1:0", setting, value);
+        Assert.Equal(ServerStart.ExitSettings, run.ExitCode);
+        Assert.Contains(expected, OneLine(run), StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(_folder, "stockroom.db")));
+    }
+
+    [Theory]
     [InlineData("Data Source=stockroom.db;Colour=blue", "ConnectionStrings:Stockroom is not a connection string")]
     [InlineData("Host=127.0.0.1;Username=stockroom;Databse=typo", "ConnectionStrings:Stockroom is not a connection string")]
     public async Task A_connection_string_with_a_wrong_keyword_ends_with_one_line_naming_the_setting(string connectionString, string expected)

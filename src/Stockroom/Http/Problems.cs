@@ -102,6 +102,16 @@ public static class Problems
             Detail = detail,
         });
 
+    /// <summary>Too many keys that are not in force from one address: refused before the key is looked up.</summary>
+    public static ProblemHttpResult TooManyFailedAuthentications(int retryAfterSeconds) =>
+        TypedResults.Problem(new ProblemDetails
+        {
+            Type = Type("too-many-failed-authentications"),
+            Title = "Too many keys that are not in force from this address.",
+            Status = StatusCodes.Status429TooManyRequests,
+            Detail = $"Retry after {retryAfterSeconds} s. Keys already in use from here carry on. Nothing was changed.",
+        });
+
     /// <summary>
     /// Completes the problems the framework writes by itself, which carry no detail: an unknown
     /// route (404), a method the route does not take (405), a body over the limit (413, when

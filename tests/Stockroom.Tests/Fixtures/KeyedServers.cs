@@ -59,3 +59,53 @@ public sealed class RateLimitedServer : SqliteServer
         "--Stockroom:RateLimit:RequestsPerSecond", "1", "--Stockroom:RateLimit:Burst", "3",
     ];
 }
+
+/// <summary>A keyed server that lets one address present five keys not in force at once, then six a minute.</summary>
+public sealed class FailedAuthLimitedSqliteServer : SqliteServer
+{
+    protected override IReadOnlyList<string> Settings => [.. MatrixKeys.Settings, .. FailedAuthLimits.Settings];
+}
+
+public sealed class FailedAuthLimitedPostgresServer : StockroomServer
+{
+    public override Storage.StoreKind Kind => Storage.StoreKind.Postgres;
+
+    protected override IReadOnlyList<string> Settings => [.. MatrixKeys.Settings, .. FailedAuthLimits.Settings];
+
+    protected override Task<string> CreateDatabaseAsync() => PostgresServer.CreateDatabaseAsync();
+}
+
+public static class FailedAuthLimits
+{
+    public const int Burst = 5;
+    public const int PerMinute = 6;
+
+    public static IReadOnlyList<string> Settings =>
+    [
+        "--Stockroom:RateLimit:FailedAuthBurst", Burst.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        "--Stockroom:RateLimit:FailedAuthPerMinute", PerMinute.ToString(System.Globalization.CultureInfo.InvariantCulture),
+    ];
+}
+
+/// <summary>A keyed server whose data-protection keys are encrypted with a self-signed certificate made for it.</summary>
+public sealed class CertificateProtectedSqliteServer : SqliteServer
+{
+    public static readonly string CertificatePath = CreateCertificate();
+
+    protected override IReadOnlyList<string> Settings =>
+    [
+        .. MatrixKeys.Settings,
+        "--Stockroom:DataProtection:Certificate", CertificatePath, "--Stockroom:DataProtection:CertificatePassword", "test-only",
+    ];
+
+    private static string CreateCertificate()
+    {
+        using var rsa = System.Security.Cryptography.RSA.Create(2048);
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest(
+            "CN=stockroom-test-data-protection", rsa, System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.RSASignaturePadding.Pkcs1);
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(1));
+        var path = Path.Combine(Path.GetTempPath(), $"stockroom-test-dp-{Guid.NewGuid():N}.pfx");
+        File.WriteAllBytes(path, certificate.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pfx, "test-only"));
+        return path;
+    }
+}

@@ -10,7 +10,8 @@ namespace Stockroom.Features.Keys;
 /// <summary>
 /// <c>Authorization: Bearer &lt;key&gt;</c> on the API; the admin pages use a cookie set by
 /// signing in with the same keys. No key, or one not in force: 401. A key whose scopes or
-/// channel do not allow the request: 403. Both answer problem+json.
+/// channel do not allow the request: 403. A key not known to be in force from an address that
+/// has presented too many that were not: 429, unlooked-at. All answer problem+json.
 /// </summary>
 public static class KeyAuthentication
 {
@@ -32,6 +33,8 @@ public static class KeyAuthentication
                 options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
                 options.Cookie.SameSite = SameSiteMode.Strict;
                 options.ExpireTimeSpan = TimeSpan.FromHours(8);
+                // The session lasts no longer than its key: checked on every request, through the key ring's memory.
+                options.Events.OnValidatePrincipal = AdminSessions.ValidateAsync;
             });
         services.AddSingleton<IAuthorizationHandler, ScopeHandler>();
         services.AddAuthorization(options =>
@@ -104,6 +107,8 @@ internal sealed class KeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, KeyRing keys)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
+    private static readonly object RefusedItem = new();
+
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         string? header = Request.Headers.Authorization;
@@ -117,13 +122,30 @@ internal sealed class KeyAuthenticationHandler(
             return AuthenticateResult.Fail("The Authorization header must be 'Bearer <key>'.");
         }
 
-        return await keys.FindAsync(header["Bearer ".Length..].Trim(), Context.RequestAborted) is { } caller
-            ? AuthenticateResult.Success(new AuthenticationTicket(caller.ToPrincipal(KeyAuthentication.Scheme), KeyAuthentication.Scheme))
-            : AuthenticateResult.Fail("The key is not one in force.");
+        var lookup = await keys.FindAsync(header["Bearer ".Length..].Trim(), Context.Connection.RemoteIpAddress, Context.RequestAborted);
+        if (lookup.Caller is { } caller)
+        {
+            return AuthenticateResult.Success(new AuthenticationTicket(caller.ToPrincipal(KeyAuthentication.Scheme), KeyAuthentication.Scheme));
+        }
+
+        if (lookup.RetryAfterSeconds is { } retryAfter)
+        {
+            // Answered by the challenge, which every request that needs a key ends in.
+            Context.Items[RefusedItem] = retryAfter;
+            return AuthenticateResult.Fail("Too many keys that are not in force from this address.");
+        }
+
+        return AuthenticateResult.Fail("The key is not one in force.");
     }
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
+        if (Context.Items.TryGetValue(RefusedItem, out var refused) && refused is int retryAfter)
+        {
+            await FailedAuthentication.RefuseAsync(Context, retryAfter);
+            return;
+        }
+
         Response.Headers.WWWAuthenticate = "Bearer";
         await Problems.Unauthorized().ExecuteAsync(Context);
     }
