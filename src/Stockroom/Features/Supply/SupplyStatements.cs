@@ -108,18 +108,26 @@ public static class SupplyStatements
         // Seen: units still allocated now to orders acknowledged by asOf, plus the units such
         // orders shipped or cancelled after asOf (still allocated, and so deducted, at asOf).
         // Moved: every change of on-hand recorded after asOf but counts.
-        var keyList = $"(SELECT k.sku, k.location_id FROM ({write.Dialect.KeyList("@keys")}) k)";
+        // Each key looks its rows up through the tables' position indexes, one correlated lookup
+        // at a time, whatever the planner guesses. As a join, PostgreSQL judged "at > asOf" from
+        // statistics gathered before the latest movements and expected one row: it scanned every
+        // movement against every key, and a 100,000-line snapshot ran for minutes.
         await using var command = write.Command($"""
-            SELECT sku, location_id, SUM(seen), SUM(moved) FROM (
-                SELECT l.sku, l.location_id, CASE WHEN l.seller_confirmed = 0 THEN l.quantity - l.shipped - l.cancelled ELSE 0 END AS seen, 0 AS moved
-                FROM order_lines l JOIN orders o ON o.id = l.order_id
-                WHERE o.status IN ({OrderStatements.OpenStatuses}) AND o.pos_acknowledged_at <= @asOf AND (l.sku, l.location_id) IN {keyList}
-                UNION ALL
-                SELECT m.sku, m.location_id, CASE WHEN o.pos_acknowledged_at <= @asOf THEN -m.allocated ELSE 0 END, CASE WHEN m.kind = 'counted' THEN 0 ELSE m.on_hand END
-                FROM stock_movements m LEFT JOIN orders o ON o.id = m.order_id
-                WHERE m.at > @asOf AND (m.sku, m.location_id) IN {keyList}
+            SELECT sku, location_id, seen, moved FROM (
+                SELECT k.sku, k.location_id,
+                    COALESCE((SELECT SUM(CASE WHEN l.seller_confirmed = 0 THEN l.quantity - l.shipped - l.cancelled ELSE 0 END)
+                        FROM order_lines l JOIN orders o ON o.id = l.order_id
+                        WHERE l.sku = k.sku AND l.location_id = k.location_id
+                            AND o.status IN ({OrderStatements.OpenStatuses}) AND o.pos_acknowledged_at <= @asOf), 0)
+                    + COALESCE((SELECT SUM(CASE WHEN o.pos_acknowledged_at <= @asOf THEN -m.allocated ELSE 0 END)
+                        FROM stock_movements m LEFT JOIN orders o ON o.id = m.order_id
+                        WHERE m.sku = k.sku AND m.location_id = k.location_id AND m.at > @asOf), 0) AS seen,
+                    COALESCE((SELECT SUM(CASE WHEN m.kind = 'counted' THEN 0 ELSE m.on_hand END)
+                        FROM stock_movements m
+                        WHERE m.sku = k.sku AND m.location_id = k.location_id AND m.at > @asOf), 0) AS moved
+                FROM ({write.Dialect.KeyList("@keys")}) k
             ) s
-            GROUP BY sku, location_id
+            WHERE seen <> 0 OR moved <> 0
             """).With("@asOf", asOf.ToUniversalTime());
         write.Dialect.BindKeyList(command, "@keys", [.. keys.Distinct()]);
         return (await command.ListAsync(r => (Key: new PositionKey(r.GetString(0), r.GetString(1)), Basis: new CountBasis(r.GetInt64(2), r.GetInt64(3))),
