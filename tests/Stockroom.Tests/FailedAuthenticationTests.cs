@@ -30,6 +30,27 @@ public abstract class FailedAuthenticationTests(StockroomServer server)
     private void Recover() => server.Time.Advance(TimeSpan.FromMinutes(1));
 
     [Fact]
+    public async Task A_marketplace_delivery_refused_for_its_address_is_kept_in_the_intake_trail_as_the_429_it_got()
+    {
+        Recover();
+        using var admin = As(MatrixKeys.Admin);
+        var head = (await admin.Send(HttpMethod.Get, "/v1/intake/deliveries?outcome=unauthenticated&limit=1000").Expect(HttpStatusCode.OK))
+            .GetProperty("data").GetArrayLength();
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < FailedAuthLimits.Burst + 1; i++)
+        {
+            using var flood = As(RandomKey());
+            using var response = await flood.Send(HttpMethod.Post, "/v1/intake/shopify", new { id = 9001 + i, line_items = Array.Empty<object>() });
+            statuses.Add(response.StatusCode);
+        }
+
+        Assert.Equal([.. Enumerable.Repeat(HttpStatusCode.Unauthorized, FailedAuthLimits.Burst), HttpStatusCode.TooManyRequests], statuses);
+        var trail = (await admin.Send(HttpMethod.Get, "/v1/intake/deliveries?outcome=unauthenticated&limit=1000").Expect(HttpStatusCode.OK))
+            .GetProperty("data").EnumerateArray().Skip(head).Select(d => d.GetProperty("status").GetInt32()).ToList();
+        Assert.Equal([.. Enumerable.Repeat(401, FailedAuthLimits.Burst), 429], trail);
+    }
+
+    [Fact]
     public async Task A_flood_of_random_keys_is_refused_without_lookups_past_the_burst_and_keys_in_force_carry_on()
     {
         Recover();

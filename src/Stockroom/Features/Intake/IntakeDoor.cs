@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Policy;
+using Stockroom.Features.Keys;
 using Stockroom.Http;
 using Stockroom.Storage;
 
@@ -7,7 +8,8 @@ namespace Stockroom.Features.Intake;
 
 /// <summary>
 /// Keeps in the audit trail the deliveries to intake that are refused before the handler runs: no
-/// key or one not in force (401, <see cref="DeliveryOutcome.Unauthenticated"/>), or a key whose
+/// key or one not in force (401, <see cref="DeliveryOutcome.Unauthenticated"/>; 429 when its address
+/// had presented too many such keys to have it looked up), or a key whose
 /// scopes do not allow intake (403, <see cref="DeliveryOutcome.Refused"/>). The payload is not
 /// read. Such requests are not rate limited (the limiter counts per key), so at most
 /// <see cref="RowsPerSecondMax"/> of them a second become rows; the rest are only counted in
@@ -31,7 +33,9 @@ internal sealed class IntakeDoor(IStockStore store, TimeProvider time, ILogger<I
             && context.Request.RouteValues["format"] is string format && MarketplaceOrders.Formats.Contains(format))
         {
             var (outcome, problem) = authorizeResult.Challenged
-                ? (DeliveryOutcome.Unauthenticated, Problems.Unauthorized().ProblemDetails)
+                ? (DeliveryOutcome.Unauthenticated, FailedAuthentication.WasRefused(context, out var retryAfter)
+                    ? Problems.TooManyFailedAuthentications(retryAfter).ProblemDetails
+                    : Problems.Unauthorized().ProblemDetails)
                 : (DeliveryOutcome.Refused, Problems.Forbidden("This key's scopes do not allow this request.").ProblemDetails);
             var delivery = IntakeAudit.Of(format, outcome, problem);
             if (Admit())

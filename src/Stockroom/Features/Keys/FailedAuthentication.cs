@@ -71,6 +71,23 @@ public sealed class FailedAuthentication(int perMinute, int burst, TimeProvider 
         }
     }
 
+    private static readonly object RefusedItem = new();
+
+    /// <summary>Marks a request refused for its address, to be answered by the challenge it ends in.</summary>
+    public static void MarkRefused(HttpContext context, int retryAfterSeconds)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        context.Items[RefusedItem] = retryAfterSeconds;
+    }
+
+    /// <summary>Was this request refused for its address, unlooked-at? Then with when to retry.</summary>
+    public static bool WasRefused(HttpContext context, out int retryAfterSeconds)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        retryAfterSeconds = context.Items.TryGetValue(RefusedItem, out var refused) && refused is int seconds ? seconds : 0;
+        return retryAfterSeconds > 0;
+    }
+
     /// <summary>Answers a refused request: 429, Retry-After and a problem.</summary>
     public static async Task RefuseAsync(HttpContext context, int retryAfterSeconds)
     {

@@ -107,8 +107,6 @@ internal sealed class KeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, KeyRing keys)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
-    private static readonly object RefusedItem = new();
-
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         string? header = Request.Headers.Authorization;
@@ -131,7 +129,7 @@ internal sealed class KeyAuthenticationHandler(
         if (lookup.RetryAfterSeconds is { } retryAfter)
         {
             // Answered by the challenge, which every request that needs a key ends in.
-            Context.Items[RefusedItem] = retryAfter;
+            FailedAuthentication.MarkRefused(Context, retryAfter);
             return AuthenticateResult.Fail("Too many keys that are not in force from this address.");
         }
 
@@ -140,7 +138,7 @@ internal sealed class KeyAuthenticationHandler(
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
-        if (Context.Items.TryGetValue(RefusedItem, out var refused) && refused is int retryAfter)
+        if (FailedAuthentication.WasRefused(Context, out var retryAfter))
         {
             await FailedAuthentication.RefuseAsync(Context, retryAfter);
             return;
