@@ -81,7 +81,8 @@ public sealed class HoldWriter
         }
 
         var footprint = await FootprintAsync(submission, cancellationToken);
-        if (footprint.Positions > Limits.HoldPositionsMax)
+        // A retry of a hold taken before its group grew past the bound still gets its reservation back, from the batch.
+        if (footprint.Positions > Limits.HoldPositionsMax && (await _store.GetReservationsAsync([submission.Id], cancellationToken)).Count == 0)
         {
             Telemetry.Hold("unprocessable");
             return new HoldResult.Unprocessable(new Dictionary<string, string[]>
