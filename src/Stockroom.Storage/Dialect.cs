@@ -38,6 +38,13 @@ public abstract class Dialect
 
     public abstract bool IsUniqueViolation(DbException exception);
 
+    /// <summary>
+    /// A read-only transaction whose every statement sees the same snapshot, and takes no write
+    /// lock: what a copy of stock kept in memory is loaded in, together with the ledger
+    /// sequence it stands at.
+    /// </summary>
+    public abstract ValueTask<DbTransaction> BeginSnapshotAsync(DbConnection connection, CancellationToken cancellationToken);
+
     /// <summary>Unique violations, deadlocks and serialization failures: a rerun may succeed.</summary>
     public abstract bool IsRetryable(DbException exception);
 

@@ -1,3 +1,5 @@
+using Stockroom.Core.Ledger;
+
 namespace Stockroom.Storage;
 
 /// <summary>
@@ -11,6 +13,20 @@ public sealed class LedgerSignal
 
     /// <summary>The last sequence this process committed.</summary>
     public long LastSequence { get; private set; }
+
+    /// <summary>
+    /// The events a commit of this process appended, handed over right after the commit on the
+    /// committing thread, so that what reads from memory sees this process's own writes at once.
+    /// Handlers must be quick and must not throw.
+    /// </summary>
+    public event Action<IReadOnlyList<LedgerEvent>>? Committed;
+
+    public void Appended(IReadOnlyList<LedgerEvent> events)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        Committed?.Invoke(events);
+        Appended(events[^1].Sequence);
+    }
 
     public void Appended(long sequence)
     {

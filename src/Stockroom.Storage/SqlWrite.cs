@@ -210,7 +210,7 @@ internal sealed class SqlWrite(SqlStore store, DbConnection connection, DbTransa
             Record(PositionChanges.EventType, PositionChanges.Of(deltas));
         }
 
-        long appendedThrough = 0;
+        IReadOnlyList<LedgerEvent> appendedEvents = [];
         if (_pending.Count > 0)
         {
             var appended = await AppendEventsAsync(cancellationToken);
@@ -219,15 +219,15 @@ internal sealed class SqlWrite(SqlStore store, DbConnection connection, DbTransa
                 await reaction.AfterAppendAsync(this, changes, appended, cancellationToken);
             }
 
-            appendedThrough = appended[^1].Sequence;
+            appendedEvents = appended;
         }
 
         await transaction.CommitAsync(cancellationToken);
         _finished = true;
         Telemetry.Commits.Add(1);
-        if (appendedThrough > 0)
+        if (appendedEvents.Count > 0)
         {
-            store.Ledger.Appended(appendedThrough);
+            store.Ledger.Appended(appendedEvents);
         }
 
         foreach (var reaction in store.Reactions)

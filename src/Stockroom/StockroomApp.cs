@@ -65,6 +65,9 @@ public static class StockroomApp
         // Deliveries to intake refused by authentication or authorization are kept in its audit trail.
         builder.Services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, Features.Intake.IntakeDoor>();
         builder.Services.AddKeyRateLimits(builder.Configuration);
+        builder.Services.AddSingleton(builder.Configuration.GetSection("Stockroom:Reads").Get<StockModelOptions>() ?? new StockModelOptions());
+        builder.Services.AddSingleton<StockModel>();
+        builder.Services.AddHostedService<StockModelFollower>();
         builder.Services.AddSingleton(new WideReads(builder.Configuration.GetSection("Stockroom:Reads").Get<WideReadOptions>() ?? new WideReadOptions()));
         builder.Services.AddAdmin();
         builder.Services.AddHealthChecks().AddCheck<StoreHealthCheck>("store", tags: ["ready"]);

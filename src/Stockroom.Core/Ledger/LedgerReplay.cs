@@ -48,8 +48,7 @@ public sealed class LedgerReplay
 
         if (entry.Type == PositionsChanged)
         {
-            var changes = JsonSerializer.Deserialize<ChangeSet>(entry.Data, Json)?.Changes ?? [];
-            foreach (var change in changes)
+            foreach (var change in ChangesOf(entry.Data))
             {
                 var key = new PositionKey(change.Sku, change.Location);
                 var p = _positions.GetValueOrDefault(key) ?? Position.Empty(key);
@@ -77,6 +76,9 @@ public sealed class LedgerReplay
             $"stored on-hand {stored.OnHand}, reserved {stored.Reserved}, allocated {stored.Allocated}, backordered {stored.Backordered}; " +
             $"the ledger gives {rebuilt.OnHand}, {rebuilt.Reserved}, {rebuilt.Allocated}, {rebuilt.Backordered}");
     }
+
+    /// <summary>The deltas a <c>positions.changed</c> event carries.</summary>
+    public static IReadOnlyList<PositionChange> ChangesOf(string data) => JsonSerializer.Deserialize<ChangeSet>(data, Json)?.Changes ?? [];
 
     private sealed record ChangeSet(List<PositionChange> Changes);
 }

@@ -73,6 +73,10 @@ public sealed class PostgresDialect : Dialect
 
     public override string ForUpdate => " FOR UPDATE";
 
+    // Under READ COMMITTED each statement takes its own snapshot; REPEATABLE READ shares one.
+    public override ValueTask<DbTransaction> BeginSnapshotAsync(DbConnection connection, CancellationToken cancellationToken) =>
+        connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
+
     public override string ForUpdateSkipLocked => " FOR UPDATE SKIP LOCKED";
 
     public override string ArrivalOrder => "arrival";

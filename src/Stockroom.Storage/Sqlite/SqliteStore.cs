@@ -112,6 +112,11 @@ public sealed class SqliteDialect : Dialect
     // SQLite has no row locks: BEGIN IMMEDIATE already gives the writer the whole database.
     public override string ForUpdate => "";
 
+    // A deferred transaction reads one WAL snapshot from its first read on and never takes the
+    // write lock, which BEGIN IMMEDIATE (the library's default) would.
+    public override ValueTask<DbTransaction> BeginSnapshotAsync(DbConnection connection, CancellationToken cancellationToken) =>
+        ValueTask.FromResult<DbTransaction>(((SqliteConnection)connection).BeginTransaction(deferred: true));
+
     public override string ForUpdateSkipLocked => "";
 
     public override string ArrivalOrder => "rowid";

@@ -69,12 +69,13 @@ public static class AvailabilityApi
     internal sealed record Scope(IReadOnlyList<Location> Locations, string? Location, DistributionGroup? Group, Channel? Channel);
 
     public static async Task<Results<Ok<AvailabilityResponse>, ProblemHttpResult>> Get(
-        string sku, IStockStore store, TimeProvider time, ClaimsPrincipal user, CancellationToken cancellationToken,
-        string? location = null, string? group = null, string? channel = null, string? date = null)
+        string sku, IStockStore store, StockModel model, TimeProvider time, ClaimsPrincipal user, CancellationToken cancellationToken,
+        string? location = null, string? group = null, string? channel = null, string? date = null, string? consistency = null)
     {
         var today = Today(time);
         var validation = new Validation();
         validation.Identifier("sku", sku);
+        var strong = Strong(validation, consistency);
         DateOnly? asOf = null;
         if (date is not null)
         {
@@ -94,7 +95,7 @@ public static class AvailabilityApi
             return refused;
         }
 
-        var stock = await store.ReadStockAsync([sku], [.. scope!.Locations.Select(l => l.Id)], cancellationToken);
+        var stock = await ReadStockAsync(store, model, strong, [sku], [.. scope!.Locations.Select(l => l.Id)], cancellationToken);
         if (!stock.Items.ContainsKey(sku))
         {
             return Problems.NotFound("item", sku);
@@ -111,11 +112,12 @@ public static class AvailabilityApi
     }
 
     public static async Task<Results<Ok<AvailabilityQueryResponse>, ProblemHttpResult>> Query(
-        AvailabilityQuery query, IStockStore store, TimeProvider time, ClaimsPrincipal user, WideReads wideReads, HttpResponse httpResponse,
-        CancellationToken cancellationToken)
+        AvailabilityQuery query, IStockStore store, StockModel model, TimeProvider time, ClaimsPrincipal user, WideReads wideReads, HttpResponse httpResponse,
+        CancellationToken cancellationToken, string? consistency = null)
     {
         var today = Today(time);
         var validation = new Validation();
+        var strong = Strong(validation, consistency);
         var skus = query.Skus ?? [];
         if (skus.Count is 0 or > Limits.BulkSkusMax)
         {
@@ -155,12 +157,30 @@ public static class AvailabilityApi
                 $"Queries over {WideReads.CellsFrom:N0} positions or more take turns. Retry after a second, or ask fewer SKUs or locations.");
         }
 
-        var stock = await store.ReadStockAsync(distinct, [.. scope.Locations.Select(l => l.Id)], cancellationToken);
+        var stock = await ReadStockAsync(store, model, strong, distinct, [.. scope.Locations.Select(l => l.Id)], cancellationToken);
         var results = skus.Select(sku => stock.Items.ContainsKey(sku)
             ? Answer(sku, scope, stock, today, query.Date, byLocation: false) with { Known = true }
             : new AvailabilityResponse(sku, scope.Location, scope.Group?.Id, scope.Channel?.Id, query.Date, 0, 0, 0, 0, 0, 0, null, 0, [], Known: false));
         return TypedResults.Ok(new AvailabilityQueryResponse([.. results]));
     }
+
+    /// <summary>
+    /// <c>consistency=strong</c> reads the database itself; the default reads memory, which holds
+    /// this process's writes at once and other processes' within <see cref="StockModelFollower.PollInterval"/>.
+    /// </summary>
+    private static bool Strong(Validation validation, string? consistency)
+    {
+        if (consistency is not (null or "strong" or "bounded"))
+        {
+            validation.Add("consistency", "must be strong (read the database) or bounded (the default: read memory)");
+        }
+
+        return consistency == "strong";
+    }
+
+    private static Task<StockSnapshot> ReadStockAsync(IStockStore store, StockModel model, bool strong, IReadOnlyCollection<string> skus,
+        IReadOnlyCollection<string> locations, CancellationToken cancellationToken) =>
+        strong ? store.ReadStockAsync(skus, locations, cancellationToken) : model.ReadStockAsync(skus, locations, cancellationToken);
 
     private static DateOnly Today(TimeProvider time) => DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
 
