@@ -48,23 +48,41 @@ public abstract class Dialect
     /// <summary>Unique violations, deadlocks and serialization failures: a rerun may succeed.</summary>
     public abstract bool IsRetryable(DbException exception);
 
-    /// <summary>Adds deltas to positions; a dialect may do it in one statement.</summary>
-    public virtual async Task WritePositionDeltasAsync(DbConnection connection, DbTransaction transaction,
+    /// <summary>
+    /// Whether statements queued for later are sent in one round trip (a <see cref="DbBatch"/>).
+    /// SQLite's statements cost no round trip: it runs them one by one.
+    /// </summary>
+    public virtual bool SendsBatches => false;
+
+    /// <summary>Adds deltas to positions, checking that every position was there.</summary>
+    public async Task WritePositionDeltasAsync(DbConnection connection, DbTransaction transaction,
         IReadOnlyList<PositionDelta> deltas, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(deltas);
+        var rows = 0;
+        foreach (var command in PositionDeltaCommands(connection, transaction, deltas, now))
+        {
+            await using (command)
+            {
+                rows += await command.ExecuteNonQueryAsync(cancellationToken);
+            }
+        }
+
+        Core.Invariant.Require(rows == deltas.Count, "every position written exists");
+    }
+
+    /// <summary>The statements that add deltas to positions: one per position here; a dialect may use one in all.</summary>
+    public virtual IReadOnlyList<DbCommand> PositionDeltaCommands(DbConnection connection, DbTransaction transaction,
+        IReadOnlyList<PositionDelta> deltas, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(deltas);
-        foreach (var (key, onHand, reserved, allocated, backordered) in deltas)
-        {
-            await using var command = connection.Command(transaction, """
+        return [.. deltas.Select(d => connection.Command(transaction, """
                 UPDATE positions SET on_hand = on_hand + @onHand, reserved = reserved + @reserved,
                     allocated = allocated + @allocated, backordered = backordered + @backordered, updated_at = @now
                 WHERE sku = @sku AND location_id = @location
                 """)
-                .With("@onHand", onHand).With("@reserved", reserved).With("@allocated", allocated).With("@backordered", backordered)
-                .With("@now", now).With("@sku", key.Sku).With("@location", key.Location);
-            var rows = await command.ExecuteNonQueryAsync(cancellationToken);
-            Core.Invariant.Require(rows == 1, $"position {key} exists when written");
-        }
+                .With("@onHand", d.OnHand).With("@reserved", d.Reserved).With("@allocated", d.Allocated).With("@backordered", d.Backordered)
+                .With("@now", now).With("@sku", d.Key.Sku).With("@location", d.Key.Location))];
     }
 }

@@ -138,6 +138,19 @@ public interface IStockWrite : IAsyncDisposable
     Task InsertRowsAsync(string table, string columns, IReadOnlyList<object?[]> rows, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Queues a statement that changes rows, to run later in this transaction, in the order queued,
+    /// before any other statement the kernel runs and at the latest with the commit: on PostgreSQL
+    /// in the commit's own round trip. For statements whose outcome nothing in the transaction
+    /// reads back; a lost race for a unique key surfaces as a <see cref="WriteConflictException"/>
+    /// when they run. Statements that carry ledger sequences, queued by reactions after the
+    /// events are chained, must be queued this way.
+    /// </summary>
+    void Later(DbCommand command);
+
+    /// <summary>The rows of <see cref="InsertRowsAsync"/>, queued with <see cref="Later"/>.</summary>
+    void InsertRowsLater(string table, string columns, IReadOnlyList<object?[]> rows);
+
+    /// <summary>
     /// Declares that the statement about to run locks rows of <paramref name="stage"/> with these
     /// keys, and stops on an invariant failure if that breaks the one lock order.
     /// </summary>
@@ -151,6 +164,9 @@ public interface IStockWrite : IAsyncDisposable
 
     /// <summary>Writes the difference between each pair as a delta on the locked row. Such changes never move on-hand.</summary>
     Task WritePositionsAsync(IReadOnlyCollection<(Position Before, Position After)> changes, CancellationToken cancellationToken);
+
+    /// <summary>The changes of <see cref="WritePositionsAsync(IReadOnlyCollection{ValueTuple{Position, Position}}, CancellationToken)"/>, queued with <see cref="Later"/>.</summary>
+    void WritePositionsLater(IReadOnlyCollection<(Position Before, Position After)> changes);
 
     /// <summary>
     /// Writes changes that move stock, journalling each change of on-hand (and, for an order's

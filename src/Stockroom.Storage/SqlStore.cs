@@ -22,6 +22,50 @@ public abstract class SqlStore(TimeProvider time) : IStockStore
 
     public LedgerSignal Ledger { get; } = new();
 
+    private readonly Lock _headGate = new();
+    private HeadHint? _headHint;
+    private int _headSkips;
+
+    /// <summary>
+    /// The ledger head as this process's last commit left it, which a writer may chain onto
+    /// without reading it first (it checks, in the same round trip, that no one moved it). None
+    /// for a while after another process was found to have moved it.
+    /// </summary>
+    internal HeadHint? HeadHint()
+    {
+        lock (_headGate)
+        {
+            if (_headSkips > 0)
+            {
+                _headSkips--;
+                return null;
+            }
+
+            return _headHint;
+        }
+    }
+
+    internal void HeadCommitted(long sequence, string hash)
+    {
+        lock (_headGate)
+        {
+            if (_headHint is null || sequence > _headHint.Sequence)
+            {
+                _headHint = new HeadHint(sequence, hash);
+            }
+        }
+    }
+
+    /// <summary>Another process moved the head: read it for the next few commits, as they would likely miss it too.</summary>
+    internal void HeadMoved()
+    {
+        lock (_headGate)
+        {
+            _headHint = null;
+            _headSkips = 8;
+        }
+    }
+
     public CatalogCache Catalog { get; } = new(time);
 
     public StoreKind Kind => Dialect.Kind;
@@ -154,3 +198,6 @@ public abstract class SqlStore(TimeProvider time) : IStockStore
         return ValueTask.CompletedTask;
     }
 }
+
+/// <summary>A ledger head: its last sequence and hash.</summary>
+internal sealed record HeadHint(long Sequence, string Hash);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Data.Common;
 using System.Text;
 using Stockroom.Core;
@@ -17,7 +18,9 @@ internal sealed class SqlWrite(SqlStore store, DbConnection connection, DbTransa
     private readonly Dictionary<PositionKey, (Position First, Position Last)> _changed = [];
     private readonly HashSet<PositionKey> _created = [];
     private readonly List<StockMovement> _movements = [];
+    private readonly List<DbCommand> _later = [];
     private bool _catalogChanged;
+    private bool _chaining;
     private bool _finished;
 
     public DateTimeOffset Now { get; } = now;
@@ -33,6 +36,7 @@ internal sealed class SqlWrite(SqlStore store, DbConnection connection, DbTransa
     public async Task<int> ExecuteAsync(DbCommand command, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(command);
+        await FlushLaterAsync(cancellationToken);
         try
         {
             return await command.ExecuteNonQueryAsync(cancellationToken);
@@ -45,10 +49,38 @@ internal sealed class SqlWrite(SqlStore store, DbConnection connection, DbTransa
 
     public async Task InsertRowsAsync(string table, string columns, IReadOnlyList<object?[]> rows, CancellationToken cancellationToken)
     {
+        foreach (var command in InsertCommands(table, columns, rows))
+        {
+            await using (command)
+            {
+                await ExecuteAsync(command, cancellationToken);
+            }
+        }
+    }
+
+    public void InsertRowsLater(string table, string columns, IReadOnlyList<object?[]> rows)
+    {
+        foreach (var command in InsertCommands(table, columns, rows))
+        {
+            Later(command);
+        }
+    }
+
+    public void Later(DbCommand command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        Invariant.Require(!_finished, "statements run before the transaction ends");
+        _later.Add(command);
+    }
+
+    /// <summary>Multi-row INSERT statements, as few as the dialect's parameter limit allows.</summary>
+    private List<DbCommand> InsertCommands(string table, string columns, IReadOnlyList<object?[]> rows)
+    {
         ArgumentNullException.ThrowIfNull(rows);
+        var commands = new List<DbCommand>();
         if (rows.Count == 0)
         {
-            return;
+            return commands;
         }
 
         var width = rows[0].Length;
@@ -57,7 +89,7 @@ internal sealed class SqlWrite(SqlStore store, DbConnection connection, DbTransa
         {
             var chunk = rows.Skip(offset).Take(perStatement).ToList();
             var values = new StringBuilder();
-            await using var command = Command("");
+            var command = Command("");
             for (var r = 0; r < chunk.Count; r++)
             {
                 Invariant.Require(chunk[r].Length == width, "every row has every column");
@@ -73,8 +105,73 @@ internal sealed class SqlWrite(SqlStore store, DbConnection connection, DbTransa
             }
 
             command.CommandText = $"INSERT INTO {table} ({columns}) VALUES {values}";
-            await ExecuteAsync(command, cancellationToken);
+            commands.Add(command);
         }
+
+        return commands;
+    }
+
+    /// <summary>
+    /// Sends the statements queued with <see cref="Later"/>, in order: in one round trip where the
+    /// store sends batches, else one by one. Every other statement the kernel runs sends them
+    /// first, so that the transaction's statements run in the order they were given.
+    /// </summary>
+    private async Task FlushLaterAsync(CancellationToken cancellationToken)
+    {
+        Invariant.Require(!_chaining, "statements that depend on the ledger sequence are queued, not run, while the events are chained");
+        if (_later.Count == 0)
+        {
+            return;
+        }
+
+        var commands = _later.ToList();
+        _later.Clear();
+        try
+        {
+            if (Dialect.SendsBatches)
+            {
+                await using var batch = Batch(commands);
+                await batch.ExecuteNonQueryAsync(cancellationToken);
+            }
+            else
+            {
+                foreach (var command in commands)
+                {
+                    await command.ExecuteNonQueryAsync(cancellationToken);
+                }
+            }
+        }
+        catch (DbException exception) when (Dialect.IsUniqueViolation(exception))
+        {
+            throw new WriteConflictException("a concurrent write took the same key", exception);
+        }
+        finally
+        {
+            foreach (var command in commands)
+            {
+                await command.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>One round trip of these statements, each with its own parameters.</summary>
+    private DbBatch Batch(IEnumerable<DbCommand> commands)
+    {
+        var batch = connection.CreateBatch();
+        batch.Transaction = transaction;
+        foreach (var command in commands)
+        {
+            var statement = batch.CreateBatchCommand();
+            statement.CommandText = command.CommandText;
+            foreach (var parameter in command.Parameters.Cast<ICloneable>())
+            {
+                statement.Parameters.Add(parameter.Clone());
+            }
+
+            batch.BatchCommands.Add(statement);
+        }
+
+        return batch;
     }
 
     public void Locking(LockStage stage, IEnumerable<string> keys)
@@ -94,26 +191,26 @@ internal sealed class SqlWrite(SqlStore store, DbConnection connection, DbTransa
         }
 
         _locks.Take(LockStage.Positions, sorted.Select(LockKeys.Of));
-        // Create the missing rows first so that there is a row to lock; inserting in key order
-        // keeps even these implicit locks in the global order.
-        await using (var insert = Command($"""
+        await FlushLaterAsync(cancellationToken);
+        // One round trip: create the missing rows first so that there is a row to lock (inserting
+        // in key order keeps even these implicit locks in the global order), then lock them all.
+        await using var command = Command($"""
             INSERT INTO positions (sku, location_id, on_hand, reserved, allocated, updated_at)
             SELECT k.sku, k.location_id, 0, 0, 0, @now FROM ({Dialect.KeyList("@keys")}) k WHERE true
             ON CONFLICT (sku, location_id) DO NOTHING
-            RETURNING sku, location_id
-            """).With("@now", Now))
-        {
-            Dialect.BindKeyList(insert, "@keys", sorted);
-            _created.UnionWith(await insert.ListAsync(r => new PositionKey(r.GetString(0), r.GetString(1)), cancellationToken));
-        }
-
-        await using var select = Command($"""
+            RETURNING sku, location_id;
             SELECT {Sql.PositionColumns} FROM positions
             WHERE (sku, location_id) IN (SELECT k.sku, k.location_id FROM ({Dialect.KeyList("@keys")}) k)
-            ORDER BY sku, location_id{Dialect.ForUpdate}
-            """);
-        Dialect.BindKeyList(select, "@keys", sorted);
-        var positions = (await select.ListAsync(Sql.ReadPosition, cancellationToken)).ToDictionary(p => p.Key);
+            ORDER BY sku, location_id{Dialect.ForUpdate};
+            """).With("@now", Now);
+        Dialect.BindKeyList(command, "@keys", sorted);
+        Dictionary<PositionKey, Position> positions;
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            _created.UnionWith(await reader.RowsAsync(r => new PositionKey(r.GetString(0), r.GetString(1)), cancellationToken));
+            positions = (await reader.NextRowsAsync(Sql.ReadPosition, cancellationToken)).ToDictionary(p => p.Key);
+        }
+
         Invariant.Require(positions.Count == sorted.Count, "every position asked for is locked");
         return positions;
     }
@@ -134,7 +231,29 @@ internal sealed class SqlWrite(SqlStore store, DbConnection connection, DbTransa
         return WriteAsync(changes, movement, cancellationToken);
     }
 
+    public void WritePositionsLater(IReadOnlyCollection<(Position Before, Position After)> changes)
+    {
+        ArgumentNullException.ThrowIfNull(changes);
+        Invariant.Require(changes.All(c => c.Before.OnHand == c.After.OnHand), "every change of on-hand is written with its movement");
+        foreach (var command in Dialect.PositionDeltaCommands(connection, transaction, Deltas(changes), Now))
+        {
+            Later(command);
+        }
+    }
+
     private async Task WriteAsync(IReadOnlyCollection<(Position Before, Position After)> changes, StockMovement? movement, CancellationToken cancellationToken)
+    {
+        var deltas = Deltas(changes);
+        await FlushLaterAsync(cancellationToken);
+        await Dialect.WritePositionDeltasAsync(connection, transaction, deltas, Now, cancellationToken);
+        if (movement is not null)
+        {
+            await JournalAsync(deltas, movement, cancellationToken);
+        }
+    }
+
+    /// <summary>Checks each change against the kernel's rules, adds it to the transaction's sums, and returns the deltas to write.</summary>
+    private List<PositionDelta> Deltas(IReadOnlyCollection<(Position Before, Position After)> changes)
     {
         var deltas = new List<PositionDelta>(changes.Count);
         foreach (var (before, after) in changes)
@@ -159,11 +278,7 @@ internal sealed class SqlWrite(SqlStore store, DbConnection connection, DbTransa
             _changed[after.Key] = (_changed.TryGetValue(after.Key, out var seen) ? seen.First : before, after);
         }
 
-        await Dialect.WritePositionDeltasAsync(connection, transaction, deltas, Now, cancellationToken);
-        if (movement is not null)
-        {
-            await JournalAsync(deltas, movement, cancellationToken);
-        }
+        return deltas;
     }
 
     /// <summary>
@@ -213,20 +328,16 @@ internal sealed class SqlWrite(SqlStore store, DbConnection connection, DbTransa
         IReadOnlyList<LedgerEvent> appendedEvents = [];
         if (_pending.Count > 0)
         {
-            var appended = await AppendEventsAsync(cancellationToken);
-            foreach (var reaction in store.Reactions)
-            {
-                await reaction.AfterAppendAsync(this, changes, appended, cancellationToken);
-            }
-
-            appendedEvents = appended;
+            appendedEvents = await AppendEventsAsync(changes, cancellationToken);
         }
 
+        await FlushLaterAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         _finished = true;
         Telemetry.Commits.Add(1);
         if (appendedEvents.Count > 0)
         {
+            store.HeadCommitted(appendedEvents[^1].Sequence, appendedEvents[^1].Hash);
             store.Ledger.Appended(appendedEvents);
         }
 
@@ -236,10 +347,28 @@ internal sealed class SqlWrite(SqlStore store, DbConnection connection, DbTransa
         }
     }
 
-    /// <summary>Locks the ledger head and chains the pending events onto it.</summary>
-    private async Task<IReadOnlyList<LedgerEvent>> AppendEventsAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Locks the ledger head and chains the pending events onto it, then runs the reactions that
+    /// need the events' sequences. Where the store sends batches and this process knows the head
+    /// from its last commit, all of it — with the statements queued before — goes in one round
+    /// trip that moves the head only if it is still where this process left it; if another
+    /// process moved it, that round trip is undone to a savepoint and the head is read and locked.
+    /// </summary>
+    private async Task<IReadOnlyList<LedgerEvent>> AppendEventsAsync(StockChangeSet changes, CancellationToken cancellationToken)
     {
         _locks.Take(LockStage.LedgerHead, ["1"]);
+        if (Dialect.SendsBatches && _pending.Count <= EventsPerRoundTripMax && store.HeadHint() is { } known)
+        {
+            var chained = LedgerChain.Append(known.Sequence, known.Hash, _pending);
+            if (await TryAppendAtAsync(known, chained, changes, cancellationToken))
+            {
+                return chained;
+            }
+
+            store.HeadMoved();
+        }
+
+        await FlushLaterAsync(cancellationToken);
         (long Sequence, string Hash) head;
         await using (var select = Command($"SELECT sequence, hash FROM ledger_head WHERE id = 1{Dialect.ForUpdate}"))
         {
@@ -249,10 +378,92 @@ internal sealed class SqlWrite(SqlStore store, DbConnection connection, DbTransa
         var appended = LedgerChain.Append(head.Sequence, head.Hash, _pending);
         await InsertRowsAsync("events", "sequence, type, at, data, previous_hash, hash",
             [.. appended.Select(e => new object?[] { e.Sequence, e.Type, e.At, e.Data, e.PreviousHash, e.Hash })], cancellationToken);
-        await using var update = Command("UPDATE ledger_head SET sequence = @sequence, hash = @hash WHERE id = 1")
-            .With("@sequence", appended[^1].Sequence).With("@hash", appended[^1].Hash);
-        await ExecuteAsync(update, cancellationToken);
+        await using (var update = Command("UPDATE ledger_head SET sequence = @sequence, hash = @hash WHERE id = 1")
+            .With("@sequence", appended[^1].Sequence).With("@hash", appended[^1].Hash))
+        {
+            await ExecuteAsync(update, cancellationToken);
+        }
+
+        foreach (var reaction in store.Reactions)
+        {
+            await reaction.AfterAppendAsync(this, changes, appended, cancellationToken);
+        }
+
         return appended;
+    }
+
+    /// <summary>Events one optimistic append carries at most (six parameters each, within one statement's limit).</summary>
+    private const int EventsPerRoundTripMax = 4_000;
+
+    /// <summary>
+    /// The one-round-trip append: the queued statements, a savepoint, the head moved from
+    /// <paramref name="known"/> (and only from there), the events inserted only if it moved, and
+    /// the statements the reactions queued with the events' sequences. True if the head moved.
+    /// </summary>
+    private async Task<bool> TryAppendAtAsync(HeadHint known, IReadOnlyList<LedgerEvent> chained, StockChangeSet changes, CancellationToken cancellationToken)
+    {
+        var before = _later.ToList();
+        _later.Clear();
+        _chaining = true;
+        try
+        {
+            foreach (var reaction in store.Reactions)
+            {
+                await reaction.AfterAppendAsync(this, changes, chained, cancellationToken);
+            }
+        }
+        finally
+        {
+            _chaining = false;
+        }
+
+        var stamped = _later.ToList();
+        _later.Clear();
+        var last = chained[^1];
+        var moveHead = Command("UPDATE ledger_head SET sequence = @sequence, hash = @hash WHERE id = 1 AND sequence = @knownSequence AND hash = @knownHash")
+            .With("@sequence", last.Sequence).With("@hash", last.Hash).With("@knownSequence", known.Sequence).With("@knownHash", known.Hash);
+        var insert = Command("");
+        var values = new StringBuilder();
+        for (var i = 0; i < chained.Count; i++)
+        {
+            var e = chained[i];
+            values.Append(i == 0 ? "" : ", ").Append(CultureInfo.InvariantCulture, $"(@s{i}, @t{i}, @a{i}, @d{i}, @p{i}, @h{i})");
+            insert.With($"@s{i}", e.Sequence).With($"@t{i}", e.Type).With($"@a{i}", e.At).With($"@d{i}", e.Data).With($"@p{i}", e.PreviousHash).With($"@h{i}", e.Hash);
+        }
+
+        insert.CommandText = $"""
+            INSERT INTO events (sequence, type, at, data, previous_hash, hash)
+            SELECT * FROM (VALUES {values}) AS v (sequence, type, at, data, previous_hash, hash)
+            WHERE EXISTS (SELECT 1 FROM ledger_head WHERE id = 1 AND hash = @chainedHash)
+            """;
+        insert.With("@chainedHash", last.Hash);
+        List<DbCommand> commands = [.. before, Command("SAVEPOINT ledger_chain"), moveHead, insert, .. stamped];
+        var moved = false;
+        try
+        {
+            await using var batch = Batch(commands);
+            await batch.ExecuteNonQueryAsync(cancellationToken);
+            moved = batch.BatchCommands[before.Count + 1].RecordsAffected == 1;
+        }
+        catch (DbException exception) when (Dialect.IsUniqueViolation(exception))
+        {
+            throw new WriteConflictException("a concurrent write took the same key", exception);
+        }
+        finally
+        {
+            foreach (var command in commands)
+            {
+                await command.DisposeAsync();
+            }
+        }
+
+        if (!moved)
+        {
+            await using var undo = Command("ROLLBACK TO SAVEPOINT ledger_chain");
+            await undo.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        return moved;
     }
 
     public async ValueTask DisposeAsync()

@@ -31,15 +31,18 @@ public sealed class PostgresStore : SqlStore
     /// </summary>
     private static string Tuned(string connectionString)
     {
-        var given = new NpgsqlConnectionStringBuilder(connectionString);
+        // Npgsql's own builder says it "contains" every keyword it knows, set or not: what the
+        // string itself gives is read with the plain builder, spaces in keywords ignored.
+        var given = new DbConnectionStringBuilder { ConnectionString = connectionString }.Keys.Cast<string>()
+            .Select(k => k.Replace(" ", "", StringComparison.Ordinal)).ToHashSet(StringComparer.OrdinalIgnoreCase);
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
-        if (!given.ContainsKey("Max Auto Prepare"))
+        if (!given.Contains("MaxAutoPrepare"))
         {
             builder.MaxAutoPrepare = 64;
             builder.AutoPrepareMinUsages = 2;
         }
 
-        if (!given.ContainsKey("No Reset On Close"))
+        if (!given.Contains("NoResetOnClose"))
         {
             builder.NoResetOnClose = true;
         }
@@ -84,15 +87,18 @@ public sealed class PostgresDialect : Dialect
     public override int ParametersPerStatementMax => 30_000;
 
     /// <summary>All deltas in one statement: one round trip however many positions a batch touched.</summary>
-    public override async Task WritePositionDeltasAsync(DbConnection connection, DbTransaction transaction,
-        IReadOnlyList<PositionDelta> deltas, DateTimeOffset now, CancellationToken cancellationToken)
+    public override bool SendsBatches => true;
+
+    public override IReadOnlyList<DbCommand> PositionDeltaCommands(DbConnection connection, DbTransaction transaction,
+        IReadOnlyList<PositionDelta> deltas, DateTimeOffset now)
     {
+        ArgumentNullException.ThrowIfNull(deltas);
         if (deltas.Count == 0)
         {
-            return;
+            return [];
         }
 
-        await using var command = connection.Command(transaction, """
+        var command = connection.Command(transaction, """
             UPDATE positions p SET on_hand = p.on_hand + d.on_hand, reserved = p.reserved + d.reserved,
                 allocated = p.allocated + d.allocated, backordered = p.backordered + d.backordered, updated_at = @now
             FROM unnest(@skus::text[], @locations::text[], @onHand::bigint[], @reserved::bigint[], @allocated::bigint[], @backordered::bigint[])
@@ -105,8 +111,7 @@ public sealed class PostgresDialect : Dialect
         command.Parameters.Add(new NpgsqlParameter("@reserved", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = deltas.Select(d => d.Reserved).ToArray() });
         command.Parameters.Add(new NpgsqlParameter("@allocated", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = deltas.Select(d => d.Allocated).ToArray() });
         command.Parameters.Add(new NpgsqlParameter("@backordered", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = deltas.Select(d => d.Backordered).ToArray() });
-        var rows = await command.ExecuteNonQueryAsync(cancellationToken);
-        Core.Invariant.Require(rows == deltas.Count, "every position written exists");
+        return [command];
     }
 
     public override string TextList(string name) => $"SELECT unnest({name}::text[]) AS value";

@@ -91,22 +91,22 @@ public static class ChannelStatements
 /// </summary>
 public sealed class ChannelStamps : IStockReaction
 {
-    public async Task AfterAppendAsync(IStockWrite write, StockChangeSet changes, IReadOnlyList<LedgerEvent> appended, CancellationToken cancellationToken)
+    public Task AfterAppendAsync(IStockWrite write, StockChangeSet changes, IReadOnlyList<LedgerEvent> appended, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(write);
         ArgumentNullException.ThrowIfNull(changes);
         ArgumentNullException.ThrowIfNull(appended);
         var skus = changes.Changed.Keys.Select(k => k.Sku).ToHashSet(StringComparer.Ordinal);
-        if (skus.Count == 0)
+        if (skus.Count > 0)
         {
-            return;
+            var command = write.Command($"""
+                INSERT INTO availability_changes (sku, sequence) SELECT value, @sequence FROM ({write.Dialect.TextList("@skus")}) s WHERE true
+                ON CONFLICT (sku) DO UPDATE SET sequence = excluded.sequence
+                """).With("@sequence", appended[^1].Sequence);
+            write.Dialect.BindTextList(command, "@skus", skus);
+            write.Later(command);
         }
 
-        await using var command = write.Command($"""
-            INSERT INTO availability_changes (sku, sequence) SELECT value, @sequence FROM ({write.Dialect.TextList("@skus")}) s WHERE true
-            ON CONFLICT (sku) DO UPDATE SET sequence = excluded.sequence
-            """).With("@sequence", appended[^1].Sequence);
-        write.Dialect.BindTextList(command, "@skus", skus);
-        await write.ExecuteAsync(command, cancellationToken);
+        return Task.CompletedTask;
     }
 }

@@ -45,7 +45,7 @@ public sealed class Bookkeeping : IStockReaction
             }
         }
 
-        await write.AddDemandAsync(demand, cancellationToken);
+        write.AddDemandLater(demand);
         if (costs.Count > 0)
         {
             var layers = new Dictionary<string, CostLayer>(await write.LockCostsAsync([.. costs.Select(c => c.Sku)], cancellationToken), StringComparer.Ordinal);

@@ -14,12 +14,13 @@ public static class InsightStatements
         new(r.GetString(0), r.GetInt64(1), r.GetDecimal(2), r.GetDecimal(3), r.GetDecimal(4));
 
     /// <summary>Adds shipped and lost units to the demand history, day by day.</summary>
-    public static async Task AddDemandAsync(this IStockWrite write, IReadOnlyCollection<DemandDay> days, CancellationToken cancellationToken)
+    public static void AddDemandLater(this IStockWrite write, IReadOnlyCollection<DemandDay> days)
     {
         ArgumentNullException.ThrowIfNull(write);
         ArgumentNullException.ThrowIfNull(days);
         // Summed per row and written in key order, so that two writers adding to the same days
-        // take the rows' locks in one order; each row is added to, never overwritten.
+        // take the rows' locks in one order; each row is added to, never overwritten. Queued for
+        // the commit: nothing in the transaction reads demand back.
         var rows = days.GroupBy(d => (d.Sku, d.Location, d.Day))
             .Select(g => new DemandDay(g.Key.Day, g.Key.Sku, g.Key.Location, g.Sum(d => d.Shipped), g.Sum(d => d.Lost)))
             .Where(d => d.Shipped > 0 || d.Lost > 0)
@@ -27,13 +28,12 @@ public static class InsightStatements
         foreach (var day in rows)
         {
             Invariant.Require(day.Shipped >= 0 && day.Lost >= 0, "demand is only ever added");
-            await using var command = write.Command("""
+            write.Later(write.Command("""
                 INSERT INTO demand_days (sku, location_id, day, shipped, lost) VALUES (@sku, @location, @day, @shipped, @lost)
                 ON CONFLICT (sku, location_id, day) DO UPDATE SET
                     shipped = demand_days.shipped + excluded.shipped, lost = demand_days.lost + excluded.lost
                 """).With("@sku", day.Sku).With("@location", day.Location).With("@day", day.Day)
-                .With("@shipped", day.Shipped).With("@lost", day.Lost);
-            await write.ExecuteAsync(command, cancellationToken);
+                .With("@shipped", day.Shipped).With("@lost", day.Lost));
         }
     }
 

@@ -45,10 +45,13 @@ public sealed class HoldWriter
     private readonly IStockStore _store;
     private readonly HoldWriterOptions _options;
 
+    private readonly ReservationProbe _probe;
+
     public HoldWriter(IStockStore store, HoldWriterOptions options)
     {
         _store = store;
         _options = options;
+        _probe = new ReservationProbe(store);
         _queue = new HoldQueue<Pending>(options);
         Telemetry.Meter.CreateObservableGauge("stockroom.writer.queue.depth", () => QueueDepth, "{request}", "Hold requests waiting for a batch.");
     }
@@ -113,14 +116,15 @@ public sealed class HoldWriter
 
     /// <summary>
     /// True when every line asks a scope known to be sold out and the id is new. Such a request
-    /// is refused here, without waiting for the writer, a transaction or a lock. The one read, by
-    /// primary key, is what keeps it idempotent: a retry of a hold that succeeded earlier gets its
+    /// is refused here, without waiting for the writer, a transaction or a lock. The look-up of
+    /// its id, shared with the refusals asking at the same time (<see cref="ReservationProbe"/>),
+    /// is what keeps it idempotent: a retry of a hold that succeeded earlier gets its
     /// reservation back rather than a refusal.
     /// </summary>
     private async Task<bool> IsKnownSoldOutAsync(HoldSubmission submission, CancellationToken cancellationToken) =>
         !submission.Terms.AllowBackorder
         && submission.Lines.All(l => _store.SoldOut.IsSoldOut(l.Sku, HoldResolver.ScopeOf(l, submission.Channel)))
-        && (await _store.GetReservationsAsync([submission.Id], cancellationToken)).Count == 0;
+        && !await _probe.IsOnRecordAsync(submission.Id, cancellationToken);
 
     /// <summary>
     /// What the hold may lock, from the channel and groups in the catalog cache: its weight in a
@@ -266,9 +270,10 @@ public sealed class HoldWriter
 
         try
         {
-            await write.WritePositionsAsync([.. locked.Values.Select(before => (before, plan.Positions[before.Key]))], cancellationToken);
-            await write.InsertReservationsAsync([.. plan.Created.Select(c => new StoredReservation(c.Reservation, plan.Triage.Batch[c.Index].RequestHash))], cancellationToken);
-            await write.AddDemandAsync(lost, cancellationToken);
+            // Queued, and sent with the ledger's append in the commit's round trip.
+            write.WritePositionsLater([.. locked.Values.Select(before => (before, plan.Positions[before.Key]))]);
+            write.InsertReservationsLater([.. plan.Created.Select(c => new StoredReservation(c.Reservation, plan.Triage.Batch[c.Index].RequestHash))]);
+            write.AddDemandLater(lost);
             await write.CommitAsync(cancellationToken);
         }
         catch

@@ -56,13 +56,14 @@ public static class ReservationStatements
         return (await command.ListAsync(Read, cancellationToken)).ToDictionary(r => r.Reservation.Id, StringComparer.Ordinal);
     }
 
-    public static async Task InsertReservationsAsync(this IStockWrite write, IReadOnlyCollection<StoredReservation> reservations, CancellationToken cancellationToken)
+    /// <summary>Queues new reservations and their lines, to be written with the commit (<see cref="IStockWrite.Later"/>).</summary>
+    public static void InsertReservationsLater(this IStockWrite write, IReadOnlyCollection<StoredReservation> reservations)
     {
         ArgumentNullException.ThrowIfNull(write);
         ArgumentNullException.ThrowIfNull(reservations);
-        await write.InsertRowsAsync("reservations", Columns, [.. reservations.Select(Row)], cancellationToken);
-        await write.InsertRowsAsync("reservation_lines", "reservation_id, line, sku",
-            [.. reservations.SelectMany(r => r.Reservation.Lines.Select(l => new object?[] { r.Reservation.Id, l.Line, l.Sku }))], cancellationToken);
+        write.InsertRowsLater("reservations", Columns, [.. reservations.Select(Row)]);
+        write.InsertRowsLater("reservation_lines", "reservation_id, line, sku",
+            [.. reservations.SelectMany(r => r.Reservation.Lines.Select(l => new object?[] { r.Reservation.Id, l.Line, l.Sku }))]);
     }
 
     /// <summary>Writes the status, lines and order of reservations read in this transaction.</summary>

@@ -48,9 +48,9 @@ public static class WebhookStatements
         ArgumentNullException.ThrowIfNull(write);
         await using var select = write.Command($"SELECT {Columns} FROM webhooks WHERE disabled_at IS NULL");
         var subscribers = (await select.ListAsync(Read, cancellationToken)).Where(w => w.Webhook.Events.Contains(eventType)).ToList();
-        await write.InsertRowsAsync("webhook_deliveries", "webhook_id, event_type, payload, status, attempts, next_attempt_at, created_at",
-            [.. subscribers.SelectMany(s => payloads.Select(payload => new object?[] { s.Webhook.Id, eventType, payload, "pending", 0, write.Now, write.Now }))],
-            cancellationToken);
+        // Queued: the payloads carry the events' sequences, which hold only if the append that gave them does.
+        write.InsertRowsLater("webhook_deliveries", "webhook_id, event_type, payload, status, attempts, next_attempt_at, created_at",
+            [.. subscribers.SelectMany(s => payloads.Select(payload => new object?[] { s.Webhook.Id, eventType, payload, "pending", 0, write.Now, write.Now }))]);
     }
 
     public static async Task<(Webhook Webhook, string RequestHash)?> GetWebhookAsync(this IStockStore store, string id, CancellationToken cancellationToken) =>
