@@ -34,6 +34,9 @@
 //   (cart/workflows/complete-cart.js) reserves. createReservationItems checks availability again
 //   inside the lock (inventory/dist/services/inventory-module.js, ensureInventoryLevels with
 //   validateQuantityAtLocation), so a hold refused there is a refusal, not an oversell.
+// - MedusaApp logs "Error initializing link modules ... @medusajs/medusa/link-modules" on stderr and
+//   goes on (modules-sdk/dist/medusa-app.js, initializeLinks): module links live in the
+//   @medusajs/medusa package, and neither step uses one.
 // - Not included: HTTP, carts, payments, orders and the workflow engine's persisted executions;
 //   Stockroom's side of the table is measured over HTTP, so this side is flattered, not handicapped.
 // - Workload: as Scenarios.FlashSaleAsync: 10 hot items at one location `dc-1`, one-unit holds
