@@ -8,7 +8,7 @@ using Stockroom.Testing;
 //   dotnet run -c Release --project bench/Stockroom.Bench -- [quick|full] [--write]
 // quick: under a minute, for CI (catches gross regressions and any oversell, judges no absolute time).
 // full:  the figures in BENCHMARKS.md; --write replaces its generated section.
-// --only flash,naive,sqlite,open,soldout,reads,wide runs just those sections (for profiling one path).
+// --only flash,naive,sqlite,open,soldout,reads,wide,peer runs just those sections (for profiling one path).
 // scale: one to three stockroom processes on one PostgreSQL (docs/scaling.md; --write rewrites its table).
 if (args.Contains("scale"))
 {
@@ -145,6 +145,12 @@ if (Runs("wide"))
 
     Line("");
     Line($"Stated bound: cart p99 under {WideHolds.CartP99MsMax:F0} ms with two lanes{(cartsOverBound ? " — **exceeded in this run**" : "; held in this run")}.");
+}
+
+// Medusa v2's inventory module beside ours (Peer.cs, bench/peers/medusa): full runs only, as it needs Node and minutes.
+if (!quick && Runs("peer"))
+{
+    oversold += await Peer.RunAsync(Line);
 }
 
 Line("");
