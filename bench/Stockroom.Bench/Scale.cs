@@ -153,14 +153,13 @@ internal sealed class CpuClock
         return new((end.Servers - _start.Servers) / seconds, (end.Database - _start.Database) / seconds, (end.Self - _start.Self) / seconds);
     }
 
-    private (double Servers, double Database, double Self) Read()
-    {
-        var database = Directory.EnumerateDirectories("/proc")
-            .Select(d => int.TryParse(Path.GetFileName(d), out var pid) ? pid : 0)
-            .Where(pid => pid > 0 && Name(pid) == "postgres")
-            .Sum(Seconds);
-        return (_servers.Sum(Seconds), database, Seconds(Environment.ProcessId));
-    }
+    private (double Servers, double Database, double Self) Read() => (_servers.Sum(Seconds), DatabaseSeconds(), Seconds(Environment.ProcessId));
+
+    /// <summary>CPU seconds used so far by every PostgreSQL process on the machine.</summary>
+    internal static double DatabaseSeconds() => Directory.EnumerateDirectories("/proc")
+        .Select(d => int.TryParse(Path.GetFileName(d), out var pid) ? pid : 0)
+        .Where(pid => pid > 0 && Name(pid) == "postgres")
+        .Sum(Seconds);
 
     private static string? Name(int pid)
     {
@@ -178,7 +177,8 @@ internal sealed class CpuClock
         }
     }
 
-    private static double Seconds(int pid)
+    /// <summary>CPU seconds (user and system) used so far by process <paramref name="pid"/>; 0 once it is gone.</summary>
+    internal static double Seconds(int pid)
     {
         try
         {
