@@ -153,13 +153,14 @@ internal sealed class CpuClock
         return new((end.Servers - _start.Servers) / seconds, (end.Database - _start.Database) / seconds, (end.Self - _start.Self) / seconds);
     }
 
-    private (double Servers, double Database, double Self) Read() => (_servers.Sum(Seconds), DatabaseSeconds(), Seconds(Environment.ProcessId));
-
-    /// <summary>CPU seconds used so far by every PostgreSQL process on the machine.</summary>
-    internal static double DatabaseSeconds() => Directory.EnumerateDirectories("/proc")
-        .Select(d => int.TryParse(Path.GetFileName(d), out var pid) ? pid : 0)
-        .Where(pid => pid > 0 && Name(pid) == "postgres")
-        .Sum(Seconds);
+    private (double Servers, double Database, double Self) Read()
+    {
+        var database = Directory.EnumerateDirectories("/proc")
+            .Select(d => int.TryParse(Path.GetFileName(d), out var pid) ? pid : 0)
+            .Where(pid => pid > 0 && Name(pid) == "postgres")
+            .Sum(Seconds);
+        return (_servers.Sum(Seconds), database, Seconds(Environment.ProcessId));
+    }
 
     private static string? Name(int pid)
     {

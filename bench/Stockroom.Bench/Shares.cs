@@ -55,6 +55,7 @@ public static partial class Shares
         // Ours on PostgreSQL: one database, one network, one server process for the trivial endpoint,
         // reads, sold-out refusals and holds, measured in that order (holds last: they grow the tables).
         var postgres = await Databases.PostgresAsync();
+        _postmaster = PostgresCpu.Postmaster(new NpgsqlConnectionStringBuilder(postgres).Port);
         long created = 0, inFlight = 0;
         Measured trivial, holds, soldOut, reads;
         OpenLoopResult open;
@@ -238,6 +239,9 @@ public static partial class Shares
         return over + Math.Max(0, created - reserved) + Math.Max(0, reserved - created - unanswered);
     }
 
+    /// <summary>The PostgreSQL server's main process, whose CPU (with its backends') is counted for each run; null if not found.</summary>
+    private static int? _postmaster;
+
     private sealed record Measured(WrkRun Run, double ServerCpuSeconds, double DatabaseCpuSeconds)
     {
         public double ServerCpuPerThousand => ServerCpuSeconds / Math.Max(1, Run.Requests) * 1000;
@@ -246,9 +250,9 @@ public static partial class Shares
     /// <summary>A wrk run, with the server's and PostgreSQL's CPU over it from /proc (which needs no perf).</summary>
     private static async Task<Measured> MeasureAsync(int pid, Uri url, string name, string script, int seconds, int[] expected, params string[] args)
     {
-        var (server, database) = (CpuClock.Seconds(pid), CpuClock.DatabaseSeconds());
+        var (server, database) = (CpuClock.Seconds(pid), PostgresCpu.Seconds(_postmaster));
         var run = await Wrk.RunAsync(url, name, script, seconds, expected, args);
-        return new(run, CpuClock.Seconds(pid) - server, CpuClock.DatabaseSeconds() - database);
+        return new(run, CpuClock.Seconds(pid) - server, PostgresCpu.Seconds(_postmaster) - database);
     }
 
     /// <summary>wrk for a little longer than perf samples the server, so that perf sees only the server under steady load.</summary>
@@ -368,7 +372,8 @@ public static partial class Shares
 
         line("");
         line($"Holds unanswered when wrk stopped (in flight; each may or may not have landed, and the oversell check allows for exactly that many): {unanswered:N0}. " +
-            "CPU from /proc: cores = CPU seconds over the run's wall time; PostgreSQL counts every postgres process on the machine.");
+            "CPU from /proc: cores = CPU seconds over the run's wall time; PostgreSQL's is its server's main process and backends, those that exited included" +
+            (_postmaster is null ? " (not found in this run: shown as 0)." : "."));
 
         line("");
         line("#### Where the server's CPU goes (perf, self time by symbol, sampled while wrk drives the path)");
@@ -395,6 +400,64 @@ public static partial class Shares
         {
             line("");
             line($"Top symbols, {workload}: " + string.Join("; ", profile.Top.Select(t => $"{t.Percent.ToString("F1", CultureInfo.InvariantCulture)}% {t.Symbol}")));
+        }
+    }
+}
+
+/// <summary>
+/// CPU seconds used so far by one PostgreSQL server, from /proc: its main process, the backends it
+/// has already reaped (its cutime and cstime) and its live backends. Summing every postgres process
+/// instead would lose the backends that exit during a run and count other servers on the machine.
+/// </summary>
+internal static class PostgresCpu
+{
+    private const double TicksPerSecond = 100.0; // USER_HZ on Linux
+
+    /// <summary>The postgres process started with <c>-p <paramref name="port"/></c> (backends rewrite their command line; it does not).</summary>
+    public static int? Postmaster(int port)
+    {
+        foreach (var pid in Processes())
+        {
+            var arguments = Read($"/proc/{pid}/cmdline")?.Split('\0') ?? [];
+            if (arguments.Length > 0 && Path.GetFileName(arguments[0]) == "postgres"
+                && arguments.Zip(arguments.Skip(1)).Any(pair => pair.First == "-p" && pair.Second == $"{port}"))
+            {
+                return pid;
+            }
+        }
+
+        return null;
+    }
+
+    public static double Seconds(int? postmaster)
+    {
+        if (postmaster is not { } main || Fields(main) is not { } own)
+        {
+            return 0;
+        }
+
+        // Fields after the command name: ppid is the 2nd, utime, stime, cutime and cstime the 12th to 15th.
+        double Ticks(string[] fields, int count) => fields.Skip(11).Take(count).Sum(f => double.Parse(f, CultureInfo.InvariantCulture));
+        var backends = Processes().Select(Fields).Where(f => f is not null && f[1] == $"{main}").Sum(f => Ticks(f!, 2));
+        return (Ticks(own, 4) + backends) / TicksPerSecond;
+    }
+
+    private static IEnumerable<int> Processes() => Directory.EnumerateDirectories("/proc")
+        .Select(d => int.TryParse(Path.GetFileName(d), out var pid) ? pid : 0)
+        .Where(pid => pid > 0);
+
+    private static string[]? Fields(int pid) => Read($"/proc/{pid}/stat") is { } stat ? stat[(stat.LastIndexOf(')') + 2)..].Split(' ') : null;
+
+    private static string? Read(string path)
+    {
+        try
+        {
+            return File.ReadAllText(path);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            // The process is gone, or not ours to read.
+            return null;
         }
     }
 }
