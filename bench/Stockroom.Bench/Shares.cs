@@ -99,14 +99,22 @@ public static partial class Shares
             {
                 var url = server.BaseAddress;
                 var holdsWarm = await Wrk.RunAsync(url, "holds (profile warm-up)", "holds.lua", warm, [201, 409], "profile-warm", "HOT-", $"{Scenarios.HotSkus}");
-                var (holdsRun, holdsProfile) = await ProfileAsync(server.Id, url, profileSeconds, "holds.lua", [201, 409], "profile", "HOT-", $"{Scenarios.HotSkus}");
+                var (holdsRun, holdsProfile, failure) = await ProfileAsync(server.Id, url, profileSeconds, "holds.lua", [201, 409], "profile", "HOT-", $"{Scenarios.HotSkus}");
                 created += holdsWarm.Count(201) + holdsRun.Run.Count(201);
                 inFlight += holdsWarm.Unanswered + holdsRun.Run.Unanswered;
                 oversold += await OversoldAsync(server.Client, "HOT-", created, inFlight);
-                profiles.Add(("one-unit holds", holdsProfile with { CpuSecondsPerThousand = holdsRun.ServerCpuPerThousand }));
-                await Wrk.RunAsync(url, "reads (profile warm-up)", "reads.lua", warm, [200], $"{ReadSkus}");
-                var (readsRun, readsProfile) = await ProfileAsync(server.Id, url, profileSeconds, "reads.lua", [200], $"{ReadSkus}");
-                profiles.Add(("availability by channel", readsProfile with { CpuSecondsPerThousand = readsRun.ServerCpuPerThousand }));
+                if (holdsProfile is not null)
+                {
+                    profiles.Add(("one-unit holds", holdsProfile));
+                    await Wrk.RunAsync(url, "reads (profile warm-up)", "reads.lua", warm, [200], $"{ReadSkus}");
+                    (_, var readsProfile, failure) = await ProfileAsync(server.Id, url, profileSeconds, "reads.lua", [200], $"{ReadSkus}");
+                    if (readsProfile is not null)
+                    {
+                        profiles.Add(("availability by channel", readsProfile));
+                    }
+                }
+
+                noProfile = failure;
             }
             finally
             {
@@ -255,13 +263,27 @@ public static partial class Shares
         return new(run, CpuClock.Seconds(pid) - server, PostgresCpu.Seconds(_postmaster) - database);
     }
 
-    /// <summary>wrk for a little longer than perf samples the server, so that perf sees only the server under steady load.</summary>
-    private static async Task<(Measured Run, Profile.Result Profile)> ProfileAsync(int pid, Uri url, int seconds, string script, int[] expected, params string[] args)
+    /// <summary>
+    /// wrk for a little longer than perf samples the server, so that perf sees only the server under
+    /// steady load. A perf that fails leaves the profile out (Failure says why); wrk's failures are the server's, and fail the run.
+    /// </summary>
+    private static async Task<(Measured Run, Profile.Result? Profile, string? Failure)> ProfileAsync(int pid, Uri url, int seconds, string script, int[] expected, params string[] args)
     {
         var load = MeasureAsync(pid, url, $"{script} (profiled)", script, seconds + 3, expected, args);
         await Task.Delay(TimeSpan.FromSeconds(1.5));
-        var profile = await Profile.RecordAsync(pid, seconds);
-        return (await load, profile);
+        Profile.Result? profile = null;
+        string? failure = null;
+        try
+        {
+            profile = await Profile.RecordAsync(pid, seconds);
+        }
+        catch (Exception exception) when (exception is InvalidOperationException or StockroomProcessException or Win32Exception)
+        {
+            failure = $"perf could not sample the server: {exception.Message.Split('\n')[0]}";
+        }
+
+        var run = await load;
+        return (run, profile is null ? null : profile with { CpuSecondsPerThousand = run.ServerCpuPerThousand }, failure);
     }
 
     public sealed record OpenLoopResult(double Offered, double Achieved, double P50, double P99, double P999, long Created, long Refused, long Errors);
@@ -380,7 +402,12 @@ public static partial class Shares
         line("");
         if (noProfile is not null)
         {
-            line($"No profile: {noProfile}. The CPU seconds per 1,000 requests above come from /proc and do not need it.");
+            line($"No profile{(profiles.Count > 0 ? " of every path" : "")}: {noProfile}. The CPU seconds per 1,000 requests above come from /proc and do not need it.");
+            line("");
+        }
+
+        if (profiles.Count == 0)
+        {
             return;
         }
 
@@ -391,11 +418,13 @@ public static partial class Shares
             line($"| {component} | " + string.Join(" | ", profiles.Select(p => p.Profile.Components.GetValueOrDefault(component).ToString("F1", CultureInfo.InvariantCulture))) + " |");
         }
 
-        line("| **server CPU s per 1,000 requests** | " + string.Join(" | ", profiles.Select(p => p.Profile.CpuSecondsPerThousand.ToString("F3", CultureInfo.InvariantCulture))) + " |");
+        line("| server CPU s per 1,000 requests, profiled | " + string.Join(" | ", profiles.Select(p => p.Profile.CpuSecondsPerThousand.ToString("F3", CultureInfo.InvariantCulture))) + " |");
         line("| samples | " + string.Join(" | ", profiles.Select(p => p.Profile.Samples.ToString("N0", CultureInfo.InvariantCulture))) + " |");
         line("");
         line("Profiled on a second server process on the same database, with `DOTNET_PerfMapEnabled=1` and W^X off so that JIT frames resolve; " +
-            "`perf record -e cpu-clock` on that process only. Native frames of the runtime (libcoreclr) carry no symbols and count as runtime; libc counts as other.");
+            $"`perf record -e cpu-clock -F 999` over {Profile.Scope}, self time by symbol, bucketed by each frame's assembly and namespace. " +
+            "The runtime's native code (libcoreclr: GC, type checks, allocation) carries no symbols here and counts whole as runtime; libc counts as other. " +
+            "The CPU per 1,000 requests while profiled includes what sampling costs; the unprofiled figure is the table above's.");
         foreach (var (workload, profile) in profiles)
         {
             line("");
@@ -557,11 +586,19 @@ internal static partial class Profile
     public const string Auth = "auth, rate limiting";
     public const string Telemetry = "logging, metrics, tracing";
     public const string Database = "database client (Npgsql, SQLite)";
-    public const string Runtime = "GC, JIT, runtime, base library";
+    public const string Runtime = "GC, JIT, runtime (native code, stubs)";
+    public const string Library = "base library (CoreLib: async, collections, text)";
     public const string Kernel = "kernel";
     public const string Other = "other (libc, unresolved)";
 
     public sealed record Result(IReadOnlyDictionary<string, double> Components, IReadOnlyList<(double Percent, string Symbol)> Top, long Samples, double CpuSecondsPerThousand = 0);
+
+    /// <summary>
+    /// Whether perf samples every CPU (<c>-a</c>, reported for the server's id only) rather than the
+    /// server's threads (<c>-p</c>). Per-CPU sampling costs the server little; per-thread sampling
+    /// adds to every context switch of every thread, and misses threads started after it attaches.
+    /// </summary>
+    private static bool _systemWide;
 
     /// <summary>Null when perf can sample here; otherwise why not.</summary>
     public static async Task<string?> UnavailableAsync()
@@ -571,38 +608,56 @@ internal static partial class Profile
             return "perf is not installed (linux-perf)";
         }
 
-        var file = Path.Combine(Path.GetTempPath(), $"stockroom-perf-check-{Guid.NewGuid():N}.data");
-        try
+        string? refused = null;
+        foreach (var systemWide in new[] { true, false })
         {
-            var (code, output, error) = await StockroomProcess.RunAsync("perf", ["record", "-e", "cpu-clock", "-F", "999", "-o", file, "--", "true"], Path.GetTempPath(), TimeSpan.FromSeconds(30));
-            return code == 0 ? null : $"perf cannot sample on this machine ({code}): {(error + output).Split('\n').FirstOrDefault(l => l.Length > 0)}";
+            var file = Path.Combine(Path.GetTempPath(), $"stockroom-perf-check-{Guid.NewGuid():N}.data");
+            try
+            {
+                string[] scope = systemWide ? ["-a"] : [];
+                var (code, output, error) = await StockroomProcess.RunAsync("perf", ["record", "-e", "cpu-clock", "-F", "999", .. scope, "-o", file, "--", "true"],
+                    Path.GetTempPath(), TimeSpan.FromSeconds(30));
+                if (code == 0)
+                {
+                    _systemWide = systemWide;
+                    return null;
+                }
+
+                refused = $"perf cannot sample on this machine ({code}): {(error + output).Split('\n').FirstOrDefault(l => l.Length > 0)}";
+            }
+            catch (Win32Exception exception)
+            {
+                return $"perf cannot be started: {exception.Message}";
+            }
+            finally
+            {
+                File.Delete(file);
+            }
         }
-        catch (Win32Exception exception)
-        {
-            return $"perf cannot be started: {exception.Message}";
-        }
-        finally
-        {
-            File.Delete(file);
-        }
+
+        return refused;
     }
+
+    public static string Scope => _systemWide ? "every CPU (`perf record -a`), reported for the server process only" : "the server process's threads (`perf record -p`)";
 
     public static async Task<Result> RecordAsync(int pid, int seconds)
     {
         var file = Path.Combine(Path.GetTempPath(), $"stockroom-perf-{pid}-{Guid.NewGuid():N}.data");
         try
         {
+            string[] scope = _systemWide ? ["-a"] : ["-p", $"{pid}"];
             var (code, output, error) = await StockroomProcess.RunAsync("perf",
-                ["record", "-e", "cpu-clock", "-F", "999", "-p", $"{pid}", "-o", file, "--", "sleep", $"{seconds}"], Path.GetTempPath(), TimeSpan.FromSeconds(seconds + 60));
+                ["record", "-e", "cpu-clock", "-F", "999", .. scope, "-o", file, "--", "sleep", $"{seconds}"], Path.GetTempPath(), TimeSpan.FromSeconds(seconds + 60));
             if (code != 0)
             {
                 throw new InvalidOperationException($"perf record failed ({code}): {error}{output}");
             }
 
-            var samples = SampleCount().Match(error + output) is { Success: true } m ? long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) : 0;
+            // Percentages relative to the server's own samples; -n adds each row's sample count.
             (code, output, error) = await StockroomProcess.RunAsync("perf",
-                ["report", "-i", file, "--stdio", "--no-children", "--sort", "dso,sym", "--percent-limit", "0"], Path.GetTempPath(), TimeSpan.FromMinutes(5));
-            return code == 0 ? Parse(output) with { Samples = samples } : throw new InvalidOperationException($"perf report failed ({code}): {error}");
+                ["report", "-i", file, "--stdio", "--no-children", "-n", "--sort", "dso,sym", "--percent-limit", "0", "--pid", $"{pid}", "--percentage", "relative"],
+                Path.GetTempPath(), TimeSpan.FromMinutes(5));
+            return code == 0 ? Parse(output) : throw new InvalidOperationException($"perf report failed ({code}): {error}");
         }
         finally
         {
@@ -610,11 +665,12 @@ internal static partial class Profile
         }
     }
 
-    /// <summary>perf report's lines, "  12.34%  dso  [k] symbol", summed by component.</summary>
+    /// <summary>perf report's lines, "  12.34%  567  dso  [k] symbol", summed by component.</summary>
     internal static Result Parse(string report)
     {
         var components = new Dictionary<string, double>(StringComparer.Ordinal);
         var symbols = new List<(double Percent, string Symbol)>();
+        long samples = 0;
         foreach (var text in report.Split('\n'))
         {
             var row = Row().Match(text);
@@ -624,14 +680,18 @@ internal static partial class Profile
             }
 
             var percent = double.Parse(row.Groups[1].Value, CultureInfo.InvariantCulture);
-            var (dso, kernel, symbol) = (row.Groups[2].Value.Trim(), row.Groups[3].Value == "k", row.Groups[4].Value.Trim());
+            samples += long.Parse(row.Groups[2].Value, CultureInfo.InvariantCulture);
+            var (dso, kernel, symbol) = (row.Groups[3].Value.Trim(), row.Groups[4].Value == "k", row.Groups[5].Value.Trim());
             var component = Classify(dso, kernel, symbol);
             components[component] = components.GetValueOrDefault(component) + percent;
-            symbols.Add((percent, Managed().Match(symbol) is { Success: true } name ? $"{name.Groups[2].Value}::{Method(symbol)}" : $"{dso} {symbol}"));
+            symbols.Add((percent, Managed().Match(symbol) is { Success: true } name ? $"{name.Groups[2].Value}::{Method(symbol)}"
+                : symbol.StartsWith("0x", StringComparison.Ordinal) ? $"{Path.GetFileName(dso)} (no symbols)"
+                : dso.StartsWith("[JIT]", StringComparison.Ordinal) ? symbol
+                : $"{Path.GetFileName(dso)} {symbol}"));
         }
 
         var top = symbols.GroupBy(s => s.Symbol).Select(g => (g.Sum(s => s.Percent), g.Key)).OrderByDescending(s => s.Item1).Take(8).ToList();
-        return new Result(components, top, 0);
+        return new Result(components, top, samples);
     }
 
     private static string Method(string symbol)
@@ -714,7 +774,7 @@ internal static partial class Profile
             _ when Is(assembly, "Microsoft.AspNetCore.Server.Kestrel", "System.Net.", "System.IO.Pipelines", "Microsoft.AspNetCore.Connections")
                 || Is(type, "System.Net.", "System.IO.Pipelines") => Kestrel,
             _ when Is(assembly, "Microsoft.AspNetCore", "Microsoft.Extensions") => Routing,
-            _ => Runtime,
+            _ => Library,
         };
     }
 
@@ -723,7 +783,7 @@ internal static partial class Profile
     {
         var seen = present.ToHashSet(StringComparer.Ordinal);
         string[] before = [Kestrel, Routing, Json, Auth, Telemetry];
-        string[] after = [Database, Runtime, Kernel, Other];
+        string[] after = [Database, Library, Runtime, Kernel, Other];
         return before.Where(seen.Contains)
             .Concat(seen.Where(c => c.StartsWith("Stockroom", StringComparison.Ordinal)).Order(StringComparer.Ordinal))
             .Concat(after.Where(seen.Contains));
@@ -738,14 +798,11 @@ internal static partial class Profile
         }
     }
 
-    [GeneratedRegex(@"^\s*([0-9.]+)%\s+(.+?)\s+\[([k.])\]\s+(.*)$")]
+    [GeneratedRegex(@"^\s*([0-9.]+)%\s+([0-9]+)\s+(.+?)\s+\[([k.])\]\s+(.*)$")]
     private static partial Regex Row();
 
     /// <summary>A JIT frame's owning assembly and type, e.g. "[System.Private.CoreLib] System.Threading.Tasks.Task::…" (a return type's assembly has no space after it).</summary>
     [GeneratedRegex(@"\[([\w.]+)\] ([^\s:\[<(]+)")]
     private static partial Regex Managed();
 
-    /// <summary>perf record's closing line, "… (2308 samples) ]".</summary>
-    [GeneratedRegex(@"\(([0-9]+) samples\)")]
-    private static partial Regex SampleCount();
 }
