@@ -30,8 +30,6 @@ public static partial class Shares
     /// <summary>Units of each hot SKU: enough that no hold of any run is refused, so that every hold measured is a write.</summary>
     private const long HotUnits = 100_000_000;
 
-    private static readonly TimeSpan OpenLoopWarmUp = TimeSpan.FromSeconds(2);
-
     /// <summary>Whether these arguments start one of the section's child processes rather than a benchmark run.</summary>
     public static bool IsChild(string[] args) => args.Contains(Naive.Verb) || args.Contains(OpenLoopVerb);
 
@@ -43,7 +41,8 @@ public static partial class Shares
         ArgumentNullException.ThrowIfNull(line);
         await Wrk.EnsureInstalledAsync();
         // quick (CI): about two seconds a measurement, to catch breakage; its figures mean nothing.
-        var (warm, measure, profileSeconds) = quick ? (1, 2, 0) : (5, 15, 10);
+        var (measure, profileSeconds) = quick ? (2, 0) : (15, 10);
+        (_warmChunk, _warmMax) = quick ? (1, 1) : (5, 40);
         // The profile is optional: CI's quick run never records one, and a machine without perf, or
         // one that will not let it sample, still gets every other figure.
         var noProfile = quick ? "not recorded in quick mode" : await Profile.UnavailableAsync();
@@ -55,7 +54,7 @@ public static partial class Shares
         // Ours on PostgreSQL: one database, one network, one server process for the trivial endpoint,
         // reads, sold-out refusals and holds, measured in that order (holds last: they grow the tables).
         var postgres = await Databases.PostgresAsync();
-        _postmaster = PostgresCpu.Postmaster(new NpgsqlConnectionStringBuilder(postgres).Port);
+        _postmaster = ProcCpu.Postmaster(new NpgsqlConnectionStringBuilder(postgres).Port);
         long created = 0, inFlight = 0;
         Measured trivial, holds, soldOut, reads;
         OpenLoopResult open;
@@ -63,29 +62,25 @@ public static partial class Shares
         {
             await SeedAsync(server.Client, ReadSkus);
             var url = server.BaseAddress;
-            await Wrk.RunAsync(url, "trivial (warm-up)", "trivial.lua", warm, [200]);
-            trivial = await MeasureAsync(server.Id, url, "trivial", "trivial.lua", measure, [200]);
+            trivial = await WarmAndMeasureAsync(server.Id, url, "trivial", "trivial.lua", measure, [200], _ => [], []);
             runs.Add(("trivial GET /health/live", "ours, PostgreSQL", trivial));
 
-            await Wrk.RunAsync(url, "reads (warm-up)", "reads.lua", warm, [200], $"{ReadSkus}");
-            reads = await MeasureAsync(server.Id, url, "reads", "reads.lua", measure, [200], $"{ReadSkus}");
+            reads = await WarmAndMeasureAsync(server.Id, url, "reads", "reads.lua", measure, [200], _ => [$"{ReadSkus}"], [$"{ReadSkus}"]);
             runs.Add(("availability by channel", "ours, PostgreSQL", reads));
 
             // The first refusals teach the writer that the SKUs are sold out; a 201 here would be an oversell, and fails the run.
-            var soldOutWarm = await Wrk.RunAsync(url, "sold out (warm-up)", "holds.lua", warm, [409], "soldout-warm", "OUT-", $"{Scenarios.HotSkus}");
-            soldOut = await MeasureAsync(server.Id, url, "sold out", "holds.lua", measure, [409], "soldout", "OUT-", $"{Scenarios.HotSkus}");
+            soldOut = await WarmAndMeasureAsync(server.Id, url, "sold out", "holds.lua", measure, [409], k => Holds($"soldout-warm{k}", "OUT-"), Holds("soldout", "OUT-"));
             runs.Add(("sold-out refusals", "ours, PostgreSQL", soldOut));
-            oversold += await OversoldAsync(server.Client, "OUT-", 0, soldOutWarm.Unanswered + soldOut.Run.Unanswered);
+            oversold += await OversoldAsync(server.Client, "OUT-", 0, soldOut.Warm.Unanswered + soldOut.Run.Unanswered);
 
-            var holdsWarm = await Wrk.RunAsync(url, "holds (warm-up)", "holds.lua", warm, [201, 409], "holds-warm", "HOT-", $"{Scenarios.HotSkus}");
-            holds = await MeasureAsync(server.Id, url, "holds", "holds.lua", measure, [201, 409], "holds", "HOT-", $"{Scenarios.HotSkus}");
+            holds = await WarmAndMeasureAsync(server.Id, url, "holds", "holds.lua", measure, [201, 409], k => Holds($"holds-warm{k}", "HOT-"), Holds("holds", "HOT-"));
             runs.Add(("one-unit holds", "ours, PostgreSQL", holds));
-            created += holdsWarm.Count(201) + holds.Run.Count(201);
-            inFlight += holdsWarm.Unanswered + holds.Run.Unanswered;
+            created += holds.Warm.Created + holds.Run.Count(201);
+            inFlight += holds.Warm.Unanswered + holds.Run.Unanswered;
             oversold += await OversoldAsync(server.Client, "HOT-", created, inFlight);
 
             // Open loop at 70% of the capacity just measured, from a load generator of its own.
-            open = await OpenLoopRunAsync(url, Math.Max(1, holds.Run.PerSecond(201) * 0.7), measure);
+            open = await OpenLoopRunAsync(url, Math.Max(1, holds.Run.PerSecond(201) * 0.7), measure, quick ? 1 : 5);
             created += open.Created;
             oversold += await OversoldAsync(server.Client, "HOT-", created, inFlight);
         }
@@ -98,15 +93,15 @@ public static partial class Shares
             try
             {
                 var url = server.BaseAddress;
-                var holdsWarm = await Wrk.RunAsync(url, "holds (profile warm-up)", "holds.lua", warm, [201, 409], "profile-warm", "HOT-", $"{Scenarios.HotSkus}");
-                var (holdsRun, holdsProfile, failure) = await ProfileAsync(server.Id, url, profileSeconds, "holds.lua", [201, 409], "profile", "HOT-", $"{Scenarios.HotSkus}");
-                created += holdsWarm.Count(201) + holdsRun.Run.Count(201);
+                var holdsWarm = await WarmAsync(server.Id, url, "profiled holds", "holds.lua", [201, 409], k => Holds($"profile-warm{k}", "HOT-"));
+                var (holdsRun, holdsProfile, failure) = await ProfileAsync(server.Id, url, profileSeconds, "holds.lua", [201, 409], Holds("profile", "HOT-"));
+                created += holdsWarm.Created + holdsRun.Run.Count(201);
                 inFlight += holdsWarm.Unanswered + holdsRun.Run.Unanswered;
                 oversold += await OversoldAsync(server.Client, "HOT-", created, inFlight);
                 if (holdsProfile is not null)
                 {
                     profiles.Add(("one-unit holds", holdsProfile));
-                    await Wrk.RunAsync(url, "reads (profile warm-up)", "reads.lua", warm, [200], $"{ReadSkus}");
+                    await WarmAsync(server.Id, url, "profiled reads", "reads.lua", [200], _ => [$"{ReadSkus}"]);
                     (_, var readsProfile, failure) = await ProfileAsync(server.Id, url, profileSeconds, "reads.lua", [200], $"{ReadSkus}");
                     if (readsProfile is not null)
                     {
@@ -130,11 +125,11 @@ public static partial class Shares
             await using var server = await StartAsync(sqlite);
             await SeedAsync(server.Client, 0);
             var url = server.BaseAddress;
-            var warmRun = await Wrk.RunAsync(url, "SQLite holds (warm-up)", "holds.lua", warm, [201, 409], "sqlite-warm", "HOT-", $"{Scenarios.HotSkus}");
-            sqliteHolds = await MeasureAsync(server.Id, url, "SQLite holds", "holds.lua", measure, [201, 409], "sqlite", "HOT-", $"{Scenarios.HotSkus}");
+            sqliteHolds = await WarmAndMeasureAsync(server.Id, url, "SQLite holds", "holds.lua", measure, [201, 409], k => Holds($"sqlite-warm{k}", "HOT-"), Holds("sqlite", "HOT-"));
             runs.Add(("one-unit holds", "ours, SQLite", sqliteHolds));
-            oversold += await OversoldAsync(server.Client, "HOT-", warmRun.Count(201) + sqliteHolds.Run.Count(201), warmRun.Unanswered + sqliteHolds.Run.Unanswered);
-            unanswered += warmRun.Unanswered + sqliteHolds.Run.Unanswered;
+            var (warmRun, run) = (sqliteHolds.Warm, sqliteHolds.Run);
+            oversold += await OversoldAsync(server.Client, "HOT-", warmRun.Created + run.Count(201), warmRun.Unanswered + run.Unanswered);
+            unanswered += warmRun.Unanswered + run.Unanswered;
         }
         finally
         {
@@ -156,12 +151,12 @@ public static partial class Shares
         {
             await server.StartAsync();
             var url = server.BaseAddress;
-            var warmRun = await Wrk.RunAsync(url, "naive holds (warm-up)", "holds.lua", warm, [201, 409], "naive-warm", "HOT-", $"{Scenarios.HotSkus}");
-            naive = await MeasureAsync(server.Id, url, "naive holds", "holds.lua", measure, [201, 409], "naive", "HOT-", $"{Scenarios.HotSkus}");
+            naive = await WarmAndMeasureAsync(server.Id, url, "naive holds", "holds.lua", measure, [201, 409], k => Holds($"naive-warm{k}", "HOT-"), Holds("naive", "HOT-"));
             runs.Add(("one-unit holds", "naive baseline, PostgreSQL", naive));
             await using var data = NpgsqlDataSource.Create(naiveDatabase);
-            oversold += await Naive.OversoldAsync(data, warmRun.Count(201) + naive.Run.Count(201), warmRun.Unanswered + naive.Run.Unanswered);
-            unanswered += warmRun.Unanswered + naive.Run.Unanswered;
+            var (warmRun, run) = (naive.Warm, naive.Run);
+            oversold += await Naive.OversoldAsync(data, warmRun.Created + run.Count(201), warmRun.Unanswered + run.Unanswered);
+            unanswered += warmRun.Unanswered + run.Unanswered;
         }
 
         unanswered += inFlight;
@@ -250,17 +245,58 @@ public static partial class Shares
     /// <summary>The PostgreSQL server's main process, whose CPU (with its backends') is counted for each run; null if not found.</summary>
     private static int? _postmaster;
 
-    private sealed record Measured(WrkRun Run, double ServerCpuSeconds, double DatabaseCpuSeconds)
+    /// <summary>Seconds of each warm-up chunk, and the most warm-up one path gets.</summary>
+    private static int _warmChunk, _warmMax;
+
+    /// <summary>The holds script's arguments: an id prefix unique to the run, the SKUs' prefix, and how many there are.</summary>
+    private static string[] Holds(string prefix, string skus) => [prefix, skus, $"{Scenarios.HotSkus}"];
+
+    /// <summary>How long a path was driven before it was measured; Settled when the runtime's tier-up had gone quiet.</summary>
+    private sealed record WarmUp(double Seconds, bool Settled, long Created, long Unanswered);
+
+    private sealed record Measured(WrkRun Run, double ServerCpuSeconds, double DatabaseCpuSeconds, double JitCpuSeconds)
     {
+        public WarmUp Warm { get; init; } = new(0, true, 0, 0);
+
         public double ServerCpuPerThousand => ServerCpuSeconds / Math.Max(1, Run.Requests) * 1000;
     }
 
-    /// <summary>A wrk run, with the server's and PostgreSQL's CPU over it from /proc (which needs no perf).</summary>
+    /// <summary>
+    /// Drives the path in chunks until the runtime's tier-up has settled — its tiered-compilation
+    /// thread used under 5% of a core over the last chunk — or the warm-up budget is spent. On a busy
+    /// machine a short fixed warm-up measures the JIT still compiling the path: that thread was seen
+    /// busy for most of a core after six seconds of the trivial endpoint. Each chunk gets its own ids.
+    /// </summary>
+    private static async Task<WarmUp> WarmAsync(int pid, Uri url, string name, string script, int[] expected, Func<int, string[]> args)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        long created = 0, unanswered = 0;
+        for (var chunk = 0; ; chunk++)
+        {
+            var before = ProcCpu.TieringSeconds(pid);
+            var run = await Wrk.RunAsync(url, $"{name} (warm-up)", script, _warmChunk, expected, args(chunk));
+            (created, unanswered) = (created + run.Count(201), unanswered + run.Unanswered);
+            // The thread ends after a while idle, taking its count with it: gone counts as quiet.
+            var settled = ProcCpu.TieringSeconds(pid) - before < 0.05 * run.Seconds;
+            if (settled || clock.Elapsed.TotalSeconds >= _warmMax)
+            {
+                return new(clock.Elapsed.TotalSeconds, settled, created, unanswered);
+            }
+        }
+    }
+
+    private static async Task<Measured> WarmAndMeasureAsync(int pid, Uri url, string name, string script, int seconds, int[] expected, Func<int, string[]> warmArgs, string[] args)
+    {
+        var warm = await WarmAsync(pid, url, name, script, expected, warmArgs);
+        return await MeasureAsync(pid, url, name, script, seconds, expected, args) with { Warm = warm };
+    }
+
+    /// <summary>A wrk run, with the server's, PostgreSQL's and the server's JIT thread's CPU over it from /proc (which needs no perf).</summary>
     private static async Task<Measured> MeasureAsync(int pid, Uri url, string name, string script, int seconds, int[] expected, params string[] args)
     {
-        var (server, database) = (CpuClock.Seconds(pid), PostgresCpu.Seconds(_postmaster));
+        var (server, database, jit) = (CpuClock.Seconds(pid), ProcCpu.PostgresSeconds(_postmaster), ProcCpu.TieringSeconds(pid));
         var run = await Wrk.RunAsync(url, name, script, seconds, expected, args);
-        return new(run, CpuClock.Seconds(pid) - server, PostgresCpu.Seconds(_postmaster) - database);
+        return new(run, CpuClock.Seconds(pid) - server, ProcCpu.PostgresSeconds(_postmaster) - database, Math.Max(0, ProcCpu.TieringSeconds(pid) - jit));
     }
 
     /// <summary>
@@ -289,11 +325,11 @@ public static partial class Shares
     public sealed record OpenLoopResult(double Offered, double Achieved, double P50, double P99, double P999, long Created, long Refused, long Errors);
 
     /// <summary>The open-loop load generator as a process of its own (this executable), its result read from the line it prints.</summary>
-    private static async Task<OpenLoopResult> OpenLoopRunAsync(Uri url, double rate, int seconds)
+    private static async Task<OpenLoopResult> OpenLoopRunAsync(Uri url, double rate, int seconds, int warmSeconds)
     {
         var (code, output, error) = await StockroomProcess.RunAsync(Path.Combine(AppContext.BaseDirectory, "Stockroom.Bench"),
-            [OpenLoopVerb, "--url", url.ToString(), "--rate", rate.ToString("F1", CultureInfo.InvariantCulture), "--seconds", $"{seconds}"],
-            Path.GetTempPath(), TimeSpan.FromSeconds(seconds + OpenLoopWarmUp.TotalSeconds + 120));
+            [OpenLoopVerb, "--url", url.ToString(), "--rate", rate.ToString("F1", CultureInfo.InvariantCulture), "--seconds", $"{seconds}", "--warm", $"{warmSeconds}"],
+            Path.GetTempPath(), TimeSpan.FromSeconds(seconds + warmSeconds + 120));
         var result = output.Split('\n').FirstOrDefault(l => l.StartsWith("SHARES ", StringComparison.Ordinal));
         if (code != 0 || result is null)
         {
@@ -305,7 +341,7 @@ public static partial class Shares
     }
 
     /// <summary>
-    /// <c>open-loop --url U --rate R --seconds S</c>: one-unit holds on the hot SKUs at a fixed rate,
+    /// <c>open-loop --url U --rate R --seconds S --warm W</c>: one-unit holds on the hot SKUs at a fixed rate,
     /// each timed from when it was due (see <see cref="Load.OpenAsync"/>), after a warm-up at the same
     /// rate that is not recorded (this process's own JIT and connections); prints one line, "SHARES {json}".
     /// </summary>
@@ -342,7 +378,7 @@ public static partial class Shares
         };
 
         var run = $"open-{Guid.NewGuid():N}"[..13];
-        await Load.OpenAsync(rate, OpenLoopWarmUp, Hold($"{run}-warm"));
+        await Load.OpenAsync(rate, TimeSpan.FromSeconds(int.Parse(Arg("--warm"), CultureInfo.InvariantCulture)), Hold($"{run}-warm"));
         var (achieved, latency) = await Load.OpenAsync(rate, TimeSpan.FromSeconds(seconds), Hold(run));
         Console.WriteLine("SHARES " + JsonSerializer.Serialize(new OpenLoopResult(rate, achieved, latency.P50, latency.P99, latency.P999, created, refused, errors)));
         return 0;
@@ -365,7 +401,7 @@ public static partial class Shares
         line("");
         line("### Shares of a trivial endpoint: one server process, wrk as its own process (2 threads, 64 connections)");
         line("");
-        line($"Each figure is measured over HTTP with wrk for {holds.Run.Seconds:F0} s after a warm-up, against one `stockroom` process per store " +
+        line($"Each figure is measured over HTTP with wrk for {holds.Run.Seconds:F0} s after a warm-up (below), against one `stockroom` process per store " +
             "(the naive baseline: a process of its own), and is given as a share of `GET /health/live` on the same PostgreSQL server process. " +
             "Holds are one unit of one of 10 hot SKUs with stock for every hold; sold-out refusals are the same holds on SKUs stocked 0; " +
             $"reads are `GET /v1/availability/SKU-n?channel=web` over {ReadSkus:N0} SKUs × {Locations} locations. " +
@@ -383,17 +419,19 @@ public static partial class Shares
         line($"| open-loop p99 at 70% of hold capacity ({open.Offered:F0}/s offered, {open.Achieved:F0}/s achieved), PostgreSQL | {Ms(open.P99)} ms | | {Target(open.P99 <= 10, "≤ 10 ms")} |");
         line($"| units oversold | {oversold} | | {Target(oversold == 0, "0")} |");
         line("");
-        line("| workload | server | req/s | answers | p50 ms | p99 ms | p99.9 ms | server CPU s per 1,000 req | server cores | PostgreSQL cores |");
-        line("|---|---|---:|---|---:|---:|---:|---:|---:|---:|");
+        line("| workload | server | req/s | answers | p50 ms | p99 ms | p99.9 ms | server CPU s per 1,000 req | server cores | PostgreSQL cores | warm-up s | JIT thread CPU s in run |");
+        line("|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var (workload, server, m) in runs)
         {
             var answers = string.Join(", ", m.Run.Statuses.OrderBy(s => s.Key).Select(s => $"{s.Key}: {s.Value:N0}"));
             line(string.Create(CultureInfo.InvariantCulture,
-                $"| {workload} | {server} | {PerSecond(m.Run.RequestsPerSecond)} | {answers} | {Ms(m.Run.P50Ms)} | {Ms(m.Run.P99Ms)} | {Ms(m.Run.P999Ms)} | {m.ServerCpuPerThousand:F3} | {m.ServerCpuSeconds / m.Run.Seconds:F2} | {m.DatabaseCpuSeconds / m.Run.Seconds:F2} |"));
+                $"| {workload} | {server} | {PerSecond(m.Run.RequestsPerSecond)} | {answers} | {Ms(m.Run.P50Ms)} | {Ms(m.Run.P99Ms)} | {Ms(m.Run.P999Ms)} | {m.ServerCpuPerThousand:F3} | {m.ServerCpuSeconds / m.Run.Seconds:F2} | {m.DatabaseCpuSeconds / m.Run.Seconds:F2} | {m.Warm.Seconds:F0}{(m.Warm.Settled ? "" : " (JIT still busy)")} | {m.JitCpuSeconds:F2} |"));
         }
 
         line("");
         line($"Holds unanswered when wrk stopped (in flight; each may or may not have landed, and the oversell check allows for exactly that many): {unanswered:N0}. " +
+            $"Each path is warmed up in {_warmChunk} s runs until the server's tiered-compilation thread uses under 5% of a core (at most {_warmMax} s); " +
+            "the last column is that thread's CPU during the measured run. " +
             "CPU from /proc: cores = CPU seconds over the run's wall time; PostgreSQL's is its server's main process and backends, those that exited included" +
             (_postmaster is null ? " (not found in this run: shown as 0)." : "."));
 
@@ -433,12 +471,8 @@ public static partial class Shares
     }
 }
 
-/// <summary>
-/// CPU seconds used so far by one PostgreSQL server, from /proc: its main process, the backends it
-/// has already reaped (its cutime and cstime) and its live backends. Summing every postgres process
-/// instead would lose the backends that exit during a run and count other servers on the machine.
-/// </summary>
-internal static class PostgresCpu
+/// <summary>CPU seconds from /proc: one PostgreSQL server's, and one .NET process's tiered-compilation thread's.</summary>
+internal static class ProcCpu
 {
     private const double TicksPerSecond = 100.0; // USER_HZ on Linux
 
@@ -458,7 +492,12 @@ internal static class PostgresCpu
         return null;
     }
 
-    public static double Seconds(int? postmaster)
+    /// <summary>
+    /// One PostgreSQL server's CPU seconds so far: its main process, the backends it has already
+    /// reaped (its cutime and cstime) and its live backends. Summing every postgres process instead
+    /// would lose the backends that exit during a run and count other servers on the machine.
+    /// </summary>
+    public static double PostgresSeconds(int? postmaster)
     {
         if (postmaster is not { } main || Fields(main) is not { } own)
         {
@@ -469,6 +508,24 @@ internal static class PostgresCpu
         double Ticks(string[] fields, int count) => fields.Skip(11).Take(count).Sum(f => double.Parse(f, CultureInfo.InvariantCulture));
         var backends = Processes().Select(Fields).Where(f => f is not null && f[1] == $"{main}").Sum(f => Ticks(f!, 2));
         return (Ticks(own, 4) + backends) / TicksPerSecond;
+    }
+
+    /// <summary>CPU seconds so far of the runtime's tiered-compilation thread (".NET Tiered Compilation Worker", cut to 15 characters) in process <paramref name="pid"/>.</summary>
+    public static double TieringSeconds(int pid)
+    {
+        IEnumerable<string> threads;
+        try
+        {
+            threads = Directory.EnumerateDirectories($"/proc/{pid}/task").ToList();
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            return 0;
+        }
+
+        return threads.Select(thread => Read(Path.Combine(thread, "stat")) ?? "")
+            .Where(stat => stat.Contains("(.NET Tiered", StringComparison.Ordinal))
+            .Sum(stat => stat[(stat.LastIndexOf(')') + 2)..].Split(' ').Skip(11).Take(2).Sum(f => double.Parse(f, CultureInfo.InvariantCulture))) / TicksPerSecond;
     }
 
     private static IEnumerable<int> Processes() => Directory.EnumerateDirectories("/proc")
