@@ -441,12 +441,16 @@ public static partial class Shares
         if (noProfile is not null)
         {
             line($"No profile{(profiles.Count > 0 ? " of every path" : "")}: {noProfile}. The CPU seconds per 1,000 requests above come from /proc and do not need it.");
-            line("");
         }
 
         if (profiles.Count == 0)
         {
             return;
+        }
+
+        if (noProfile is not null)
+        {
+            line("");
         }
 
         line("| component | " + string.Join(" | ", profiles.Select(p => $"{p.Workload} (PostgreSQL) %")) + " |");
