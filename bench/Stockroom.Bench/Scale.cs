@@ -178,7 +178,8 @@ internal sealed class CpuClock
         }
     }
 
-    private static double Seconds(int pid)
+    /// <summary>CPU seconds (user and system) used so far by process <paramref name="pid"/>; 0 once it is gone.</summary>
+    internal static double Seconds(int pid)
     {
         try
         {

@@ -83,7 +83,7 @@ public sealed record ReadResult(double ImportLinesPerSecond, LoadResult Single, 
 
 public static class Scenarios
 {
-    private const int HotSkus = 10;
+    internal const int HotSkus = 10;
 
     internal static async Task<(WebApplication App, HttpClient Http)> StartAsync(string connection, int clients, params string[] settings)
     {
@@ -247,68 +247,17 @@ public static class Scenarios
         return new ReadResult(importRate, single, bulk);
     }
 
-    /// <summary>
-    /// The baseline: what a hand-written endpoint does — per hold, one transaction of
-    /// <c>SELECT … FOR UPDATE; UPDATE; INSERT; COMMIT</c> — on the same PostgreSQL, behind the same HTTP stack.
-    /// </summary>
+    /// <summary>The naive baseline (see <see cref="Naive"/>) inside this process, under the same closed-loop clients as ours.</summary>
     public static async Task<FlashResult> NaiveFlashSaleAsync(string connection, int clients, int requests)
     {
         await using var data = NpgsqlDataSource.Create(connection);
-        await using (var setup = data.CreateCommand("""
-            CREATE TABLE naive_positions (sku TEXT PRIMARY KEY, on_hand BIGINT NOT NULL, reserved BIGINT NOT NULL);
-            CREATE TABLE naive_holds (id TEXT PRIMARY KEY, sku TEXT NOT NULL, quantity BIGINT NOT NULL, created_at TIMESTAMPTZ NOT NULL);
-            """))
-        {
-            await setup.ExecuteNonQueryAsync();
-        }
-
-        for (var i = 0; i < HotSkus; i++)
-        {
-            await using var seed = data.CreateCommand("INSERT INTO naive_positions VALUES ($1, $2, 0)");
-            seed.Parameters.Add(new NpgsqlParameter { Value = $"HOT-{i}" });
-            seed.Parameters.Add(new NpgsqlParameter { Value = (long)((requests / 10 + requests / 2) / HotSkus) });
-            await seed.ExecuteNonQueryAsync();
-        }
-
-        var builder = WebApplication.CreateSlimBuilder(["--urls", "http://127.0.0.1:0"]);
-        builder.Logging.ClearProviders();
-        await using var app = builder.Build();
-        app.MapPost("/v1/reservations", async (HttpRequest request) =>
-        {
-            var body = await request.ReadFromJsonAsync<JsonElement>();
-            var id = body.GetProperty("id").GetString();
-            var line = body.GetProperty("lines")[0];
-            var sku = line.GetProperty("sku").GetString();
-            var quantity = line.GetProperty("quantity").GetInt64();
-            await using var connection = await data.OpenConnectionAsync();
-            await using var transaction = await connection.BeginTransactionAsync();
-            await using var select = new NpgsqlCommand("SELECT on_hand - reserved FROM naive_positions WHERE sku = $1 FOR UPDATE", connection, transaction);
-            select.Parameters.Add(new NpgsqlParameter { Value = sku });
-            var available = (long)(await select.ExecuteScalarAsync())!;
-            if (available < quantity)
-            {
-                return Results.Conflict();
-            }
-
-            await using var update = new NpgsqlCommand("UPDATE naive_positions SET reserved = reserved + $1 WHERE sku = $2", connection, transaction);
-            update.Parameters.Add(new NpgsqlParameter { Value = quantity });
-            update.Parameters.Add(new NpgsqlParameter { Value = sku });
-            await update.ExecuteNonQueryAsync();
-            await using var insert = new NpgsqlCommand("INSERT INTO naive_holds VALUES ($1, $2, $3, now())", connection, transaction);
-            insert.Parameters.Add(new NpgsqlParameter { Value = id });
-            insert.Parameters.Add(new NpgsqlParameter { Value = sku });
-            insert.Parameters.Add(new NpgsqlParameter { Value = quantity });
-            await insert.ExecuteNonQueryAsync();
-            await transaction.CommitAsync();
-            return Results.Created();
-        });
+        await Naive.CreateAsync(data, HotSkus, (requests / 10 + requests / 2) / HotSkus);
+        await using var app = Naive.Build(["--urls", "http://127.0.0.1:0"], data);
         await app.StartAsync();
         using var http = Client(app, clients);
         var warm = await Load.ClosedAsync(clients, requests / 10, Hold(http, "naive-warm"));
         var load = await Load.ClosedAsync(clients, requests, Hold(http, "naive"));
-        await using var check = data.CreateCommand("SELECT COALESCE(SUM(GREATEST(reserved - on_hand, 0)), 0) + ABS(SUM(reserved) - $1) FROM naive_positions");
-        check.Parameters.Add(new NpgsqlParameter { Value = warm.Successes + load.Successes });
-        var oversold = Convert.ToInt64(await check.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
+        var oversold = await Naive.OversoldAsync(data, warm.Successes + load.Successes);
         await app.StopAsync();
         return new FlashResult(load, oversold);
     }
