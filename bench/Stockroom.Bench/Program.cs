@@ -120,13 +120,13 @@ if (Runs("reads"))
     Line("");
     Line($"### Availability reads and import: {skus:N0} SKUs × {locations} locations ({skus * locations:N0} positions), 64 clients");
     Line("");
-    Line("| store | import lines/s | single reads/s | single p99 ms | bulk (1000 SKUs) reads/s | bulk p99 ms |");
-    Line("|---|---:|---:|---:|---:|---:|");
+    Line("| store | import lines/s | single reads/s | single p99 ms | bulk (1000 SKUs) reads/s | bulk p99 ms | positions in memory | MB per million positions | first read of all, s |");
+    Line("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     foreach (var (name, connection) in new[] { ("PostgreSQL", await Databases.PostgresAsync()), ("SQLite", Databases.Sqlite()) })
     {
         var reads = await Scenarios.ReadsAsync(connection, skus, locations, quick ? 3_000 : 30_000, quick ? 30 : 300);
         Line(string.Create(CultureInfo.InvariantCulture,
-            $"| {name} | {reads.ImportLinesPerSecond:F0} | {reads.Single.PerSecond:F0} | {reads.Single.Latency.P99:F2} | {reads.Bulk.PerSecond:F1} | {reads.Bulk.Latency.P99:F1} |"));
+            $"| {name} | {reads.ImportLinesPerSecond:F0} | {reads.Single.PerSecond:F0} | {reads.Single.Latency.P99:F2} | {reads.Bulk.PerSecond:F1} | {reads.Bulk.Latency.P99:F1} | {reads.ModelPositions:N0} | {reads.ModelMegabytesPerMillion:F0} | {reads.ModelLoadSeconds:F1} |"));
     }
 }
 

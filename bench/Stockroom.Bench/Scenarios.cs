@@ -11,6 +11,7 @@ using Microsoft.Extensions.Logging;
 using Npgsql;
 using Stockroom.Core.Catalog;
 using Stockroom.Core.Supply;
+using Stockroom.Features.Availability;
 using Stockroom.Features.Catalog;
 using Stockroom.Features.Reservations;
 using Stockroom.Features.Supply;
@@ -79,7 +80,7 @@ public sealed record FlashResult(LoadResult Load, long Oversold, WriterFigures? 
         : string.Create(CultureInfo.InvariantCulture, $"{Writer.MeanBatch:F1} | {Writer.MeanBatchMs:F2} | {Writer.CommandsPerRequest:F2} |");
 }
 
-public sealed record ReadResult(double ImportLinesPerSecond, LoadResult Single, LoadResult Bulk);
+public sealed record ReadResult(double ImportLinesPerSecond, LoadResult Single, LoadResult Bulk, long ModelPositions, double ModelMegabytesPerMillion, double ModelLoadSeconds);
 
 public static class Scenarios
 {
@@ -231,6 +232,20 @@ public static class Scenarios
         }
 
         var importRate = lines.Count / imported.Elapsed.TotalSeconds;
+
+        // Every SKU read once, so that the availability model holds all of them: what that costs in
+        // time and in memory (the managed heap after a full collection, before and after).
+        var model = app.Services.GetRequiredService<StockModel>();
+        var heapBefore = GC.GetTotalMemory(forceFullCollection: true);
+        var loading = System.Diagnostics.Stopwatch.StartNew();
+        foreach (var page in names.Chunk(Stockroom.Core.Limits.BulkSkusMax))
+        {
+            await Ok(http.PostAsJsonAsync("/v1/availability/query", new { skus = page, channel = "web" }));
+        }
+
+        var loadSeconds = loading.Elapsed.TotalSeconds;
+        var heapAfter = GC.GetTotalMemory(forceFullCollection: true);
+        var held = model.Size.Positions;
         var random = new Random(7);
         var single = await Load.ClosedAsync(64, singleReads, async _ =>
         {
@@ -244,7 +259,7 @@ public static class Scenarios
             return response.IsSuccessStatusCode ? true : throw new InvalidOperationException($"{(int)response.StatusCode}");
         });
         await app.StopAsync();
-        return new ReadResult(importRate, single, bulk);
+        return new ReadResult(importRate, single, bulk, held, (heapAfter - heapBefore) / (double)(1 << 20) / Math.Max(1, held) * 1_000_000, loadSeconds);
     }
 
     /// <summary>The naive baseline (see <see cref="Naive"/>) inside this process, under the same closed-loop clients as ours.</summary>

@@ -67,6 +67,10 @@ public static partial class Shares
 
             reads = await WarmAndMeasureAsync(server.Id, url, "reads", "reads.lua", measure, [200], _ => [$"{ReadSkus}"], [$"{ReadSkus}"]);
             runs.Add(("availability by channel", "ours, PostgreSQL", reads));
+            // The baseline in the same run: the same reads with consistency=strong, from the database every time.
+            var readsFromDatabase = await WarmAndMeasureAsync(server.Id, url, "reads (database)", "reads.lua", measure, [200],
+                _ => [$"{ReadSkus}", "strong"], [$"{ReadSkus}", "strong"]);
+            runs.Add(("availability by channel, `consistency=strong` (baseline: the database every read)", "ours, PostgreSQL", readsFromDatabase));
 
             // The first refusals teach the writer that the SKUs are sold out; a 201 here would be an oversell, and fails the run.
             soldOut = await WarmAndMeasureAsync(server.Id, url, "sold out", "holds.lua", measure, [409], k => Holds($"soldout-warm{k}", "OUT-"), Holds("soldout", "OUT-"));

@@ -26,7 +26,7 @@ public static class WideHolds
     private const int WideLines = 10;
     private const double CartsPerSecond = 50;
 
-    public static readonly string[] OneLane = ["--Stockroom:Writer:WideFrom", $"{int.MaxValue}", "--Stockroom:Writer:BatchPositionsMax", $"{int.MaxValue}"];
+    public static readonly string[] OneLane = ["--Stockroom:Writer:WideFrom", $"{int.MaxValue}", "--Stockroom:Writer:BatchPositionsMax", $"{int.MaxValue}", "--Stockroom:Writer:NarrowWriters", "1"];
 
     public static async Task<WideResult> RunAsync(string connection, string design, int stores, TimeSpan duration, params string[] settings)
     {

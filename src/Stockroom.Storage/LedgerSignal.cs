@@ -21,6 +21,20 @@ public sealed class LedgerSignal
     /// </summary>
     public event Action<IReadOnlyList<LedgerEvent>>? Committed;
 
+    /// <summary>
+    /// A commit of this process is about to be sent, carrying events through this sequence; then
+    /// either <see cref="Committed"/> or <see cref="Abandoned"/> follows. Between the two, another
+    /// reader may already see the commit in the database: what reads from memory waits for it.
+    /// </summary>
+    public event Action<long>? Committing;
+
+    /// <summary>The commit announced with <see cref="Committing"/> failed: its events will never be.</summary>
+    public event Action<long>? Abandoned;
+
+    public void Sending(long sequence) => Committing?.Invoke(sequence);
+
+    public void Failed(long sequence) => Abandoned?.Invoke(sequence);
+
     public void Appended(IReadOnlyList<LedgerEvent> events)
     {
         ArgumentNullException.ThrowIfNull(events);

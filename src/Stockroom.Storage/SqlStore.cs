@@ -23,6 +23,13 @@ public abstract class SqlStore(TimeProvider time) : IStockStore
     public LedgerSignal Ledger { get; } = new();
 
     private readonly Lock _headGate = new();
+
+    /// <summary>
+    /// Taken by this process's writers from chaining their events until they commit, so that one
+    /// chains onto the head the one before it has just left rather than finding it moved. Only
+    /// ever waited for a short while: the database's own lock on the head is what keeps the ledger whole.
+    /// </summary>
+    internal SemaphoreSlim AppendGate { get; } = new(1, 1);
     private HeadHint? _headHint;
     private int _headSkips;
 

@@ -21,6 +21,7 @@ internal sealed class SqlWrite(SqlStore store, DbConnection connection, DbTransa
     private readonly List<DbCommand> _later = [];
     private bool _catalogChanged;
     private bool _chaining;
+    private bool _gated;
     private bool _finished;
 
     public DateTimeOffset Now { get; } = now;
@@ -332,12 +333,32 @@ internal sealed class SqlWrite(SqlStore store, DbConnection connection, DbTransa
         }
 
         await FlushLaterAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        var through = appendedEvents.Count > 0 ? appendedEvents[^1].Sequence : 0;
+        if (through > 0)
+        {
+            store.Ledger.Sending(through);
+        }
+
+        try
+        {
+            await transaction.CommitAsync(cancellationToken);
+        }
+        catch when (through > 0)
+        {
+            store.Ledger.Failed(through);
+            throw;
+        }
+
         _finished = true;
         Telemetry.Commits.Add(1);
         if (appendedEvents.Count > 0)
         {
             store.HeadCommitted(appendedEvents[^1].Sequence, appendedEvents[^1].Hash);
+        }
+
+        ReleaseAppendGate();
+        if (appendedEvents.Count > 0)
+        {
             store.Ledger.Appended(appendedEvents);
         }
 
@@ -357,7 +378,8 @@ internal sealed class SqlWrite(SqlStore store, DbConnection connection, DbTransa
     private async Task<IReadOnlyList<LedgerEvent>> AppendEventsAsync(StockChangeSet changes, CancellationToken cancellationToken)
     {
         _locks.Take(LockStage.LedgerHead, ["1"]);
-        if (Dialect.SendsBatches && _pending.Count <= EventsPerRoundTripMax && store.HeadHint() is { } known)
+        _gated = await store.AppendGate.WaitAsync(AppendGateWaitMax, cancellationToken);
+        if (_gated && Dialect.SendsBatches && _pending.Count <= EventsPerRoundTripMax && store.HeadHint() is { } known)
         {
             var chained = LedgerChain.Append(known.Sequence, known.Hash, _pending);
             if (await TryAppendAtAsync(known, chained, changes, cancellationToken))
@@ -391,6 +413,13 @@ internal sealed class SqlWrite(SqlStore store, DbConnection connection, DbTransa
 
         return appended;
     }
+
+    /// <summary>
+    /// How long a writer waits for the one before it in this process to commit. Bounded, because a
+    /// writer holding the gate may itself wait on a row this one holds (two holds with one id); past
+    /// it, the writer goes on without the gate and reads the head under the database's lock.
+    /// </summary>
+    private static readonly TimeSpan AppendGateWaitMax = TimeSpan.FromMilliseconds(500);
 
     /// <summary>Events one optimistic append carries at most (six parameters each, within one statement's limit).</summary>
     private const int EventsPerRoundTripMax = 4_000;
@@ -466,8 +495,18 @@ internal sealed class SqlWrite(SqlStore store, DbConnection connection, DbTransa
         return moved;
     }
 
+    private void ReleaseAppendGate()
+    {
+        if (_gated)
+        {
+            _gated = false;
+            store.AppendGate.Release();
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
+        ReleaseAppendGate();
         try
         {
             if (!_finished)

@@ -163,6 +163,55 @@ public abstract class AvailabilityModelTests(StockroomServer server)
     }
 
     [Fact]
+    public async Task Memory_agrees_with_the_database_after_every_write_while_readers_keep_loading_the_sku()
+    {
+        var n = await Client.SeedAsync(storeOnHand: 50, warehouseOnHand: 50);
+        using var stop = new CancellationTokenSource();
+        // Counts and adjustments drop the SKU from memory; these readers load it again and again,
+        // racing every write's application with a load that may read before or after it.
+        var readers = Enumerable.Range(0, 3).Select(async _ =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                using var response = await Client.GetAsync($"/v1/availability/{n.Sku}?channel={n.Channel}");
+            }
+        }).ToList();
+        var random = new Random(5);
+        for (var i = 0; i < 150; i++)
+        {
+            switch (random.Next(3))
+            {
+                case 0:
+                    await Client.Post("/v1/supply/sync", new
+                    {
+                        source = "erp",
+                        asOf = StockroomServer.Start.AddSeconds(i),
+                        lines = new[] { new { sku = n.Sku, location = n.Warehouse, type = "onHand", quantity = 40 + random.Next(20) } },
+                    }).Expect(HttpStatusCode.OK);
+                    break;
+                case 1:
+                    await Client.Post("/v1/supply/adjust", new
+                    {
+                        id = Api.NewId("adjust"),
+                        lines = new[] { new { sku = n.Sku, location = n.Warehouse, type = "onHand", delta = 1 + random.Next(7), reason = "found" } },
+                    }).Expect(HttpStatusCode.OK);
+                    break;
+                default:
+                    using (await Client.Post("/v1/reservations", new { id = Api.NewId("hold"), channel = n.Channel, lines = new[] { new { sku = n.Sku, quantity = 1 } } }))
+                    {
+                    }
+
+                    break;
+            }
+
+            SameTerms(await ReadAsync(Client, n.Sku, $"location={n.Warehouse}&consistency=strong"), await ReadAsync(Client, n.Sku, $"location={n.Warehouse}"), $"after write {i}");
+        }
+
+        await stop.CancelAsync();
+        await Task.WhenAll(readers);
+    }
+
+    [Fact]
     public void The_SKUs_an_event_names_are_found_at_any_depth()
     {
         var named = StockModel.SkusNamed("""{"id":"a","lines":[{"sku":"A-1","quantity":2},{"sku":"B-2"}],"positions":[{"sku":"A-1","location":"x"}],"note":{"sku":"C-3"},"skuish":"no"}""");
@@ -173,3 +222,4 @@ public abstract class AvailabilityModelTests(StockroomServer server)
 public sealed class AvailabilityModelTests_Sqlite(SqliteServer server) : AvailabilityModelTests(server), IClassFixture<SqliteServer>;
 
 public sealed class AvailabilityModelTests_Postgres(PostgresServerFixture server) : AvailabilityModelTests(server), IClassFixture<PostgresServerFixture>;
+

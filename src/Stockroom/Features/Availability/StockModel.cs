@@ -59,6 +59,7 @@ public sealed class StockModel
     private long _positions;
     private long _applied;
     private long _ownThrough;
+    private readonly SortedSet<long> _sending = [];
     private bool _started;
     private TaskCompletionSource _advanced = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -71,6 +72,8 @@ public sealed class StockModel
         Enabled = options.FromMemory;
         if (Enabled)
         {
+            store.Ledger.Committing += OnCommitting;
+            store.Ledger.Abandoned += OnAbandoned;
             store.Ledger.Committed += OnCommitted;
         }
     }
@@ -194,10 +197,29 @@ public sealed class StockModel
 
     private void Advanced() => Interlocked.Exchange(ref _advanced, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
 
+    private void OnCommitting(long through)
+    {
+        lock (_gate)
+        {
+            _sending.Add(through);
+        }
+    }
+
+    private void OnAbandoned(long through)
+    {
+        lock (_gate)
+        {
+            _sending.Remove(through);
+        }
+
+        Advanced();
+    }
+
     private void OnCommitted(IReadOnlyList<LedgerEvent> events)
     {
         lock (_gate)
         {
+            _sending.Remove(events[^1].Sequence);
             _ownThrough = Math.Max(_ownThrough, events[^1].Sequence);
             if (!_started)
             {
@@ -228,19 +250,28 @@ public sealed class StockModel
     }
 
     /// <summary>
-    /// True once every commit this process made is applied: a caller that wrote and then reads
-    /// sees its write. Waits for the follower to read what other processes committed in
-    /// between; false if that takes longer than a second (the read then goes to the database).
+    /// True once every commit this process made, or was sending when the read began, is applied:
+    /// a caller that wrote and then reads sees its write, and so does one that saw this process's
+    /// commit in the database (a hold that expired, say) before it reached memory. Waits for the
+    /// follower to read what other processes committed in between; false if that takes longer
+    /// than a second (the read then goes to the database).
     /// </summary>
     private async ValueTask<bool> OwnWritesAppliedAsync(CancellationToken cancellationToken)
     {
         var deadline = DateTime.UtcNow.AddSeconds(1);
+        long target;
+        lock (_gate)
+        {
+            target = Math.Max(_ownThrough, _sending.Count > 0 ? _sending.Max : 0);
+        }
+
         while (true)
         {
             Task advanced;
             lock (_gate)
             {
-                if (_applied >= _ownThrough)
+                // A commit sent but abandoned is one to wait for no more.
+                if (_applied >= target || (_applied >= _ownThrough && !_sending.Any(s => s <= target)))
                 {
                     return true;
                 }

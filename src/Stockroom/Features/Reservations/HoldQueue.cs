@@ -51,7 +51,10 @@ internal sealed class HoldQueue<T>
 internal sealed class HoldLane<T>(int capacity, HoldWriterOptions options)
 {
     private readonly Channel<(T Item, HoldFootprint Footprint)> _queue =
-        Channel.CreateBounded<(T, HoldFootprint)>(new BoundedChannelOptions(capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+        Channel.CreateBounded<(T, HoldFootprint)>(new BoundedChannelOptions(capacity) { FullMode = BoundedChannelFullMode.Wait });
+
+    // A lane may have several loops taking batches; each batch is peeked and read as one.
+    private readonly Lock _taking = new();
 
     public int Count => _queue.Reader.Count;
 
@@ -70,6 +73,14 @@ internal sealed class HoldLane<T>(int capacity, HoldWriterOptions options)
     public void Take(List<T> batch)
     {
         ArgumentNullException.ThrowIfNull(batch);
+        lock (_taking)
+        {
+            TakeBounded(batch);
+        }
+    }
+
+    private void TakeBounded(List<T> batch)
+    {
         var parts = new HashSet<string>(StringComparer.Ordinal);
         var positions = 0;
         while (batch.Count < options.BatchSizeMax && _queue.Reader.TryPeek(out var next))

@@ -28,6 +28,12 @@ public sealed class HoldWriterOptions
 
     /// <summary>Wide holds waiting at most; beyond that, callers are told to retry.</summary>
     public int WideQueueCapacity { get; set; } = 100;
+
+    /// <summary>
+    /// Loops deciding the narrow lane's batches side by side: while one batch commits, the next
+    /// reads what it decides on and waits for its rows, instead of starting only once the commit is done.
+    /// </summary>
+    public int NarrowWriters { get; set; } = 2;
 }
 
 /// <summary>
@@ -150,7 +156,8 @@ public sealed class HoldWriter
     /// Decides batches until <see cref="Complete"/> is called and the queue is empty. A batch once
     /// taken is finished, not cancelled: its callers are waiting for their answers.
     /// </summary>
-    public Task RunAsync() => Task.WhenAll(DrainAsync(_queue.Narrow), DrainAsync(_queue.Wide));
+    public Task RunAsync() =>
+        Task.WhenAll([.. Enumerable.Range(0, Math.Max(1, _options.NarrowWriters)).Select(_ => DrainAsync(_queue.Narrow)), DrainAsync(_queue.Wide)]);
 
     /// <summary>
     /// Decides one lane's batches, one after another. The two lanes' batches run side by side like
