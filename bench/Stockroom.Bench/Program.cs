@@ -6,7 +6,7 @@ using Stockroom.Testing;
 
 // One command, one run, one machine: our server and a naive baseline under the same load.
 //   dotnet run -c Release --project bench/Stockroom.Bench -- [quick|full] [--write]
-// quick: under a minute, for CI (catches gross regressions and any oversell, judges no absolute time).
+// quick: about two minutes, for CI (catches gross regressions and any oversell, judges no absolute time).
 // full:  the figures in BENCHMARKS.md; --write replaces its generated section.
 // --only flash,naive,sqlite,open,soldout,reads,wide,shares,peer runs just those sections (for profiling one path).
 // scale: one to three stockroom processes on one PostgreSQL (docs/scaling.md; --write rewrites its table).

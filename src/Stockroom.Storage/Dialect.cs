@@ -71,18 +71,26 @@ public abstract class Dialect
         Core.Invariant.Require(rows == deltas.Count, "every position written exists");
     }
 
-    /// <summary>The statements that add deltas to positions: one per position here; a dialect may use one in all.</summary>
-    public virtual IReadOnlyList<DbCommand> PositionDeltaCommands(DbConnection connection, DbTransaction transaction,
+    /// <summary>
+    /// The statements that add deltas to positions: one per position here, made as they are
+    /// enumerated, so that only one is alive at a time (made all at once, a 100,000-line count
+    /// stalled for minutes in this loop; Microsoft.Data.Sqlite keeps track of a connection's live
+    /// commands). A dialect may use one statement for all.
+    /// </summary>
+    public virtual IEnumerable<DbCommand> PositionDeltaCommands(DbConnection connection, DbTransaction transaction,
         IReadOnlyList<PositionDelta> deltas, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(deltas);
-        return [.. deltas.Select(d => connection.Command(transaction, """
+        foreach (var d in deltas)
+        {
+            yield return connection.Command(transaction, """
                 UPDATE positions SET on_hand = on_hand + @onHand, reserved = reserved + @reserved,
                     allocated = allocated + @allocated, backordered = backordered + @backordered, updated_at = @now
                 WHERE sku = @sku AND location_id = @location
                 """)
                 .With("@onHand", d.OnHand).With("@reserved", d.Reserved).With("@allocated", d.Allocated).With("@backordered", d.Backordered)
-                .With("@now", now).With("@sku", d.Key.Sku).With("@location", d.Key.Location))];
+                .With("@now", now).With("@sku", d.Key.Sku).With("@location", d.Key.Location);
+        }
     }
 }

@@ -193,23 +193,41 @@ internal sealed class SqlWrite(SqlStore store, DbConnection connection, DbTransa
 
         _locks.Take(LockStage.Positions, sorted.Select(LockKeys.Of));
         await FlushLaterAsync(cancellationToken);
-        // One round trip: create the missing rows first so that there is a row to lock (inserting
-        // in key order keeps even these implicit locks in the global order), then lock them all.
-        await using var command = Command($"""
+        // Create the missing rows first so that there is a row to lock (inserting in key order
+        // keeps even these implicit locks in the global order), then lock them all: in one round
+        // trip where the store sends batches. SQLite, which has no round trips to save, keeps two
+        // plain commands.
+        var create = $"""
             INSERT INTO positions (sku, location_id, on_hand, reserved, allocated, updated_at)
             SELECT k.sku, k.location_id, 0, 0, 0, @now FROM ({Dialect.KeyList("@keys")}) k WHERE true
             ON CONFLICT (sku, location_id) DO NOTHING
-            RETURNING sku, location_id;
+            RETURNING sku, location_id
+            """;
+        var select = $"""
             SELECT {Sql.PositionColumns} FROM positions
             WHERE (sku, location_id) IN (SELECT k.sku, k.location_id FROM ({Dialect.KeyList("@keys")}) k)
-            ORDER BY sku, location_id{Dialect.ForUpdate};
-            """).With("@now", Now);
-        Dialect.BindKeyList(command, "@keys", sorted);
+            ORDER BY sku, location_id{Dialect.ForUpdate}
+            """;
         Dictionary<PositionKey, Position> positions;
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        if (Dialect.SendsBatches)
         {
+            await using var command = Command($"{create};\n{select};").With("@now", Now);
+            Dialect.BindKeyList(command, "@keys", sorted);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             _created.UnionWith(await reader.RowsAsync(r => new PositionKey(r.GetString(0), r.GetString(1)), cancellationToken));
             positions = (await reader.NextRowsAsync(Sql.ReadPosition, cancellationToken)).ToDictionary(p => p.Key);
+        }
+        else
+        {
+            await using (var insert = Command(create).With("@now", Now))
+            {
+                Dialect.BindKeyList(insert, "@keys", sorted);
+                _created.UnionWith(await insert.ListAsync(r => new PositionKey(r.GetString(0), r.GetString(1)), cancellationToken));
+            }
+
+            await using var command = Command(select);
+            Dialect.BindKeyList(command, "@keys", sorted);
+            positions = (await command.ListAsync(Sql.ReadPosition, cancellationToken)).ToDictionary(p => p.Key);
         }
 
         Invariant.Require(positions.Count == sorted.Count, "every position asked for is locked");

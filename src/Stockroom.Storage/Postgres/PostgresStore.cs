@@ -89,7 +89,7 @@ public sealed class PostgresDialect : Dialect
     /// <summary>All deltas in one statement: one round trip however many positions a batch touched.</summary>
     public override bool SendsBatches => true;
 
-    public override IReadOnlyList<DbCommand> PositionDeltaCommands(DbConnection connection, DbTransaction transaction,
+    public override IEnumerable<DbCommand> PositionDeltaCommands(DbConnection connection, DbTransaction transaction,
         IReadOnlyList<PositionDelta> deltas, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(deltas);
