@@ -74,42 +74,44 @@ internal sealed class SqlWrite(SqlStore store, DbConnection connection, DbTransa
         _later.Add(command);
     }
 
-    /// <summary>Multi-row INSERT statements, as few as the dialect's parameter limit allows.</summary>
-    private List<DbCommand> InsertCommands(string table, string columns, IReadOnlyList<object?[]> rows)
+    /// <summary>
+    /// Multi-row INSERT statements, as few as the dialect's parameter limit allows, each made as it
+    /// is enumerated: a large insert run at once keeps one command alive at a time (see
+    /// <see cref="Dialect.PositionDeltaCommands"/>), and each chunk is read by index, not skipped to.
+    /// </summary>
+    private IEnumerable<DbCommand> InsertCommands(string table, string columns, IReadOnlyList<object?[]> rows)
     {
         ArgumentNullException.ThrowIfNull(rows);
-        var commands = new List<DbCommand>();
         if (rows.Count == 0)
         {
-            return commands;
+            yield break;
         }
 
         var width = rows[0].Length;
         var perStatement = Math.Max(1, Dialect.ParametersPerStatementMax / width);
         for (var offset = 0; offset < rows.Count; offset += perStatement)
         {
-            var chunk = rows.Skip(offset).Take(perStatement).ToList();
+            var count = Math.Min(perStatement, rows.Count - offset);
             var values = new StringBuilder();
             var command = Command("");
-            for (var r = 0; r < chunk.Count; r++)
+            for (var r = 0; r < count; r++)
             {
-                Invariant.Require(chunk[r].Length == width, "every row has every column");
+                var row = rows[offset + r];
+                Invariant.Require(row.Length == width, "every row has every column");
                 values.Append(r == 0 ? "(" : ", (");
                 for (var c = 0; c < width; c++)
                 {
                     var name = $"@p{r}_{c}";
                     values.Append(c == 0 ? name : $", {name}");
-                    command.With(name, chunk[r][c]);
+                    command.With(name, row[c]);
                 }
 
                 values.Append(')');
             }
 
             command.CommandText = $"INSERT INTO {table} ({columns}) VALUES {values}";
-            commands.Add(command);
+            yield return command;
         }
-
-        return commands;
     }
 
     /// <summary>
