@@ -135,7 +135,7 @@ public abstract class WebhookTests(StockroomServer server)
 
     private async Task<List<JsonElement>> DeliveriesAsync(string webhook) =>
         [.. (await Client.Send(HttpMethod.Get, $"/v1/webhooks/{webhook}/deliveries?limit={Limits.PageSizeMax}").Expect(HttpStatusCode.OK))
-            .GetProperty("deliveries").EnumerateArray()];
+            .GetProperty("data").EnumerateArray()];
 
     private async Task<string> SubscribeAsync(Subscriber subscriber, string eventType)
     {
@@ -210,7 +210,7 @@ public abstract class WebhookTests(StockroomServer server)
         await Client.Post("/v1/reservations", new { id = Api.NewId("r"), channel = n.Channel, lines = new[] { new { sku = n.Sku, quantity = 1 } } }).Expect(HttpStatusCode.Created);
 
         async Task<JsonElement> Delivery() =>
-            (await Client.Send(HttpMethod.Get, $"/v1/webhooks/{id}/deliveries").Expect(HttpStatusCode.OK)).GetProperty("deliveries")[0];
+            (await Client.Send(HttpMethod.Get, $"/v1/webhooks/{id}/deliveries").Expect(HttpStatusCode.OK)).GetProperty("data")[0];
         async Task AttemptsReach(int attempts) => await ReservationApiTests.Eventually(async () =>
         {
             await Dispatch();
@@ -228,7 +228,7 @@ public abstract class WebhookTests(StockroomServer server)
         Assert.Single(subscriber.Received);
 
         var log = await Client.Send(HttpMethod.Get, $"/v1/webhooks/{id}/deliveries").Expect(HttpStatusCode.OK);
-        var delivery = Assert.Single(log.GetProperty("deliveries").EnumerateArray());
+        var delivery = Assert.Single(log.GetProperty("data").EnumerateArray());
         Assert.Equal(("delivered", 3), (delivery.GetProperty("status").GetString(), delivery.GetProperty("attempts").GetInt32()));
     }
 

@@ -21,8 +21,6 @@ public sealed record PutItemRequest(
     decimal? Price,
     decimal? UnitCost);
 
-public sealed record Page<T>(IReadOnlyList<T> Data, string? Next);
-
 public static class ItemsApi
 {
     public static RouteGroupBuilder MapItemsApi(this IEndpointRouteBuilder app)
@@ -125,19 +123,4 @@ public static class ItemsApi
         var items = await store.ListItemsAsync(after, size, cancellationToken);
         return TypedResults.Ok(Paging.Page(items, size, i => i.Sku));
     }
-}
-
-/// <summary>Keyset paging: <c>after</c> the last id seen, at most <c>limit</c> rows.</summary>
-public static class Paging
-{
-    public static (Validation Validation, int Size) Validate(string? after, int? limit)
-    {
-        var validation = new Validation();
-        validation.Identifier("after", after, required: false);
-        validation.Range("limit", limit, 1, Limits.PageSizeMax, required: false);
-        return (validation, limit ?? Limits.PageSizeDefault);
-    }
-
-    public static Page<T> Page<T>(IReadOnlyList<T> rows, int size, Func<T, string> id) =>
-        new(rows, rows.Count == size && rows.Count > 0 ? id(rows[^1]) : null);
 }

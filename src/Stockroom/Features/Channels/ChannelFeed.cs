@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Stockroom.Core;
 using Stockroom.Features.Availability;
@@ -10,7 +11,8 @@ using Stockroom.Storage;
 
 namespace Stockroom.Features.Channels;
 
-public sealed record ChannelFeedPage(string Channel, IReadOnlyList<ChannelUpdate> Updates, long? Next);
+/// <summary>A page of a channel's feed in the list envelope: <c>data</c> and the <c>next</c> cursor, with the channel it is of.</summary>
+public sealed record ChannelFeedPage(string Channel, IReadOnlyList<ChannelUpdate> Data, [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Next);
 
 /// <summary>
 /// Publishes each channel's availability at its cadence: on every change, or at most every N
@@ -109,12 +111,10 @@ internal sealed partial class ChannelPublishingWorker(ChannelPublisher publisher
 public static class ChannelFeed
 {
     public static async Task<Results<Ok<ChannelFeedPage>, ProblemHttpResult>> Get(
-        string id, IStockStore store, ClaimsPrincipal user, CancellationToken cancellationToken, long? after = null, int? limit = null)
+        string id, IStockStore store, ClaimsPrincipal user, CancellationToken cancellationToken, string? after = null, int? limit = null)
     {
-        var validation = new Validation();
+        var (validation, from, size) = Paging.ValidateSequence(after, limit);
         validation.Identifier("id", id);
-        validation.Range("after", after, 0, long.MaxValue, required: false);
-        validation.Range("limit", limit, 1, Limits.PageSizeMax, required: false);
         if (!validation.IsValid)
         {
             return validation.Problem();
@@ -130,8 +130,7 @@ public static class ChannelFeed
             return Problems.NotFound("channel", id);
         }
 
-        var size = limit ?? Limits.PageSizeDefault;
-        var updates = await store.ReadChannelFeedAsync(id, after ?? 0, size, cancellationToken);
-        return TypedResults.Ok(new ChannelFeedPage(id, updates, updates.Count == size ? updates[^1].Id : null));
+        var updates = await store.ReadChannelFeedAsync(id, from, size, cancellationToken);
+        return TypedResults.Ok(new ChannelFeedPage(id, updates, Paging.Next(updates, size, u => Paging.Cursor(u.Id))));
     }
 }

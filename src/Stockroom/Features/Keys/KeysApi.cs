@@ -19,8 +19,6 @@ public sealed record KeyView(string Id, string Name, string Prefix, IReadOnlyLis
     }
 }
 
-public sealed record KeyList(IReadOnlyList<KeyView> Data);
-
 /// <summary>
 /// Keys created through the API, for integrations (a POS, a marketplace connector) that should
 /// not share the operator's key. Only a digest is stored: the secret is in the one answer that
@@ -87,8 +85,18 @@ public static class KeysApi
         return result;
     }
 
-    public static async Task<Ok<KeyList>> List(IStockStore store, CancellationToken cancellationToken) =>
-        TypedResults.Ok(new KeyList([.. (await store.ListApiKeysAsync(cancellationToken)).Select(KeyView.From)]));
+    public static async Task<Results<Ok<Page<KeyView>>, ProblemHttpResult>> List(
+        IStockStore store, CancellationToken cancellationToken, string? after = null, int? limit = null)
+    {
+        var (validation, size) = Paging.Validate(after, limit);
+        if (!validation.IsValid)
+        {
+            return validation.Problem();
+        }
+
+        var keys = (await store.ListApiKeysAsync(cancellationToken, after, size)).Select(KeyView.From).ToList();
+        return TypedResults.Ok(Paging.Page(keys, size, k => k.Id));
+    }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> Revoke(string id, IStockStore store, KeyRing keys, CancellationToken cancellationToken)
     {

@@ -9,8 +9,6 @@ namespace Stockroom.Features.Rules;
 
 public sealed record LowStockRuleRequest(string? Sku, string? Location, string? Group, long? Threshold);
 
-public sealed record LowStockRules(IReadOnlyList<LowStockRule> Rules);
-
 /// <summary>
 /// Low-stock thresholds by SKU, location, group or any mix, the most specific winning: a
 /// position whose availability falls below its threshold raises <c>stock.low</c>.
@@ -21,7 +19,7 @@ public static class LowStockRulesApi
     {
         var group = app.MapGroup("/v1/rules/low-stock").WithTags("Rules");
         group.MapPut("/", Put).RequireStoreWideScope(Scopes.InventoryWrite).WithName("PutLowStockRule").WithSummary("Create or replace the low-stock threshold for a SKU, location, group or any mix.");
-        group.MapGet("/", List).RequireScope(Scopes.Read).WithName("ListLowStockRules").WithSummary("List low-stock thresholds, optionally for one SKU.");
+        group.MapGet("/", List).RequireScope(Scopes.Read).WithName("ListLowStockRules").WithSummary("Page through low-stock thresholds, optionally for one SKU.");
         group.MapDelete("/", Delete).RequireStoreWideScope(Scopes.InventoryWrite).WithName("DeleteLowStockRule").WithSummary("Delete the threshold with exactly these selectors.");
         return group;
     }
@@ -53,10 +51,21 @@ public static class LowStockRulesApi
         });
     }
 
-    public static async Task<Results<Ok<LowStockRules>, ProblemHttpResult>> List(IStockStore store, CancellationToken cancellationToken, string? sku = null)
+    public static async Task<Results<Ok<Page<LowStockRule>>, ProblemHttpResult>> List(
+        IStockStore store, CancellationToken cancellationToken, string? sku = null, string? after = null, int? limit = null)
     {
-        var validation = SafetyStockRulesApi.Selectors(sku, null, null);
-        return validation.IsValid ? TypedResults.Ok(new LowStockRules(await store.ListLowStockRulesAsync(sku, cancellationToken))) : validation.Problem();
+        var validation = new Validation();
+        validation.Identifier("sku", sku, required: false);
+        var cursor = RuleCursor.Parse(after, validation);
+        validation.Range("limit", limit, 1, Core.Limits.PageSizeMax, required: false);
+        if (!validation.IsValid)
+        {
+            return validation.Problem();
+        }
+
+        var size = limit ?? Core.Limits.PageSizeDefault;
+        var rules = await store.ListLowStockRulesAsync(sku, cursor, size, cancellationToken);
+        return TypedResults.Ok(Paging.Page(rules, size, r => RuleCursor.Of(r.Sku, r.Location, r.Group).ToString()));
     }
 
     public static async Task<Results<Ok<LowStockRule>, ProblemHttpResult>> Delete(

@@ -15,8 +15,6 @@ namespace Stockroom.Features.Rules;
 /// </summary>
 public sealed record SafetyStockRuleRequest(string? Sku, string? Location, string? Group, long? Units, decimal? Percent, int? VipPriority);
 
-public sealed record SafetyStockRules(IReadOnlyList<SafetyStockRule> Rules);
-
 public static class SafetyStockRulesApi
 {
     public static RouteGroupBuilder MapSafetyStockRulesApi(this IEndpointRouteBuilder app)
@@ -24,7 +22,7 @@ public static class SafetyStockRulesApi
         var group = app.MapGroup("/v1/rules/safety-stock").WithTags("Rules");
         group.MapPut("/", Put).RequireStoreWideScope(Scopes.InventoryWrite).WithName("PutSafetyStockRule")
             .WithSummary("Create or replace the safety stock rule for a SKU, location, group or any mix; the most specific rule applies.");
-        group.MapGet("/", List).RequireScope(Scopes.Read).WithName("ListSafetyStockRules").WithSummary("List safety stock rules, optionally for one SKU.");
+        group.MapGet("/", List).RequireScope(Scopes.Read).WithName("ListSafetyStockRules").WithSummary("Page through safety stock rules, optionally for one SKU.");
         group.MapDelete("/", Delete).RequireStoreWideScope(Scopes.InventoryWrite).WithName("DeleteSafetyStockRule").WithSummary("Delete the rule with exactly these selectors.");
         return group;
     }
@@ -68,13 +66,21 @@ public static class SafetyStockRulesApi
         });
     }
 
-    public static async Task<Results<Ok<SafetyStockRules>, ProblemHttpResult>> List(IStockStore store, CancellationToken cancellationToken, string? sku = null)
+    public static async Task<Results<Ok<Page<SafetyStockRule>>, ProblemHttpResult>> List(
+        IStockStore store, CancellationToken cancellationToken, string? sku = null, string? after = null, int? limit = null)
     {
         var validation = new Validation();
         validation.Identifier("sku", sku, required: false);
-        return validation.IsValid
-            ? TypedResults.Ok(new SafetyStockRules(await store.ListSafetyRulesAsync(sku, cancellationToken)))
-            : validation.Problem();
+        var cursor = RuleCursor.Parse(after, validation);
+        validation.Range("limit", limit, 1, Core.Limits.PageSizeMax, required: false);
+        if (!validation.IsValid)
+        {
+            return validation.Problem();
+        }
+
+        var size = limit ?? Core.Limits.PageSizeDefault;
+        var rules = await store.ListSafetyRulesAsync(sku, cursor, size, cancellationToken);
+        return TypedResults.Ok(Paging.Page(rules, size, r => RuleCursor.Of(r.Sku, r.Location, r.Group).ToString()));
     }
 
     public static async Task<Results<Ok<SafetyStockRule>, ProblemHttpResult>> Delete(

@@ -57,8 +57,9 @@ public static class WebhookStatements
         (await store.QueryAsync($"SELECT {Columns} FROM webhooks WHERE id = @id", c => c.With("@id", id), Read, cancellationToken))
         .Select(w => ((Webhook, string)?)w).SingleOrDefault();
 
-    public static async Task<IReadOnlyList<Webhook>> ListWebhooksAsync(this IStockStore store, CancellationToken cancellationToken) =>
-        [.. (await store.QueryAsync($"SELECT {Columns} FROM webhooks ORDER BY id", _ => { }, Read, cancellationToken)).Select(w => w.Webhook)];
+    public static async Task<IReadOnlyList<Webhook>> ListWebhooksAsync(this IStockStore store, string? after, int limit, CancellationToken cancellationToken) =>
+        [.. (await store.QueryAsync($"SELECT {Columns} FROM webhooks WHERE id > @after ORDER BY id LIMIT @limit",
+            c => c.With("@after", after ?? "").With("@limit", limit), Read, cancellationToken)).Select(w => w.Webhook)];
 
     public static async Task<IReadOnlyList<WebhookDelivery>> ListDeliveriesAsync(this IStockStore store, string webhookId, long? before, int limit,
         CancellationToken cancellationToken) =>
