@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Stockroom.Core;
 using Stockroom.Features.Catalog;
 using Stockroom.Http;
@@ -36,8 +37,16 @@ public static class KeysApi
     }
 
     public static async Task<Results<Created<KeyView>, Ok<KeyView>, ProblemHttpResult>> Create(
-        CreateKeyRequest request, IStockStore store, KeyRing keys, HttpResponse httpResponse, CancellationToken cancellationToken)
+        CreateKeyRequest request, IStockStore store, KeyRing keys, HttpResponse httpResponse, CancellationToken cancellationToken,
+        [FromHeader(Name = IdempotencyKeys.Header)] string? idempotencyKey = null)
     {
+        var (id, mismatch) = IdempotencyKeys.Resolve(request.Id, idempotencyKey);
+        if (mismatch is not null)
+        {
+            return mismatch;
+        }
+
+        request = request with { Id = id };
         var validation = new Validation();
         validation.Identifier("id", request.Id);
         validation.Text("name", request.Name, Limits.NameLengthMax, required: false);

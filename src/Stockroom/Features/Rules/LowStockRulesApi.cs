@@ -18,20 +18,26 @@ public static class LowStockRulesApi
     public static RouteGroupBuilder MapLowStockRulesApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/v1/rules/low-stock").WithTags("Rules");
-        group.MapPut("/", Put).RequireStoreWideScope(Scopes.InventoryWrite).WithName("PutLowStockRule").WithSummary("Create or replace the low-stock threshold for a SKU, location, group or any mix.");
+        group.MapPut("/", Put).RequireStoreWideScope(Scopes.InventoryWrite).WithETag().WithName("PutLowStockRule").WithSummary("Create or replace the low-stock threshold for a SKU, location, group or any mix.");
         group.MapGet("/", List).RequireScope(Scopes.Read).WithName("ListLowStockRules").WithSummary("Page through low-stock thresholds, optionally for one SKU.");
         group.MapDelete("/", Delete).RequireStoreWideScope(Scopes.InventoryWrite).WithName("DeleteLowStockRule").WithSummary("Delete the threshold with exactly these selectors.");
         return group;
     }
 
     public static async Task<Results<Created<LowStockRule>, Ok<LowStockRule>, ProblemHttpResult>> Put(
-        LowStockRuleRequest request, IStockStore store, CancellationToken cancellationToken)
+        LowStockRuleRequest request, IStockStore store, HttpRequest httpRequest, CancellationToken cancellationToken)
     {
         var validation = SafetyStockRulesApi.Selectors(request.Sku, request.Location, request.Group);
         validation.Range("threshold", request.Threshold, 1, Core.Limits.QuantityMax);
         if (!validation.IsValid)
         {
             return validation.Problem();
+        }
+
+        var (conditions, badConditions) = ETags.Conditions(httpRequest);
+        if (badConditions is not null)
+        {
+            return badConditions;
         }
 
         return await Writes.RetryAsync<Results<Created<LowStockRule>, Ok<LowStockRule>, ProblemHttpResult>>(store, async () =>
@@ -42,7 +48,13 @@ public static class LowStockRulesApi
                 return unknown;
             }
 
+            // The rule is replaced by deleting it first, which also locks it: the precondition is checked against the row as it was.
             var existing = await write.DeleteLowStockRuleAsync(request.Sku, request.Location, request.Group, cancellationToken);
+            if (conditions?.Check(existing) is { } failed)
+            {
+                return failed;
+            }
+
             var rule = new LowStockRule(request.Sku, request.Location, request.Group, request.Threshold!.Value, existing?.CreatedAt ?? write.Now, write.Now);
             await write.UpsertLowStockRuleAsync(rule, cancellationToken);
             write.Record("rule.lowStock.upserted", rule);
@@ -69,7 +81,7 @@ public static class LowStockRulesApi
     }
 
     public static async Task<Results<Ok<LowStockRule>, ProblemHttpResult>> Delete(
-        IStockStore store, CancellationToken cancellationToken, string? sku = null, string? location = null, string? group = null)
+        IStockStore store, HttpRequest httpRequest, CancellationToken cancellationToken, string? sku = null, string? location = null, string? group = null)
     {
         var validation = SafetyStockRulesApi.Selectors(sku, location, group);
         if (!validation.IsValid)
@@ -77,10 +89,21 @@ public static class LowStockRulesApi
             return validation.Problem();
         }
 
+        var (conditions, badConditions) = ETags.Conditions(httpRequest);
+        if (badConditions is not null)
+        {
+            return badConditions;
+        }
+
         await using var write = await store.BeginWriteAsync(cancellationToken);
         if (await write.DeleteLowStockRuleAsync(sku, location, group, cancellationToken) is not { } deleted)
         {
-            return Problems.NotFound("low-stock rule", $"sku={sku}, location={location}, group={group}");
+            return conditions?.Check(null) ?? Problems.NotFound("low-stock rule", $"sku={sku}, location={location}, group={group}");
+        }
+
+        if (conditions?.Check(deleted) is { } failed)
+        {
+            return failed;
         }
 
         write.Record("rule.lowStock.deleted", deleted);

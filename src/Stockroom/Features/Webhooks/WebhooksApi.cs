@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Stockroom.Core;
 using Stockroom.Features.Keys;
 using Stockroom.Http;
@@ -43,9 +44,16 @@ public static class WebhooksApi
     }
 
     public static async Task<Results<Created<WebhookView>, ProblemHttpResult>> Create(CreateWebhookRequest request, IStockStore store, WebhookOptions options,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, [FromHeader(Name = IdempotencyKeys.Header)] string? idempotencyKey = null)
     {
         ArgumentNullException.ThrowIfNull(options);
+        var (id, mismatch) = IdempotencyKeys.Resolve(request.Id, idempotencyKey);
+        if (mismatch is not null)
+        {
+            return mismatch;
+        }
+
+        request = request with { Id = id };
         var validation = new Validation();
         validation.Identifier("id", request.Id);
         if (request.Url is null || request.Url.Length > UrlLengthMax)
