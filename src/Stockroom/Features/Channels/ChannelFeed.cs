@@ -34,8 +34,14 @@ public sealed class ChannelPublisher(IStockStore store, TimeProvider time)
         {
             var changed = await write.ChangedSkusAsync(through, SkusPerPass, cancellationToken);
             var updates = new List<(string Sku, long Available)>();
+            var asOf = new Dictionary<string, long>(StringComparer.Ordinal);
             if (changed.Count > 0)
             {
+                foreach (var (sku, sequence) in changed)
+                {
+                    asOf[sku] = Math.Max(asOf.GetValueOrDefault(sku), sequence);
+                }
+
                 var skus = changed.Select(c => c.Sku).ToList();
                 var group = await store.GetGroupAsync(channel.Group, cancellationToken);
                 var locations = group is null ? [] : (await store.GetLocationsAsync(group.Locations, cancellationToken)).Where(l => l.Active).ToList();
@@ -69,7 +75,7 @@ public sealed class ChannelPublisher(IStockStore store, TimeProvider time)
             {
                 var at = time.GetUtcNow();
                 await write.EnqueueDeliveriesAsync("availability.changed",
-                    [.. updates.Select(u => StockroomJson.Serialize(new { type = "availability.changed", at, data = new { channel = channel.Id, u.Sku, u.Available } }))],
+                    [.. updates.Select(u => AvailabilityChanged(channel.Id, u.Sku, u.Available, asOf[u.Sku], at))],
                     cancellationToken);
             }
             published += updates.Count;
@@ -82,6 +88,21 @@ public sealed class ChannelPublisher(IStockStore store, TimeProvider time)
 
         return published;
     });
+
+    /// <summary>
+    /// An <c>availability.changed</c> body: <c>sequence</c> is the ledger event the SKU's availability is
+    /// as of, and <c>id</c> names that event for this channel, so that it is the same on every retry
+    /// and differs between channels told of the same change.
+    /// </summary>
+    private static string AvailabilityChanged(string channel, string sku, long available, long sequence, DateTimeOffset at) =>
+        StockroomJson.Serialize(new
+        {
+            id = $"{StandardWebhooks.EventId(sequence)}.{channel}.{sku}",
+            type = "availability.changed",
+            sequence,
+            at,
+            data = new { channel, sku, available },
+        });
 }
 
 internal sealed partial class ChannelPublishingWorker(ChannelPublisher publisher, TimeProvider time, ILogger<ChannelPublishingWorker> logger) : BackgroundService

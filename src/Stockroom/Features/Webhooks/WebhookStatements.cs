@@ -225,10 +225,10 @@ public sealed class WebhookQueue : IStockReaction
         }
     }
 
-    /// <summary>What a subscriber receives: the event as the ledger has it.</summary>
+    /// <summary>What a subscriber receives: the event as the ledger has it, with an id that stays the same on every retry.</summary>
     private static string Payload(LedgerEvent entry)
     {
         using var data = JsonDocument.Parse(entry.Data);
-        return LedgerJson.Serialize(new { type = entry.Type, sequence = entry.Sequence, at = entry.At, data = data.RootElement });
+        return LedgerJson.Serialize(new { id = StandardWebhooks.EventId(entry.Sequence), type = entry.Type, sequence = entry.Sequence, at = entry.At, data = data.RootElement });
     }
 }

@@ -86,6 +86,11 @@ public static class WebhooksApi
         {
             validation.Add("secret", Validation.ControlCharactersMessage);
         }
+        else if (!StandardWebhooks.IsWellFormed(request.Secret))
+        {
+            // A whsec_ secret is read as base64 for the Standard Webhooks signature, as its libraries read it; one that is not would sign with another key than the subscriber's.
+            validation.Add("secret", $"a secret starting with {StandardWebhooks.SecretPrefix} must continue with the base64 of its key");
+        }
 
         if (!validation.IsValid)
         {
