@@ -29,6 +29,9 @@ public sealed class Subscriber : IAsyncDisposable
 
     public ConcurrentQueue<(long Delivery, string Signature, string Type, string Body)> Received { get; } = new();
 
+    /// <summary>Every header of each delivery received, with its body as sent.</summary>
+    public ConcurrentQueue<(IReadOnlyDictionary<string, string> Headers, string Body)> Messages { get; } = new();
+
     /// <summary>What arrived, in the order it was sent (deliveries go out concurrently).</summary>
     public List<(long Delivery, string Signature, string Type, string Body)> InOrder() => [.. Received.OrderBy(r => r.Delivery)];
 
@@ -94,8 +97,10 @@ public sealed class Subscriber : IAsyncDisposable
             }
 
             using var reader = new StreamReader(request.Body);
+            var body = await reader.ReadToEndAsync();
+            subscriber.Messages.Enqueue((request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString(), StringComparer.Ordinal), body));
             subscriber.Received.Enqueue((long.Parse(request.Headers["Stockroom-Delivery"].ToString(), System.Globalization.CultureInfo.InvariantCulture),
-                request.Headers["Stockroom-Signature"].ToString(), request.Headers["Stockroom-Event"].ToString(), await reader.ReadToEndAsync()));
+                request.Headers["Stockroom-Signature"].ToString(), request.Headers["Stockroom-Event"].ToString(), body));
             return Results.Ok();
         });
         await app.StartAsync();
