@@ -86,7 +86,7 @@ public abstract class ListEnvelopeTests(StockroomServer server)
 
         var safety = await AllPagesAsync($"/v1/rules/safety-stock?sku={n.Sku}");
         Assert.Equal(3, safety.Count);
-        Assert.Equal(3, safety.Select(r => (r.GetProperty("units").ToString(), r.TryGetProperty("location", out var l) ? l.GetString() : null)).Distinct().Count());
+        Assert.Equal(3, safety.Select(r => r.GetRawText()).Distinct(StringComparer.Ordinal).Count());
         Assert.Equal(2, (await AllPagesAsync($"/v1/rules/low-stock?sku={n.Sku}")).Count);
 
         var problem = await Client.Send(HttpMethod.Get, "/v1/rules/safety-stock?after=not~a~cursor~at~all").Problem(HttpStatusCode.BadRequest);

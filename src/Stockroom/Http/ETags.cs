@@ -32,7 +32,7 @@ public static class ETags
         {
             var result = await next(context);
             var inner = result is INestedHttpResult nested ? nested.Result : result;
-            if (inner is not (IValueHttpResult { Value: { } value } and IStatusCodeHttpResult { StatusCode: StatusCodes.Status200OK or StatusCodes.Status201Created }))
+            if (inner is not IStatusCodeHttpResult { StatusCode: StatusCodes.Status200OK or StatusCodes.Status201Created } || inner is not IValueHttpResult { Value: { } value })
             {
                 return result;
             }
