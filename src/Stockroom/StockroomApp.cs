@@ -65,6 +65,7 @@ public static class StockroomApp
         // Deliveries to intake refused by authentication or authorization are kept in its audit trail.
         builder.Services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, Features.Intake.IntakeDoor>();
         builder.Services.AddKeyRateLimits(builder.Configuration);
+        builder.Services.AddStorefrontCors(builder.Configuration);
         builder.Services.AddSingleton(builder.Configuration.GetSection("Stockroom:Reads").Get<StockModelOptions>() ?? new StockModelOptions());
         builder.Services.AddSingleton<StockModel>();
         builder.Services.AddHostedService<StockModelFollower>();
@@ -77,9 +78,11 @@ public static class StockroomApp
         app.UseExceptionHandler();
         app.UseStatusCodePages();
 
+        // Before authentication: a browser's preflight carries no key and is answered here.
+        app.UseCors();
         app.UseAuthentication();
         // After authentication, so that requests are counted against the key that made them.
-        app.UseRateLimiter();
+        app.UseKeyRateLimits();
         app.UseAuthorization();
         app.UseRawBodies();
         app.MapRazorPages();

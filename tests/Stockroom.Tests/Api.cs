@@ -100,7 +100,7 @@ public static class Api
         while (true)
         {
             var page = await client.Send(HttpMethod.Get, $"/v1/events?after={after}&limit=1000").Expect(HttpStatusCode.OK);
-            var events = page.GetProperty("events");
+            var events = page.GetProperty("data");
             if (events.GetArrayLength() == 0)
             {
                 return after;

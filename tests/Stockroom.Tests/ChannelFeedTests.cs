@@ -12,7 +12,7 @@ public abstract class ChannelFeedTests(StockroomServer server)
     private async Task<List<(string? Sku, long Available)>> Feed(string channel, long after = 0)
     {
         var page = await Client.Send(HttpMethod.Get, $"/v1/channels/{channel}/feed?after={after}&limit=1000").Expect(HttpStatusCode.OK);
-        return [.. page.GetProperty("updates").EnumerateArray().Select(u => (u.GetProperty("sku").GetString(), u.Long("available")))];
+        return [.. page.GetProperty("data").EnumerateArray().Select(u => (u.GetProperty("sku").GetString(), u.Long("available")))];
     }
 
     private Task Publish() => server.Service<ChannelPublisher>().PublishDueAsync(CancellationToken.None);

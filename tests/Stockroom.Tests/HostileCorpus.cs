@@ -678,7 +678,7 @@ public static class HostileCorpus
         yield return Json("reservations: both location and group", c, Bad, "lines[0]", HttpMethod.Post, "/v1/reservations",
             """{"id":"hold-new","channel":"$CHANNEL","lines":[{"sku":"$SKU","quantity":1,"location":"$STORE","group":"$GROUP"}]}""");
         yield return Json("reservations: no id at all", c, Bad, "id", HttpMethod.Post, "/v1/reservations", """{"channel":"$CHANNEL","lines":[{"sku":"$SKU","quantity":1}]}""");
-        yield return Send("reservations: Idempotency-Key with spaces", c, Bad, "id", HttpMethod.Post, "/v1/reservations",
+        yield return Send("reservations: Idempotency-Key with spaces", c, Bad, "Idempotency-Key", HttpMethod.Post, "/v1/reservations",
             """{"channel":"$CHANNEL","lines":[{"sku":"$SKU","quantity":1}]}""", r => r.Headers.Add("Idempotency-Key", "not an id"));
         // A line may repeat the location its hold sits at (issue 15); any other is refused on that line.
         yield return Json("orders: a location the reservation does not hold at", c, Unprocessable, "lines[0].location", HttpMethod.Post, "/v1/orders",

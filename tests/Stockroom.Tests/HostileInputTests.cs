@@ -74,7 +74,7 @@ public abstract class HostileInputTests(StockroomServer server)
     {
         var head = await Client.LedgerHeadAsync();
         var tip = await Client.Send(HttpMethod.Get, $"/v1/events?after={head - 1}&limit=1").Expect(HttpStatusCode.OK);
-        var hash = tip.GetProperty("events")[0].GetProperty("hash").GetString();
+        var hash = tip.GetProperty("data")[0].GetProperty("hash").GetString();
         var atStore = await Client.AvailabilityAsync(world.Network.Sku, $"location={world.Network.Store}");
         var overChannel = await Client.AvailabilityAsync(world.Network.Sku, $"channel={world.Network.Channel}");
         var hooks = await Client.Send(HttpMethod.Get, "/v1/webhooks").Expect(HttpStatusCode.OK);

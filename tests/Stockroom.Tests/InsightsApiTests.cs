@@ -117,7 +117,7 @@ public abstract class InsightsApiTests(StockroomServer server)
         var n = await SmallHistory();
         var plan = await Client.Send(HttpMethod.Get, $"/v1/insights/replenishment?location={n.Store}&days=4&targetDaysOfCover=10").Expect(HttpStatusCode.OK);
         Assert.Equal(1.644854, plan.GetProperty("z").GetDouble(), 6);
-        var row = Assert.Single(plan.GetProperty("rows").EnumerateArray(), r => r.GetProperty("sku").GetString() == n.Sku);
+        var row = Assert.Single(plan.GetProperty("data").EnumerateArray(), r => r.GetProperty("sku").GetString() == n.Sku);
 
         // d̄ = 3; σ = √(20 / 3) = 2.582 (sample); L = 4; safety stock ⌈1.6449 · 2.582 · 2⌉ = 9;
         // reorder point 12 + 9 = 21; 8 left on hand, so below it; order up to ⌈3 · 14⌉ + 9 = 51: 43 units.
@@ -130,12 +130,12 @@ public abstract class InsightsApiTests(StockroomServer server)
 
         // The lead time may be overridden: L = 9 gives ⌈1.6449 · 2.582 · 3⌉ = 13 and a reorder point of 27 + 13 = 40.
         var longer = await Client.Send(HttpMethod.Get, $"/v1/insights/replenishment?location={n.Store}&days=4&leadTimeDays=9").Expect(HttpStatusCode.OK);
-        var slow = Assert.Single(longer.GetProperty("rows").EnumerateArray(), r => r.GetProperty("sku").GetString() == n.Sku);
+        var slow = Assert.Single(longer.GetProperty("data").EnumerateArray(), r => r.GetProperty("sku").GetString() == n.Sku);
         Assert.Equal((13L, 40L), (slow.Long("safetyStock"), slow.Long("reorderPoint")));
 
         // A group answers per location; the warehouse sold nothing and needs nothing.
         var group = await Client.Send(HttpMethod.Get, $"/v1/insights/replenishment?group={n.Group}&days=4").Expect(HttpStatusCode.OK);
-        var warehouse = Assert.Single(group.GetProperty("rows").EnumerateArray(), r => r.GetProperty("location").GetString() == n.Warehouse);
+        var warehouse = Assert.Single(group.GetProperty("data").EnumerateArray(), r => r.GetProperty("location").GetString() == n.Warehouse);
         Assert.Equal((0L, 0L, false), (warehouse.Long("safetyStock"), warehouse.Long("reorderPoint"), warehouse.GetProperty("belowReorderPoint").GetBoolean()));
 
         var history = await Client.Send(HttpMethod.Get, $"/v1/insights/demand/{n.Sku}?location={n.Store}&days=4").Expect(HttpStatusCode.OK);
@@ -150,7 +150,7 @@ public abstract class InsightsApiTests(StockroomServer server)
         Assert.True(applied.Long("rulesApplied") >= 1);
 
         var rules = await Client.Send(HttpMethod.Get, $"/v1/rules/safety-stock?sku={n.Sku}").Expect(HttpStatusCode.OK);
-        var rule = Assert.Single(rules.GetProperty("rules").EnumerateArray());
+        var rule = Assert.Single(rules.GetProperty("data").EnumerateArray());
         Assert.Equal((n.Store, 9L), (rule.GetProperty("location").GetString(), rule.Long("units")));
         // 8 on hand, 9 kept back: nothing left to promise at the store.
         Assert.Equal(0, (await Client.AvailabilityAsync(n.Sku, $"location={n.Store}")).Long("available"));

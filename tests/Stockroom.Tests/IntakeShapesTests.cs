@@ -33,7 +33,7 @@ public abstract class IntakeShapesTests(StockroomServer server)
         Assert.Equal(3, await IntakeFixtures.AllocatedAsync(Client, n));
 
         // The order row keeps only what is held; the ledger keeps the skipped lines beside it.
-        var events = (await Client.Send(HttpMethod.Get, $"/v1/events?after={head}&limit=100").Expect(HttpStatusCode.OK)).GetProperty("events").EnumerateArray().ToList();
+        var events = (await Client.Send(HttpMethod.Get, $"/v1/events?after={head}&limit=100").Expect(HttpStatusCode.OK)).GetProperty("data").EnumerateArray().ToList();
         var skipped = Assert.Single(events, e => e.GetProperty("type").GetString() == "intake.linesSkipped").GetProperty("data");
         Assert.Equal(($"shopify:{id}", 2), (skipped.GetProperty("orderId").GetString(), skipped.GetProperty("skipped").GetArrayLength()));
     }

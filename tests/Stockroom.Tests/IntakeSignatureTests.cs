@@ -160,7 +160,7 @@ public abstract class IntakeSignatureTests(StockroomServer server)
         Assert.True(JsonDocument.Parse(texts[1]).RootElement.GetProperty("intakeSecretSet").GetBoolean());
         var listed = JsonDocument.Parse(texts[2]).RootElement.GetProperty("data").EnumerateArray().Single(c => c.GetProperty("id").GetString() == "shopify");
         Assert.True(listed.GetProperty("intakeSecretSet").GetBoolean());
-        var upserted = JsonDocument.Parse(texts[3]).RootElement.GetProperty("events").EnumerateArray()
+        var upserted = JsonDocument.Parse(texts[3]).RootElement.GetProperty("data").EnumerateArray()
             .Last(e => e.GetProperty("type").GetString() == "channel.upserted").GetProperty("data");
         Assert.True(upserted.GetProperty("intakeSecretSet").GetBoolean());
     }

@@ -126,7 +126,7 @@ public abstract partial class LedgerFormatTests(StockroomServer server)
         var events = new List<JsonElement>();
         while (true)
         {
-            var page = (await Client.Send(HttpMethod.Get, $"/v1/events?after={after}&limit=1000").Expect(HttpStatusCode.OK)).GetProperty("events");
+            var page = (await Client.Send(HttpMethod.Get, $"/v1/events?after={after}&limit=1000").Expect(HttpStatusCode.OK)).GetProperty("data");
             if (page.GetArrayLength() == 0)
             {
                 return events;

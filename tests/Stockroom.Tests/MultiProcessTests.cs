@@ -64,7 +64,7 @@ public sealed class MultiProcessTests(PostgresServerFixture server) : IClassFixt
             await ReservationApiTests.Eventually(async () => (await server.Client.AvailabilityAsync(n.Sku, $"location={n.Store}")).Long("reserved") == 0);
             // Both servers' sweeps ran; each reservation expired exactly once.
             var events = await server.Client.Send(HttpMethod.Get, $"/v1/events?after={head}&limit=1000").Expect(HttpStatusCode.OK);
-            Assert.Equal(20, events.GetProperty("events").EnumerateArray().Count(e => e.GetProperty("type").GetString() == "reservation.expired"));
+            Assert.Equal(20, events.GetProperty("data").EnumerateArray().Count(e => e.GetProperty("type").GetString() == "reservation.expired"));
             Assert.Equal(20, (await otherClient.AvailabilityAsync(n.Sku, $"location={n.Store}")).Long("available"));
         }
         finally

@@ -47,7 +47,7 @@ public abstract class OnRequestSellingTests(StockroomServer server)
     private async Task<JsonElement> LedgerEvent(long after, string type)
     {
         var page = await Client.Send(HttpMethod.Get, $"/v1/events?after={after}&limit=1000").Expect(HttpStatusCode.OK);
-        return page.GetProperty("events").EnumerateArray().First(e => e.GetProperty("type").GetString() == type).GetProperty("data");
+        return page.GetProperty("data").EnumerateArray().First(e => e.GetProperty("type").GetString() == type).GetProperty("data");
     }
 
     [Fact]

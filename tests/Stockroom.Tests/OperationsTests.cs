@@ -15,7 +15,7 @@ public abstract class OperationsTests(StockroomServer server)
         var page = await Client.Send(HttpMethod.Get, "/v1/events?after=0&limit=1000").Expect(HttpStatusCode.OK);
         var previous = LedgerChain.Genesis;
         long sequence = 0;
-        foreach (var entry in page.GetProperty("events").EnumerateArray())
+        foreach (var entry in page.GetProperty("data").EnumerateArray())
         {
             Assert.Equal(++sequence, entry.Long("sequence"));
             var recomputed = LedgerChain.ComputeHash(sequence, entry.GetProperty("type").GetString()!, entry.GetProperty("at").GetDateTimeOffset(),
@@ -26,7 +26,7 @@ public abstract class OperationsTests(StockroomServer server)
         }
 
         Assert.True(sequence >= 6, "the seed made at least six changes");
-        var types = page.GetProperty("events").EnumerateArray().Select(e => e.GetProperty("type").GetString()).ToHashSet();
+        var types = page.GetProperty("data").EnumerateArray().Select(e => e.GetProperty("type").GetString()).ToHashSet();
         Assert.Superset(new HashSet<string?> { "location.upserted", "item.upserted", "group.upserted", "channel.upserted", "supply.synced" }, types);
     }
 

@@ -56,7 +56,7 @@ public abstract class PromisingRulesApiTests(StockroomServer server)
         Assert.Equal(21, atp.Long("available"));
 
         var rules = await Client.Send(HttpMethod.Get, $"/v1/rules/safety-stock?sku={n.Sku}").Expect(HttpStatusCode.OK);
-        Assert.Single(rules.GetProperty("rules").EnumerateArray());
+        Assert.Single(rules.GetProperty("data").EnumerateArray());
         await Client.Send(HttpMethod.Delete, $"/v1/rules/safety-stock?sku={n.Sku}&location={n.Warehouse}").Expect(HttpStatusCode.OK);
         Assert.Equal(22, await Available(n, $"group={n.Group}"));
         await Client.Send(HttpMethod.Delete, $"/v1/rules/safety-stock?sku={n.Sku}&location={n.Warehouse}").Problem(HttpStatusCode.NotFound);

@@ -104,7 +104,7 @@ public sealed class ScaleOutTests : IAsyncLifetime
         long after = 0;
         while (true)
         {
-            var page = (await Through(0).Send(HttpMethod.Get, $"/v1/events?after={after}&limit=1000").Expect(HttpStatusCode.OK)).GetProperty("events");
+            var page = (await Through(0).Send(HttpMethod.Get, $"/v1/events?after={after}&limit=1000").Expect(HttpStatusCode.OK)).GetProperty("data");
             if (page.GetArrayLength() == 0)
             {
                 return events;

@@ -41,7 +41,7 @@ public abstract class WebhookGuardTests(StockroomServer server)
         {
             await server.Service<WebhookDispatcher>().DeliverDueAsync(CancellationToken.None);
             var log = await Client.Send(HttpMethod.Get, $"/v1/webhooks/{webhook}/deliveries").Expect(HttpStatusCode.OK);
-            delivery = log.GetProperty("deliveries")[0];
+            delivery = log.GetProperty("data")[0];
             return delivery.GetProperty("attempts").GetInt32() >= 1;
         });
         return delivery;

@@ -29,6 +29,9 @@ public sealed class Subscriber : IAsyncDisposable
 
     public ConcurrentQueue<(long Delivery, string Signature, string Type, string Body)> Received { get; } = new();
 
+    /// <summary>Every header of each delivery received, with its body as sent.</summary>
+    public ConcurrentQueue<(IReadOnlyDictionary<string, string> Headers, string Body)> Messages { get; } = new();
+
     /// <summary>What arrived, in the order it was sent (deliveries go out concurrently).</summary>
     public List<(long Delivery, string Signature, string Type, string Body)> InOrder() => [.. Received.OrderBy(r => r.Delivery)];
 
@@ -94,8 +97,10 @@ public sealed class Subscriber : IAsyncDisposable
             }
 
             using var reader = new StreamReader(request.Body);
+            var body = await reader.ReadToEndAsync();
+            subscriber.Messages.Enqueue((request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString(), StringComparer.Ordinal), body));
             subscriber.Received.Enqueue((long.Parse(request.Headers["Stockroom-Delivery"].ToString(), System.Globalization.CultureInfo.InvariantCulture),
-                request.Headers["Stockroom-Signature"].ToString(), request.Headers["Stockroom-Event"].ToString(), await reader.ReadToEndAsync()));
+                request.Headers["Stockroom-Signature"].ToString(), request.Headers["Stockroom-Event"].ToString(), body));
             return Results.Ok();
         });
         await app.StartAsync();
@@ -135,7 +140,7 @@ public abstract class WebhookTests(StockroomServer server)
 
     private async Task<List<JsonElement>> DeliveriesAsync(string webhook) =>
         [.. (await Client.Send(HttpMethod.Get, $"/v1/webhooks/{webhook}/deliveries?limit={Limits.PageSizeMax}").Expect(HttpStatusCode.OK))
-            .GetProperty("deliveries").EnumerateArray()];
+            .GetProperty("data").EnumerateArray()];
 
     private async Task<string> SubscribeAsync(Subscriber subscriber, string eventType)
     {
@@ -210,7 +215,7 @@ public abstract class WebhookTests(StockroomServer server)
         await Client.Post("/v1/reservations", new { id = Api.NewId("r"), channel = n.Channel, lines = new[] { new { sku = n.Sku, quantity = 1 } } }).Expect(HttpStatusCode.Created);
 
         async Task<JsonElement> Delivery() =>
-            (await Client.Send(HttpMethod.Get, $"/v1/webhooks/{id}/deliveries").Expect(HttpStatusCode.OK)).GetProperty("deliveries")[0];
+            (await Client.Send(HttpMethod.Get, $"/v1/webhooks/{id}/deliveries").Expect(HttpStatusCode.OK)).GetProperty("data")[0];
         async Task AttemptsReach(int attempts) => await ReservationApiTests.Eventually(async () =>
         {
             await Dispatch();
@@ -228,7 +233,7 @@ public abstract class WebhookTests(StockroomServer server)
         Assert.Single(subscriber.Received);
 
         var log = await Client.Send(HttpMethod.Get, $"/v1/webhooks/{id}/deliveries").Expect(HttpStatusCode.OK);
-        var delivery = Assert.Single(log.GetProperty("deliveries").EnumerateArray());
+        var delivery = Assert.Single(log.GetProperty("data").EnumerateArray());
         Assert.Equal(("delivered", 3), (delivery.GetProperty("status").GetString(), delivery.GetProperty("attempts").GetInt32()));
     }
 

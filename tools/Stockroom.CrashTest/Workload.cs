@@ -744,7 +744,7 @@ public sealed class Workload(ApiClient api, Random seeds, string prefix)
     {
         for (var page = 0; page < 100_000; page++)
         {
-            var events = (await api.GetAsync($"/v1/events?after={_ledgerCursor}&limit=1000", cancellationToken))!.Value.GetProperty("events");
+            var events = (await api.GetAsync($"/v1/events?after={_ledgerCursor}&limit=1000", cancellationToken))!.Value.GetProperty("data");
             if (events.GetArrayLength() == 0)
             {
                 break;

@@ -58,9 +58,9 @@ public static class AvailabilityApi
     public static RouteGroupBuilder MapAvailabilityApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/v1/availability").WithTags("Availability");
-        group.MapGet("/{sku}", Get).RequireScope(Scopes.Read).WithName("GetAvailability")
+        group.MapGet("/{sku}", Get).RequireScope(Scopes.Read).AllowStorefrontReads(app).WithName("GetAvailability")
             .WithSummary("Available to promise for one SKU at a location (pick-up), or over a group or channel (ship-to-home).");
-        group.MapPost("/query", Query).RequireScope(Scopes.Read).WithName("QueryAvailability")
+        group.MapPost("/query", Query).RequireScope(Scopes.Read).AllowStorefrontReads(app).WithName("QueryAvailability")
             .WithSummary("Availability of up to 1000 SKUs in one call, answered in the order asked, for listing pages.");
         return group;
     }

@@ -103,6 +103,25 @@ public static class CatalogStatements
         return (await command.ListAsync(CatalogRows.ReadChannel, cancellationToken)).SingleOrDefault();
     }
 
+    /// <summary>
+    /// Locks one catalog row, if it exists, for the rest of the write: a write that checks a precondition
+    /// against the row then changes it with no other write in between. SQLite's writer already holds the
+    /// whole database; PostgreSQL takes the row lock.
+    /// </summary>
+    public static async Task LockRowAsync(this IStockWrite write, CatalogTable table, string id, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        var (name, key) = table switch
+        {
+            CatalogTable.Items => ("items", "sku"),
+            CatalogTable.Locations => ("locations", "id"),
+            CatalogTable.Groups => ("distribution_groups", "id"),
+            _ => ("channels", "id"),
+        };
+        await using var command = write.Command($"SELECT {key} FROM {name} WHERE {key} = @id{write.Dialect.ForUpdate}").With("@id", id);
+        await command.ListAsync(r => r.GetString(0), cancellationToken);
+    }
+
     /// <summary>Which of these SKUs exist.</summary>
     public static Task<IReadOnlySet<string>> ExistingSkusAsync(this IStockWrite write, IReadOnlyCollection<string> skus, CancellationToken cancellationToken) =>
         write.ExistingAsync("items", "sku", skus, cancellationToken);
@@ -227,4 +246,12 @@ public static class CatalogStatements
             .With("@secret", keepIntakeSecret ? null : intakeSecret);
         await write.ExecuteAsync(command, cancellationToken);
     }
+}
+
+public enum CatalogTable
+{
+    Items,
+    Locations,
+    Groups,
+    Channels,
 }

@@ -21,21 +21,19 @@ public sealed record PutItemRequest(
     decimal? Price,
     decimal? UnitCost);
 
-public sealed record Page<T>(IReadOnlyList<T> Data, string? Next);
-
 public static class ItemsApi
 {
     public static RouteGroupBuilder MapItemsApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/v1/items").WithTags("Catalog");
-        group.MapPut("/{sku}", PutItem).RequireStoreWideScope(Scopes.InventoryWrite).WithName("PutItem").WithSummary("Create or replace an item (a sellable SKU).");
-        group.MapGet("/{sku}", GetItem).RequireScope(Scopes.Read).WithName("GetItem").WithSummary("Read one item.");
+        group.MapPut("/{sku}", PutItem).RequireStoreWideScope(Scopes.InventoryWrite).WithETag().WithName("PutItem").WithSummary("Create or replace an item (a sellable SKU).");
+        group.MapGet("/{sku}", GetItem).RequireScope(Scopes.Read).WithETag().WithName("GetItem").WithSummary("Read one item.");
         group.MapGet("/", ListItems).RequireScope(Scopes.Read).WithName("ListItems").WithSummary("Page through items in SKU order.");
         return group;
     }
 
     public static async Task<Results<Created<Item>, Ok<Item>, ProblemHttpResult>> PutItem(
-        string sku, PutItemRequest request, IStockStore store, CancellationToken cancellationToken)
+        string sku, PutItemRequest request, IStockStore store, HttpRequest httpRequest, CancellationToken cancellationToken)
     {
         var validation = Validate(sku, request);
         if (!validation.IsValid)
@@ -43,7 +41,22 @@ public static class ItemsApi
             return validation.Problem();
         }
 
+        var (conditions, badConditions) = ETags.Conditions(httpRequest);
+        if (badConditions is not null)
+        {
+            return badConditions;
+        }
+
         await using var write = await store.BeginWriteAsync(cancellationToken);
+        if (conditions is not null)
+        {
+            await write.LockRowAsync(CatalogTable.Items, sku, cancellationToken);
+            if (conditions.Check(await write.GetItemAsync(sku, cancellationToken)) is { } failed)
+            {
+                return failed;
+            }
+        }
+
         var (item, created, problem) = await UpsertAsync(write, sku, request, cancellationToken);
         if (problem is not null)
         {
@@ -125,19 +138,4 @@ public static class ItemsApi
         var items = await store.ListItemsAsync(after, size, cancellationToken);
         return TypedResults.Ok(Paging.Page(items, size, i => i.Sku));
     }
-}
-
-/// <summary>Keyset paging: <c>after</c> the last id seen, at most <c>limit</c> rows.</summary>
-public static class Paging
-{
-    public static (Validation Validation, int Size) Validate(string? after, int? limit)
-    {
-        var validation = new Validation();
-        validation.Identifier("after", after, required: false);
-        validation.Range("limit", limit, 1, Limits.PageSizeMax, required: false);
-        return (validation, limit ?? Limits.PageSizeDefault);
-    }
-
-    public static Page<T> Page<T>(IReadOnlyList<T> rows, int size, Func<T, string> id) =>
-        new(rows, rows.Count == size && rows.Count > 0 ? id(rows[^1]) : null);
 }

@@ -39,18 +39,18 @@ public static class NetworkApi
     public static IEndpointRouteBuilder MapNetworkApi(this IEndpointRouteBuilder app)
     {
         var locations = app.MapGroup("/v1/locations").WithTags("Network");
-        locations.MapPut("/{id}", PutLocation).RequireStoreWideScope(Scopes.Admin).WithName("PutLocation").WithSummary("Create or replace a location (store, warehouse, dc, supplier).");
-        locations.MapGet("/{id}", GetLocation).RequireScope(Scopes.Read).WithName("GetLocation").WithSummary("Read one location.");
+        locations.MapPut("/{id}", PutLocation).RequireStoreWideScope(Scopes.Admin).WithETag().WithName("PutLocation").WithSummary("Create or replace a location (store, warehouse, dc, supplier).");
+        locations.MapGet("/{id}", GetLocation).RequireScope(Scopes.Read).WithETag().WithName("GetLocation").WithSummary("Read one location.");
         locations.MapGet("/", ListLocations).RequireScope(Scopes.Read).WithName("ListLocations").WithSummary("Page through locations.");
 
         var groups = app.MapGroup("/v1/groups").WithTags("Network");
-        groups.MapPut("/{id}", PutGroup).RequireStoreWideScope(Scopes.Admin).WithName("PutGroup").WithSummary("Create or replace a distribution group and its locations.");
-        groups.MapGet("/{id}", GetGroup).RequireScope(Scopes.Read).WithName("GetGroup").WithSummary("Read one distribution group.");
+        groups.MapPut("/{id}", PutGroup).RequireStoreWideScope(Scopes.Admin).WithETag().WithName("PutGroup").WithSummary("Create or replace a distribution group and its locations.");
+        groups.MapGet("/{id}", GetGroup).RequireScope(Scopes.Read).WithETag().WithName("GetGroup").WithSummary("Read one distribution group.");
         groups.MapGet("/", ListGroups).RequireScope(Scopes.Read).WithName("ListGroups").WithSummary("Page through distribution groups.");
 
         var channels = app.MapGroup("/v1/channels").WithTags("Network");
-        channels.MapPut("/{id}", PutChannel).RequireStoreWideScope(Scopes.Admin).WithName("PutChannel").WithSummary("Create or replace a sales channel.");
-        channels.MapGet("/{id}", GetChannel).RequireScope(Scopes.Read).WithName("GetChannel").WithSummary("Read one sales channel.");
+        channels.MapPut("/{id}", PutChannel).RequireStoreWideScope(Scopes.Admin).WithETag().WithName("PutChannel").WithSummary("Create or replace a sales channel.");
+        channels.MapGet("/{id}", GetChannel).RequireScope(Scopes.Read).WithETag().WithName("GetChannel").WithSummary("Read one sales channel.");
         channels.MapGet("/", ListChannels).RequireScope(Scopes.Read).WithName("ListChannels").WithSummary("Page through sales channels.");
         channels.MapGet("/{id}/feed", ChannelFeed.Get).RequireScope(Scopes.Read).WithName("GetChannelFeed")
             .WithSummary("The channel's published availability updates, one per SKU per publication, oldest first.");
@@ -59,7 +59,7 @@ public static class NetworkApi
     }
 
     public static async Task<Results<Created<Location>, Ok<Location>, ProblemHttpResult>> PutLocation(
-        string id, PutLocationRequest request, IStockStore store, CancellationToken cancellationToken)
+        string id, PutLocationRequest request, IStockStore store, HttpRequest httpRequest, CancellationToken cancellationToken)
     {
         var validation = ValidateLocation(id, request);
         if (!validation.IsValid)
@@ -67,7 +67,22 @@ public static class NetworkApi
             return validation.Problem();
         }
 
+        var (conditions, badConditions) = ETags.Conditions(httpRequest);
+        if (badConditions is not null)
+        {
+            return badConditions;
+        }
+
         await using var write = await store.BeginWriteAsync(cancellationToken);
+        if (conditions is not null)
+        {
+            await write.LockRowAsync(CatalogTable.Locations, id, cancellationToken);
+            if (conditions.Check(await write.GetLocationAsync(id, cancellationToken)) is { } failed)
+            {
+                return failed;
+            }
+        }
+
         var (location, created) = await UpsertLocationAsync(write, id, request, cancellationToken);
         await write.CommitAsync(cancellationToken);
         return created ? TypedResults.Created($"/v1/locations/{id}", location) : TypedResults.Ok(location);
@@ -126,7 +141,7 @@ public static class NetworkApi
     }
 
     public static async Task<Results<Created<DistributionGroup>, Ok<DistributionGroup>, ProblemHttpResult>> PutGroup(
-        string id, PutGroupRequest request, IStockStore store, CancellationToken cancellationToken)
+        string id, PutGroupRequest request, IStockStore store, HttpRequest httpRequest, CancellationToken cancellationToken)
     {
         var validation = new Validation();
         validation.Identifier("id", id);
@@ -152,7 +167,22 @@ public static class NetworkApi
             return validation.Problem();
         }
 
+        var (conditions, badConditions) = ETags.Conditions(httpRequest);
+        if (badConditions is not null)
+        {
+            return badConditions;
+        }
+
         await using var write = await store.BeginWriteAsync(cancellationToken);
+        if (conditions is not null)
+        {
+            await write.LockRowAsync(CatalogTable.Groups, id, cancellationToken);
+            if (conditions.Check(await write.GetGroupAsync(id, cancellationToken)) is { } failed)
+            {
+                return failed;
+            }
+        }
+
         var known = await write.ExistingLocationsAsync(members, cancellationToken);
         var unknown = members.Select((l, i) => (l, i)).Where(m => !known.Contains(m.l)).ToList();
         if (unknown.Count > 0)
@@ -182,7 +212,7 @@ public static class NetworkApi
     }
 
     public static async Task<Results<Created<Channel>, Ok<Channel>, ProblemHttpResult>> PutChannel(
-        string id, PutChannelRequest request, IStockStore store, CancellationToken cancellationToken)
+        string id, PutChannelRequest request, IStockStore store, HttpRequest httpRequest, CancellationToken cancellationToken)
     {
         var validation = new Validation();
         validation.Identifier("id", id);
@@ -206,7 +236,22 @@ public static class NetworkApi
             return validation.Problem();
         }
 
+        var (conditions, badConditions) = ETags.Conditions(httpRequest);
+        if (badConditions is not null)
+        {
+            return badConditions;
+        }
+
         await using var write = await store.BeginWriteAsync(cancellationToken);
+        if (conditions is not null)
+        {
+            await write.LockRowAsync(CatalogTable.Channels, id, cancellationToken);
+            if (conditions.Check(await write.GetChannelAsync(id, cancellationToken)) is { } failed)
+            {
+                return failed;
+            }
+        }
+
         if (await write.GetGroupAsync(request.Group!, cancellationToken) is null)
         {
             return Problems.Unprocessable(new Dictionary<string, string[]> { ["group"] = [$"there is no group '{request.Group}'"] },

@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Stockroom.Core;
 using Stockroom.Features.Availability;
@@ -10,7 +11,8 @@ using Stockroom.Storage;
 
 namespace Stockroom.Features.Channels;
 
-public sealed record ChannelFeedPage(string Channel, IReadOnlyList<ChannelUpdate> Updates, long? Next);
+/// <summary>A page of a channel's feed in the list envelope: <c>data</c> and the <c>next</c> cursor, with the channel it is of.</summary>
+public sealed record ChannelFeedPage(string Channel, IReadOnlyList<ChannelUpdate> Data, [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Next);
 
 /// <summary>
 /// Publishes each channel's availability at its cadence: on every change, or at most every N
@@ -32,8 +34,14 @@ public sealed class ChannelPublisher(IStockStore store, TimeProvider time)
         {
             var changed = await write.ChangedSkusAsync(through, SkusPerPass, cancellationToken);
             var updates = new List<(string Sku, long Available)>();
+            var asOf = new Dictionary<string, long>(StringComparer.Ordinal);
             if (changed.Count > 0)
             {
+                foreach (var (sku, sequence) in changed)
+                {
+                    asOf[sku] = Math.Max(asOf.GetValueOrDefault(sku), sequence);
+                }
+
                 var skus = changed.Select(c => c.Sku).ToList();
                 var group = await store.GetGroupAsync(channel.Group, cancellationToken);
                 var locations = group is null ? [] : (await store.GetLocationsAsync(group.Locations, cancellationToken)).Where(l => l.Active).ToList();
@@ -67,7 +75,7 @@ public sealed class ChannelPublisher(IStockStore store, TimeProvider time)
             {
                 var at = time.GetUtcNow();
                 await write.EnqueueDeliveriesAsync("availability.changed",
-                    [.. updates.Select(u => StockroomJson.Serialize(new { type = "availability.changed", at, data = new { channel = channel.Id, u.Sku, u.Available } }))],
+                    [.. updates.Select(u => AvailabilityChanged(channel.Id, u.Sku, u.Available, asOf[u.Sku], at))],
                     cancellationToken);
             }
             published += updates.Count;
@@ -80,6 +88,21 @@ public sealed class ChannelPublisher(IStockStore store, TimeProvider time)
 
         return published;
     });
+
+    /// <summary>
+    /// An <c>availability.changed</c> body: <c>sequence</c> is the ledger event the SKU's availability is
+    /// as of, and <c>id</c> names that event for this channel, so that it is the same on every retry
+    /// and differs between channels told of the same change.
+    /// </summary>
+    private static string AvailabilityChanged(string channel, string sku, long available, long sequence, DateTimeOffset at) =>
+        StockroomJson.Serialize(new
+        {
+            id = $"{StandardWebhooks.EventId(sequence)}.{channel}.{sku}",
+            type = "availability.changed",
+            sequence,
+            at,
+            data = new { channel, sku, available },
+        });
 }
 
 internal sealed partial class ChannelPublishingWorker(ChannelPublisher publisher, TimeProvider time, ILogger<ChannelPublishingWorker> logger) : BackgroundService
@@ -109,12 +132,10 @@ internal sealed partial class ChannelPublishingWorker(ChannelPublisher publisher
 public static class ChannelFeed
 {
     public static async Task<Results<Ok<ChannelFeedPage>, ProblemHttpResult>> Get(
-        string id, IStockStore store, ClaimsPrincipal user, CancellationToken cancellationToken, long? after = null, int? limit = null)
+        string id, IStockStore store, ClaimsPrincipal user, CancellationToken cancellationToken, string? after = null, int? limit = null)
     {
-        var validation = new Validation();
+        var (validation, from, size) = Paging.ValidateSequence(after, limit);
         validation.Identifier("id", id);
-        validation.Range("after", after, 0, long.MaxValue, required: false);
-        validation.Range("limit", limit, 1, Limits.PageSizeMax, required: false);
         if (!validation.IsValid)
         {
             return validation.Problem();
@@ -130,8 +151,7 @@ public static class ChannelFeed
             return Problems.NotFound("channel", id);
         }
 
-        var size = limit ?? Limits.PageSizeDefault;
-        var updates = await store.ReadChannelFeedAsync(id, after ?? 0, size, cancellationToken);
-        return TypedResults.Ok(new ChannelFeedPage(id, updates, updates.Count == size ? updates[^1].Id : null));
+        var updates = await store.ReadChannelFeedAsync(id, from, size, cancellationToken);
+        return TypedResults.Ok(new ChannelFeedPage(id, updates, Paging.Next(updates, size, u => Paging.Cursor(u.Id))));
     }
 }

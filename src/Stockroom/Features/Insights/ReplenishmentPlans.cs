@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Stockroom.Core.Catalog;
 using Stockroom.Core.Insights;
@@ -32,7 +33,8 @@ public sealed record ReplenishmentRow(
 
 /// <summary>
 /// Replenishment figures over a window of demand history (<c>from</c>–<c>to</c>, UTC days, today
-/// included), at a service level (with its <c>z</c>) and a target cover. <c>next</c> continues the list.
+/// included), at a service level (with its <c>z</c>) and a target cover. The rows are in the list envelope's
+/// <c>data</c>, and <c>next</c> continues the list.
 /// </summary>
 public sealed record ReplenishmentResponse(
     DateOnly From,
@@ -40,8 +42,8 @@ public sealed record ReplenishmentResponse(
     double ServiceLevel,
     double Z,
     int TargetDaysOfCover,
-    IReadOnlyList<ReplenishmentRow> Rows,
-    string? Next,
+    IReadOnlyList<ReplenishmentRow> Data,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Next,
     int? RulesApplied = null);
 
 /// <summary>
@@ -81,7 +83,7 @@ public static class ReplenishmentPlans
 
         // Only rows with demand in the window get a rule: a SKU that never sold there says nothing
         // about the buffer it needs, and a rule of zero would override any broader rule.
-        var rows = response!.Rows.Where(r => r.AverageDailyDemand > 0).ToList();
+        var rows = response!.Data.Where(r => r.AverageDailyDemand > 0).ToList();
         var applied = await Writes.RetryAsync(store, async () =>
         {
             await using var write = await store.BeginWriteAsync(cancellationToken);

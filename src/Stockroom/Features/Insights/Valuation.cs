@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json.Serialization;
 using CsvHelper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Stockroom.Core.Insights;
@@ -16,8 +17,12 @@ namespace Stockroom.Features.Insights;
 /// </summary>
 public sealed record ValuationItem(string Sku, long OnHand, long ValuedUnits, decimal UnitCost, decimal Value, decimal Cogs);
 
-/// <summary>Stock value and cost of goods sold. Money is exact in the store and rounded here, for display: 2 places, unit costs 4.</summary>
-public sealed record ValuationResponse(decimal TotalValue, decimal Cogs, IReadOnlyList<ValuationItem> Items, string? Next);
+/// <summary>
+/// Stock value and cost of goods sold. Money is exact in the store and rounded here, for display: 2 places, unit costs 4.
+/// A report with totals: its page of SKUs is <c>items</c> (the contract's name), continued by the <c>next</c> cursor.
+/// </summary>
+public sealed record ValuationResponse(decimal TotalValue, decimal Cogs, IReadOnlyList<ValuationItem> Items,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Next);
 
 public static class Valuation
 {

@@ -39,8 +39,10 @@ public static class KeyStatements
         (await store.QueryAsync($"SELECT {Columns} FROM api_keys WHERE key_hash = @hash AND revoked_at IS NULL",
             c => c.With("@hash", keyHash), Read, cancellationToken)).Select(k => k.Key).SingleOrDefault();
 
-    public static async Task<IReadOnlyList<StoredApiKey>> ListApiKeysAsync(this IStockStore store, CancellationToken cancellationToken) =>
-        [.. (await store.QueryAsync($"SELECT {Columns} FROM api_keys ORDER BY id", _ => { }, Read, cancellationToken)).Select(k => k.Key)];
+    public static async Task<IReadOnlyList<StoredApiKey>> ListApiKeysAsync(this IStockStore store, CancellationToken cancellationToken,
+        string? after = null, int limit = int.MaxValue) =>
+        [.. (await store.QueryAsync($"SELECT {Columns} FROM api_keys WHERE id > @after ORDER BY id LIMIT @limit",
+            c => c.With("@after", after ?? "").With("@limit", limit), Read, cancellationToken)).Select(k => k.Key)];
 
     /// <summary>Whether any key created through the API is still in force: if so, Stockroom is not open.</summary>
     public static async Task<bool> AnyActiveApiKeyAsync(this IStockStore store, CancellationToken cancellationToken) =>

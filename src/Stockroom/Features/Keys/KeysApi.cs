@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Stockroom.Core;
 using Stockroom.Features.Catalog;
 using Stockroom.Http;
@@ -19,8 +20,6 @@ public sealed record KeyView(string Id, string Name, string Prefix, IReadOnlyLis
     }
 }
 
-public sealed record KeyList(IReadOnlyList<KeyView> Data);
-
 /// <summary>
 /// Keys created through the API, for integrations (a POS, a marketplace connector) that should
 /// not share the operator's key. Only a digest is stored: the secret is in the one answer that
@@ -38,8 +37,16 @@ public static class KeysApi
     }
 
     public static async Task<Results<Created<KeyView>, Ok<KeyView>, ProblemHttpResult>> Create(
-        CreateKeyRequest request, IStockStore store, KeyRing keys, HttpResponse httpResponse, CancellationToken cancellationToken)
+        CreateKeyRequest request, IStockStore store, KeyRing keys, HttpResponse httpResponse, CancellationToken cancellationToken,
+        [FromHeader(Name = IdempotencyKeys.Header)] string? idempotencyKey = null)
     {
+        var (id, mismatch) = IdempotencyKeys.Resolve(request.Id, idempotencyKey);
+        if (mismatch is not null)
+        {
+            return mismatch;
+        }
+
+        request = request with { Id = id };
         var validation = new Validation();
         validation.Identifier("id", request.Id);
         validation.Text("name", request.Name, Limits.NameLengthMax, required: false);
@@ -87,8 +94,18 @@ public static class KeysApi
         return result;
     }
 
-    public static async Task<Ok<KeyList>> List(IStockStore store, CancellationToken cancellationToken) =>
-        TypedResults.Ok(new KeyList([.. (await store.ListApiKeysAsync(cancellationToken)).Select(KeyView.From)]));
+    public static async Task<Results<Ok<Page<KeyView>>, ProblemHttpResult>> List(
+        IStockStore store, CancellationToken cancellationToken, string? after = null, int? limit = null)
+    {
+        var (validation, size) = Paging.Validate(after, limit);
+        if (!validation.IsValid)
+        {
+            return validation.Problem();
+        }
+
+        var keys = (await store.ListApiKeysAsync(cancellationToken, after, size)).Select(KeyView.From).ToList();
+        return TypedResults.Ok(Paging.Page(keys, size, k => k.Id));
+    }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> Revoke(string id, IStockStore store, KeyRing keys, CancellationToken cancellationToken)
     {

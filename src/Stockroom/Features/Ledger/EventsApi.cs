@@ -1,5 +1,6 @@
 using System.Net.ServerSentEvents;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Stockroom.Core;
 using Stockroom.Core.Ledger;
@@ -23,7 +24,15 @@ public sealed record EventView(long Sequence, string Type, DateTimeOffset At, Js
     }
 }
 
-public sealed record EventsPage(IReadOnlyList<EventView> Events, long? Next);
+/// <summary>
+/// A page of the ledger in the list envelope. <c>events</c> is the same list as <c>data</c>, kept
+/// because contract v1 named the field so; it is deprecated and will go in a later version.
+/// </summary>
+public sealed record EventsPage(IReadOnlyList<EventView> Data, [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Next)
+{
+    /// <summary>Deprecated: the same list as <see cref="Data"/>, under the field name contract v1 gave it.</summary>
+    public IReadOnlyList<EventView> Events => Data;
+}
 
 public static class EventsApi
 {
@@ -89,19 +98,17 @@ public static class EventsApi
     }
 
     public static async Task<Results<Ok<EventsPage>, ProblemHttpResult>> List(
-        IStockStore store, CancellationToken cancellationToken, long? after = null, int? limit = null)
+        IStockStore store, CancellationToken cancellationToken, string? after = null, int? limit = null)
     {
-        var validation = new Validation();
-        validation.Range("after", after, 0, long.MaxValue, required: false);
-        validation.Range("limit", limit, 1, Limits.PageSizeMax, required: false);
+        // The cursor is a sequence number; as the list envelope's next it travels as a string of digits.
+        var (validation, from, size) = Paging.ValidateSequence(after, limit);
         if (!validation.IsValid)
         {
             return validation.Problem();
         }
 
-        var size = limit ?? Limits.PageSizeDefault;
-        var events = await store.ReadEventsAsync(after ?? 0, size, cancellationToken);
-        return TypedResults.Ok(new EventsPage([.. events.Select(EventView.From)], events.Count == size ? events[^1].Sequence : null));
+        var events = await store.ReadEventsAsync(from, size, cancellationToken);
+        return TypedResults.Ok(new EventsPage([.. events.Select(EventView.From)], Paging.Next(events, size, e => Paging.Cursor(e.Sequence))));
     }
 }
 

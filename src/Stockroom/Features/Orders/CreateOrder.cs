@@ -25,9 +25,15 @@ public static class CreateOrder
 {
     public static async Task<Results<Created<Order>, ProblemHttpResult>> Handle(
         CreateOrderRequest request, IStockStore store, HttpResponse httpResponse, ClaimsPrincipal user, CancellationToken cancellationToken,
-        [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey = null)
+        [FromHeader(Name = IdempotencyKeys.Header)] string? idempotencyKey = null)
     {
-        request = request with { Id = request.Id ?? idempotencyKey };
+        var (id, mismatch) = IdempotencyKeys.Resolve(request.Id, idempotencyKey);
+        if (mismatch is not null)
+        {
+            return mismatch;
+        }
+
+        request = request with { Id = id };
         var validation = Validate(request);
         if (!validation.IsValid)
         {

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Stockroom.Core;
 using Stockroom.Core.Demand;
 using Stockroom.Core.Ledger;
@@ -22,8 +23,16 @@ public sealed record OrderEventRequest(string? Id, OrderEventType? Type, List<Or
 public static class RecordOrderEvent
 {
     public static async Task<Results<Ok<Order>, ProblemHttpResult>> Handle(
-        string id, OrderEventRequest request, IStockStore store, HttpResponse httpResponse, ClaimsPrincipal user, CancellationToken cancellationToken)
+        string id, OrderEventRequest request, IStockStore store, HttpResponse httpResponse, ClaimsPrincipal user, CancellationToken cancellationToken,
+        [FromHeader(Name = IdempotencyKeys.Header)] string? idempotencyKey = null)
     {
+        var (eventId, mismatch) = IdempotencyKeys.Resolve(request.Id, idempotencyKey);
+        if (mismatch is not null)
+        {
+            return mismatch;
+        }
+
+        request = request with { Id = eventId };
         var validation = Validate(id, request);
         if (!validation.IsValid)
         {

@@ -28,9 +28,15 @@ public static class CreateReservation
 {
     public static async Task<Results<Created<Reservation>, ProblemHttpResult>> Handle(
         CreateReservationRequest request, HoldWriter writer, HttpResponse httpResponse, ClaimsPrincipal user, CancellationToken cancellationToken,
-        [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey = null)
+        [FromHeader(Name = IdempotencyKeys.Header)] string? idempotencyKey = null)
     {
-        request = request with { Id = request.Id ?? idempotencyKey };
+        var (id, mismatch) = IdempotencyKeys.Resolve(request.Id, idempotencyKey);
+        if (mismatch is not null)
+        {
+            return mismatch;
+        }
+
+        request = request with { Id = id };
         var validation = Validate(request);
         if (!validation.IsValid)
         {

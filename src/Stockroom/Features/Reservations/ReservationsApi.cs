@@ -14,15 +14,15 @@ public static class ReservationsApi
     public static RouteGroupBuilder MapReservationsApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/v1/reservations").WithTags("Reservations");
-        group.MapPost("/", CreateReservation.Handle).RequireScope(Scopes.ReservationsWrite).WithName("CreateReservation")
+        group.MapPost("/", CreateReservation.Handle).RequireScope(Scopes.ReservationsWrite).AllowStorefrontWrites(app).WithName("CreateReservation")
             .WithSummary("Hold units for a cart or checkout; idempotent by id.");
-        group.MapGet("/{id}", Get).RequireScope(Scopes.Read).WithName("GetReservation").WithSummary("Read one reservation.");
+        group.MapGet("/{id}", Get).RequireScope(Scopes.Read).AllowStorefrontWrites(app).WithName("GetReservation").WithSummary("Read one reservation.");
         group.MapGet("/", List).RequireScope(Scopes.Read).WithName("ListReservations").WithSummary("List reservations by status, channel or SKU.");
         group.MapPost("/{id}/accept", SellerAnswer.Accept).RequireScope(Scopes.ReservationsWrite).WithName("AcceptReservation")
             .WithSummary("The seller accepts a pending (on-request) reservation: its units are held now, or backordered if allowed.");
         group.MapPost("/{id}/decline", SellerAnswer.Decline).RequireScope(Scopes.ReservationsWrite).WithName("DeclineReservation")
             .WithSummary("The seller declines a pending (on-request) reservation.");
-        group.MapDelete("/{id}", Release).RequireScope(Scopes.ReservationsWrite).WithName("ReleaseReservation")
+        group.MapDelete("/{id}", Release).RequireScope(Scopes.ReservationsWrite).AllowStorefrontWrites(app).WithName("ReleaseReservation")
             .WithSummary("Release a reservation and give its units back (cart abandoned, order made elsewhere).");
         return group;
     }

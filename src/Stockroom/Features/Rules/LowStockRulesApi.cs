@@ -9,8 +9,6 @@ namespace Stockroom.Features.Rules;
 
 public sealed record LowStockRuleRequest(string? Sku, string? Location, string? Group, long? Threshold);
 
-public sealed record LowStockRules(IReadOnlyList<LowStockRule> Rules);
-
 /// <summary>
 /// Low-stock thresholds by SKU, location, group or any mix, the most specific winning: a
 /// position whose availability falls below its threshold raises <c>stock.low</c>.
@@ -20,20 +18,26 @@ public static class LowStockRulesApi
     public static RouteGroupBuilder MapLowStockRulesApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/v1/rules/low-stock").WithTags("Rules");
-        group.MapPut("/", Put).RequireStoreWideScope(Scopes.InventoryWrite).WithName("PutLowStockRule").WithSummary("Create or replace the low-stock threshold for a SKU, location, group or any mix.");
-        group.MapGet("/", List).RequireScope(Scopes.Read).WithName("ListLowStockRules").WithSummary("List low-stock thresholds, optionally for one SKU.");
+        group.MapPut("/", Put).RequireStoreWideScope(Scopes.InventoryWrite).WithETag().WithName("PutLowStockRule").WithSummary("Create or replace the low-stock threshold for a SKU, location, group or any mix.");
+        group.MapGet("/", List).RequireScope(Scopes.Read).WithName("ListLowStockRules").WithSummary("Page through low-stock thresholds, optionally for one SKU.");
         group.MapDelete("/", Delete).RequireStoreWideScope(Scopes.InventoryWrite).WithName("DeleteLowStockRule").WithSummary("Delete the threshold with exactly these selectors.");
         return group;
     }
 
     public static async Task<Results<Created<LowStockRule>, Ok<LowStockRule>, ProblemHttpResult>> Put(
-        LowStockRuleRequest request, IStockStore store, CancellationToken cancellationToken)
+        LowStockRuleRequest request, IStockStore store, HttpRequest httpRequest, CancellationToken cancellationToken)
     {
         var validation = SafetyStockRulesApi.Selectors(request.Sku, request.Location, request.Group);
         validation.Range("threshold", request.Threshold, 1, Core.Limits.QuantityMax);
         if (!validation.IsValid)
         {
             return validation.Problem();
+        }
+
+        var (conditions, badConditions) = ETags.Conditions(httpRequest);
+        if (badConditions is not null)
+        {
+            return badConditions;
         }
 
         return await Writes.RetryAsync<Results<Created<LowStockRule>, Ok<LowStockRule>, ProblemHttpResult>>(store, async () =>
@@ -44,7 +48,13 @@ public static class LowStockRulesApi
                 return unknown;
             }
 
+            // The rule is replaced by deleting it first, which also locks it: the precondition is checked against the row as it was.
             var existing = await write.DeleteLowStockRuleAsync(request.Sku, request.Location, request.Group, cancellationToken);
+            if (conditions?.Check(existing) is { } failed)
+            {
+                return failed;
+            }
+
             var rule = new LowStockRule(request.Sku, request.Location, request.Group, request.Threshold!.Value, existing?.CreatedAt ?? write.Now, write.Now);
             await write.UpsertLowStockRuleAsync(rule, cancellationToken);
             write.Record("rule.lowStock.upserted", rule);
@@ -53,14 +63,25 @@ public static class LowStockRulesApi
         });
     }
 
-    public static async Task<Results<Ok<LowStockRules>, ProblemHttpResult>> List(IStockStore store, CancellationToken cancellationToken, string? sku = null)
+    public static async Task<Results<Ok<Page<LowStockRule>>, ProblemHttpResult>> List(
+        IStockStore store, CancellationToken cancellationToken, string? sku = null, string? after = null, int? limit = null)
     {
-        var validation = SafetyStockRulesApi.Selectors(sku, null, null);
-        return validation.IsValid ? TypedResults.Ok(new LowStockRules(await store.ListLowStockRulesAsync(sku, cancellationToken))) : validation.Problem();
+        var validation = new Validation();
+        validation.Identifier("sku", sku, required: false);
+        var cursor = RuleCursor.Parse(after, validation);
+        validation.Range("limit", limit, 1, Core.Limits.PageSizeMax, required: false);
+        if (!validation.IsValid)
+        {
+            return validation.Problem();
+        }
+
+        var size = limit ?? Core.Limits.PageSizeDefault;
+        var rules = await store.ListLowStockRulesAsync(sku, cursor, size, cancellationToken);
+        return TypedResults.Ok(Paging.Page(rules, size, r => RuleCursor.Of(r.Sku, r.Location, r.Group).ToString()));
     }
 
     public static async Task<Results<Ok<LowStockRule>, ProblemHttpResult>> Delete(
-        IStockStore store, CancellationToken cancellationToken, string? sku = null, string? location = null, string? group = null)
+        IStockStore store, HttpRequest httpRequest, CancellationToken cancellationToken, string? sku = null, string? location = null, string? group = null)
     {
         var validation = SafetyStockRulesApi.Selectors(sku, location, group);
         if (!validation.IsValid)
@@ -68,10 +89,21 @@ public static class LowStockRulesApi
             return validation.Problem();
         }
 
+        var (conditions, badConditions) = ETags.Conditions(httpRequest);
+        if (badConditions is not null)
+        {
+            return badConditions;
+        }
+
         await using var write = await store.BeginWriteAsync(cancellationToken);
         if (await write.DeleteLowStockRuleAsync(sku, location, group, cancellationToken) is not { } deleted)
         {
-            return Problems.NotFound("low-stock rule", $"sku={sku}, location={location}, group={group}");
+            return conditions?.Check(null) ?? Problems.NotFound("low-stock rule", $"sku={sku}, location={location}, group={group}");
+        }
+
+        if (conditions?.Check(deleted) is { } failed)
+        {
+            return failed;
         }
 
         write.Record("rule.lowStock.deleted", deleted);

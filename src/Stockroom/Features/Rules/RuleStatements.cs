@@ -78,13 +78,28 @@ public static class RuleStatements
         return (await command.ListAsync(ReadLowStockRule, cancellationToken)).SingleOrDefault();
     }
 
-    public static async Task<IReadOnlyList<SafetyStockRule>> ListSafetyRulesAsync(this IStockStore store, string? sku, CancellationToken cancellationToken) =>
-        await store.QueryAsync($"SELECT {SafetyRuleColumns} FROM safety_stock_rules WHERE @sku IS NULL OR sku = @sku ORDER BY sku, location_id, group_id",
-            c => c.WithText("@sku", sku), ReadSafetyRule, cancellationToken);
+    public static async Task<IReadOnlyList<SafetyStockRule>> ListSafetyRulesAsync(this IStockStore store, string? sku, RuleCursor? after, int limit,
+        CancellationToken cancellationToken) =>
+        await store.QueryAsync($"SELECT {SafetyRuleColumns} FROM safety_stock_rules {ListFilter(after)} ORDER BY sku, location_id, group_id LIMIT @limit",
+            c => BindList(c, sku, after, limit), ReadSafetyRule, cancellationToken);
 
-    public static async Task<IReadOnlyList<LowStockRule>> ListLowStockRulesAsync(this IStockStore store, string? sku, CancellationToken cancellationToken) =>
-        await store.QueryAsync($"SELECT {LowStockRuleColumns} FROM low_stock_rules WHERE @sku IS NULL OR sku = @sku ORDER BY sku, location_id, group_id",
-            c => c.WithText("@sku", sku), ReadLowStockRule, cancellationToken);
+    public static async Task<IReadOnlyList<LowStockRule>> ListLowStockRulesAsync(this IStockStore store, string? sku, RuleCursor? after, int limit,
+        CancellationToken cancellationToken) =>
+        await store.QueryAsync($"SELECT {LowStockRuleColumns} FROM low_stock_rules {ListFilter(after)} ORDER BY sku, location_id, group_id LIMIT @limit",
+            c => BindList(c, sku, after, limit), ReadLowStockRule, cancellationToken);
+
+    // The first page starts with no bound at all: the rule for every position is ('', '', ''), which no tuple is greater than or equal to but itself.
+    private static string ListFilter(RuleCursor? after) =>
+        after is null ? "WHERE (@sku IS NULL OR sku = @sku)" : "WHERE (@sku IS NULL OR sku = @sku) AND (sku, location_id, group_id) > (@afterSku, @afterLocation, @afterGroup)";
+
+    private static void BindList(DbCommand command, string? sku, RuleCursor? after, int limit)
+    {
+        command.WithText("@sku", sku).With("@limit", limit);
+        if (after is { } cursor)
+        {
+            command.With("@afterSku", cursor.Sku).With("@afterLocation", cursor.Location).With("@afterGroup", cursor.Group);
+        }
+    }
 
     /// <summary>The safety stock rules that bear on these SKUs at these locations (null: all of them).</summary>
     public static async Task<SafetyStockPolicy> GetSafetyPolicyAsync(this IStockStore store, IReadOnlyCollection<string>? skus,
@@ -172,5 +187,37 @@ public static class RuleStatements
         IReadOnlyCollection<string> GroupsOf(string location) => [.. groupsOf[location]];
         return (safety.Count == 0 ? SafetyStockPolicy.None : new SafetyStockPolicy(safety, GroupsOf),
             low.Count == 0 ? LowStockPolicy.None : new LowStockPolicy(low, GroupsOf), safety.Count + low.Count);
+    }
+}
+
+/// <summary>
+/// Where a page of rules ends: the selectors of its last rule, <c>''</c> for one left out. On the wire
+/// it is the three joined by <c>~</c>, which no identifier contains.
+/// </summary>
+public sealed record RuleCursor(string Sku, string Location, string Group)
+{
+    public const char Separator = '~';
+
+    public static RuleCursor Of(string? sku, string? location, string? group) => new(sku ?? "", location ?? "", group ?? "");
+
+    public override string ToString() => string.Join(Separator, Sku, Location, Group);
+
+    /// <summary>The cursor a <c>next</c> stood for, or null (with the reason in <paramref name="validation"/>) when it is not one.</summary>
+    public static RuleCursor? Parse(string? text, Http.Validation validation)
+    {
+        ArgumentNullException.ThrowIfNull(validation);
+        if (text is null)
+        {
+            return null;
+        }
+
+        var parts = text.Split(Separator);
+        if (parts.Length != 3 || parts.Any(p => p.Length > 0 && !Core.Identifier.IsValid(p)))
+        {
+            validation.Add("after", "must be the next cursor of a previous page of rules");
+            return null;
+        }
+
+        return new(parts[0], parts[1], parts[2]);
     }
 }

@@ -15,22 +15,20 @@ namespace Stockroom.Features.Rules;
 /// </summary>
 public sealed record SafetyStockRuleRequest(string? Sku, string? Location, string? Group, long? Units, decimal? Percent, int? VipPriority);
 
-public sealed record SafetyStockRules(IReadOnlyList<SafetyStockRule> Rules);
-
 public static class SafetyStockRulesApi
 {
     public static RouteGroupBuilder MapSafetyStockRulesApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/v1/rules/safety-stock").WithTags("Rules");
-        group.MapPut("/", Put).RequireStoreWideScope(Scopes.InventoryWrite).WithName("PutSafetyStockRule")
+        group.MapPut("/", Put).RequireStoreWideScope(Scopes.InventoryWrite).WithETag().WithName("PutSafetyStockRule")
             .WithSummary("Create or replace the safety stock rule for a SKU, location, group or any mix; the most specific rule applies.");
-        group.MapGet("/", List).RequireScope(Scopes.Read).WithName("ListSafetyStockRules").WithSummary("List safety stock rules, optionally for one SKU.");
+        group.MapGet("/", List).RequireScope(Scopes.Read).WithName("ListSafetyStockRules").WithSummary("Page through safety stock rules, optionally for one SKU.");
         group.MapDelete("/", Delete).RequireStoreWideScope(Scopes.InventoryWrite).WithName("DeleteSafetyStockRule").WithSummary("Delete the rule with exactly these selectors.");
         return group;
     }
 
     public static async Task<Results<Created<SafetyStockRule>, Ok<SafetyStockRule>, ProblemHttpResult>> Put(
-        SafetyStockRuleRequest request, IStockStore store, CancellationToken cancellationToken)
+        SafetyStockRuleRequest request, IStockStore store, HttpRequest httpRequest, CancellationToken cancellationToken)
     {
         var validation = Selectors(request.Sku, request.Location, request.Group);
         if ((request.Units is null) == (request.Percent is null))
@@ -50,6 +48,12 @@ public static class SafetyStockRulesApi
             return validation.Problem();
         }
 
+        var (conditions, badConditions) = ETags.Conditions(httpRequest);
+        if (badConditions is not null)
+        {
+            return badConditions;
+        }
+
         return await Writes.RetryAsync<Results<Created<SafetyStockRule>, Ok<SafetyStockRule>, ProblemHttpResult>>(store, async () =>
         {
             await using var write = await store.BeginWriteAsync(cancellationToken);
@@ -58,7 +62,13 @@ public static class SafetyStockRulesApi
                 return unknown;
             }
 
+            // The rule is replaced by deleting it first, which also locks it: the precondition is checked against the row as it was.
             var existing = await write.DeleteSafetyRuleAsync(request.Sku, request.Location, request.Group, cancellationToken);
+            if (conditions?.Check(existing) is { } failed)
+            {
+                return failed;
+            }
+
             var rule = new SafetyStockRule(request.Sku, request.Location, request.Group, request.Units, request.Percent, request.VipPriority,
                 existing?.CreatedAt ?? write.Now, write.Now);
             await write.UpsertSafetyRuleAsync(rule, cancellationToken);
@@ -68,17 +78,25 @@ public static class SafetyStockRulesApi
         });
     }
 
-    public static async Task<Results<Ok<SafetyStockRules>, ProblemHttpResult>> List(IStockStore store, CancellationToken cancellationToken, string? sku = null)
+    public static async Task<Results<Ok<Page<SafetyStockRule>>, ProblemHttpResult>> List(
+        IStockStore store, CancellationToken cancellationToken, string? sku = null, string? after = null, int? limit = null)
     {
         var validation = new Validation();
         validation.Identifier("sku", sku, required: false);
-        return validation.IsValid
-            ? TypedResults.Ok(new SafetyStockRules(await store.ListSafetyRulesAsync(sku, cancellationToken)))
-            : validation.Problem();
+        var cursor = RuleCursor.Parse(after, validation);
+        validation.Range("limit", limit, 1, Core.Limits.PageSizeMax, required: false);
+        if (!validation.IsValid)
+        {
+            return validation.Problem();
+        }
+
+        var size = limit ?? Core.Limits.PageSizeDefault;
+        var rules = await store.ListSafetyRulesAsync(sku, cursor, size, cancellationToken);
+        return TypedResults.Ok(Paging.Page(rules, size, r => RuleCursor.Of(r.Sku, r.Location, r.Group).ToString()));
     }
 
     public static async Task<Results<Ok<SafetyStockRule>, ProblemHttpResult>> Delete(
-        IStockStore store, CancellationToken cancellationToken, string? sku = null, string? location = null, string? group = null)
+        IStockStore store, HttpRequest httpRequest, CancellationToken cancellationToken, string? sku = null, string? location = null, string? group = null)
     {
         var validation = Selectors(sku, location, group);
         if (!validation.IsValid)
@@ -86,12 +104,23 @@ public static class SafetyStockRulesApi
             return validation.Problem();
         }
 
+        var (conditions, badConditions) = ETags.Conditions(httpRequest);
+        if (badConditions is not null)
+        {
+            return badConditions;
+        }
+
         return await Writes.RetryAsync<Results<Ok<SafetyStockRule>, ProblemHttpResult>>(store, async () =>
         {
             await using var write = await store.BeginWriteAsync(cancellationToken);
             if (await write.DeleteSafetyRuleAsync(sku, location, group, cancellationToken) is not { } deleted)
             {
-                return Problems.NotFound("safety stock rule", $"sku={sku}, location={location}, group={group}");
+                return conditions?.Check(null) ?? Problems.NotFound("safety stock rule", $"sku={sku}, location={location}, group={group}");
+            }
+
+            if (conditions?.Check(deleted) is { } failed)
+            {
+                return failed;
             }
 
             write.Record("rule.safetyStock.deleted", deleted);

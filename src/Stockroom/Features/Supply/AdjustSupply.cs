@@ -37,10 +37,15 @@ public static class AdjustSupply
 {
     public static async Task<Results<Ok<AdjustResponse>, ProblemHttpResult>> Handle(
         AdjustRequest request, IStockStore store, TimeProvider time, HoldWriterOptions options, HttpResponse httpResponse, CancellationToken cancellationToken,
-        [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey = null)
+        [FromHeader(Name = IdempotencyKeys.Header)] string? idempotencyKey = null)
     {
-        // The id may come in the body or, as with other write APIs, in an Idempotency-Key header.
-        request = request with { Id = request.Id ?? idempotencyKey };
+        var (id, mismatch) = IdempotencyKeys.Resolve(request.Id, idempotencyKey);
+        if (mismatch is not null)
+        {
+            return mismatch;
+        }
+
+        request = request with { Id = id };
         var validation = Validate(request, DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime));
         if (!validation.IsValid)
         {

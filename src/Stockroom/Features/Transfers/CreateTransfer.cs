@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Stockroom.Core.Ledger;
 using Stockroom.Core.Supply;
 using Stockroom.Core;
@@ -21,9 +22,17 @@ public sealed record TransferRequest(string? Id, string? From, string? To, DateO
 public static class CreateTransfer
 {
     public static async Task<Results<Created<Transfer>, Ok<Transfer>, ProblemHttpResult>> Handle(
-        TransferRequest request, IStockStore store, TimeProvider time, HttpResponse httpResponse, CancellationToken cancellationToken)
+        TransferRequest request, IStockStore store, TimeProvider time, HttpResponse httpResponse, CancellationToken cancellationToken,
+        [FromHeader(Name = IdempotencyKeys.Header)] string? idempotencyKey = null)
     {
         ArgumentNullException.ThrowIfNull(httpResponse);
+        var (id, mismatch) = IdempotencyKeys.Resolve(request.Id, idempotencyKey);
+        if (mismatch is not null)
+        {
+            return mismatch;
+        }
+
+        request = request with { Id = id };
         var validation = Validate(request, DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime));
         if (!validation.IsValid)
         {

@@ -8,7 +8,8 @@ namespace Stockroom.Features.Webhooks;
 
 /// <summary>
 /// Delivers the outbox: claims due deliveries (each claimed by one process only), posts them
-/// signed — <c>Stockroom-Signature: t=&lt;unix seconds&gt;,v1=&lt;hex HMAC-SHA256(secret, t + "." + body)&gt;</c> —
+/// signed — <c>Stockroom-Signature: t=&lt;unix seconds&gt;,v1=&lt;hex HMAC-SHA256(secret, t + "." + body)&gt;</c>, and
+/// the Standard Webhooks headers beside it (<see cref="StandardWebhooks"/>) —
 /// and retries failures with exponential back-off until <see cref="AttemptsMax"/>. Sending never
 /// happens inside a write transaction, so a slow subscriber never slows the write path.
 /// </summary>
@@ -203,7 +204,12 @@ public sealed partial class WebhookDispatcher(IStockStore store, IHttpClientFact
             {
                 Content = new StringContent(delivery.Payload, Encoding.UTF8, "application/json"),
             };
-            request.Headers.Add("Stockroom-Signature", Signature(webhook.Secret, time.GetUtcNow().ToUnixTimeSeconds(), delivery.Payload));
+            var timestamp = time.GetUtcNow().ToUnixTimeSeconds();
+            var messageId = StandardWebhooks.MessageId(delivery);
+            request.Headers.Add("Stockroom-Signature", Signature(webhook.Secret, timestamp, delivery.Payload));
+            request.Headers.Add(StandardWebhooks.IdHeader, messageId);
+            request.Headers.Add(StandardWebhooks.TimestampHeader, timestamp.ToString(CultureInfo.InvariantCulture));
+            request.Headers.Add(StandardWebhooks.SignatureHeader, StandardWebhooks.Sign(webhook.Secret, messageId, timestamp, delivery.Payload));
             request.Headers.Add("Stockroom-Event", delivery.EventType);
             request.Headers.Add("Stockroom-Delivery", delivery.Id.ToString(CultureInfo.InvariantCulture));
             using var response = await clients.CreateClient(HttpClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);

@@ -57,8 +57,9 @@ public static class WebhookStatements
         (await store.QueryAsync($"SELECT {Columns} FROM webhooks WHERE id = @id", c => c.With("@id", id), Read, cancellationToken))
         .Select(w => ((Webhook, string)?)w).SingleOrDefault();
 
-    public static async Task<IReadOnlyList<Webhook>> ListWebhooksAsync(this IStockStore store, CancellationToken cancellationToken) =>
-        [.. (await store.QueryAsync($"SELECT {Columns} FROM webhooks ORDER BY id", _ => { }, Read, cancellationToken)).Select(w => w.Webhook)];
+    public static async Task<IReadOnlyList<Webhook>> ListWebhooksAsync(this IStockStore store, string? after, int limit, CancellationToken cancellationToken) =>
+        [.. (await store.QueryAsync($"SELECT {Columns} FROM webhooks WHERE id > @after ORDER BY id LIMIT @limit",
+            c => c.With("@after", after ?? "").With("@limit", limit), Read, cancellationToken)).Select(w => w.Webhook)];
 
     public static async Task<IReadOnlyList<WebhookDelivery>> ListDeliveriesAsync(this IStockStore store, string webhookId, long? before, int limit,
         CancellationToken cancellationToken) =>
@@ -224,10 +225,10 @@ public sealed class WebhookQueue : IStockReaction
         }
     }
 
-    /// <summary>What a subscriber receives: the event as the ledger has it.</summary>
+    /// <summary>What a subscriber receives: the event as the ledger has it, with an id that stays the same on every retry.</summary>
     private static string Payload(LedgerEvent entry)
     {
         using var data = JsonDocument.Parse(entry.Data);
-        return LedgerJson.Serialize(new { type = entry.Type, sequence = entry.Sequence, at = entry.At, data = data.RootElement });
+        return LedgerJson.Serialize(new { id = StandardWebhooks.EventId(entry.Sequence), type = entry.Type, sequence = entry.Sequence, at = entry.At, data = data.RootElement });
     }
 }

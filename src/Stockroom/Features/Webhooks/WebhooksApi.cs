@@ -1,4 +1,6 @@
+using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Stockroom.Core;
 using Stockroom.Features.Keys;
 using Stockroom.Http;
@@ -18,9 +20,8 @@ public sealed record WebhookView(string Id, string Url, IReadOnlyList<string> Ev
     }
 }
 
-public sealed record WebhookList(IReadOnlyList<WebhookView> Data);
-
-public sealed record DeliveryLog(string Webhook, IReadOnlyList<WebhookDelivery> Deliveries, long? Next);
+/// <summary>A page of a subscription's delivery log in the list envelope, newest first, with the subscription it is of.</summary>
+public sealed record DeliveryLog(string Webhook, IReadOnlyList<WebhookDelivery> Data, [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Next);
 
 public static class WebhooksApi
 {
@@ -43,9 +44,16 @@ public static class WebhooksApi
     }
 
     public static async Task<Results<Created<WebhookView>, ProblemHttpResult>> Create(CreateWebhookRequest request, IStockStore store, WebhookOptions options,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, [FromHeader(Name = IdempotencyKeys.Header)] string? idempotencyKey = null)
     {
         ArgumentNullException.ThrowIfNull(options);
+        var (id, mismatch) = IdempotencyKeys.Resolve(request.Id, idempotencyKey);
+        if (mismatch is not null)
+        {
+            return mismatch;
+        }
+
+        request = request with { Id = id };
         var validation = new Validation();
         validation.Identifier("id", request.Id);
         if (request.Url is null || request.Url.Length > UrlLengthMax)
@@ -78,6 +86,11 @@ public static class WebhooksApi
         {
             validation.Add("secret", Validation.ControlCharactersMessage);
         }
+        else if (!StandardWebhooks.IsWellFormed(request.Secret))
+        {
+            // A whsec_ secret is read as base64 for the Standard Webhooks signature, as its libraries read it; one that is not would sign with another key than the subscriber's.
+            validation.Add("secret", $"a secret starting with {StandardWebhooks.SecretPrefix} must continue with the base64 of its key");
+        }
 
         if (!validation.IsValid)
         {
@@ -102,8 +115,18 @@ public static class WebhooksApi
         });
     }
 
-    public static async Task<Ok<WebhookList>> List(IStockStore store, CancellationToken cancellationToken) =>
-        TypedResults.Ok(new WebhookList([.. (await store.ListWebhooksAsync(cancellationToken)).Select(WebhookView.From)]));
+    public static async Task<Results<Ok<Page<WebhookView>>, ProblemHttpResult>> List(
+        IStockStore store, CancellationToken cancellationToken, string? after = null, int? limit = null)
+    {
+        var (validation, size) = Paging.Validate(after, limit);
+        if (!validation.IsValid)
+        {
+            return validation.Problem();
+        }
+
+        var webhooks = (await store.ListWebhooksAsync(after, size, cancellationToken)).Select(WebhookView.From).ToList();
+        return TypedResults.Ok(Paging.Page(webhooks, size, w => w.Id));
+    }
 
     public static async Task<Results<Ok<WebhookView>, ProblemHttpResult>> Get(string id, IStockStore store, CancellationToken cancellationToken) =>
         await Problems.FindAsync("id", id, "webhook", async () => (await store.GetWebhookAsync(id, cancellationToken)) is { } found ? WebhookView.From(found.Webhook) : null);
@@ -147,12 +170,16 @@ public static class WebhooksApi
         return TypedResults.NoContent();
     }
 
+    /// <summary>
+    /// The log runs newest first, so its cursor walks back: <c>after</c> (the <c>next</c> of the page
+    /// before) gives the deliveries older than that page. <c>before</c>, a delivery id, is the same
+    /// cursor under its earlier name.
+    /// </summary>
     public static async Task<Results<Ok<DeliveryLog>, ProblemHttpResult>> Deliveries(
-        string id, IStockStore store, CancellationToken cancellationToken, long? before = null, int? limit = null)
+        string id, IStockStore store, CancellationToken cancellationToken, string? after = null, long? before = null, int? limit = null)
     {
-        var validation = new Validation();
+        var (validation, cursor, size) = Paging.ValidateSequence(after, limit);
         validation.Identifier("id", id);
-        validation.Range("limit", limit, 1, Limits.PageSizeMax, required: false);
         if (!validation.IsValid)
         {
             return validation.Problem();
@@ -163,8 +190,7 @@ public static class WebhooksApi
             return Problems.NotFound("webhook", id);
         }
 
-        var size = limit ?? Limits.PageSizeDefault;
-        var deliveries = await store.ListDeliveriesAsync(id, before, size, cancellationToken);
-        return TypedResults.Ok(new DeliveryLog(id, deliveries, deliveries.Count == size ? deliveries[^1].Id : null));
+        var deliveries = await store.ListDeliveriesAsync(id, after is null ? before : cursor, size, cancellationToken);
+        return TypedResults.Ok(new DeliveryLog(id, deliveries, Paging.Next(deliveries, size, d => Paging.Cursor(d.Id))));
     }
 }
