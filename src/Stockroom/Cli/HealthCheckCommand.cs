@@ -25,7 +25,7 @@ public static class HealthCheckCommand
     }
 
     /// <summary>The readiness URL of a server started with this environment and no --urls.</summary>
-    public static string DefaultUrl()
+    public static string DefaultTarget()
     {
         var ports = Environment.GetEnvironmentVariable("ASPNETCORE_HTTP_PORTS");
         var first = ports?.Split([';', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault();
@@ -33,12 +33,12 @@ public static class HealthCheckCommand
         return string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}/health/ready");
     }
 
-    public static async Task<int> RunAsync(string? url, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(string? address, CancellationToken cancellationToken)
     {
-        var target = url ?? DefaultUrl();
+        var target = address ?? DefaultTarget();
         if (!Uri.TryCreate(target, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
         {
-            await Console.Error.WriteLineAsync($"stockroom healthcheck: '{target}' is not an http(s) URL");
+            Console.Error.WriteLine($"stockroom healthcheck: '{target}' is not an http(s) URL");
             return 2;
         }
 
@@ -51,7 +51,7 @@ public static class HealthCheckCommand
         }
         catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {
-            await Console.Error.WriteLineAsync($"stockroom healthcheck: {target}: {exception.Message}");
+            Console.Error.WriteLine($"stockroom healthcheck: {target}: {exception.Message}");
             return 1;
         }
     }

@@ -24,9 +24,9 @@ public static class RequestIds
 
         // The hosting layer starts the request's activity before any middleware runs; a request
         // without one (nothing listening) still gets an id of the same shape.
-        id = (Activity.Current?.TraceId ?? ActivityTraceId.CreateRandom()).ToHexString();
-        context.Items[Header] = id;
-        return id;
+        var made = (Activity.Current?.TraceId ?? ActivityTraceId.CreateRandom()).ToHexString();
+        context.Items[Header] = made;
+        return made;
     }
 
     /// <summary>First in the pipeline, so that the header is on every answer: errors, 404s, refusals by authentication or the rate limiter.</summary>

@@ -3,7 +3,6 @@ using System.Reflection;
 using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
@@ -23,7 +22,7 @@ public static class TelemetrySetup
     public const string DefaultServiceName = "stockroom";
 
     /// <summary>The framework's own meters that say how the process and its HTTP clients are doing (the ASP.NET Core ones come with its instrumentation).</summary>
-    public static readonly string[] RuntimeMeters = ["System.Runtime", "System.Net.Http"];
+    private static readonly string[] RuntimeMeters = ["System.Runtime", "System.Net.Http"];
 
     private const string TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
 
@@ -33,7 +32,7 @@ public static class TelemetrySetup
         // Defaults put ahead of the ones the host binds from Logging:Console, so that configuration
         // still overrides each of them, and still chooses the formatter: AddSimpleConsole would force
         // the simple one over Logging:Console:FormatterName.
-        builder.Services.Insert(0, ServiceDescriptor.Singleton<IConfigureOptions<SimpleConsoleFormatterOptions>>(
+        builder.Services.Insert(0, new ServiceDescriptor(typeof(IConfigureOptions<SimpleConsoleFormatterOptions>),
             new ConfigureOptions<SimpleConsoleFormatterOptions>(console =>
             {
                 console.SingleLine = true;
@@ -41,7 +40,7 @@ public static class TelemetrySetup
                 console.UseUtcTimestamp = true;
                 console.IncludeScopes = true;
             })));
-        builder.Services.Insert(0, ServiceDescriptor.Singleton<IConfigureOptions<JsonConsoleFormatterOptions>>(
+        builder.Services.Insert(0, new ServiceDescriptor(typeof(IConfigureOptions<JsonConsoleFormatterOptions>),
             new ConfigureOptions<JsonConsoleFormatterOptions>(json =>
             {
                 json.TimestampFormat = TimestampFormat;
