@@ -36,7 +36,7 @@ public sealed class LedgerMetrics : IDisposable
         var expired = 0;
         foreach (var e in events)
         {
-            if (e.Type == ReservationLifecycle.Expired)
+            if (e.Type == ReservationEvents.Expired)
             {
                 expired++;
             }
