@@ -24,6 +24,14 @@ public static class TelemetrySetup
     /// <summary>The framework's own meters that say how the process and its HTTP clients are doing (the ASP.NET Core ones come with its instrumentation).</summary>
     private static readonly string[] RuntimeMeters = ["System.Runtime", "System.Net.Http"];
 
+    private static readonly (string Instrument, string Name)[] CountGaugesRenamed =
+    [
+        ("dotnet.assembly.count", "dotnet.assemblies.loaded"),
+        ("dotnet.process.cpu.count", "dotnet.process.cpus"),
+        ("dotnet.timer.count", "dotnet.timers"),
+        ("db.client.connection.count", "db.client.connections.usage"),
+    ];
+
     private const string TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
 
     public static void AddLogging(WebApplicationBuilder builder)
@@ -32,6 +40,9 @@ public static class TelemetrySetup
         // Defaults put ahead of the ones the host binds from Logging:Console, so that configuration
         // still overrides each of them, and still chooses the formatter: AddSimpleConsole would force
         // the simple one over Logging:Console:FormatterName.
+        // Named, not left to the logger's legacy default, which would replace the simple formatter's options with its own.
+        builder.Services.Insert(0, new ServiceDescriptor(typeof(IConfigureOptions<ConsoleLoggerOptions>),
+            new ConfigureOptions<ConsoleLoggerOptions>(console => console.FormatterName = ConsoleFormatterNames.Simple)));
         builder.Services.Insert(0, new ServiceDescriptor(typeof(IConfigureOptions<SimpleConsoleFormatterOptions>),
             new ConfigureOptions<SimpleConsoleFormatterOptions>(console =>
             {
@@ -65,6 +76,13 @@ public static class TelemetrySetup
             .WithMetrics(metrics =>
             {
                 metrics.AddMeter(Telemetry.Name).AddMeter(RuntimeMeters).AddAspNetCoreInstrumentation().AddNpgsqlInstrumentation().AddPrometheusExporter();
+                // Prometheus keeps "_count" for the number of a histogram's samples; a gauge named so
+                // reads as one to its tools (promtool refuses it). These are renamed, for OTLP too.
+                foreach (var (instrument, name) in CountGaugesRenamed)
+                {
+                    metrics.AddView(instrument, name);
+                }
+
                 if (ExportsOverOtlp(configuration, "METRICS"))
                 {
                     metrics.AddOtlpExporter();
