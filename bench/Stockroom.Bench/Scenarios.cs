@@ -45,7 +45,7 @@ public sealed record WriterFigures(double MeanBatch, double MeanBatchMs, double 
     {
         double Delta(string name) => after.GetValueOrDefault(name) - before.GetValueOrDefault(name);
         var batches = Math.Max(1, Delta("stockroom_writer_batch_size_count"));
-        return new(Delta("stockroom_writer_batch_size_sum") / batches, Delta("stockroom_writer_batch_duration_milliseconds_sum") / batches,
+        return new(Delta("stockroom_writer_batch_size_sum") / batches, 1000 * Delta("stockroom_writer_batch_duration_seconds_sum") / batches,
             Delta("stockroom_db_commands_total") / Math.Max(1, requests));
     }
 

@@ -4,8 +4,6 @@ using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Configuration.Json;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.FileProviders;
-using OpenTelemetry.Metrics;
-using OpenTelemetry.Trace;
 using Scalar.AspNetCore;
 using Stockroom.Admin;
 using Stockroom.Core;
@@ -24,6 +22,7 @@ using Stockroom.Features.Supply;
 using Stockroom.Features.Transfers;
 using Stockroom.Features.Webhooks;
 using Stockroom.Http;
+using Stockroom.Observability;
 using Stockroom.Storage;
 using Stockroom.Storage.Sqlite;
 
@@ -37,12 +36,7 @@ public static class StockroomApp
         var builder = WebApplication.CreateBuilder(args);
         AddShippedSettings(builder.Configuration);
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = Limits.RequestBodyBytesMax);
-        builder.Logging.AddSimpleConsole(console =>
-        {
-            console.SingleLine = true;
-            console.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
-            console.UseUtcTimestamp = true;
-        });
+        TelemetrySetup.AddLogging(builder);
 
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<IStockStore>(services =>
@@ -53,9 +47,7 @@ public static class StockroomApp
         builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = Problems.Complete);
         builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
         AddOpenApiDocument(builder.Services);
-        builder.Services.AddOpenTelemetry()
-            .WithMetrics(metrics => metrics.AddMeter(Telemetry.Name).AddAspNetCoreInstrumentation().AddPrometheusExporter())
-            .WithTracing(tracing => tracing.AddSource(Telemetry.Name).AddAspNetCoreInstrumentation());
+        TelemetrySetup.AddTelemetry(builder);
         builder.Services.AddSingleton(services =>
             KeyRing.From(builder.Configuration, services.GetRequiredService<IStockStore>(), services.GetRequiredService<TimeProvider>()));
         builder.Services.AddKeyAuthentication();
@@ -75,6 +67,7 @@ public static class StockroomApp
         configure?.Invoke(builder);
 
         var app = builder.Build();
+        app.UseRequestIds();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
 
@@ -200,6 +193,9 @@ public static class StockroomApp
         var started = Stopwatch.GetTimestamp();
         await store.MigrateAsync(cancellationToken);
         Log.Migrated(logger, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        // Counted from the first write on, the start-up sweep's expiries included; the gauge of open holds is registered with it.
+        app.Services.GetRequiredService<LedgerMetrics>();
+        app.Services.GetRequiredService<OpenHolds>();
         // Holds whose time ran out while the server was down are released before any request is taken.
         var expired = await app.Services.GetRequiredService<ReservationExpiry>().SweepAsync(cancellationToken);
         Log.ExpiredAtStart(logger, expired);

@@ -46,6 +46,9 @@ public sealed class StockroomProcess(string connectionString) : IStockroomServer
     /// <summary>Command-line settings after the defaults, which they override (a later setting wins): log levels, keys, limits.</summary>
     public IReadOnlyList<string> Settings { get; init; } = [];
 
+    /// <summary>Environment variables the server starts with, beside the test's own: the OTEL_* variables, say.</summary>
+    public IReadOnlyDictionary<string, string> EnvironmentVariables { get; init; } = new Dictionary<string, string>();
+
     /// <summary>A file the server's output is appended to, with a line at each start and kill; none by default.</summary>
     public string? LogPath { get; init; }
 
@@ -118,6 +121,11 @@ public sealed class StockroomProcess(string connectionString) : IStockroomServer
                      "--Logging:LogLevel:Default", "Warning", "--Stockroom:Webhooks:AllowPrivateNetworks", "true", .. Settings])
         {
             start.ArgumentList.Add(argument);
+        }
+
+        foreach (var (name, value) in EnvironmentVariables)
+        {
+            start.Environment[name] = value;
         }
 
         Append($"--- start on {BaseAddress} at {DateTimeOffset.UtcNow:O}");

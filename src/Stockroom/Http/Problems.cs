@@ -116,12 +116,15 @@ public static class Problems
     /// Completes the problems the framework writes by itself, which carry no detail: an unknown
     /// route (404), a method the route does not take (405), a body over the limit (413, when
     /// refused before the handler reads it) and a body that is not JSON (415). They get a stable
-    /// type like every other refusal, and the detail the contract promises for every error.
+    /// type like every other refusal, and the detail the contract promises for every error. Every
+    /// problem's <c>traceId</c> is the request's id, as in its <c>Request-Id</c> header.
     /// </summary>
     public static void Complete(ProblemDetailsContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         var problem = context.ProblemDetails;
+        // The framework's traceId is the whole traceparent; the body names the same id as the Request-Id header and the logs.
+        problem.Extensions["traceId"] = RequestIds.Of(context.HttpContext);
         if (problem.Detail is not null)
         {
             return;

@@ -250,7 +250,7 @@ public sealed class HoldWriter
         // Counted before anyone is answered, so that an answer never runs ahead of the figures.
         Statistics.RecordBatch(batch.Count, plan.Created.Count);
         Telemetry.BatchSize.Record(batch.Count);
-        Telemetry.BatchDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        Telemetry.BatchDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
 
         // Refusals too are answered only after the commit, so that the lost demand they record is there once the caller hears.
         Answer(batch, plan.Answers());

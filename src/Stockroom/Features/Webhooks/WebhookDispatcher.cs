@@ -193,6 +193,10 @@ public sealed partial class WebhookDispatcher(IStockStore store, IHttpClientFact
 
     private async Task SendAsync(WebhookDelivery delivery, Webhook webhook, CancellationToken cancellationToken)
     {
+        // The delivery's span is the parent of the HTTP call's, which a lone client span would not be kept without.
+        using var activity = Telemetry.Source.StartActivity("webhook.deliver");
+        activity?.SetTag("stockroom.webhook.id", webhook.Id);
+        activity?.SetTag("stockroom.webhook.delivery_id", delivery.Id);
         int? status = null;
         string? failure = null;
         // The timeout runs on the injected clock, so that tests decide when a hung subscriber has taken too long.
@@ -233,6 +237,7 @@ public sealed partial class WebhookDispatcher(IStockStore store, IHttpClientFact
 
         var attempts = delivery.Attempts + 1;
         var givenUp = failure is not null && attempts >= AttemptsMax;
+        Telemetry.WebhookAttempt(webhook.Id, delivered: failure is null);
         if (failure is not null)
         {
             LogFailed(logger, delivery.Id, webhook.Id, attempts, failure);
