@@ -1,3 +1,6 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 
 namespace Stockroom.Client;
@@ -70,6 +73,14 @@ public sealed class EventsClient
     /// <summary>Every event after <paramref name="after"/> up to the ledger's end as it is reached, a page at a time.</summary>
     public IAsyncEnumerable<LedgerEvent> ListAsync(string? after = null, int? pageSize = null, CancellationToken cancellationToken = default) =>
         StockroomTransport.ListAsync((cursor, token) => GetPageAsync(cursor, pageSize, token), after, cancellationToken);
+
+    /// <summary>
+    /// The ledger live, as server-sent events: every event after the sequence <paramref name="after"/>,
+    /// or from now when null, as it is recorded, until cancelled. After a broken connection, start
+    /// again after the last <see cref="LedgerEvent.Sequence"/> seen to miss nothing.
+    /// </summary>
+    public IAsyncEnumerable<LedgerEvent> StreamAsync(long? after = null, CancellationToken cancellationToken = default) =>
+        _transport.StreamAsync<LedgerEvent>(Paths.Query("v1/events/stream", ("after", after?.ToString(CultureInfo.InvariantCulture))), cancellationToken);
 }
 
 /// <summary><c>/v1/webhooks</c>: signed deliveries of events to subscribers.</summary>
@@ -102,4 +113,64 @@ public sealed class WebhooksClient
     /// <summary>Removes a subscription and its pending deliveries.</summary>
     public Task DeleteAsync(string id, CancellationToken cancellationToken = default) =>
         _transport.SendAsync(HttpMethod.Delete, Paths.Of("v1/webhooks", id), null, cancellationToken);
+}
+
+/// <summary>
+/// Checks the <c>Stockroom-Signature: t=&lt;unix seconds&gt;,v1=&lt;hex HMAC-SHA256(secret, t + "." + body)&gt;</c>
+/// header of a webhook delivery, so that a subscriber acts only on deliveries from its Stockroom.
+/// </summary>
+public static class WebhookSignature
+{
+    public const string Header = "Stockroom-Signature";
+
+    /// <summary>How far a delivery's time may be from the subscriber's clock, unless the caller says otherwise.</summary>
+    public static readonly TimeSpan ToleranceDefault = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// True when <paramref name="signature"/> signs <paramref name="body"/> (the request body exactly as
+    /// received) with <paramref name="secret"/>, at a time within <paramref name="tolerance"/> of
+    /// <paramref name="now"/>: an old delivery replayed later is refused. Any <c>v1</c> that matches will do,
+    /// so that a header carrying signatures with an old and a new secret passes during a rotation.
+    /// </summary>
+    public static bool IsValid(string? signature, string body, string secret, DateTimeOffset now, TimeSpan? tolerance = null)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        ArgumentException.ThrowIfNullOrEmpty(secret);
+        if (string.IsNullOrEmpty(signature))
+        {
+            return false;
+        }
+
+        long? unixSeconds = null;
+        var candidates = new List<byte[]>();
+        foreach (var part in signature.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (part.StartsWith("t=", StringComparison.Ordinal) && long.TryParse(part.AsSpan(2), NumberStyles.None, CultureInfo.InvariantCulture, out var t))
+            {
+                unixSeconds = t;
+            }
+            else if (part.StartsWith("v1=", StringComparison.Ordinal) && part.Length == 3 + (2 * HMACSHA256.HashSizeInBytes))
+            {
+                try
+                {
+                    candidates.Add(Convert.FromHexString(part.AsSpan(3)));
+                }
+                catch (FormatException)
+                {
+                    // Not hex: it matches nothing, and the other candidates are still checked.
+                }
+            }
+        }
+
+        if (unixSeconds is not { } seconds || candidates.Count == 0
+            || (now - DateTimeOffset.FromUnixTimeSeconds(Math.Clamp(seconds, 0, 253_402_300_799))).Duration() > (tolerance ?? ToleranceDefault))
+        {
+            return false;
+        }
+
+        var expected = HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret),
+            Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{seconds}.{body}")));
+        // Compared in constant time, so that the time taken says nothing about how much of a guess was right.
+        return candidates.Exists(candidate => CryptographicOperations.FixedTimeEquals(candidate, expected));
+    }
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
@@ -87,6 +88,27 @@ internal sealed class StockroomTransport(HttpClient http, string? apiKey)
         {
             using var document = await JsonDocument.ParseAsync(stream, cancellationToken: cancellationToken).ConfigureAwait(false);
             return ReadPage<T>(document.RootElement, listField, path);
+        }
+    }
+
+    /// <summary>
+    /// Follows a <c>text/event-stream</c> answer, reading each event's data as <typeparamref name="T"/>,
+    /// until the server ends the stream or <paramref name="cancellationToken"/> is cancelled.
+    /// </summary>
+    public async IAsyncEnumerable<T> StreamAsync<T>(string path, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        using var response = await SendRawAsync(HttpMethod.Get, path, body: null, ifMatch: null, idempotencyKey: null, cancellationToken).ConfigureAwait(false);
+        var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
+        {
+            var parser = SseParser.Create(stream, (_, data) => JsonSerializer.Deserialize<T>(data, Json)!);
+            await foreach (var item in parser.EnumerateAsync(cancellationToken).ConfigureAwait(false))
+            {
+                if (item.Data is { } value)
+                {
+                    yield return value;
+                }
+            }
         }
     }
 

@@ -324,6 +324,30 @@ public abstract class ClientTests(StockroomServer server)
     }
 
     [Fact]
+    public async Task The_ledger_stream_delivers_a_change_as_it_is_recorded()
+    {
+        var admin = Admin;
+        var head = (await admin.Events.ListAsync().LastOrDefaultAsync())?.Sequence ?? 0;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        await using var stream = admin.Events.StreamAsync(after: head, timeout.Token).GetAsyncEnumerator(timeout.Token);
+        var sku = Api.NewId("SKU");
+        await admin.Items.SaveAsync(sku, new ItemRequest { Name = "Streamed" });
+
+        var seen = new List<LedgerEvent>();
+        while (await stream.MoveNextAsync())
+        {
+            seen.Add(stream.Current);
+            if (stream.Current.Type == "item.upserted" && stream.Current.Data.GetProperty("sku").GetString() == sku)
+            {
+                break;
+            }
+        }
+
+        Assert.Equal(Enumerable.Range(1, seen.Count).Select(i => head + i), seen.Select(e => e.Sequence));
+        Assert.All(seen.Zip(seen.Skip(1)), pair => Assert.Equal(pair.First.Hash, pair.Second.PreviousHash));
+    }
+
+    [Fact]
     public async Task The_package_readme_example_runs()
     {
         var network = await SeedAsync(storeOnHand: 1, warehouseOnHand: 1);
@@ -401,5 +425,30 @@ public sealed class ClientRateLimitTests(RateLimitedServer server) : IClassFixtu
 
         var page = await StockroomRetry.IdempotentAsync(token => reader.Items.GetPageAsync(limit: 1, cancellationToken: token), attemptsMax: 5);
         Assert.InRange(page.Data.Count, 0, 1);
+    }
+}
+
+/// <summary>The client checks webhook signatures exactly as the server makes them, and refuses a tampered body, a wrong secret and an old delivery.</summary>
+public sealed class ClientWebhookSignatureTests
+{
+    [Fact]
+    public void A_delivery_signed_by_the_server_is_valid_and_anything_else_is_not()
+    {
+        const string secret = "0123456789abcdef-secret";
+        const string body = """{"type":"stock.low","data":{"sku":"LAMP-1","available":2}}""";
+        var now = new DateTimeOffset(2026, 11, 22, 10, 0, 0, TimeSpan.Zero);
+        var signature = Stockroom.Features.Webhooks.WebhookDispatcher.Signature(secret, now.ToUnixTimeSeconds(), body);
+
+        Assert.True(WebhookSignature.IsValid(signature, body, secret, now.AddMinutes(1)));
+        Assert.False(WebhookSignature.IsValid(signature, body.Replace("2}", "3}", StringComparison.Ordinal), secret, now));
+        Assert.False(WebhookSignature.IsValid(signature, body, "another-secret-0123456789", now));
+        Assert.False(WebhookSignature.IsValid(signature, body, secret, now.AddMinutes(6)));
+        Assert.True(WebhookSignature.IsValid(signature, body, secret, now.AddMinutes(6), tolerance: TimeSpan.FromMinutes(10)));
+        Assert.False(WebhookSignature.IsValid(null, body, secret, now));
+        Assert.False(WebhookSignature.IsValid("t=1,v1=zz", body, secret, now));
+
+        // During a secret rotation a header may carry a signature with each secret: either one passes.
+        var rotated = Stockroom.Features.Webhooks.WebhookDispatcher.Signature("the-next-secret-0123456", now.ToUnixTimeSeconds(), body);
+        Assert.True(WebhookSignature.IsValid($"{rotated},{signature.Split(',')[1]}", body, secret, now));
     }
 }
