@@ -19,7 +19,7 @@ public sealed class TypeScriptClientTests(SqliteServer server) : IClassFixture<S
     public async Task The_document_lints_clean_and_a_generated_client_holds_reads_the_shortage_and_releases()
     {
         var cancellationToken = TestContext.Current.CancellationToken;
-        if (await RunAsync("node", ["--version"], cancellationToken, allowFailure: true) is not { ExitCode: 0 })
+        if ((await RunAsync("node", ["--version"], cancellationToken, allowFailure: true)).ExitCode != 0)
         {
             Assert.False(Environment.GetEnvironmentVariable("CI") == "true", "Node.js is needed for the TypeScript client checks and is not on the PATH");
             Assert.Skip("Node.js is not on the PATH: the TypeScript client checks need it.");
@@ -64,7 +64,7 @@ public sealed class TypeScriptClientTests(SqliteServer server) : IClassFixture<S
 
     private sealed record Completed(int ExitCode, string Output);
 
-    private static async Task<Completed?> RunAsync(string file, string[] arguments, CancellationToken cancellationToken, bool allowFailure = false,
+    private static async Task<Completed> RunAsync(string file, string[] arguments, CancellationToken cancellationToken, bool allowFailure = false,
         Dictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo(file)
@@ -95,7 +95,7 @@ public sealed class TypeScriptClientTests(SqliteServer server) : IClassFixture<S
         }
         catch (System.ComponentModel.Win32Exception) when (allowFailure)
         {
-            return null;
+            return new Completed(-1, $"{file} is not on the PATH");
         }
 
         using (process)
