@@ -135,24 +135,8 @@ public static class StockroomApp
         builder.Services.AddHostedService<WebhookWorker>();
     }
 
-    /// <summary>The OpenAPI document: every /v1 call takes an API key as a bearer token, and the reference UI offers to send one.</summary>
-    private static void AddOpenApiDocument(IServiceCollection services) =>
-        services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
-        {
-            document.Info.Title = "Stockroom API";
-            document.Info.Description = "Real-time available-to-promise, reservations and supply across every sales channel.";
-            // Every /v1 call takes an API key as a bearer token; the reference UI offers to send one.
-            document.Components ??= new Microsoft.OpenApi.OpenApiComponents();
-            document.Components.SecuritySchemes ??= new Dictionary<string, Microsoft.OpenApi.IOpenApiSecurityScheme>();
-            document.Components.SecuritySchemes[KeyAuthentication.Scheme] = new Microsoft.OpenApi.OpenApiSecurityScheme
-            {
-                Type = Microsoft.OpenApi.SecuritySchemeType.Http,
-                Scheme = "bearer",
-                Description = "An API key: `Authorization: Bearer <key>`. Scopes: admin, inventory:write, reservations:write, read.",
-            };
-            document.Security = [new Microsoft.OpenApi.OpenApiSecurityRequirement { [new Microsoft.OpenApi.OpenApiSecuritySchemeReference(KeyAuthentication.Scheme, document)] = [] }];
-            return Task.CompletedTask;
-        }));
+    /// <summary>The OpenAPI document, described as the handlers behave: see <see cref="Http.StockroomOpenApi"/>.</summary>
+    private static void AddOpenApiDocument(IServiceCollection services) => services.AddOpenApi(Http.StockroomOpenApi.Configure);
 
     private static void MapApis(WebApplication app)
     {

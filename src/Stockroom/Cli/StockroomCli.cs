@@ -9,7 +9,7 @@ namespace Stockroom.Cli;
 /// </summary>
 public static class StockroomCli
 {
-    public static readonly IReadOnlySet<string> Verbs = new HashSet<string>(StringComparer.Ordinal) { "import", "verify", "demo", "healthcheck" };
+    public static readonly IReadOnlySet<string> Verbs = new HashSet<string>(StringComparer.Ordinal) { "import", "verify", "demo", "healthcheck", "openapi" };
 
     /// <summary>Asked anywhere on a server's command line, these print and exit instead of binding a port and creating a database.</summary>
     public static readonly IReadOnlySet<string> Questions = new HashSet<string>(StringComparer.Ordinal) { "--help", "-h", "-?", "/?", "--version" };
@@ -34,6 +34,7 @@ public static class StockroomCli
         root.Subcommands.Add(VerifyCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(HealthCheckCommand.Create());
+        root.Subcommands.Add(OpenApiCommand.Create());
         // A question asked after server settings is answered alone: the settings are not the root's to parse.
         return root.Parse(IsVerb(args) ? args : [.. args.Where(Questions.Contains).Take(1)]).InvokeAsync();
     }

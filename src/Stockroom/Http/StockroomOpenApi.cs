@@ -1,0 +1,270 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.OpenApi;
+using Stockroom.Core;
+using Stockroom.Features.Keys;
+
+namespace Stockroom.Http;
+
+/// <summary>
+/// Makes the served OpenAPI document say what the server does. The framework describes types as
+/// C# declares them, and request records declare every field nullable so that validation can name
+/// what is missing; left alone, that reads as "every field required, and null allowed", which no
+/// client can use. These transformers put back what the handlers actually decide: which fields are
+/// required, their bounds from <see cref="Limits"/>, the problem+json answers each operation can
+/// give, an example of every request body that the server accepts, and the webhooks it sends.
+/// </summary>
+internal static class StockroomOpenApi
+{
+    private const string ProblemSchema = "Problem";
+    private const string ShortageProblemSchema = "ShortageProblem";
+    private const string ProblemMediaType = "application/problem+json";
+
+    public static void Configure(OpenApiOptions options)
+    {
+        options.AddSchemaTransformer(TypeTimestamps);
+        options.AddOperationTransformer(DescribeOperation);
+        options.AddDocumentTransformer(DescribeDocumentAsync);
+    }
+
+    /// <summary>
+    /// Timestamps are written by a converter of their own (RFC 3339 UTC), so the schema exporter
+    /// cannot tell their JSON type: it leaves <c>format</c> without <c>type</c>.
+    /// </summary>
+    private static Task TypeTimestamps(OpenApiSchema schema, OpenApiSchemaTransformerContext context, CancellationToken cancellationToken)
+    {
+        var type = context.JsonTypeInfo.Type;
+        if (type == typeof(DateTimeOffset))
+        {
+            schema.Type = JsonSchemaType.String;
+            schema.Format = "date-time";
+        }
+        else if (type == typeof(DateTimeOffset?))
+        {
+            schema.Type = JsonSchemaType.String | JsonSchemaType.Null;
+            schema.Format = "date-time";
+        }
+
+        return Task.CompletedTask;
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Operations: problem responses, request examples
+
+    /// <summary>
+    /// Operations whose handlers answer 409, 410, 422 or 503, or 404 without an id in the path (found
+    /// by reading each handler's refusals: <c>Problems.Conflict</c>, <c>IdempotencyClash</c>,
+    /// <c>Unprocessable</c>, <c>Overloaded</c>, <c>NotFound</c>).
+    /// The statuses every operation can give are added by rule in <see cref="DescribeOperation"/>.
+    /// </summary>
+    private static readonly Dictionary<string, int[]> RefusalsByOperation = new(StringComparer.Ordinal)
+    {
+        ["PutItem"] = [422],
+        ["PutGroup"] = [422],
+        ["PutChannel"] = [422],
+        ["PutChannelListing"] = [422],
+        ["SyncSupply"] = [409, 422],
+        ["AdjustSupply"] = [409, 422],
+        ["QueryAvailability"] = [404, 503],
+        ["CreateReservation"] = [409, 422, 503],
+        ["AcceptReservation"] = [409, 422],
+        ["DeclineReservation"] = [409, 422],
+        ["ReleaseReservation"] = [409],
+        ["CreateOrder"] = [409, 422],
+        ["RecordOrderEvent"] = [409],
+        ["PutSafetyStockRule"] = [422],
+        ["DeleteSafetyStockRule"] = [404],
+        ["DeleteLowStockRule"] = [404],
+        ["GetReplenishment"] = [404],
+        ["ApplyReplenishment"] = [404],
+        ["PutLowStockRule"] = [422],
+        ["IntakeOrder"] = [409, 410, 422],
+        ["CreateWebhook"] = [409],
+        ["CreateKey"] = [409, 422],
+        ["CreateTransfer"] = [409, 422],
+    };
+
+    /// <summary>Operations whose 409 may be <c>insufficient-stock</c> with the shortage per line.</summary>
+    private static readonly HashSet<string> ShortageOperations = new(StringComparer.Ordinal)
+    {
+        "CreateReservation", "AcceptReservation", "CreateOrder", "IntakeOrder",
+    };
+
+    private static readonly Dictionary<int, string> ProblemDescriptions = new()
+    {
+        [400] = "The request is not valid: `errors` names each field to correct. Nothing was changed.",
+        [401] = "No API key, or one not in force (only when the server has keys). Nothing was changed.",
+        [403] = "The key may not do this: a scope it lacks, or a channel it is not bound to. Nothing was changed.",
+        [404] = "No such resource (or, to a key bound to another channel, one it may not see).",
+        [409] = "A conflict: an id already used for a different request, a state that does not allow this, or too little stock. Nothing was changed.",
+        [410] = "The marketplace is retired (`google`). Nothing was changed.",
+        [413] = "The body is larger than the server takes (1 MiB). Nothing was changed.",
+        [422] = "Well formed, but it names something that cannot be used (an unknown or draft item, an unknown location, group or channel). Nothing was changed.",
+        [429] = "Too many requests with this key, or too many failed keys from this address: retry after `Retry-After` seconds. Nothing was changed.",
+        [503] = "Too much work of this kind is waiting: retry after `Retry-After` seconds with the same request. Nothing was changed.",
+    };
+
+    private static Task DescribeOperation(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
+    {
+        var description = context.Description;
+        var path = "/" + (description.RelativePath ?? "");
+        if (!path.StartsWith("/v1/", StringComparison.Ordinal))
+        {
+            return Task.CompletedTask;
+        }
+
+        var id = operation.OperationId ?? "";
+        var hasBody = operation.RequestBody is not null;
+        var statuses = new SortedSet<int> { 401, 403, 429 };
+        if (hasBody || description.ParameterDescriptions.Count > 0)
+        {
+            statuses.Add(400);
+        }
+
+        if (path.Contains('{', StringComparison.Ordinal))
+        {
+            statuses.Add(404);
+        }
+
+        if (hasBody)
+        {
+            statuses.Add(413);
+        }
+
+        if (RefusalsByOperation.TryGetValue(id, out var refusals))
+        {
+            statuses.UnionWith(refusals);
+        }
+
+        operation.Responses ??= [];
+        foreach (var status in statuses)
+        {
+            var schema = status == 409 && ShortageOperations.Contains(id) ? ShortageProblemSchema : ProblemSchema;
+            var response = new OpenApiResponse
+            {
+                Description = ProblemDescriptions[status],
+                Content = new Dictionary<string, OpenApiMediaType>
+                {
+                    [ProblemMediaType] = new() { Schema = new OpenApiSchemaReference(schema, context.Document) },
+                },
+            };
+            if (status is 429 or 503)
+            {
+                response.Headers = new Dictionary<string, IOpenApiHeader>
+                {
+                    ["Retry-After"] = new OpenApiHeader
+                    {
+                        Description = "Seconds to wait before sending the request again.",
+                        Schema = new OpenApiSchema { Type = JsonSchemaType.Integer, Minimum = "0" },
+                    },
+                };
+            }
+
+            operation.Responses[status.ToString(CultureInfo.InvariantCulture)] = response;
+        }
+
+        OpenApiExamples.Apply(operation, id);
+        return Task.CompletedTask;
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // The document: tags, problem schemas, request truth, webhooks
+
+    private static readonly (string Name, string Description)[] Tags =
+    [
+        ("Catalog", "Items (SKUs): what is sold, how holds on it are decided (`reserve`, `onRequest`, `auto`), price and cost."),
+        ("Network", "Locations, the distribution groups they form, and the sales channels that sell from a group, with their listings and published feed."),
+        ("Supply", "Counts and inbound supply from systems of record: snapshots as of a time, relative adjustments, and transfers between locations."),
+        ("Availability", "Available to promise, at one location (pick-up) or over a group or channel (ship-to-home), now or on a date."),
+        ("Reservations", "Holds for carts and checkouts: units held until an order confirms them, or released, expired or declined."),
+        ("Orders", "Demand turned into orders allocated at locations, their fulfilment events, and the units the POS/ERP does not know yet."),
+        ("Rules", "Safety stock kept back from promising, and low-stock thresholds that raise alerts."),
+        ("Channel intake", "Marketplace orders (Shopify, Amazon, Walmart) taken in their own formats, and the trail of every delivery."),
+        ("Webhooks", "Subscriptions to events, delivered signed and retried; see the `webhooks` section for what each delivery carries."),
+        ("Ledger", "The append-only, hash-chained ledger of every change, paged or followed as server-sent events."),
+        ("Keys", "API keys with scopes, optionally bound to one channel."),
+        ("Insights", "Replenishment suggestions from demand history, demand per day, and stock valuation at weighted average cost."),
+    ];
+
+    private static async Task DescribeDocumentAsync(OpenApiDocument document, OpenApiDocumentTransformerContext context, CancellationToken cancellationToken)
+    {
+        document.Info.Title = "Stockroom API";
+        document.Info.Description = "Real-time available-to-promise, reservations and supply across every sales channel. "
+            + "Every refusal is `application/problem+json` (RFC 9457) and changes nothing.";
+        document.Components ??= new OpenApiComponents();
+        document.Components.Schemas ??= new Dictionary<string, IOpenApiSchema>(StringComparer.Ordinal);
+        // Every /v1 call takes an API key as a bearer token; the reference UI offers to send one.
+        document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
+        document.Components.SecuritySchemes[KeyAuthentication.Scheme] = new OpenApiSecurityScheme
+        {
+            Type = SecuritySchemeType.Http,
+            Scheme = "bearer",
+            Description = "An API key: `Authorization: Bearer <key>`. Scopes: admin, inventory:write, reservations:write, read.",
+        };
+        document.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(KeyAuthentication.Scheme, document)] = [] }];
+        document.Tags = new HashSet<OpenApiTag>(Tags.Select(t => new OpenApiTag { Name = t.Name, Description = t.Description }));
+
+        AddProblemSchemas(document);
+        await OpenApiWebhooks.AddAsync(document, context, cancellationToken);
+        OpenApiSchemas.TellTheTruth(document);
+    }
+
+    private static void AddProblemSchemas(OpenApiDocument document)
+    {
+        var schemas = document.Components!.Schemas!;
+        schemas[ProblemSchema] = new OpenApiSchema
+        {
+            Type = JsonSchemaType.Object,
+            Description = "An RFC 9457 problem. `type` is a stable URN to switch on (`urn:stockroom:problem:validation`, "
+                + "`…:not-found`, `…:insufficient-stock`, `…:idempotency-clash`, …); `errors` names the offending fields.",
+            Required = new HashSet<string>(StringComparer.Ordinal) { "type", "title", "status", "detail" },
+            Properties = new Dictionary<string, IOpenApiSchema>(StringComparer.Ordinal)
+            {
+                ["type"] = new OpenApiSchema { Type = JsonSchemaType.String, Format = "uri-reference", Examples = ["urn:stockroom:problem:validation"] },
+                ["title"] = new OpenApiSchema { Type = JsonSchemaType.String, Examples = ["The request is not valid."] },
+                ["status"] = new OpenApiSchema { Type = JsonSchemaType.Integer, Format = "int32", Minimum = "400", Maximum = "599", Examples = [400] },
+                ["detail"] = new OpenApiSchema { Type = JsonSchemaType.String, Examples = ["See errors for the fields to correct. Nothing was changed."] },
+                ["instance"] = new OpenApiSchema { Type = JsonSchemaType.String },
+                ["traceId"] = new OpenApiSchema { Type = JsonSchemaType.String, Description = "The request's trace, to quote when reporting a problem." },
+                ["errors"] = new OpenApiSchema
+                {
+                    Type = JsonSchemaType.Object,
+                    Description = "Messages per field, by the field's path in the request (`lines[0].quantity`).",
+                    AdditionalProperties = new OpenApiSchema { Type = JsonSchemaType.Array, Items = new OpenApiSchema { Type = JsonSchemaType.String } },
+                    Examples = [new JsonObject { ["lines[0].quantity"] = new JsonArray("must be a whole number from 1 to 1000000000") }],
+                },
+            },
+        };
+        schemas["Shortage"] = new OpenApiSchema
+        {
+            Type = JsonSchemaType.Object,
+            Description = "A line that could not be held in full: what it asked for, and what could be promised.",
+            Required = new HashSet<string>(StringComparer.Ordinal) { "line", "sku", "requested", "available" },
+            Properties = new Dictionary<string, IOpenApiSchema>(StringComparer.Ordinal)
+            {
+                ["line"] = new OpenApiSchema { Type = JsonSchemaType.Integer, Format = "int32", Minimum = "0", Description = "The line's index in the request." },
+                ["sku"] = new OpenApiSchema { Type = JsonSchemaType.String },
+                ["requested"] = new OpenApiSchema { Type = JsonSchemaType.Integer, Format = "int64", Minimum = "1" },
+                ["available"] = new OpenApiSchema { Type = JsonSchemaType.Integer, Format = "int64", Minimum = "0" },
+            },
+        };
+        schemas[ShortageProblemSchema] = new OpenApiSchema
+        {
+            Description = "A 409. With type `urn:stockroom:problem:insufficient-stock` it lists the shortage per line and nothing was held; "
+                + "other conflicts (an id already used for another request, a state that does not allow this) have no `shortages`.",
+            AllOf =
+            [
+                new OpenApiSchemaReference(ProblemSchema, document),
+                new OpenApiSchema
+                {
+                    Type = JsonSchemaType.Object,
+                    Properties = new Dictionary<string, IOpenApiSchema>(StringComparer.Ordinal)
+                    {
+                        ["shortages"] = new OpenApiSchema { Type = JsonSchemaType.Array, Items = new OpenApiSchemaReference("Shortage", document) },
+                    },
+                },
+            ],
+        };
+    }
+}
