@@ -22,6 +22,12 @@ public sealed class StockroomClient
     public StockroomClient(HttpClient http, string? apiKey = null)
     {
         ArgumentNullException.ThrowIfNull(http);
+        if (http.BaseAddress is null)
+        {
+            // Every path is relative to the server's address; without one the first call would fail far from the cause.
+            throw new ArgumentException("Set the HttpClient's BaseAddress to the Stockroom server, e.g. https://stock.example.com/.", nameof(http));
+        }
+
         var transport = new StockroomTransport(http, apiKey);
         Items = new ItemsClient(transport);
         Locations = new LocationsClient(transport);
