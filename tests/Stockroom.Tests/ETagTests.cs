@@ -142,6 +142,29 @@ public abstract class ETagTests(StockroomServer server)
     }
 
     [Fact]
+    public async Task Concurrent_creates_with_if_none_match_star_make_one_resource()
+    {
+        var n = await Client.SeedAsync();
+        for (var round = 0; round < 3; round++)
+        {
+            var sku = Api.NewId("SKU");
+            var items = await Task.WhenAll(Enumerable.Range(0, 4).Select(i => SendAsync(HttpMethod.Put, $"/v1/items/{sku}", new { name = $"Lamp {i}" }, ifNoneMatch: "*")));
+            Assert.Single(items, w => w.StatusCode == HttpStatusCode.Created);
+            Assert.All(items.Where(w => w.StatusCode != HttpStatusCode.Created), w => Assert.Equal(HttpStatusCode.PreconditionFailed, w.StatusCode));
+
+            var rules = await Task.WhenAll(Enumerable.Range(0, 4).Select(i =>
+                SendAsync(HttpMethod.Put, "/v1/rules/low-stock", new { sku = n.Sku, location = n.Store, group = n.Group, threshold = 1 + i + (10 * round) }, ifNoneMatch: "*")));
+            Assert.Single(rules, w => w.StatusCode == HttpStatusCode.Created);
+            Assert.All(rules.Where(w => w.StatusCode != HttpStatusCode.Created), w => Assert.Equal(HttpStatusCode.PreconditionFailed, w.StatusCode));
+            await Client.Send(HttpMethod.Delete, $"/v1/rules/low-stock?sku={n.Sku}&location={n.Store}&group={n.Group}").Expect(HttpStatusCode.OK);
+            foreach (var response in items.Concat(rules))
+            {
+                response.Dispose();
+            }
+        }
+    }
+
+    [Fact]
     public async Task Rules_carry_tags_on_put_and_check_if_match_on_put_and_delete()
     {
         var n = await Client.SeedAsync();

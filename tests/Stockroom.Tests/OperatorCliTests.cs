@@ -80,6 +80,7 @@ public sealed class OperatorCliTests : IDisposable
     [Theory]
     [InlineData("--Stockroom:RateLimit:FailedAuthBurst", "0", "Stockroom:RateLimit:RequestsPerSecond, :Burst, :FailedAuthPerMinute and :FailedAuthBurst must be positive")]
     [InlineData("--Stockroom:DataProtection:Certificate", "no-such-certificate.pfx", "Stockroom:DataProtection:Certificate: cannot read 'no-such-certificate.pfx'")]
+    [InlineData("--Stockroom:Cors:Origins:0", "https://shop.example.com/cart", "Stockroom:Cors:Origins: 'https://shop.example.com/cart' is not an origin")]
     public async Task A_failed_authentication_limit_or_a_certificate_it_cannot_use_ends_with_one_line_before_the_store_is_touched(string setting, string value, string expected)
     {
         var run = await Run("--urls", "http://127.0.0.1:0", setting, value);

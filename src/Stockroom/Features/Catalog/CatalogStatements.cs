@@ -106,11 +106,12 @@ public static class CatalogStatements
     /// <summary>
     /// Locks one catalog row, if it exists, for the rest of the write: a write that checks a precondition
     /// against the row then changes it with no other write in between. SQLite's writer already holds the
-    /// whole database; PostgreSQL takes the row lock.
+    /// whole database; PostgreSQL takes the row lock, and the resource's name lock for a row not there yet.
     /// </summary>
     public static async Task LockRowAsync(this IStockWrite write, CatalogTable table, string id, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(write);
+        await write.LockNameAsync($"{table}/{id}", cancellationToken);
         var (name, key) = table switch
         {
             CatalogTable.Items => ("items", "sku"),
@@ -120,6 +121,24 @@ public static class CatalogStatements
         };
         await using var command = write.Command($"SELECT {key} FROM {name} WHERE {key} = @id{write.Dialect.ForUpdate}").With("@id", id);
         await command.ListAsync(r => r.GetString(0), cancellationToken);
+    }
+
+    /// <summary>
+    /// Serialises conditional writes of one resource, row or no row: two <c>If-None-Match: *</c> creates
+    /// of the same id must not both see it missing. On PostgreSQL a transaction-scoped advisory lock on the
+    /// name's 64-bit hash (a collision only makes two writes take turns); SQLite's writer holds the whole
+    /// database already.
+    /// </summary>
+    public static async Task LockNameAsync(this IStockWrite write, string resource, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        if (write.Dialect.Kind != StoreKind.Postgres)
+        {
+            return;
+        }
+
+        await using var command = write.Command("SELECT pg_advisory_xact_lock(hashtextextended(@resource, 0))").With("@resource", resource);
+        await command.ListAsync(r => 0, cancellationToken);
     }
 
     /// <summary>Which of these SKUs exist.</summary>

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Stockroom.Core.Alerts;
 using Stockroom.Core.Ledger;
+using Stockroom.Features.Catalog;
 using Stockroom.Features.Keys;
 using Stockroom.Http;
 using Stockroom.Storage;
@@ -49,6 +50,11 @@ public static class LowStockRulesApi
             }
 
             // The rule is replaced by deleting it first, which also locks it: the precondition is checked against the row as it was.
+            if (conditions is not null)
+            {
+                await write.LockNameAsync($"rules/low-stock/{RuleCursor.Of(request.Sku, request.Location, request.Group)}", cancellationToken);
+            }
+
             var existing = await write.DeleteLowStockRuleAsync(request.Sku, request.Location, request.Group, cancellationToken);
             if (conditions?.Check(existing) is { } failed)
             {

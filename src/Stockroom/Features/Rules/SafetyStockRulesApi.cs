@@ -63,6 +63,11 @@ public static class SafetyStockRulesApi
             }
 
             // The rule is replaced by deleting it first, which also locks it: the precondition is checked against the row as it was.
+            if (conditions is not null)
+            {
+                await write.LockNameAsync($"rules/safety-stock/{RuleCursor.Of(request.Sku, request.Location, request.Group)}", cancellationToken);
+            }
+
             var existing = await write.DeleteSafetyRuleAsync(request.Sku, request.Location, request.Group, cancellationToken);
             if (conditions?.Check(existing) is { } failed)
             {
