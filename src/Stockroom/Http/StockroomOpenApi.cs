@@ -20,6 +20,7 @@ internal static class StockroomOpenApi
     private const string ProblemSchema = "Problem";
     private const string ShortageProblemSchema = "ShortageProblem";
     private const string ProblemMediaType = "application/problem+json";
+    private const string IdentifierPattern = "^[A-Za-z0-9._:-]{1,64}$";
 
     public static void Configure(OpenApiOptions options)
     {
@@ -164,8 +165,48 @@ internal static class StockroomOpenApi
             operation.Responses[status.ToString(CultureInfo.InvariantCulture)] = response;
         }
 
+        BoundParameters(operation);
         OpenApiExamples.Apply(operation, id);
         return Task.CompletedTask;
+    }
+
+    private static readonly HashSet<string> IdentifierParameters = new(StringComparer.Ordinal) { "id", "sku", "location", "group", "channel" };
+
+    /// <summary>The bounds of path, query and header values, as the handlers check them.</summary>
+    private static void BoundParameters(OpenApiOperation operation)
+    {
+        foreach (var parameter in operation.Parameters?.OfType<OpenApiParameter>() ?? [])
+        {
+            if (parameter.Schema is not OpenApiSchema schema)
+            {
+                continue;
+            }
+
+            switch (parameter.Name)
+            {
+                case "limit" when parameter.In == ParameterLocation.Query:
+                    schema.Minimum = "1";
+                    schema.Maximum = Limits.PageSizeMax.ToString(CultureInfo.InvariantCulture);
+                    parameter.Description ??= $"Results per page, at most {Limits.PageSizeMax} (default {Limits.PageSizeDefault}).";
+                    break;
+                case "format" when parameter.In == ParameterLocation.Path:
+                    schema.Enum = [.. Features.Intake.MarketplaceOrders.Formats.Select(f => (System.Text.Json.Nodes.JsonNode)f)];
+                    break;
+                case "externalId" when parameter.In == ParameterLocation.Path:
+                    schema.MinLength = 1;
+                    schema.MaxLength = Features.Channels.ChannelListings.ExternalIdLengthMax;
+                    break;
+                case "Idempotency-Key" when parameter.In == ParameterLocation.Header:
+                    schema.Pattern = IdentifierPattern;
+                    parameter.Description ??= "The request's id, when the body does not carry one: the same key and body again are answered as the first time.";
+                    break;
+                case { } name when IdentifierParameters.Contains(name) && schema.Type == JsonSchemaType.String:
+                    schema.Pattern = IdentifierPattern;
+                    break;
+                default:
+                    break;
+            }
+        }
     }
 
     // ---------------------------------------------------------------------------------------------
