@@ -141,28 +141,37 @@ internal static class StockroomOpenApi
         operation.Responses ??= [];
         foreach (var status in statuses)
         {
-            var schema = status == 409 && ShortageOperations.Contains(id) ? ShortageProblemSchema : ProblemSchema;
-            var response = new OpenApiResponse
+            // A response something else already described (an endpoint's own metadata, another
+            // transformer's headers) keeps its headers; its body becomes the one problem schema.
+            var key = status.ToString(CultureInfo.InvariantCulture);
+            if (operation.Responses.TryGetValue(key, out var existing) && existing is not OpenApiResponse)
             {
-                Description = ProblemDescriptions[status],
-                Content = new Dictionary<string, OpenApiMediaType>
-                {
-                    [ProblemMediaType] = new() { Schema = new OpenApiSchemaReference(schema, context.Document) },
-                },
+                continue;
+            }
+
+            var response = existing as OpenApiResponse ?? new OpenApiResponse();
+            operation.Responses[key] = response;
+            response.Description = ProblemDescriptions[status];
+            var schema = status == 409 && ShortageOperations.Contains(id) ? ShortageProblemSchema : ProblemSchema;
+            response.Content = new Dictionary<string, OpenApiMediaType>
+            {
+                [ProblemMediaType] = new() { Schema = new OpenApiSchemaReference(schema, context.Document) },
             };
             if (status is 429 or 503)
             {
-                response.Headers = new Dictionary<string, IOpenApiHeader>
+                response.Headers ??= new Dictionary<string, IOpenApiHeader>(StringComparer.OrdinalIgnoreCase);
+                response.Headers.TryAdd("Retry-After", new OpenApiHeader
                 {
-                    ["Retry-After"] = new OpenApiHeader
-                    {
-                        Description = "Seconds to wait before sending the request again.",
-                        Schema = new OpenApiSchema { Type = JsonSchemaType.Integer, Minimum = "0" },
-                    },
-                };
+                    Description = "Seconds to wait before sending the request again.",
+                    Schema = new OpenApiSchema { Type = JsonSchemaType.Integer, Minimum = "0" },
+                });
             }
+        }
 
-            operation.Responses[status.ToString(CultureInfo.InvariantCulture)] = response;
+        if (id == "IntakeOrder" && operation.RequestBody is OpenApiRequestBody payload)
+        {
+            payload.Description = "The marketplace's own order payload, as its webhook or API sends it: a Shopify order or refund, "
+                + "an Amazon order (Orders API v0 or 2026-01-01, or an ORDER_CHANGE notification), a Walmart order or order list.";
         }
 
         BoundParameters(operation);
