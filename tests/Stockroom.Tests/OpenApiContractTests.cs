@@ -72,6 +72,13 @@ public abstract class OpenApiContractTests(StockroomServer server)
         Assert.Equal(100, (int?)reservation["properties"]!["lines"]!["maxItems"]);
         Assert.Equal(1_000_000_000, (long?)schemas["ReservationLineRequest"]!["properties"]!["quantity"]!["maximum"]);
 
+        // The pattern the document gives identifiers is the rule the server checks them by.
+        var pattern = new System.Text.RegularExpressions.Regex(OpenApiSchemas.IdentifierPattern);
+        foreach (var sample in new[] { "LAMP-1", "a", "shopify:820982911946154508", "x.y_z", new string('x', 64), new string('x', 65), "", "a b", "é", "a/b", "a\tb" })
+        {
+            Assert.Equal(Core.Identifier.IsValid(sample), pattern.IsMatch(sample));
+        }
+
         var create = document["paths"]!["/v1/reservations"]!["post"]!["responses"]!;
         Assert.Equal("#/components/schemas/ShortageProblem", (string?)create["409"]!["content"]!["application/problem+json"]!["schema"]!["$ref"]);
         Assert.NotNull(create["503"]!["headers"]!["Retry-After"]);

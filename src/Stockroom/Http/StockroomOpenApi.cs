@@ -20,7 +20,6 @@ internal static class StockroomOpenApi
     private const string ProblemSchema = "Problem";
     private const string ShortageProblemSchema = "ShortageProblem";
     private const string ProblemMediaType = "application/problem+json";
-    private const string IdentifierPattern = "^[A-Za-z0-9._:-]{1,64}$";
 
     public static void Configure(OpenApiOptions options)
     {
@@ -206,11 +205,11 @@ internal static class StockroomOpenApi
                     schema.MaxLength = Features.Channels.ChannelListings.ExternalIdLengthMax;
                     break;
                 case "Idempotency-Key" when parameter.In == ParameterLocation.Header:
-                    schema.Pattern = IdentifierPattern;
+                    schema.Pattern = OpenApiSchemas.IdentifierPattern;
                     parameter.Description ??= "The request's id, when the body does not carry one: the same key and body again are answered as the first time.";
                     break;
                 case { } name when IdentifierParameters.Contains(name) && schema.Type == JsonSchemaType.String:
-                    schema.Pattern = IdentifierPattern;
+                    schema.Pattern = OpenApiSchemas.IdentifierPattern;
                     break;
                 default:
                     break;
