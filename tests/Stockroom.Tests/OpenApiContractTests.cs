@@ -90,6 +90,36 @@ public abstract class OpenApiContractTests(StockroomServer server)
     }
 
     [Fact]
+    public async Task Every_refusal_of_the_hostile_corpus_is_a_status_its_operation_documents()
+    {
+        var document = await ServedAsync();
+        var world = new HostileWorld(new Network("SKU-1", "store-1", "wh-1", "group-1", "web"));
+        var operations = document["paths"]!.AsObject()
+            .SelectMany(p => p.Value!.AsObject().Select(o => (Segments: p.Key.Split('/'), Method: o.Key.ToUpperInvariant(), Responses: o.Value!["responses"]!.AsObject())))
+            .ToList();
+        var checkedCases = 0;
+        foreach (var hostile in HostileCorpus.All.Where(c => !c.ByKestrel))
+        {
+            using var request = hostile.Build(world);
+            var segments = request.RequestUri!.OriginalString.Split('?')[0].Split('/');
+            // Refusals of a route or method that does not exist belong to no operation.
+            var operation = operations.FirstOrDefault(o => o.Method == request.Method.Method && o.Segments.Length == segments.Length
+                && o.Segments.Zip(segments).All(s => s.First == s.Second || (s.First.StartsWith('{') && s.Second.Length > 0)));
+            if (operation.Responses is null)
+            {
+                continue;
+            }
+
+            var status = ((int)hostile.Status).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            Assert.True(operation.Responses.ContainsKey(status),
+                $"{hostile.Name}: {request.Method} {request.RequestUri} is answered {status}, which its operation does not document");
+            checkedCases++;
+        }
+
+        Assert.True(checkedCases >= 200, $"only {checkedCases} cases matched an operation");
+    }
+
+    [Fact]
     public async Task Every_request_body_example_is_accepted_and_every_field_it_requires_is_needed()
     {
         // Before the examples: the last of them creates a key, after which every call needs one.

@@ -100,6 +100,7 @@ internal static class StockroomOpenApi
         [409] = "A conflict: an id already used for a different request, a state that does not allow this, or too little stock. Nothing was changed.",
         [410] = "The marketplace is retired (`google`). Nothing was changed.",
         [413] = "The body is larger than the server takes (1 MiB). Nothing was changed.",
+        [415] = "The body is not JSON (`Content-Type: application/json`). Nothing was changed.",
         [422] = "Well formed, but it names something that cannot be used (an unknown or draft item, an unknown location, group or channel). Nothing was changed.",
         [429] = "Too many requests with this key, or too many failed keys from this address: retry after `Retry-After` seconds. Nothing was changed.",
         [503] = "Too much work of this kind is waiting: retry after `Retry-After` seconds with the same request. Nothing was changed.",
@@ -130,6 +131,7 @@ internal static class StockroomOpenApi
         if (hasBody)
         {
             statuses.Add(413);
+            statuses.Add(415);
         }
 
         if (RefusalsByOperation.TryGetValue(id, out var refusals))
