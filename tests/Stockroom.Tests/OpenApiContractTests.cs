@@ -72,6 +72,13 @@ public abstract class OpenApiContractTests(StockroomServer server)
         Assert.Equal(100, (int?)reservation["properties"]!["lines"]!["maxItems"]);
         Assert.Equal(1_000_000_000, (long?)schemas["ReservationLineRequest"]!["properties"]!["quantity"]!["maximum"]);
 
+        // The pattern the document gives identifiers is the rule the server checks them by.
+        var pattern = new System.Text.RegularExpressions.Regex(OpenApiSchemas.IdentifierPattern);
+        foreach (var sample in new[] { "LAMP-1", "a", "shopify:820982911946154508", "x.y_z", new string('x', 64), new string('x', 65), "", "a b", "é", "a/b", "a\tb" })
+        {
+            Assert.Equal(Core.Identifier.IsValid(sample), pattern.IsMatch(sample));
+        }
+
         var create = document["paths"]!["/v1/reservations"]!["post"]!["responses"]!;
         Assert.Equal("#/components/schemas/ShortageProblem", (string?)create["409"]!["content"]!["application/problem+json"]!["schema"]!["$ref"]);
         Assert.NotNull(create["503"]!["headers"]!["Retry-After"]);
@@ -83,8 +90,41 @@ public abstract class OpenApiContractTests(StockroomServer server)
     }
 
     [Fact]
-    public async Task Every_request_body_example_is_accepted()
+    public async Task Every_refusal_of_the_hostile_corpus_is_a_status_its_operation_documents()
     {
+        var document = await ServedAsync();
+        var world = new HostileWorld(new Network("SKU-1", "store-1", "wh-1", "group-1", "web"));
+        var operations = document["paths"]!.AsObject()
+            .SelectMany(p => p.Value!.AsObject().Select(o => (Segments: p.Key.Split('/'), Method: o.Key.ToUpperInvariant(), Responses: o.Value!["responses"]!.AsObject())))
+            .ToList();
+        var checkedCases = 0;
+        foreach (var hostile in HostileCorpus.All.Where(c => !c.ByKestrel))
+        {
+            using var request = hostile.Build(world);
+            var segments = request.RequestUri!.OriginalString.Split('?')[0].Split('/');
+            // Refusals of a route or method that does not exist belong to no operation.
+            var operation = operations.FirstOrDefault(o => o.Method == request.Method.Method && o.Segments.Length == segments.Length
+                && o.Segments.Zip(segments).All(s => s.First == s.Second || (s.First.StartsWith('{') && s.Second.Length > 0)));
+            if (operation.Responses is null)
+            {
+                continue;
+            }
+
+            var status = ((int)hostile.Status).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            Assert.True(operation.Responses.ContainsKey(status),
+                $"{hostile.Name}: {request.Method} {request.RequestUri} is answered {status}, which its operation does not document");
+            checkedCases++;
+        }
+
+        Assert.True(checkedCases >= 200, $"only {checkedCases} cases matched an operation");
+    }
+
+    [Fact]
+    public async Task Every_request_body_example_is_accepted_and_every_field_it_requires_is_needed()
+    {
+        // Before the examples: the last of them creates a key, after which every call needs one.
+        await EveryRequiredFieldIsNeededAsync(await ServedAsync());
+
         // What the examples assume exists before them: a warehouse, and the Shopify channel intake delivers to.
         await Client.Put("/v1/locations/wh-1", new { name = "North warehouse", type = "warehouse", canShip = true, canPickup = false })
             .Expect(HttpStatusCode.Created, HttpStatusCode.OK);
@@ -92,37 +132,76 @@ public abstract class OpenApiContractTests(StockroomServer server)
         await Client.Put("/v1/channels/shopify", new { name = "Shopify", group = "marketplaces" }).Expect(HttpStatusCode.Created, HttpStatusCode.OK);
 
         var document = await ServedAsync();
-        var withBodies = new Dictionary<string, (HttpMethod Method, string Path, JsonNode Operation)>(StringComparer.Ordinal);
-        foreach (var (path, item) in document["paths"]!.AsObject())
-        {
-            foreach (var (method, operation) in item!.AsObject())
-            {
-                if (operation!["requestBody"] is not null)
-                {
-                    withBodies[(string)operation["operationId"]!] = (new HttpMethod(method.ToUpperInvariant()), path, operation);
-                }
-            }
-        }
-
+        var withBodies = WithBodies(document);
         Assert.Equal(withBodies.Keys.Order(StringComparer.Ordinal), OpenApiExamples.Order.Order(StringComparer.Ordinal));
         foreach (var id in OpenApiExamples.Order)
         {
-            var (method, template, operation) = withBodies[id];
-            var path = template;
-            foreach (var parameter in operation["parameters"]?.AsArray() ?? [])
-            {
-                if ((string?)parameter!["in"] == "path")
-                {
-                    var value = (string?)parameter["example"] ?? throw new InvalidOperationException($"{id}: path parameter {parameter["name"]} has no example");
-                    path = path.Replace($"{{{parameter["name"]}}}", Uri.EscapeDataString(value), StringComparison.Ordinal);
-                }
-            }
-
+            var (method, path, operation) = withBodies[id];
             var example = operation["requestBody"]!["content"]!["application/json"]!["example"]!.ToJsonString();
             using var response = await Client.Send(method, path, example);
             var text = await response.Content.ReadAsStringAsync();
             Assert.True(response.IsSuccessStatusCode, $"{id}: {method} {path} {example} was answered {(int)response.StatusCode}: {text}");
         }
+    }
+
+    /// <summary>
+    /// Each example without one of the fields its schema requires is a 400 naming that field: what the
+    /// document calls required, the server requires. Refusals change nothing, so this runs first.
+    /// </summary>
+    private async Task EveryRequiredFieldIsNeededAsync(JsonObject document)
+    {
+        var schemas = document["components"]!["schemas"]!;
+        var checkedFields = 0;
+        foreach (var (id, (method, path, operation)) in WithBodies(document))
+        {
+            var body = operation["requestBody"]!["content"]!["application/json"]!;
+            if ((string?)body["schema"]!["$ref"] is not { } reference || schemas[reference[(reference.LastIndexOf('/') + 1)..]]!["required"] is not JsonArray required)
+            {
+                continue;
+            }
+
+            foreach (var field in required.Select(r => (string)r!))
+            {
+                var without = body["example"]!.DeepClone().AsObject();
+                without.Remove(field);
+                var problem = await Client.Send(method, path, without.ToJsonString()).Problem(HttpStatusCode.BadRequest);
+                Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), $"{id} without {field}: {problem}");
+                checkedFields++;
+            }
+        }
+
+        Assert.True(checkedFields >= 30, $"only {checkedFields} required fields were checked");
+    }
+
+    /// <summary>Each operation that takes a body, by id, with its path filled in from the path parameters' examples.</summary>
+    private static Dictionary<string, (HttpMethod Method, string Path, JsonNode Operation)> WithBodies(JsonObject document)
+    {
+        var withBodies = new Dictionary<string, (HttpMethod Method, string Path, JsonNode Operation)>(StringComparer.Ordinal);
+        foreach (var (template, item) in document["paths"]!.AsObject())
+        {
+            foreach (var (method, operation) in item!.AsObject())
+            {
+                if (operation!["requestBody"] is null)
+                {
+                    continue;
+                }
+
+                var id = (string)operation["operationId"]!;
+                var path = template;
+                foreach (var parameter in operation["parameters"]?.AsArray() ?? [])
+                {
+                    if ((string?)parameter!["in"] == "path")
+                    {
+                        var value = (string?)parameter["example"] ?? throw new InvalidOperationException($"{id}: path parameter {parameter["name"]} has no example");
+                        path = path.Replace($"{{{parameter["name"]}}}", Uri.EscapeDataString(value), StringComparison.Ordinal);
+                    }
+                }
+
+                withBodies[id] = (new HttpMethod(method.ToUpperInvariant()), path, operation);
+            }
+        }
+
+        return withBodies;
     }
 }
 

@@ -16,7 +16,8 @@ namespace Stockroom.Http;
 /// </summary>
 internal static class OpenApiSchemas
 {
-    private const string IdentifierPattern = "^[A-Za-z0-9._:-]{1,64}$";
+    /// <summary>Identifiers as <see cref="Core.Identifier"/> checks them.</summary>
+    internal const string IdentifierPattern = "^[A-Za-z0-9._:-]{1,64}$";
 
     /// <summary>
     /// The fields each request's validation requires (see each feature's <c>Validate</c>). Every

@@ -100,6 +100,7 @@ internal static class StockroomOpenApi
         [409] = "A conflict: an id already used for a different request, a state that does not allow this, or too little stock. Nothing was changed.",
         [410] = "The marketplace is retired (`google`). Nothing was changed.",
         [413] = "The body is larger than the server takes (1 MiB). Nothing was changed.",
+        [415] = "The body is not JSON (`Content-Type: application/json`). Nothing was changed.",
         [422] = "Well formed, but it names something that cannot be used (an unknown or draft item, an unknown location, group or channel). Nothing was changed.",
         [429] = "Too many requests with this key, or too many failed keys from this address: retry after `Retry-After` seconds. Nothing was changed.",
         [503] = "Too much work of this kind is waiting: retry after `Retry-After` seconds with the same request. Nothing was changed.",
@@ -130,6 +131,7 @@ internal static class StockroomOpenApi
         if (hasBody)
         {
             statuses.Add(413);
+            statuses.Add(415);
         }
 
         if (RefusalsByOperation.TryGetValue(id, out var refusals))
@@ -140,32 +142,81 @@ internal static class StockroomOpenApi
         operation.Responses ??= [];
         foreach (var status in statuses)
         {
-            var schema = status == 409 && ShortageOperations.Contains(id) ? ShortageProblemSchema : ProblemSchema;
-            var response = new OpenApiResponse
+            // A response something else already described (an endpoint's own metadata, another
+            // transformer's headers) keeps its headers; its body becomes the one problem schema.
+            var key = status.ToString(CultureInfo.InvariantCulture);
+            if (operation.Responses.TryGetValue(key, out var existing) && existing is not OpenApiResponse)
             {
-                Description = ProblemDescriptions[status],
-                Content = new Dictionary<string, OpenApiMediaType>
-                {
-                    [ProblemMediaType] = new() { Schema = new OpenApiSchemaReference(schema, context.Document) },
-                },
+                continue;
+            }
+
+            var response = existing as OpenApiResponse ?? new OpenApiResponse();
+            operation.Responses[key] = response;
+            response.Description = ProblemDescriptions[status];
+            var schema = status == 409 && ShortageOperations.Contains(id) ? ShortageProblemSchema : ProblemSchema;
+            response.Content = new Dictionary<string, OpenApiMediaType>
+            {
+                [ProblemMediaType] = new() { Schema = new OpenApiSchemaReference(schema, context.Document) },
             };
             if (status is 429 or 503)
             {
-                response.Headers = new Dictionary<string, IOpenApiHeader>
+                response.Headers ??= new Dictionary<string, IOpenApiHeader>(StringComparer.OrdinalIgnoreCase);
+                response.Headers.TryAdd("Retry-After", new OpenApiHeader
                 {
-                    ["Retry-After"] = new OpenApiHeader
-                    {
-                        Description = "Seconds to wait before sending the request again.",
-                        Schema = new OpenApiSchema { Type = JsonSchemaType.Integer, Minimum = "0" },
-                    },
-                };
+                    Description = "Seconds to wait before sending the request again.",
+                    Schema = new OpenApiSchema { Type = JsonSchemaType.Integer, Minimum = "0" },
+                });
             }
-
-            operation.Responses[status.ToString(CultureInfo.InvariantCulture)] = response;
         }
 
+        if (id == "IntakeOrder" && operation.RequestBody is OpenApiRequestBody payload)
+        {
+            payload.Description = "The marketplace's own order payload, as its webhook or API sends it: a Shopify order or refund, "
+                + "an Amazon order (Orders API v0 or 2026-01-01, or an ORDER_CHANGE notification), a Walmart order or order list.";
+        }
+
+        BoundParameters(operation);
         OpenApiExamples.Apply(operation, id);
         return Task.CompletedTask;
+    }
+
+    private static readonly HashSet<string> IdentifierParameters = new(StringComparer.Ordinal) { "id", "sku", "location", "group", "channel" };
+
+    /// <summary>The bounds of path, query and header values, as the handlers check them.</summary>
+    private static void BoundParameters(OpenApiOperation operation)
+    {
+        foreach (var parameter in operation.Parameters?.OfType<OpenApiParameter>() ?? [])
+        {
+            if (parameter.Schema is not OpenApiSchema schema)
+            {
+                continue;
+            }
+
+            switch (parameter.Name)
+            {
+                case "limit" when parameter.In == ParameterLocation.Query:
+                    schema.Minimum = "1";
+                    schema.Maximum = Limits.PageSizeMax.ToString(CultureInfo.InvariantCulture);
+                    parameter.Description ??= $"Results per page, at most {Limits.PageSizeMax} (default {Limits.PageSizeDefault}).";
+                    break;
+                case "format" when parameter.In == ParameterLocation.Path:
+                    schema.Enum = [.. Features.Intake.MarketplaceOrders.Formats.Select(f => (System.Text.Json.Nodes.JsonNode)f)];
+                    break;
+                case "externalId" when parameter.In == ParameterLocation.Path:
+                    schema.MinLength = 1;
+                    schema.MaxLength = Features.Channels.ChannelListings.ExternalIdLengthMax;
+                    break;
+                case "Idempotency-Key" when parameter.In == ParameterLocation.Header:
+                    schema.Pattern = OpenApiSchemas.IdentifierPattern;
+                    parameter.Description ??= "The request's id, when the body does not carry one: the same key and body again are answered as the first time.";
+                    break;
+                case { } name when IdentifierParameters.Contains(name) && schema.Type == JsonSchemaType.String:
+                    schema.Pattern = OpenApiSchemas.IdentifierPattern;
+                    break;
+                default:
+                    break;
+            }
+        }
     }
 
     // ---------------------------------------------------------------------------------------------
