@@ -216,17 +216,12 @@ public abstract class TelemetryTests(StockroomServer server)
     {
         var n = await Client.SeedAsync(storeOnHand: 1, warehouseOnHand: 0);
         await Client.Post("/v1/reservations", new { id = Api.NewId("r"), channel = n.Channel, lines = new[] { new { sku = n.Sku, quantity = 1 } } }).Expect(HttpStatusCode.Created);
+        // The framework's own meters are per application, and several run in this test process: the
+        // process tests check those names on a server of its own (TelemetryProcessTests).
         var text = await PrometheusText.ScrapeAsync(Client);
         Assert.Contains("stockroom_writer_batch_duration_seconds_bucket", text, StringComparison.Ordinal);
-        Assert.Contains("http_server_request_duration_seconds_bucket", text, StringComparison.Ordinal);
         Assert.Contains("dotnet_gc_collections_total", text, StringComparison.Ordinal);
-        Assert.Contains("dotnet_process_cpu_time_seconds_total", text, StringComparison.Ordinal);
         Assert.DoesNotContain("_milliseconds", text, StringComparison.Ordinal);
-        if (server.Kind == Storage.StoreKind.Postgres)
-        {
-            Assert.Contains("db_client_", text, StringComparison.Ordinal);
-        }
-
         await Promtool.CheckMetricsAsync(text);
     }
 }
