@@ -28,7 +28,7 @@ public static class ETags
     /// <c>If-None-Match</c> names the tag (or <c>*</c>), answers 304 Not Modified without the body.
     /// </summary>
     public static TBuilder WithETag<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
-        builder.AddEndpointFilter(async (context, next) =>
+        builder.WithMetadata(Tagged.Instance).AddEndpointFilter(async (context, next) =>
         {
             var result = await next(context);
             var inner = result is INestedHttpResult nested ? nested.Result : result;
@@ -47,6 +47,16 @@ public static class ETags
 
             return result;
         });
+
+    /// <summary>Endpoint metadata: the resource carries an <c>ETag</c>, and its writes take preconditions (the OpenAPI document says so).</summary>
+    public sealed class Tagged
+    {
+        public static readonly Tagged Instance = new();
+
+        private Tagged()
+        {
+        }
+    }
 
     /// <summary>
     /// Reads <c>If-Match</c> and <c>If-None-Match</c> from a write. Null conditions when neither is sent;

@@ -24,6 +24,7 @@ internal static class StockroomOpenApi
     public static void Configure(OpenApiOptions options)
     {
         options.AddSchemaTransformer(TypeTimestamps);
+        options.AddSchemaTransformer(MarkDeprecated);
         options.AddOperationTransformer(DescribeOperation);
         options.AddDocumentTransformer(DescribeDocumentAsync);
     }
@@ -44,6 +45,19 @@ internal static class StockroomOpenApi
         {
             schema.Type = JsonSchemaType.String | JsonSchemaType.Null;
             schema.Format = "date-time";
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Contract v1 named the events page's list <c>events</c>; it stays, beside the one list envelope's <c>data</c>.</summary>
+    private static Task MarkDeprecated(OpenApiSchema schema, OpenApiSchemaTransformerContext context, CancellationToken cancellationToken)
+    {
+        if (context.JsonTypeInfo.Type == typeof(Features.Ledger.EventsPage) && schema.Properties?.TryGetValue("events", out var events) == true
+            && events is OpenApiSchema alias)
+        {
+            alias.Deprecated = true;
+            alias.Description = "The same list as `data`, under the name contract v1 gave it. Read `data`.";
         }
 
         return Task.CompletedTask;
@@ -99,6 +113,7 @@ internal static class StockroomOpenApi
         [404] = "No such resource (or, to a key bound to another channel, one it may not see).",
         [409] = "A conflict: an id already used for a different request, a state that does not allow this, or too little stock. Nothing was changed.",
         [410] = "The marketplace is retired (`google`). Nothing was changed.",
+        [412] = "`If-Match` does not name the resource's current `ETag` (it changed since it was read), or `If-None-Match: *` asked to create a resource that exists. Nothing was changed.",
         [413] = "The body is larger than the server takes (1 MiB). Nothing was changed.",
         [415] = "The body is not JSON (`Content-Type: application/json`). Nothing was changed.",
         [422] = "Well formed, but it names something that cannot be used (an unknown or draft item, an unknown location, group or channel). Nothing was changed.",
@@ -139,6 +154,17 @@ internal static class StockroomOpenApi
             statuses.UnionWith(refusals);
         }
 
+        var tagged = description.ActionDescriptor.EndpointMetadata.OfType<ETags.Tagged>().Any();
+        var reads = string.Equals(description.HttpMethod, HttpMethods.Get, StringComparison.OrdinalIgnoreCase);
+        if (tagged)
+        {
+            DescribeEntityTags(operation, reads);
+            if (!reads)
+            {
+                statuses.Add(412);
+            }
+        }
+
         operation.Responses ??= [];
         foreach (var status in statuses)
         {
@@ -161,12 +187,22 @@ internal static class StockroomOpenApi
             if (status is 429 or 503)
             {
                 response.Headers ??= new Dictionary<string, IOpenApiHeader>(StringComparer.OrdinalIgnoreCase);
-                response.Headers.TryAdd("Retry-After", new OpenApiHeader
-                {
-                    Description = "Seconds to wait before sending the request again.",
-                    Schema = new OpenApiSchema { Type = JsonSchemaType.Integer, Minimum = "0" },
-                });
+                response.Headers.TryAdd("Retry-After", IntegerHeader("Seconds to wait before sending the request again."));
             }
+
+            if (status == 429)
+            {
+                foreach (var (name, meaning) in RateLimitHeaders)
+                {
+                    response.Headers!.TryAdd(name, IntegerHeader(meaning));
+                }
+            }
+        }
+
+        foreach (var response in operation.Responses.Values.OfType<OpenApiResponse>())
+        {
+            response.Headers ??= new Dictionary<string, IOpenApiHeader>(StringComparer.OrdinalIgnoreCase);
+            response.Headers.TryAdd(RequestIds.Header, new OpenApiHeaderReference(RequestIds.Header, context.Document));
         }
 
         if (id == "IntakeOrder" && operation.RequestBody is OpenApiRequestBody payload)
@@ -178,6 +214,64 @@ internal static class StockroomOpenApi
         BoundParameters(operation);
         OpenApiExamples.Apply(operation, id);
         return Task.CompletedTask;
+    }
+
+    /// <summary>The rate-limit fields every answer to a keyed request carries (draft-ietf-httpapi-ratelimit-headers).</summary>
+    private static readonly (string Name, string Meaning)[] RateLimitHeaders =
+    [
+        ("RateLimit-Limit", "Requests the key may send in a burst."),
+        ("RateLimit-Remaining", "Requests the key has left now."),
+        ("RateLimit-Reset", "Seconds until the key's allowance is full again."),
+    ];
+
+    private static OpenApiHeader IntegerHeader(string description) => new()
+    {
+        Description = description,
+        Schema = new OpenApiSchema { Type = JsonSchemaType.Integer, Minimum = "0" },
+    };
+
+    /// <summary>
+    /// Catalog and rule resources carry a strong <c>ETag</c>; a GET takes <c>If-None-Match</c> (304),
+    /// a write takes <c>If-Match</c> and <c>If-None-Match</c>, checked inside the write (412).
+    /// </summary>
+    private static void DescribeEntityTags(OpenApiOperation operation, bool reads)
+    {
+        operation.Parameters ??= [];
+        var conditions = reads
+            ? new[] { ("If-None-Match", "An `ETag` read before (or `*`): answered 304 Not Modified, without a body, while it is still the current one.") }
+            : [
+                ("If-Match", "Write only if the resource is still at this `ETag` (as last read), or `*`: exists at all. Otherwise 412 and nothing changes."),
+                ("If-None-Match", "`*`: create only; 412 if the resource exists."),
+            ];
+        foreach (var (name, meaning) in conditions)
+        {
+            operation.Parameters.Add(new OpenApiParameter
+            {
+                Name = name,
+                In = ParameterLocation.Header,
+                Description = meaning,
+                Schema = new OpenApiSchema { Type = JsonSchemaType.String },
+            });
+        }
+
+        operation.Responses ??= [];
+        foreach (var (key, response) in operation.Responses)
+        {
+            if (key is "200" or "201" && response is OpenApiResponse answer)
+            {
+                answer.Headers ??= new Dictionary<string, IOpenApiHeader>(StringComparer.OrdinalIgnoreCase);
+                answer.Headers.TryAdd("ETag", new OpenApiHeader
+                {
+                    Description = "The resource's current version, a strong entity tag; send it back as `If-Match` to write only over what was read.",
+                    Schema = new OpenApiSchema { Type = JsonSchemaType.String },
+                });
+            }
+        }
+
+        if (reads)
+        {
+            operation.Responses["304"] = new OpenApiResponse { Description = "Not modified: `If-None-Match` names the current `ETag`." };
+        }
     }
 
     private static readonly HashSet<string> IdentifierParameters = new(StringComparer.Ordinal) { "id", "sku", "location", "group", "channel" };
@@ -245,6 +339,12 @@ internal static class StockroomOpenApi
             + "Every refusal is `application/problem+json` (RFC 9457) and changes nothing.";
         document.Components ??= new OpenApiComponents();
         document.Components.Schemas ??= new Dictionary<string, IOpenApiSchema>(StringComparer.Ordinal);
+        document.Components.Headers ??= new Dictionary<string, IOpenApiHeader>(StringComparer.Ordinal);
+        document.Components.Headers[RequestIds.Header] = new OpenApiHeader
+        {
+            Description = "The request's W3C trace id (32 hex digits), also in every log line the server wrote for it; quote it when asking about a request.",
+            Schema = new OpenApiSchema { Type = JsonSchemaType.String, Pattern = "^[0-9a-f]{32}$" },
+        };
         // Every /v1 call takes an API key as a bearer token; the reference UI offers to send one.
         document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
         document.Components.SecuritySchemes[KeyAuthentication.Scheme] = new OpenApiSecurityScheme

@@ -21,7 +21,7 @@ public static class LowStockRulesApi
         var group = app.MapGroup("/v1/rules/low-stock").WithTags("Rules");
         group.MapPut("/", Put).RequireStoreWideScope(Scopes.InventoryWrite).WithETag().WithName("PutLowStockRule").WithSummary("Create or replace the low-stock threshold for a SKU, location, group or any mix.");
         group.MapGet("/", List).RequireScope(Scopes.Read).WithName("ListLowStockRules").WithSummary("Page through low-stock thresholds, optionally for one SKU.");
-        group.MapDelete("/", Delete).RequireStoreWideScope(Scopes.InventoryWrite).WithName("DeleteLowStockRule").WithSummary("Delete the threshold with exactly these selectors.");
+        group.MapDelete("/", Delete).RequireStoreWideScope(Scopes.InventoryWrite).WithETag().WithName("DeleteLowStockRule").WithSummary("Delete the threshold with exactly these selectors.");
         return group;
     }
 

@@ -23,7 +23,7 @@ public static class SafetyStockRulesApi
         group.MapPut("/", Put).RequireStoreWideScope(Scopes.InventoryWrite).WithETag().WithName("PutSafetyStockRule")
             .WithSummary("Create or replace the safety stock rule for a SKU, location, group or any mix; the most specific rule applies.");
         group.MapGet("/", List).RequireScope(Scopes.Read).WithName("ListSafetyStockRules").WithSummary("Page through safety stock rules, optionally for one SKU.");
-        group.MapDelete("/", Delete).RequireStoreWideScope(Scopes.InventoryWrite).WithName("DeleteSafetyStockRule").WithSummary("Delete the rule with exactly these selectors.");
+        group.MapDelete("/", Delete).RequireStoreWideScope(Scopes.InventoryWrite).WithETag().WithName("DeleteSafetyStockRule").WithSummary("Delete the rule with exactly these selectors.");
         return group;
     }
 
