@@ -84,16 +84,13 @@ public sealed partial class ShopifyPusher : IAvailabilityPusher
         ArgumentNullException.ThrowIfNull(connector);
         ArgumentNullException.ThrowIfNull(batch);
         var location = connector.Setting("locationId")!;
-        var items = new List<(string Item, AvailabilityPush Push)>(batch.Count);
-        foreach (var push in batch)
+        // A SKU no listing maps to an inventory item (the worker then names it by its SKU) is not in
+        // Shopify under any id Stockroom knows: it is passed over rather than holding up the rest.
+        var items = batch.Select(p => (Item: InventoryItemGid(p.ExternalId), Push: p)).Where(i => i.Item is not null)
+            .Select(i => (Item: i.Item!, i.Push)).ToList();
+        if (items.Count == 0)
         {
-            if (InventoryItemGid(push.ExternalId) is not { } item)
-            {
-                return new PushOutcome.Failed(false, null,
-                    $"SKU '{push.Sku}' has no Shopify inventory item id: map it with PUT /v1/channels/{connector.Channel}/listings/<inventory item id> (listing '{push.ExternalId}')");
-            }
-
-            items.Add((item, push));
+            return new PushOutcome.Delivered();
         }
 
         var unknown = items.Where(i => !_lastSet.ContainsKey((connector.Channel, location, i.Item))).Select(i => i.Item).ToList();
