@@ -36,6 +36,12 @@ public static class Telemetry
     public static readonly Counter<long> WebhookAttempts = Meter.CreateCounter<long>(
         "stockroom.webhook.attempts", "{attempt}", "Webhook delivery attempts, by subscription (webhook id) and outcome: delivered or failed.");
 
+    public static readonly Counter<long> ConnectorPushes = Meter.CreateCounter<long>(
+        "stockroom.connector.pushes", "{push}", "Batches pushed to marketplaces by channel connectors, by kind and outcome: delivered, throttled, failed or refused.");
+
+    public static void ConnectorPush(string kind, string outcome) =>
+        ConnectorPushes.Add(1, new KeyValuePair<string, object?>("kind", kind), new KeyValuePair<string, object?>("outcome", outcome));
+
     public static void IntakeDelivery(string format, string outcome) =>
         IntakeDeliveries.Add(1, new KeyValuePair<string, object?>("format", format), new KeyValuePair<string, object?>("outcome", outcome));
 

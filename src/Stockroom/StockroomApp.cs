@@ -11,6 +11,7 @@ using Stockroom.Features.Allocations;
 using Stockroom.Features.Availability;
 using Stockroom.Features.Catalog;
 using Stockroom.Features.Channels;
+using Stockroom.Features.Connectors;
 using Stockroom.Features.Insights;
 using Stockroom.Features.Intake;
 using Stockroom.Features.Keys;
@@ -133,6 +134,28 @@ public static class StockroomApp
             });
         builder.Services.AddSingleton<WebhookDispatcher>();
         builder.Services.AddHostedService<WebhookWorker>();
+        AddConnectors(builder);
+    }
+
+    /// <summary>Channel connectors: each kind's pusher, and a client that connects only where the target rules allow, as webhooks do.</summary>
+    private static void AddConnectors(WebApplicationBuilder builder)
+    {
+        var options = builder.Configuration.GetSection(ConnectorOptions.Section).Get<ConnectorOptions>() ?? new ConnectorOptions();
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton<IAvailabilityPusher, ShopifyPusher>();
+        builder.Services.AddSingleton<ConnectorSetup>();
+        builder.Services.AddHttpClient(ConnectorPushes.HttpClientName, client => client.Timeout = ConnectorPushes.RequestTimeout)
+            .ConfigurePrimaryHttpMessageHandler(services => new SocketsHttpHandler
+            {
+                // The webhook connect step, under the connectors' own setting: checked on the address actually connected.
+                ConnectCallback = new WebhookConnector(services.GetRequiredService<IWebhookNetwork>(),
+                    new WebhookOptions { AllowPrivateNetworks = options.AllowPrivateNetworks }).ConnectAsync,
+                UseProxy = false,
+                AllowAutoRedirect = false,
+                UseCookies = false,
+            });
+        builder.Services.AddSingleton<ConnectorPushes>();
+        builder.Services.AddHostedService<ConnectorWorker>();
     }
 
     /// <summary>The OpenAPI document, described as the handlers behave: see <see cref="Http.StockroomOpenApi"/>.</summary>

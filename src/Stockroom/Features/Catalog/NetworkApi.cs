@@ -4,6 +4,7 @@ using Stockroom.Core;
 using Stockroom.Core.Catalog;
 using Stockroom.Core.Ledger;
 using Stockroom.Features.Channels;
+using Stockroom.Features.Connectors;
 using Stockroom.Features.Keys;
 using Stockroom.Http;
 using Stockroom.Storage;
@@ -29,9 +30,10 @@ public sealed record BufferRequest(decimal? Percent, long? Units);
 /// A channel as PUT. <c>intakeSecret</c> is write-only: a string sets it, <c>null</c> clears it, and
 /// leaving it out keeps the one the channel has, since no answer shows it for a client to send back.
 /// <c>intakeUnknownSkus</c> (<c>skip</c> when left out) says what intake does with an order line it cannot map.
+/// <c>connector</c> is the marketplace connector (<see cref="Connectors.ConnectorSetup"/>): left out keeps it, <c>null</c> removes it.
 /// </summary>
 public sealed record PutChannelRequest(string? Name, string? Group, BufferRequest? Buffer, int? ReservationTtlSeconds, int? PublishEverySeconds,
-    JsonElement IntakeSecret, UnknownSkus? IntakeUnknownSkus = null);
+    JsonElement IntakeSecret, UnknownSkus? IntakeUnknownSkus = null, JsonElement Connector = default);
 
 /// <summary>The selling network: locations, the distribution groups they form, and the channels that sell from them.</summary>
 public static class NetworkApi
@@ -55,6 +57,7 @@ public static class NetworkApi
         channels.MapGet("/{id}/feed", ChannelFeed.Get).RequireScope(Scopes.Read).WithName("GetChannelFeed")
             .WithSummary("The channel's published availability updates, one per SKU per publication, oldest first.");
         channels.MapChannelListings();
+        channels.MapConnectorsApi();
         return app;
     }
 
@@ -212,12 +215,13 @@ public static class NetworkApi
     }
 
     public static async Task<Results<Created<Channel>, Ok<Channel>, ProblemHttpResult>> PutChannel(
-        string id, PutChannelRequest request, IStockStore store, HttpRequest httpRequest, CancellationToken cancellationToken)
+        string id, PutChannelRequest request, IStockStore store, ConnectorSetup connectors, HttpRequest httpRequest, CancellationToken cancellationToken)
     {
         var validation = new Validation();
         validation.Identifier("id", id);
         validation.Text("name", request.Name, Limits.NameLengthMax, required: true);
         validation.Identifier("group", request.Group);
+        var (keepConnector, connector) = connectors.Read(request.Connector, validation);
         if (request.Buffer is { } buffer)
         {
             if (buffer.Percent is < 0 or > 100)
@@ -265,6 +269,11 @@ public static class NetworkApi
             keepSecret ? existing?.IntakeSecretSet ?? false : secret is not null, request.IntakeUnknownSkus ?? UnknownSkus.Skip);
         await write.UpsertChannelAsync(channel, keepSecret, secret, cancellationToken);
         write.Record("channel.upserted", channel);
+        if (await connectors.ApplyAsync(write, id, keepConnector, connector, cancellationToken) is { } refused)
+        {
+            return refused;
+        }
+
         await write.CommitAsync(cancellationToken);
         return existing is null ? TypedResults.Created($"/v1/channels/{id}", channel) : TypedResults.Ok(channel);
     }

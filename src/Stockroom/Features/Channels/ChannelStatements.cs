@@ -61,8 +61,9 @@ public static class ChannelStatements
     {
         ArgumentNullException.ThrowIfNull(write);
         ArgumentNullException.ThrowIfNull(updates);
-        await write.InsertRowsAsync("channel_feed", "channel_id, sku, available, published_at",
-            [.. updates.Select(u => new object?[] { channel, u.Sku, u.Available, write.Now })], cancellationToken);
+        // Every figure of one pass is computed from stock read after the pass's last change, so it stands at that sequence.
+        await write.InsertRowsAsync("channel_feed", "channel_id, sku, available, published_at, sequence",
+            [.. updates.Select(u => new object?[] { channel, u.Sku, u.Available, write.Now, through })], cancellationToken);
         foreach (var (sku, available) in updates)
         {
             await using var upsert = write.Command("""
