@@ -97,6 +97,26 @@ public sealed class ConnectorPusherTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Amazon_sends_large_batches_as_one_json_listings_feed()
+    {
+        using var pusher = new AmazonPusher(_time);
+        var batch = Enumerable.Range(1, AmazonPusher.FeedThreshold + 5).Select(i => Push($"SKU-{i}", i)).ToList();
+
+        var outcome = await pusher.PushAsync(_http, Amazon(), batch, Token);
+
+        Assert.IsType<PushOutcome.Delivered>(outcome);
+        Assert.Empty(_amazon.Violations);
+        Assert.Equal(["/feeds/2021-06-30/documents", "/upload/", "/feeds/2021-06-30/feeds"], _amazon.Calls.Select(c => c.Path.StartsWith("/upload/", StringComparison.Ordinal) ? "/upload/" : c.Path));
+        using var feed = JsonDocument.Parse(Assert.Single(_amazon.Uploaded).Value);
+        var messages = feed.RootElement.GetProperty("messages").EnumerateArray().ToList();
+        Assert.Equal([.. batch.Select(p => (p.ExternalId, p.Available))], messages.Select(m => (
+            m.GetProperty("sku").GetString()!,
+            m.GetProperty("patches")[0].GetProperty("value")[0].GetProperty("quantity").GetInt64())));
+        Assert.All(messages, m => Assert.Equal("PATCH", m.GetProperty("operationType").GetString()));
+        Assert.Equal(1, _amazon.TokenRequests);
+    }
+
+    [Fact]
     public async Task Amazon_fetches_a_new_token_shortly_before_the_old_one_lapses()
     {
         using var pusher = new AmazonPusher(_time);
@@ -299,6 +319,44 @@ public sealed class ConnectorPusherTests : IAsyncLifetime
         Assert.Contains("Store code not found", refused.Body, StringComparison.Ordinal);
         Assert.True(failed.Retryable);
         Assert.Equal(500, failed.Status);
+    }
+
+    [Fact]
+    public async Task Stand_ins_refuse_requests_outside_the_published_schema()
+    {
+        // replace with a string quantity and no access token: what patchListingsItem documents as invalid.
+        using var amazonBody = new StringContent("""{"productType":"PRODUCT","patches":[{"op":"replace","path":"/attributes/fulfillment_availability","value":[{"fulfillment_channel_code":"DEFAULT","quantity":"7"}]}]}""",
+            System.Text.Encoding.UTF8, "application/json");
+        using var amazon = await _http.PatchAsync(new Uri(_amazon.BaseUrl, $"/listings/2021-08-01/items/{AmazonStandIn.SellerId}/MUG-1?marketplaceIds={AmazonStandIn.MarketplaceId}"), amazonBody, Token);
+        using var walmartBody = new StringContent("""{"sku":"MUG-1","quantity":{"unit":"PIECE","amount":7}}""", System.Text.Encoding.UTF8, "application/json");
+        using var walmart = await _http.PutAsync(new Uri(_walmart.BaseUrl, "/v3/inventory?sku=MUG-1"), walmartBody, Token);
+        using var googleBody = new StringContent("""{"storeCode":"berlin","availability":"in stock","quantity":7}""", System.Text.Encoding.UTF8, "application/json");
+        using var google = await _http.PostAsync(new Uri(_google.BaseUrl, $"/inventories/v1/accounts/{GoogleMerchantStandIn.AccountId}/products/en~US~MUG-1/localInventories:insert"), googleBody, Token);
+
+        Assert.All([amazon, walmart, google], response => Assert.Equal(System.Net.HttpStatusCode.BadRequest, response.StatusCode));
+        Assert.Contains(_amazon.Violations, v => v.Contains("x-amz-access-token", StringComparison.Ordinal));
+        Assert.Contains(_amazon.Violations, v => v.Contains("quantity is an integer", StringComparison.Ordinal));
+        Assert.Contains(_walmart.Violations, v => v.Contains("WM_SEC.ACCESS_TOKEN", StringComparison.Ordinal));
+        Assert.Contains(_walmart.Violations, v => v.Contains("unit: EACH", StringComparison.Ordinal));
+        Assert.Contains(_google.Violations, v => v.Contains("availability is a field", StringComparison.Ordinal));
+        Assert.Contains(_google.Violations, v => v.Contains("localInventoryAttributes is an object", StringComparison.Ordinal));
+        Assert.Empty(_amazon.Calls);
+        Assert.Empty(_walmart.Calls);
+        Assert.Empty(_google.Calls);
+    }
+
+    [Fact]
+    public async Task Amazon_fetches_a_token_anew_when_the_cached_one_is_refused()
+    {
+        using var pusher = new AmazonPusher(_time);
+        await pusher.PushAsync(_http, Amazon(), [Push("MUG-1", 1)], Token);
+        _amazon.Scripted.Enqueue(new StandInAnswer(403, """{"errors":[{"code":"Unauthorized","message":"The access token you provided is revoked, malformed or invalid.","details":""}]}"""));
+
+        var outcome = await pusher.PushAsync(_http, Amazon(), [Push("MUG-1", 2)], Token);
+
+        Assert.IsType<PushOutcome.Delivered>(outcome);
+        Assert.Equal(2, _amazon.TokenRequests);
+        Assert.Equal([("MUG-1", "DEFAULT", 1L), ("MUG-1", "DEFAULT", 2L), ("MUG-1", "DEFAULT", 2L)], _amazon.Quantities());
     }
 
     [Fact]

@@ -168,7 +168,11 @@ public abstract class MarketplaceStandIn : IAsyncDisposable
 /// message, details }] }); "Merge a listing" (fulfillment_availability values need fulfillment_channel_code);
 /// "Connecting to the Selling Partner API" (Login with Amazon token request, form-encoded grant_type=refresh_token,
 /// refresh_token, client_id, client_secret; answer { access_token, token_type, expires_in, refresh_token });
-/// "Usage Plans and Rate Limits" (429 QuotaExceeded with x-amzn-RateLimit-Limit).
+/// "Usage Plans and Rate Limits" (429 QuotaExceeded with x-amzn-RateLimit-Limit); "Feeds API v2021-06-30 reference"
+/// (createFeedDocument POST /feeds/2021-06-30/documents { contentType } answering 201 { feedDocumentId, url }, the
+/// document PUT to the pre-signed url with that Content-Type, createFeed POST /feeds/2021-06-30/feeds { feedType,
+/// marketplaceIds, inputFeedDocumentId } answering 202 { feedId }); "JSON_LISTINGS_FEED" (header { sellerId, version
+/// "2.0", issueLocale }, messages [{ messageId, sku, operationType UPDATE|PARTIAL_UPDATE|PATCH|DELETE, productType, patches }]).
 /// </summary>
 public sealed class AmazonStandIn : MarketplaceStandIn
 {
@@ -177,6 +181,12 @@ public sealed class AmazonStandIn : MarketplaceStandIn
     public const string ClientId = "amzn1.application-oa2-client.test";
     public const string ClientSecret = "client-secret";
     public const string RefreshToken = "Atzr|refresh";
+
+    private readonly ConcurrentDictionary<string, string> _uploaded = new(StringComparer.Ordinal);
+    private int _feeds;
+
+    /// <summary>The feed documents uploaded, by feed document id.</summary>
+    public IReadOnlyDictionary<string, string> Uploaded => _uploaded;
 
     public static async Task<AmazonStandIn> StartNewAsync()
     {
@@ -188,7 +198,7 @@ public sealed class AmazonStandIn : MarketplaceStandIn
     /// <summary>(sku, fulfillment channel, quantity) of every patch taken, in arrival order.</summary>
     public List<(string Sku, string Channel, long Quantity)> Quantities() =>
     [
-        .. Calls.Select(call =>
+        .. Calls.Where(call => call.Method == "PATCH").Select(call =>
         {
             using var document = JsonDocument.Parse(call.Body);
             var value = document.RootElement.GetProperty("patches")[0].GetProperty("value")[0];
@@ -211,19 +221,82 @@ public sealed class AmazonStandIn : MarketplaceStandIn
             return;
         }
 
+        if (request.Path.StartsWith("/upload/", StringComparison.Ordinal))
+        {
+            CheckUpload(request, problems);
+            return;
+        }
+
+        Require(request.Headers.TryGetValue("x-amz-access-token", out var token) && IssuedTokens.Contains(token), "x-amz-access-token is a token Login with Amazon issued", problems);
+        Require(request.ContentType?.StartsWith("application/json", StringComparison.Ordinal) == true, "the body is application/json", problems);
+        if (request.Path == "/feeds/2021-06-30/documents")
+        {
+            Require(request.Method == "POST", "createFeedDocument is a POST", problems);
+            Require(ParseObject(request.Body, problems) is { } document && Text(document, "contentType") is { Length: > 0 }, "contentType is given", problems);
+            return;
+        }
+
+        if (request.Path == "/feeds/2021-06-30/feeds")
+        {
+            Require(request.Method == "POST", "createFeed is a POST", problems);
+            if (ParseObject(request.Body, problems) is { } feed)
+            {
+                Require(Text(feed, "feedType") == "JSON_LISTINGS_FEED", "feedType is JSON_LISTINGS_FEED", problems);
+                Require(feed.TryGetProperty("marketplaceIds", out var ids) && ids.ValueKind == JsonValueKind.Array && ids.EnumerateArray().Any(id => id.GetString() == MarketplaceId),
+                    "marketplaceIds names the marketplace", problems);
+                Require(Text(feed, "inputFeedDocumentId") is { } id && _uploaded.ContainsKey(id), "inputFeedDocumentId is a document whose content was uploaded", problems);
+            }
+
+            return;
+        }
+
         var segments = request.Segments;
         Require(request.Method == "PATCH", "patchListingsItem is a PATCH", problems);
         Require(segments.Count == 6 && request.Path.StartsWith("/listings/2021-08-01/items/", StringComparison.Ordinal) && segments[4] == SellerId && segments[5].Length > 0,
             "the path is /listings/2021-08-01/items/{sellerId}/{sku}", problems);
         Require(request.Query.TryGetValue("marketplaceIds", out var marketplaces) && marketplaces.Split(',').Contains(MarketplaceId), "marketplaceIds names the marketplace", problems);
         Require(!request.Query.TryGetValue("issueLocale", out var locale) || locale.Length > 0, "issueLocale, when given, is a locale", problems);
-        Require(request.Headers.TryGetValue("x-amz-access-token", out var token) && IssuedTokens.Contains(token), "x-amz-access-token is a token Login with Amazon issued", problems);
-        Require(request.ContentType?.StartsWith("application/json", StringComparison.Ordinal) == true, "the body is application/json", problems);
-        if (ParseObject(request.Body, problems) is not { } body)
+        if (ParseObject(request.Body, problems) is { } body)
+        {
+            CheckPatchRequest(body, problems);
+        }
+    }
+
+    /// <summary>The feed document uploaded to the URL createFeedDocument gave: JSON_LISTINGS_FEED, header and PATCH messages.</summary>
+    private void CheckUpload(StandInRequest request, List<string> problems)
+    {
+        Require(request.Method == "PUT", "the upload is a PUT", problems);
+        Require(!request.Headers.ContainsKey("x-amz-access-token"), "the pre-signed upload carries no access token", problems);
+        Require(request.ContentType == "application/json; charset=UTF-8", "the upload's Content-Type is the one declared to createFeedDocument", problems);
+        if (ParseObject(request.Body, problems) is not { } feed)
         {
             return;
         }
 
+        Require(feed.TryGetProperty("header", out var header) && Text(header, "sellerId") == SellerId && Text(header, "version") == "2.0",
+            "header has sellerId and version 2.0", problems);
+        if (!feed.TryGetProperty("messages", out var messages) || messages.ValueKind != JsonValueKind.Array || messages.GetArrayLength() == 0)
+        {
+            problems.Add("messages is a non-empty array");
+            return;
+        }
+
+        foreach (var message in messages.EnumerateArray())
+        {
+            Require(message.TryGetProperty("messageId", out var id) && id.ValueKind == JsonValueKind.Number, "messageId is a number", problems);
+            Require(Text(message, "sku") is { Length: > 0 }, "sku is given", problems);
+            Require(Text(message, "operationType") is "UPDATE" or "PARTIAL_UPDATE" or "PATCH" or "DELETE", "operationType is UPDATE, PARTIAL_UPDATE, PATCH or DELETE", problems);
+            CheckPatchRequest(message, problems);
+        }
+
+        if (problems.Count == 0)
+        {
+            _uploaded[request.Segments[^1]] = request.Body;
+        }
+    }
+
+    private static void CheckPatchRequest(JsonElement body, List<string> problems)
+    {
         Require(Text(body, "productType") is { Length: > 0 }, "productType is a string", problems);
         if (!body.TryGetProperty("patches", out var patches) || patches.ValueKind != JsonValueKind.Array || patches.GetArrayLength() == 0)
         {
@@ -257,7 +330,21 @@ public sealed class AmazonStandIn : MarketplaceStandIn
     protected override StandInAnswer TokenAnswer(string token) =>
         new(200, Json(new { access_token = token, refresh_token = RefreshToken, token_type = "bearer", expires_in = 3600 }));
 
-    protected override StandInAnswer Success(StandInRequest request) =>
+    protected override StandInAnswer Success(StandInRequest request) => request.Path switch
+    {
+        "/feeds/2021-06-30/documents" => DocumentCreated(),
+        "/feeds/2021-06-30/feeds" => new(202, Json(new { feedId = "50014" + Interlocked.Increment(ref _feeds) })),
+        _ when request.Path.StartsWith("/upload/", StringComparison.Ordinal) => new(200, ""),
+        _ => Submitted(request),
+    };
+
+    private StandInAnswer DocumentCreated()
+    {
+        var id = "amzn1.tortuga.4.na." + Guid.NewGuid().ToString("N");
+        return new(201, Json(new { feedDocumentId = id, url = new Uri(BaseUrl, "/upload/" + id).ToString() }));
+    }
+
+    private static StandInAnswer Submitted(StandInRequest request) =>
         new(200, Json(new { sku = request.Segments[^1], status = "ACCEPTED", submissionId = Guid.NewGuid().ToString("N"), issues = Array.Empty<object>() }));
 
     protected override StandInAnswer Invalid(IReadOnlyList<string> problems) =>

@@ -8,7 +8,8 @@ namespace Stockroom.Features.Connectors;
 
 /// <summary>
 /// Sends availability to Amazon through the Selling Partner API, Listings Items API v2021-08-01
-/// <c>patchListingsItem</c>, one seller SKU per call, authorised by a Login with Amazon access token.
+/// <c>patchListingsItem</c>, one seller SKU per call, or for large batches one JSON_LISTINGS_FEED through
+/// the Feeds API, authorised by a Login with Amazon access token.
 /// </summary>
 /// <remarks>
 /// Request format from Amazon's "Listings Items API v2021-08-01 reference" (patchListingsItem) and the
@@ -30,8 +31,14 @@ public sealed class AmazonPusher(TimeProvider time) : IAvailabilityPusher, IDisp
 
     public const int Burst = 5;
 
-    /// <summary>One SKU per call, so a batch is paced by the limiter: this many is four seconds of calls at the documented rate.</summary>
-    public const int SkusPerBatchMax = 20;
+    /// <summary>
+    /// Batches up to this many SKUs are patched one call per SKU, paced by the limiter (four seconds at the
+    /// documented rate); larger ones go as one JSON_LISTINGS_FEED.
+    /// </summary>
+    public const int FeedThreshold = 20;
+
+    /// <summary>Messages in one JSON_LISTINGS_FEED: the feed takes up to 10,000; this keeps a document near a megabyte.</summary>
+    public const int FeedMessagesMax = 2_000;
 
     private readonly AccessTokenCache _tokens = new(time);
     private readonly ConcurrentDictionary<string, TokenBucketRateLimiter> _limiters = new(StringComparer.Ordinal);
@@ -49,7 +56,7 @@ public sealed class AmazonPusher(TimeProvider time) : IAvailabilityPusher, IDisp
         new("productType", Required: false, Secret: false, "^[A-Z0-9_]{1,64}$", "The Amazon product type sent with each patch; PRODUCT unless set."),
     ];
 
-    public int BatchSizeMax => SkusPerBatchMax;
+    public int BatchSizeMax => FeedMessagesMax;
 
     public bool NeedsLocations => false;
 
@@ -67,10 +74,20 @@ public sealed class AmazonPusher(TimeProvider time) : IAvailabilityPusher, IDisp
             TokenLimit = Burst,
             TokensPerPeriod = 1,
             ReplenishmentPeriod = TimeSpan.FromSeconds(1.0 / RequestsPerSecond),
-            QueueLimit = SkusPerBatchMax * 4,
+            QueueLimit = FeedThreshold * 4,
             QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
             AutoReplenishment = true,
         }));
+
+        if (batch.Count > FeedMessagesMax)
+        {
+            throw new ArgumentException($"at most {FeedMessagesMax} SKUs go in one push", nameof(batch));
+        }
+
+        if (batch.Count > FeedThreshold)
+        {
+            return await FeedAsync(http, connector, batch, cancellationToken);
+        }
 
         foreach (var push in batch)
         {
@@ -126,6 +143,143 @@ public sealed class AmazonPusher(TimeProvider time) : IAvailabilityPusher, IDisp
             }
 
             return Submission(answer);
+        }
+    }
+
+    /// <summary>
+    /// Sends a large batch as one JSON_LISTINGS_FEED through the Feeds API 2021-06-30 ("Feeds API v2021-06-30
+    /// reference", "JSON_LISTINGS_FEED" and "Listings Feed Type Values"): <c>createFeedDocument</c> for an
+    /// upload URL, the feed uploaded there (a pre-signed URL: no access token), then <c>createFeed</c>.
+    /// Amazon processes the feed afterwards; the batch is delivered once the feed is created. A feed is
+    /// processed minutes later, so a patch sent meanwhile for the same SKU can be overwritten by the
+    /// feed's older figure until the next change: feeds suit the re-sync's large batches.
+    /// </summary>
+    private async Task<PushOutcome> FeedAsync(HttpClient http, ConnectorSettings connector, IReadOnlyList<AvailabilityPush> batch, CancellationToken cancellationToken)
+    {
+        const string contentType = "application/json; charset=UTF-8";
+        var (document, documentProblem) = await SellingPartnerPostAsync(http, connector, "/feeds/2021-06-30/documents",
+            new JsonObject { ["contentType"] = contentType }, cancellationToken);
+        if (documentProblem is not null)
+        {
+            return documentProblem;
+        }
+
+        string? documentId;
+        Uri? upload;
+        using (document)
+        {
+            documentId = Text(document!, "feedDocumentId");
+            if (documentId is null || !Uri.TryCreate(Text(document!, "url"), UriKind.Absolute, out upload))
+            {
+                return new PushOutcome.Failed(Retryable: true, 201, MarketplaceCall.Truncate(document!.RootElement.GetRawText()));
+            }
+        }
+
+        using (var request = new HttpRequestMessage(HttpMethod.Put, upload))
+        {
+            request.Content = new StringContent(ListingsFeed(connector, batch).ToJsonString(), System.Text.Encoding.UTF8);
+            request.Content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(contentType);
+            var (answer, failure) = await MarketplaceCall.SendAsync(http, request, cancellationToken);
+            if (answer is null)
+            {
+                return failure!;
+            }
+
+            if (!answer.Succeeded)
+            {
+                // The pre-signed URL lapses after five minutes; a new document is created on the next attempt.
+                return new PushOutcome.Failed(Retryable: true, answer.Status, MarketplaceCall.Truncate(answer.Body));
+            }
+        }
+
+        var (feed, feedProblem) = await SellingPartnerPostAsync(http, connector, "/feeds/2021-06-30/feeds", new JsonObject
+        {
+            ["feedType"] = "JSON_LISTINGS_FEED",
+            ["marketplaceIds"] = new JsonArray { connector.Setting("marketplaceId") },
+            ["inputFeedDocumentId"] = documentId,
+        }, cancellationToken);
+        if (feedProblem is not null)
+        {
+            return feedProblem;
+        }
+
+        using (feed)
+        {
+            return Text(feed!, "feedId") is not null
+                ? new PushOutcome.Delivered()
+                : new PushOutcome.Failed(Retryable: true, 202, MarketplaceCall.Truncate(feed!.RootElement.GetRawText()));
+        }
+    }
+
+    /// <summary>The JSON_LISTINGS_FEED document: a header, then one PATCH message per SKU with the same patch patchListingsItem sends.</summary>
+    internal static JsonObject ListingsFeed(ConnectorSettings connector, IReadOnlyList<AvailabilityPush> batch) => new()
+    {
+        ["header"] = new JsonObject
+        {
+            ["sellerId"] = connector.Setting("sellerId"),
+            ["version"] = "2.0",
+            ["issueLocale"] = "en_US",
+        },
+        ["messages"] = new JsonArray([.. batch.Select((push, index) =>
+        {
+            var patch = PatchBody(connector, push.Available);
+            return (JsonNode)new JsonObject
+            {
+                ["messageId"] = index + 1,
+                ["sku"] = push.ExternalId,
+                ["operationType"] = "PATCH",
+                ["productType"] = patch["productType"]!.DeepClone(),
+                ["patches"] = patch["patches"]!.DeepClone(),
+            };
+        })]),
+    };
+
+    private static string? Text(JsonDocument document, string name) =>
+        document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String
+            ? value.GetString()
+            : null;
+
+    /// <summary>A JSON POST to the Selling Partner API with the access token; the parsed answer, or why not.</summary>
+    private async Task<(JsonDocument? Answer, PushOutcome? Problem)> SellingPartnerPostAsync(
+        HttpClient http, ConnectorSettings connector, string path, JsonObject body, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var (token, tokenKey, tokenProblem) = await AccessTokenAsync(http, connector, cancellationToken);
+            if (tokenProblem is not null)
+            {
+                return (null, tokenProblem);
+            }
+
+            using var request = new HttpRequestMessage(HttpMethod.Post, MarketplaceCall.Endpoint(connector.BaseUrl, path));
+            request.Headers.Add("x-amz-access-token", token);
+            request.Headers.Accept.ParseAdd("application/json");
+            request.Content = new StringContent(body.ToJsonString(), System.Text.Encoding.UTF8, "application/json");
+            var (answer, failure) = await MarketplaceCall.SendAsync(http, request, cancellationToken);
+            if (answer is null)
+            {
+                return (null, failure);
+            }
+
+            if (answer.Status is 401 or 403 && attempt == 0)
+            {
+                _tokens.Forget(tokenKey);
+                continue;
+            }
+
+            if (!answer.Succeeded)
+            {
+                return (null, MarketplaceCall.Refusal(answer, ThrottleWait(answer), time.GetUtcNow()));
+            }
+
+            try
+            {
+                return (JsonDocument.Parse(answer.Body), null);
+            }
+            catch (JsonException)
+            {
+                return (null, new PushOutcome.Failed(Retryable: true, answer.Status, MarketplaceCall.Truncate(answer.Body)));
+            }
         }
     }
 

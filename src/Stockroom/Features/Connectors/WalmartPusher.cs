@@ -25,9 +25,11 @@ public sealed class WalmartPusher(TimeProvider time) : IAvailabilityPusher
 
     /// <summary>
     /// Batches of this many SKUs or more go as one bulk feed. The feeds endpoint allows only a few
-    /// submissions an hour, so small changes go one SKU at a time instead.
+    /// submissions an hour, and Walmart processes a feed minutes later (a single update sent meanwhile
+    /// for the same SKU can be overwritten by the feed's older figure until the next change), so
+    /// everyday changes go one SKU at a time and feeds carry the re-sync's large batches.
     /// </summary>
-    public const int FeedThreshold = 10;
+    public const int FeedThreshold = 20;
 
     /// <summary>SKUs in one feed: well under the documented 5 MB a file.</summary>
     public const int FeedSkusMax = 1_000;
