@@ -118,6 +118,9 @@ public static class StockroomApp
         builder.Services.AddSingleton<ReservationExpiry>();
         builder.Services.AddHostedService<ExpiryWorker>();
         builder.Services.AddSingleton<ChannelPublisher>();
+        builder.Services.AddSingleton<Features.Connectors.IAvailabilityPusher, Features.Connectors.AmazonPusher>();
+        builder.Services.AddSingleton<Features.Connectors.IAvailabilityPusher, Features.Connectors.WalmartPusher>();
+        builder.Services.AddSingleton<Features.Connectors.IAvailabilityPusher, Features.Connectors.GoogleMerchantPusher>();
         builder.Services.AddHostedService<ChannelPublishingWorker>();
         builder.Services.AddSingleton(builder.Configuration.GetSection(WebhookOptions.Section).Get<WebhookOptions>() ?? new WebhookOptions());
         builder.Services.AddSingleton<IWebhookNetwork, SystemWebhookNetwork>();
