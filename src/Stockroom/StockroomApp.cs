@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Configuration.Json;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.FileProviders;
 using Scalar.AspNetCore;
@@ -17,6 +18,7 @@ using Stockroom.Features.Keys;
 using Stockroom.Features.Ledger;
 using Stockroom.Features.Orders;
 using Stockroom.Features.Reservations;
+using Stockroom.Features.Connectors;
 using Stockroom.Features.Rules;
 using Stockroom.Features.Supply;
 using Stockroom.Features.Transfers;
@@ -133,6 +135,14 @@ public static class StockroomApp
             });
         builder.Services.AddSingleton<WebhookDispatcher>();
         builder.Services.AddHostedService<WebhookWorker>();
+        // Order polling: connectors of marketplaces that do not push their orders are read and fed to intake.
+        builder.Services.TryAddSingleton<IConnectorDirectory, NoConnectors>();
+        builder.Services.AddSingleton<IOrderPoller, WalmartOrderPoller>();
+        builder.Services.AddSingleton<IOrderPoller, AmazonOrderPoller>();
+        builder.Services.AddHttpClient(OrderPolling.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(60))
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false, UseCookies = false });
+        builder.Services.AddSingleton<OrderPolling>();
+        builder.Services.AddHostedService<OrderPollingWorker>();
     }
 
     /// <summary>The OpenAPI document, described as the handlers behave: see <see cref="Http.StockroomOpenApi"/>.</summary>
