@@ -244,6 +244,43 @@ public abstract class OrderPollingTests(StockroomServer server, FixedConnectors 
         Assert.Empty(amazon.Refused);
     }
 
+    [Fact]
+    public async Task A_refusal_keeps_the_marketplaces_error_body_and_the_cursor_and_backs_off()
+    {
+        var n = await SeedAsync("walmart");
+        await using var walmart = await WalmartStandIn.StartAsync();
+        var channel = Api.NewId("wm");
+        var wrong = Walmart(channel, walmart) with { Secrets = new Dictionary<string, string> { ["clientSecret"] = "not-the-secret" } };
+        connectors.Set(wrong);
+        walmart.AddOrder(n.Sku, server.Time.GetUtcNow());
+
+        Assert.Equal(0, await Polling.PollDueAsync(CancellationToken.None));
+        var refused = await CursorAsync(channel);
+        Assert.Equal((401, 1), (refused.LastErrorStatus, refused.FailuresInARow));
+        Assert.Contains("UNAUTHORIZED.GMP_GATEWAY_API", refused.LastErrorBody, StringComparison.Ordinal);
+        Assert.Equal(0, walmart.ListCalls);
+
+        // A marketplace that cannot be reached is a failure without a status; the run grows and the wait doubles.
+        var gone = await WalmartStandIn.StartAsync();
+        var closed = gone.BaseUrl;
+        await gone.DisposeAsync();
+        connectors.Set(Walmart(channel, walmart) with { BaseUrl = closed });
+        server.Time.Advance(OrderPolling.BackOffMin);
+        Assert.Equal(0, await Polling.PollDueAsync(CancellationToken.None));
+        var unreachable = await CursorAsync(channel);
+        Assert.Equal(((int?)null, 2), (unreachable.LastErrorStatus, unreachable.FailuresInARow));
+        Assert.Equal(server.Time.GetUtcNow() + (2 * OrderPolling.BackOffMin), unreachable.NextPollAt);
+        Assert.Equal(refused.Cursor, unreachable.Cursor);
+
+        // Put right, the connector reads from where it stood, and the failures are cleared.
+        connectors.Set(Walmart(channel, walmart));
+        server.Time.Advance(2 * OrderPolling.BackOffMin);
+        Assert.Equal(1, await Polling.PollDueAsync(CancellationToken.None));
+        var recovered = await CursorAsync(channel);
+        Assert.Equal(((int?)null, (string?)null, 0), (recovered.LastErrorStatus, recovered.LastErrorBody, recovered.FailuresInARow));
+        Assert.Equal(2, await AllocatedAsync(n));
+    }
+
     /// <summary>Puts a cursor back as a crash before its write would have left it, and makes the connector due.</summary>
     private async Task RewindAsync(string channel, string cursor)
     {

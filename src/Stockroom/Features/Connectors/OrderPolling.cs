@@ -37,7 +37,7 @@ public sealed partial class OrderPolling(IStockStore store, IConnectorDirectory 
     /// <summary>The pause between two polls of a connector that is caught up.</summary>
     public TimeSpan Every { get; } = TimeSpan.FromSeconds(Math.Max(1, configuration.GetValue("Stockroom:Connectors:PollEverySeconds", 60)));
 
-    /// <summary>Polls every connector that is due and not claimed by another process; returns the orders taken.</summary>
+    /// <summary>Polls every connector that is due and not claimed by another process; returns the orders handed to intake, repeats included.</summary>
     public async Task<int> PollDueAsync(CancellationToken cancellationToken)
     {
         var taken = 0;
@@ -109,7 +109,7 @@ public sealed partial class OrderPolling(IStockStore store, IConnectorDirectory 
             // More waiting and this pass still has room: keep the lease and read on at once.
             var more = polled.More && page < PagesPerPass;
             var saved = await store.SaveCursorAsync(connector.Channel, connector.Kind, _owner, polled.Cursor, now,
-                polled.More ? now : now + Every, keepLease: more, CancellationToken.None);
+                polled.More ? now : now + Every, more ? now + Lease : null, CancellationToken.None);
             if (!saved)
             {
                 // The lease ran out and another process claimed the connector: it reads on from the cursor it found.

@@ -59,19 +59,27 @@ public static class PollCursorStatements
 
     /// <summary>
     /// Stores a page's cursor after every order of it was taken, clears the failure run and moves
-    /// the next poll to <paramref name="nextPollAt"/>; the lease is kept when <paramref name="keepLease"/>
-    /// (another page follows at once). False when the lease was lost to another process.
+    /// the next poll to <paramref name="nextPollAt"/>; with <paramref name="leaseUntil"/> (another page
+    /// follows at once) the lease is kept and renewed, otherwise given back. False when the lease was
+    /// lost to another process.
     /// </summary>
     public static async Task<bool> SaveCursorAsync(this IStockStore store, string channel, ConnectorKind kind, string owner, string cursor,
-        DateTimeOffset now, DateTimeOffset nextPollAt, bool keepLease, CancellationToken cancellationToken)
+        DateTimeOffset now, DateTimeOffset nextPollAt, DateTimeOffset? leaseUntil, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);
-        var lease = keepLease ? "" : ", lease_owner = NULL, lease_until = NULL";
+        var lease = leaseUntil is null ? "lease_owner = NULL, lease_until = NULL" : "lease_until = @until";
         return await ReleaseAsync(store, $"""
             UPDATE connector_poll_cursors SET cursor = @cursor, last_polled_at = @now, last_error_status = NULL, last_error_body = NULL,
-                failures_in_a_row = 0, next_poll_at = @next{lease}
+                failures_in_a_row = 0, next_poll_at = @next, {lease}
             WHERE channel_id = @channel AND kind = @kind AND lease_owner = @owner
-            """, c => c.With("@cursor", cursor).With("@now", now).With("@next", nextPollAt), channel, kind, owner, cancellationToken);
+            """, c =>
+            {
+                c.With("@cursor", cursor).With("@now", now).With("@next", nextPollAt);
+                if (leaseUntil is { } until)
+                {
+                    c.With("@until", until);
+                }
+            }, channel, kind, owner, cancellationToken);
     }
 
     /// <summary>
