@@ -26,6 +26,16 @@ public static class PollCursorStatements
         DateTimeOffset now, DateTimeOffset leaseUntil, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);
+        // Read first: a connector that is not due, or is claimed, costs no write (on SQLite, a write
+        // takes the one write lock), and the worker asks every second.
+        var seen = await store.QueryAsync("SELECT next_poll_at, lease_until FROM connector_poll_cursors WHERE channel_id = @channel AND kind = @kind",
+            c => c.With("@channel", channel).With("@kind", Sql.Text(kind)), r => (Next: r.GetFieldValue<DateTimeOffset>(0), Lease: r.Nullable<DateTimeOffset>(1)),
+            cancellationToken);
+        if (seen.Count == 1 && (seen[0].Next > now || seen[0].Lease > now))
+        {
+            return null;
+        }
+
         return await Http.Writes.RetryAsync(store, async () =>
         {
             await using var write = await store.BeginWriteAsync(cancellationToken);
