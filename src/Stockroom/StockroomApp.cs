@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Configuration.Json;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.FileProviders;
 using Scalar.AspNetCore;
@@ -118,9 +119,6 @@ public static class StockroomApp
         builder.Services.AddSingleton<ReservationExpiry>();
         builder.Services.AddHostedService<ExpiryWorker>();
         builder.Services.AddSingleton<ChannelPublisher>();
-        builder.Services.AddSingleton<Features.Connectors.IAvailabilityPusher, Features.Connectors.AmazonPusher>();
-        builder.Services.AddSingleton<Features.Connectors.IAvailabilityPusher, Features.Connectors.WalmartPusher>();
-        builder.Services.AddSingleton<Features.Connectors.IAvailabilityPusher, Features.Connectors.GoogleMerchantPusher>();
         builder.Services.AddHostedService<ChannelPublishingWorker>();
         builder.Services.AddSingleton(builder.Configuration.GetSection(WebhookOptions.Section).Get<WebhookOptions>() ?? new WebhookOptions());
         builder.Services.AddSingleton<IWebhookNetwork, SystemWebhookNetwork>();
@@ -140,25 +138,41 @@ public static class StockroomApp
         AddConnectors(builder);
     }
 
-    /// <summary>Channel connectors: each kind's pusher, and a client that connects only where the target rules allow, as webhooks do.</summary>
+    /// <summary>
+    /// Channel connectors: each kind's pusher and order poller, and one client that connects only where
+    /// the target rules allow, as webhooks do, for pushes and polls alike.
+    /// </summary>
     private static void AddConnectors(WebApplicationBuilder builder)
     {
         var options = builder.Configuration.GetSection(ConnectorOptions.Section).Get<ConnectorOptions>() ?? new ConnectorOptions();
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<IAvailabilityPusher, ShopifyPusher>();
+        builder.Services.AddSingleton<IAvailabilityPusher, AmazonPusher>();
+        builder.Services.AddSingleton<IAvailabilityPusher, WalmartPusher>();
+        builder.Services.AddSingleton<IAvailabilityPusher, GoogleMerchantPusher>();
         builder.Services.AddSingleton<ConnectorSetup>();
-        builder.Services.AddHttpClient(ConnectorPushes.HttpClientName, client => client.Timeout = ConnectorPushes.RequestTimeout)
-            .ConfigurePrimaryHttpMessageHandler(services => new SocketsHttpHandler
-            {
-                // The webhook connect step, under the connectors' own setting: checked on the address actually connected.
-                ConnectCallback = new WebhookConnector(services.GetRequiredService<IWebhookNetwork>(),
-                    new WebhookOptions { AllowPrivateNetworks = options.AllowPrivateNetworks }).ConnectAsync,
-                UseProxy = false,
-                AllowAutoRedirect = false,
-                UseCookies = false,
-            });
+        foreach (var (name, timeout) in new[] { (ConnectorPushes.HttpClientName, ConnectorPushes.RequestTimeout), (OrderPolling.HttpClientName, OrderPolling.RequestTimeout) })
+        {
+            builder.Services.AddHttpClient(name, client => client.Timeout = timeout)
+                .ConfigurePrimaryHttpMessageHandler(services => new SocketsHttpHandler
+                {
+                    // The webhook connect step, under the connectors' own setting: checked on the address actually connected.
+                    ConnectCallback = new WebhookConnector(services.GetRequiredService<IWebhookNetwork>(),
+                        new WebhookOptions { AllowPrivateNetworks = options.AllowPrivateNetworks }).ConnectAsync,
+                    UseProxy = false,
+                    AllowAutoRedirect = false,
+                    UseCookies = false,
+                });
+        }
+
         builder.Services.AddSingleton<ConnectorPushes>();
         builder.Services.AddHostedService<ConnectorWorker>();
+        // Order polling: connectors of marketplaces that do not push their orders are read and fed to intake.
+        builder.Services.TryAddSingleton<IConnectorDirectory, StoredConnectors>();
+        builder.Services.AddSingleton<IOrderPoller, WalmartOrderPoller>();
+        builder.Services.AddSingleton<IOrderPoller, AmazonOrderPoller>();
+        builder.Services.AddSingleton<OrderPolling>();
+        builder.Services.AddHostedService<OrderPollingWorker>();
     }
 
     /// <summary>The OpenAPI document, described as the handlers behave: see <see cref="Http.StockroomOpenApi"/>.</summary>

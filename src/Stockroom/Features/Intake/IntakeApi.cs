@@ -154,6 +154,38 @@ public static class IntakeApi
         return TypedResults.Ok(new IntakeResults(results));
     }
 
+    /// <summary>
+    /// Takes a payload the server read from the marketplace itself (order polling), in-process: the
+    /// same reading, mapping, allocation and audit trail as <c>POST /v1/intake/{format}</c>, each
+    /// order of a list on its own, without the door's authentication (the connector's own
+    /// credentials fetched it). A store failure throws, and the deliveries taken before it are
+    /// still recorded.
+    /// </summary>
+    public static async Task<IReadOnlyList<IntakeResult>> TakePolledAsync(string format, JsonElement payload, IStockStore store, ILogger? logger,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        var deliveries = new List<DeliveryRecord>();
+        var results = new List<IntakeResult>();
+        try
+        {
+            foreach (var parsed in MarketplaceOrders.Parse(format, payload).Orders)
+            {
+                var result = parsed.Errors is { } errors
+                    ? IntakeOrderWrite.Refused(Canonical(format, parsed.MarketplaceId), Problems.Validation(errors, $"The {format} order is not valid. Nothing was allocated for it."), null, null)
+                    : await ApplyAsync(format, parsed.Order!, store, cancellationToken);
+                deliveries.Add(IntakeAudit.Of(format, parsed.Order?.OrderId ?? parsed.MarketplaceId, result));
+                results.Add(result);
+            }
+        }
+        finally
+        {
+            await IntakeAudit.RecordAsync(store, deliveries, logger, CancellationToken.None);
+        }
+
+        return results;
+    }
+
     internal static string? Canonical(string format, string? marketplaceId) => marketplaceId is null ? null : $"{format}:{marketplaceId}";
 
     /// <summary>
