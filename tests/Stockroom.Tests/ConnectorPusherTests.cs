@@ -58,7 +58,7 @@ public sealed class ConnectorPusherTests : IAsyncLifetime
         return new("walmart-us", ConnectorKind.Walmart, _walmart.BaseUrl, settings, new Dictionary<string, string> { ["clientSecret"] = WalmartStandIn.ClientSecret });
     }
 
-    private ConnectorSettings Google(string? region = null, string? storeCodes = null)
+    private ConnectorSettings Google(string? region = null, string? storeCodes = null, bool serviceAccount = false)
     {
         var settings = new Dictionary<string, string> { ["accountId"] = GoogleMerchantStandIn.AccountId, ["feedLabel"] = "US" };
         if (region is not null)
@@ -71,7 +71,10 @@ public sealed class ConnectorPusherTests : IAsyncLifetime
             settings["storeCodes"] = storeCodes;
         }
 
-        return new("google", ConnectorKind.GoogleMerchant, _google.BaseUrl, settings, new Dictionary<string, string> { ["accessToken"] = GoogleMerchantStandIn.AccessToken });
+        var secrets = serviceAccount
+            ? new Dictionary<string, string> { ["serviceAccountKey"] = _google.ServiceAccountKey }
+            : new Dictionary<string, string> { ["accessToken"] = GoogleMerchantStandIn.AccessToken };
+        return new("google", ConnectorKind.GoogleMerchant, _google.BaseUrl, settings, secrets);
     }
 
     // ---- Amazon ----
@@ -289,6 +292,25 @@ public sealed class ConnectorPusherTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Google_mints_tokens_from_a_service_account_key_and_reuses_them_until_they_lapse()
+    {
+        var pusher = new GoogleMerchantPusher(_time);
+        var push = Push("MUG-1", 2, byLocation: new Dictionary<string, long> { ["berlin"] = 2 });
+
+        await pusher.PushAsync(_http, Google(serviceAccount: true), [push], Token);
+        await pusher.PushAsync(_http, Google(serviceAccount: true), [push], Token);
+        Assert.Equal(1, _google.TokenRequests);
+
+        _time.Advance(TimeSpan.FromMinutes(59));
+        var outcome = await pusher.PushAsync(_http, Google(serviceAccount: true), [push], Token);
+
+        Assert.IsType<PushOutcome.Delivered>(outcome);
+        Assert.Equal(2, _google.TokenRequests);
+        Assert.Empty(_google.Violations);
+        Assert.Equal(3, _google.Calls.Count);
+    }
+
+    [Fact]
     public async Task Google_resource_exhausted_is_a_throttle()
     {
         var pusher = new GoogleMerchantPusher(_time);
@@ -369,6 +391,7 @@ public sealed class ConnectorPusherTests : IAsyncLifetime
         Assert.All(pushers, p => Assert.True(p.BatchSizeMax > 0));
         Assert.Equal([false, false, true], pushers.Select(p => p.NeedsLocations));
         Assert.Equal(["clientSecret", "refreshToken"], amazon.Fields.Where(f => f.Secret).Select(f => f.Name));
-        Assert.Contains(pushers[2].Fields, f => f is { Name: "accessToken", Secret: true, Required: true });
+        Assert.Contains(pushers[2].Fields, f => f is { Name: "accessToken", Secret: true });
+        Assert.Contains(pushers[2].Fields, f => f is { Name: "serviceAccountKey", Secret: true });
     }
 }

@@ -518,6 +518,18 @@ public sealed class GoogleMerchantStandIn : MarketplaceStandIn
 {
     public const string AccountId = "123456789";
     public const string AccessToken = "ya29.test-token";
+    public const string ServiceAccountEmail = "stockroom@merchant-project.iam.gserviceaccount.com";
+
+    private readonly System.Security.Cryptography.RSA _serviceAccount = System.Security.Cryptography.RSA.Create(2048);
+
+    /// <summary>A service account's JSON key whose token_uri is this stand-in, as Google Cloud hands one out.</summary>
+    public string ServiceAccountKey => Json(new
+    {
+        type = "service_account",
+        client_email = ServiceAccountEmail,
+        private_key = _serviceAccount.ExportPkcs8PrivateKeyPem(),
+        token_uri = new Uri(BaseUrl, "/token").ToString(),
+    });
 
     public static async Task<GoogleMerchantStandIn> StartNewAsync()
     {
@@ -573,15 +585,56 @@ public sealed class GoogleMerchantStandIn : MarketplaceStandIn
         return (product.Split('~').Length >= 3 ? product : null, kind);
     }
 
-    protected override bool IsTokenRequest(StandInRequest request) => false;
+    protected override bool IsTokenRequest(StandInRequest request) => request.Path == "/token";
+
+    /// <summary>
+    /// The JWT bearer grant, from "Using OAuth 2.0 for Server to Server Applications": form-encoded grant_type
+    /// urn:ietf:params:oauth:grant-type:jwt-bearer and assertion, an RS256 JWT signed by the service account's key
+    /// with iss, scope, aud (the token URI), iat and exp at most an hour later.
+    /// </summary>
+    private void CheckTokenRequest(StandInRequest request, List<string> problems)
+    {
+        Require(request.Method == "POST", "the token request is a POST", problems);
+        Require(Form(request.Body, "grant_type") == "urn:ietf:params:oauth:grant-type:jwt-bearer", "grant_type is the JWT bearer grant", problems);
+        var parts = Form(request.Body, "assertion").Split('.');
+        if (parts.Length != 3)
+        {
+            problems.Add("assertion is a signed JWT");
+            return;
+        }
+
+        static byte[] Decode(string part)
+        {
+            var base64 = part.Replace('-', '+').Replace('_', '/');
+            return Convert.FromBase64String(base64.PadRight(base64.Length + ((4 - (base64.Length % 4)) % 4), '='));
+        }
+
+        Require(_serviceAccount.VerifyData(Encoding.ASCII.GetBytes(parts[0] + "." + parts[1]), Decode(parts[2]),
+            System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.RSASignaturePadding.Pkcs1), "the JWT is signed with the service account's key (RS256)", problems);
+        using var header = JsonDocument.Parse(Decode(parts[0]));
+        using var claims = JsonDocument.Parse(Decode(parts[1]));
+        Require(Text(header.RootElement, "alg") == "RS256", "alg is RS256", problems);
+        Require(Text(claims.RootElement, "iss") == ServiceAccountEmail, "iss is the service account", problems);
+        Require(Text(claims.RootElement, "scope")?.Split(' ').Contains("https://www.googleapis.com/auth/content") == true, "scope has the content scope", problems);
+        Require(Text(claims.RootElement, "aud") == new Uri(BaseUrl, "/token").ToString(), "aud is the token URI", problems);
+        var lifetime = claims.RootElement.GetProperty("exp").GetInt64() - claims.RootElement.GetProperty("iat").GetInt64();
+        Require(lifetime is > 0 and <= 3600, "exp is at most an hour after iat", problems);
+    }
 
     protected override void Check(StandInRequest request, List<string> problems)
     {
+        if (IsTokenRequest(request))
+        {
+            CheckTokenRequest(request, problems);
+            return;
+        }
+
         Require(request.Method == "POST", "insert is a POST", problems);
         var (product, kind) = Target(request.Path);
         Require(product is not null, "the parent is accounts/{account}/products/{contentLanguage~feedLabel~offerId}", problems);
         Require(kind is not null, "the method is localInventories:insert or regionalInventories:insert", problems);
-        Require(request.Headers.TryGetValue("authorization", out var authorization) && authorization == "Bearer " + AccessToken, "Authorization is the Bearer access token", problems);
+        Require(request.Headers.TryGetValue("authorization", out var authorization) &&
+            (authorization == "Bearer " + AccessToken || IssuedTokens.Any(issued => authorization == "Bearer " + issued)), "Authorization is a Bearer access token", problems);
         if (ParseObject(request.Body, problems) is not { } body)
         {
             return;
@@ -614,7 +667,7 @@ public sealed class GoogleMerchantStandIn : MarketplaceStandIn
         }
     }
 
-    protected override StandInAnswer TokenAnswer(string token) => throw new InvalidOperationException("the Merchant API takes a bearer token; it issues none");
+    protected override StandInAnswer TokenAnswer(string token) => new(200, Json(new { access_token = token, expires_in = 3599, token_type = "Bearer" }));
 
     protected override StandInAnswer Success(StandInRequest request) => new(200, request.Body);
 

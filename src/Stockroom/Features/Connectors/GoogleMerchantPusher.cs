@@ -18,9 +18,17 @@ namespace Stockroom.Features.Connectors;
 /// IN_STOCK or OUT_OF_STOCK). The product segment is <c>contentLanguage~feedLabel~offerId</c>, base64url
 /// encoded when the offer id holds <c>/</c>, <c>%</c> or <c>~</c>, as the LocalInventory name field documents.
 /// Errors are Google's <c>{ error: { code, message, status } }</c>; quota is <c>RESOURCE_EXHAUSTED</c>.
+/// Authorisation is a bearer token, given as is or minted from a service account key.
 /// </remarks>
 public sealed class GoogleMerchantPusher(TimeProvider time) : IAvailabilityPusher
 {
+    /// <summary>The scope the Merchant API asks of an access token.</summary>
+    public const string ContentScope = "https://www.googleapis.com/auth/content";
+
+    public const string DefaultTokenUri = "https://oauth2.googleapis.com/token";
+
+    private readonly AccessTokenCache _tokens = new(time);
+
     public const string DefaultContentLanguage = "en";
 
     /// <summary>SKUs in one push; each costs one call per store and one for its region.</summary>
@@ -36,7 +44,10 @@ public sealed class GoogleMerchantPusher(TimeProvider time) : IAvailabilityPushe
         new("accountId", Required: true, Secret: false, "^[0-9]{1,20}$", "The Merchant Center account id whose products' inventories are set."),
         new("feedLabel", Required: true, Secret: false, "^[A-Za-z0-9_-]{1,20}$", "The feed label of the products (e.g. US), part of each product's id."),
         new("contentLanguage", Required: false, Secret: false, "^[a-z]{2}$", "The two-letter content language of the products; en unless set."),
-        new("accessToken", Required: true, Secret: true, null, "An OAuth 2.0 access token with the https://www.googleapis.com/auth/content scope."),
+        new("accessToken", Required: false, Secret: true, null,
+            "An OAuth 2.0 access token with the https://www.googleapis.com/auth/content scope; give it or serviceAccountKey."),
+        new("serviceAccountKey", Required: false, Secret: true, null,
+            "A service account's JSON key (client_email, private_key, token_uri); access tokens are then minted from it and renewed before they lapse."),
         new("region", Required: false, Secret: false, "^[A-Za-z0-9_-]{1,64}$", "A region id defined in Merchant Center; when set, the regional inventory is sent too."),
         new("storeCodes", Required: false, Secret: false, "^[^=,]+=[^=,]+(,[^=,]+=[^=,]+)*$",
             "Stockroom location to Business Profile store code, as location=storeCode pairs separated by commas; a location not named uses its own id."),
@@ -53,6 +64,12 @@ public sealed class GoogleMerchantPusher(TimeProvider time) : IAvailabilityPushe
         if (connector.Kind != ConnectorKind.GoogleMerchant)
         {
             throw new ArgumentException($"a {connector.Kind} connector was given to the Google Merchant pusher", nameof(connector));
+        }
+
+        var (token, tokenProblem) = await AccessTokenAsync(http, connector, cancellationToken);
+        if (tokenProblem is not null)
+        {
+            return tokenProblem;
         }
 
         var storeCodes = StoreCodes(connector.Setting("storeCodes"));
@@ -72,7 +89,7 @@ public sealed class GoogleMerchantPusher(TimeProvider time) : IAvailabilityPushe
                         ["quantity"] = MarketplaceCall.Invariant(Math.Max(0, quantity)),
                     },
                 };
-                var outcome = await InsertAsync(http, connector, product + "/localInventories:insert", body, cancellationToken);
+                var outcome = await InsertAsync(http, connector, token, product + "/localInventories:insert", body, cancellationToken);
                 if (outcome is not PushOutcome.Delivered)
                 {
                     return outcome;
@@ -86,7 +103,7 @@ public sealed class GoogleMerchantPusher(TimeProvider time) : IAvailabilityPushe
                     ["region"] = region,
                     ["regionalInventoryAttributes"] = new JsonObject { ["availability"] = push.Available > 0 ? "IN_STOCK" : "OUT_OF_STOCK" },
                 };
-                var outcome = await InsertAsync(http, connector, product + "/regionalInventories:insert", body, cancellationToken);
+                var outcome = await InsertAsync(http, connector, token, product + "/regionalInventories:insert", body, cancellationToken);
                 if (outcome is not PushOutcome.Delivered)
                 {
                     return outcome;
@@ -97,13 +114,13 @@ public sealed class GoogleMerchantPusher(TimeProvider time) : IAvailabilityPushe
         return new PushOutcome.Delivered();
     }
 
-    private async Task<PushOutcome> InsertAsync(HttpClient http, ConnectorSettings connector, string path, JsonObject body, CancellationToken cancellationToken)
+    private async Task<PushOutcome> InsertAsync(HttpClient http, ConnectorSettings connector, string token, string path, JsonObject body, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, MarketplaceCall.Endpoint(connector.BaseUrl, path))
         {
             Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"),
         };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", connector.Secret("accessToken"));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         request.Headers.Accept.ParseAdd("application/json");
         var (answer, failure) = await MarketplaceCall.SendAsync(http, request, cancellationToken);
         if (answer is null)
@@ -122,6 +139,97 @@ public sealed class GoogleMerchantPusher(TimeProvider time) : IAvailabilityPushe
             ? new PushOutcome.Throttled(MarketplaceCall.RetryAfter(answer, now) ?? DefaultThrottleWait)
             : MarketplaceCall.Refusal(answer, DefaultThrottleWait, now);
     }
+
+    /// <summary>
+    /// The bearer token: the configured access token, or one minted from the service account key with
+    /// the OAuth 2.0 JWT bearer grant ("Using OAuth 2.0 for Server to Server Applications": an RS256 JWT
+    /// with iss, scope, aud, iat and exp of at most an hour, posted as
+    /// <c>grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer&amp;assertion=…</c> to the key's token_uri),
+    /// cached until shortly before it lapses.
+    /// </summary>
+    private async Task<(string Token, PushOutcome? Problem)> AccessTokenAsync(HttpClient http, ConnectorSettings connector, CancellationToken cancellationToken)
+    {
+        if (connector.Secret("serviceAccountKey") is not { } keyJson)
+        {
+            return connector.Secret("accessToken") is { } configured
+                ? (configured, null)
+                : ("", new PushOutcome.Failed(Retryable: false, Status: null, "the connector has neither accessToken nor serviceAccountKey"));
+        }
+
+        string email, privateKey, tokenUri;
+        try
+        {
+            using var key = JsonDocument.Parse(keyJson);
+            email = key.RootElement.GetProperty("client_email").GetString() ?? "";
+            privateKey = key.RootElement.GetProperty("private_key").GetString() ?? "";
+            tokenUri = key.RootElement.TryGetProperty("token_uri", out var uri) && uri.GetString() is { Length: > 0 } given ? given : DefaultTokenUri;
+        }
+        catch (Exception exception) when (exception is JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            return ("", new PushOutcome.Failed(Retryable: false, Status: null, "serviceAccountKey is not a service account's JSON key"));
+        }
+
+        var cacheKey = AccessTokenCache.Key(connector.Channel, tokenUri, email, privateKey);
+        if (_tokens.Get(cacheKey) is { } cached)
+        {
+            return (cached, null);
+        }
+
+        string assertion;
+        try
+        {
+            assertion = SignedAssertion(email, privateKey, tokenUri, time.GetUtcNow());
+        }
+        catch (Exception exception) when (exception is ArgumentException or System.Security.Cryptography.CryptographicException)
+        {
+            return ("", new PushOutcome.Failed(Retryable: false, Status: null, "serviceAccountKey's private_key is not an RSA key in PEM"));
+        }
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(tokenUri, UriKind.Absolute))
+        {
+            Content = new FormUrlEncodedContent([new("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"), new("assertion", assertion)]),
+        };
+        request.Headers.Accept.ParseAdd("application/json");
+        var (answer, failure) = await MarketplaceCall.SendAsync(http, request, cancellationToken);
+        if (answer is null)
+        {
+            return ("", failure);
+        }
+
+        if (!answer.Succeeded)
+        {
+            return ("", MarketplaceCall.Refusal(answer, DefaultThrottleWait, time.GetUtcNow()));
+        }
+
+        var (token, expiresIn) = MarketplaceCall.ReadToken(answer);
+        if (token is null)
+        {
+            return ("", new PushOutcome.Failed(Retryable: true, answer.Status, MarketplaceCall.Truncate(answer.Body)));
+        }
+
+        _tokens.Put(cacheKey, token, expiresIn);
+        return (token, null);
+    }
+
+    internal static string SignedAssertion(string email, string privateKeyPem, string audience, DateTimeOffset now)
+    {
+        var header = new JsonObject { ["alg"] = "RS256", ["typ"] = "JWT" };
+        var claims = new JsonObject
+        {
+            ["iss"] = email,
+            ["scope"] = ContentScope,
+            ["aud"] = audience,
+            ["iat"] = now.ToUnixTimeSeconds(),
+            ["exp"] = now.ToUnixTimeSeconds() + 3600,
+        };
+        var signed = Base64Url(Encoding.UTF8.GetBytes(header.ToJsonString())) + "." + Base64Url(Encoding.UTF8.GetBytes(claims.ToJsonString()));
+        using var rsa = System.Security.Cryptography.RSA.Create();
+        rsa.ImportFromPem(privateKeyPem);
+        var signature = rsa.SignData(Encoding.ASCII.GetBytes(signed), System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.RSASignaturePadding.Pkcs1);
+        return signed + "." + Base64Url(signature);
+    }
+
+    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
     private static string? ErrorStatus(string body)
     {
@@ -145,7 +253,7 @@ public sealed class GoogleMerchantPusher(TimeProvider time) : IAvailabilityPushe
     {
         var product = $"{connector.Setting("contentLanguage") ?? DefaultContentLanguage}~{connector.Setting("feedLabel")}~{offerId}";
         var segment = offerId.AsSpan().IndexOfAny('/', '%', '~') >= 0
-            ? Convert.ToBase64String(Encoding.UTF8.GetBytes(product)).TrimEnd('=').Replace('+', '-').Replace('/', '_')
+            ? Base64Url(Encoding.UTF8.GetBytes(product))
             : Uri.EscapeDataString(product);
         return $"/inventories/v1/accounts/{connector.Setting("accountId")}/products/{segment}";
     }
