@@ -182,7 +182,7 @@ public sealed class AmazonOrderPoller(TimeProvider time) : IOrderPoller
     }
 
     /// <summary>An SP-API GET; its <c>payload</c>, or why not.</summary>
-    private static async Task<(JsonElement? Payload, PushOutcome? Problem)> GetAsync(HttpClient http, ConnectorSettings connector, string token, string pathAndQuery,
+    private async Task<(JsonElement? Payload, PushOutcome? Problem)> GetAsync(HttpClient http, ConnectorSettings connector, string token, string pathAndQuery,
         TimeSpan defaultWait, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, MarketplaceCalls.Url(connector.BaseUrl, pathAndQuery));
@@ -199,7 +199,7 @@ public sealed class AmazonOrderPoller(TimeProvider time) : IOrderPoller
             var body = await MarketplaceCalls.BodyAsync(response, cancellationToken);
             if (!response.IsSuccessStatusCode)
             {
-                return (null, MarketplaceCalls.Refusal(response, body, defaultWait));
+                return (null, MarketplaceCalls.Refusal(response, body, defaultWait, time.GetUtcNow()));
             }
 
             return MarketplaceCalls.Json(body) is { ValueKind: JsonValueKind.Object } root && root.TryGetProperty("payload", out var payload)
@@ -254,7 +254,7 @@ public sealed class AmazonOrderPoller(TimeProvider time) : IOrderPoller
             var body = await MarketplaceCalls.BodyAsync(response, cancellationToken);
             if (!response.IsSuccessStatusCode)
             {
-                return (null, MarketplaceCalls.Refusal(response, body, TimeSpan.FromSeconds(60)));
+                return (null, MarketplaceCalls.Refusal(response, body, TimeSpan.FromSeconds(60), time.GetUtcNow()));
             }
 
             if (MarketplaceCalls.Json(body) is not { ValueKind: JsonValueKind.Object } root

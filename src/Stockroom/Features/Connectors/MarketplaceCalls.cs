@@ -50,23 +50,23 @@ internal static class MarketplaceCalls
 
     /// <summary>
     /// The outcome of an answer that is not a success: 429 is throttling (after its <c>Retry-After</c>,
-    /// or <paramref name="defaultWait"/>), a 5xx is retryable, anything else waits for an operator.
+    /// a date counted from <paramref name="now"/>, or <paramref name="defaultWait"/>), a 5xx is retryable, anything else waits for an operator.
     /// </summary>
-    public static PushOutcome Refusal(HttpResponseMessage response, string body, TimeSpan defaultWait)
+    public static PushOutcome Refusal(HttpResponseMessage response, string body, TimeSpan defaultWait, DateTimeOffset now)
     {
         if (response.StatusCode == HttpStatusCode.TooManyRequests)
         {
-            return new PushOutcome.Throttled(RetryAfter(response) ?? defaultWait);
+            return new PushOutcome.Throttled(RetryAfter(response, now) ?? defaultWait);
         }
 
         var bounded = body.Length <= PushOutcome.Failed.BodyLengthMax ? body : body[..PushOutcome.Failed.BodyLengthMax];
         return new PushOutcome.Failed((int)response.StatusCode >= 500 || response.StatusCode == HttpStatusCode.RequestTimeout, (int)response.StatusCode, bounded);
     }
 
-    private static TimeSpan? RetryAfter(HttpResponseMessage response) => response.Headers.RetryAfter switch
+    private static TimeSpan? RetryAfter(HttpResponseMessage response, DateTimeOffset now) => response.Headers.RetryAfter switch
     {
         { Delta: { } delta } => delta,
-        { Date: { } date } => date - DateTimeOffset.UtcNow is var wait && wait > TimeSpan.Zero ? wait : TimeSpan.Zero,
+        { Date: { } date } => date - now is var wait && wait > TimeSpan.Zero ? wait : TimeSpan.Zero,
         _ => null,
     };
 

@@ -99,7 +99,7 @@ public sealed class WalmartOrderPoller(TimeProvider time) : IOrderPoller
 
             if (!response.IsSuccessStatusCode)
             {
-                return (null, MarketplaceCalls.Refusal(response, body, DefaultWait));
+                return (null, MarketplaceCalls.Refusal(response, body, DefaultWait, time.GetUtcNow()));
             }
 
             if (MarketplaceCalls.Json(body) is not { ValueKind: JsonValueKind.Object } root
@@ -164,7 +164,7 @@ public sealed class WalmartOrderPoller(TimeProvider time) : IOrderPoller
             var body = await MarketplaceCalls.BodyAsync(response, cancellationToken);
             if (!response.IsSuccessStatusCode)
             {
-                return (null, MarketplaceCalls.Refusal(response, body, DefaultWait));
+                return (null, MarketplaceCalls.Refusal(response, body, DefaultWait, time.GetUtcNow()));
             }
 
             if (MarketplaceCalls.Json(body) is not { ValueKind: JsonValueKind.Object } root
