@@ -305,6 +305,27 @@ internal static class OpenApiSchemas
                 WriteOnly = true,
                 Description = "The marketplace's signing secret (e.g. Shopify's). Left out: the channel keeps its secret; null: cleared; a string: set. Never shown back.",
             };
+
+            // Each kind takes its own fields beside kind and baseUrl (Shopify: accessToken, locationId); secret ones are never shown back.
+            channelProperties["connector"] = new OpenApiSchema
+            {
+                Type = JsonSchemaType.Object | JsonSchemaType.Null,
+                Required = new HashSet<string>(["kind", "baseUrl"], StringComparer.Ordinal),
+                Properties = new Dictionary<string, IOpenApiSchema>(StringComparer.Ordinal)
+                {
+                    ["kind"] = new OpenApiSchema
+                    {
+                        Type = JsonSchemaType.String,
+                        Enum = [.. Enum.GetValues<Features.Connectors.ConnectorKind>().Select(k => (JsonNode)Features.Connectors.ConnectorSetup.KindName(k))],
+                    },
+                    ["baseUrl"] = new OpenApiSchema { Type = JsonSchemaType.String, Format = "uri", MaxLength = Features.Connectors.ConnectorField.LengthMax },
+                },
+                AdditionalProperties = new OpenApiSchema { Type = JsonSchemaType.String, MinLength = 1, MaxLength = Features.Connectors.ConnectorField.LengthMax },
+                Description = "The channel's marketplace connector: kind, the API's baseUrl (refused on private networks unless Stockroom:Connectors:AllowPrivateNetworks), "
+                    + "and the kind's fields (shopify: accessToken, secret; locationId, gid://shopify/Location/<id>). Left out: kept; null: removed. "
+                    + "Secrets are write-only: left out of a later PUT, the stored one is kept. GET /v1/channels/{id}/connector shows it.",
+                Examples = [JsonNode.Parse("""{"kind":"shopify","baseUrl":"https://lamps.myshopify.com","accessToken":"shpat_0123456789abcdef","locationId":"gid://shopify/Location/7001"}""")!],
+            };
         }
 
         if (schemas.TryGetValue("IntakeResult", out var intake) && intake.Properties is { } intakeProperties && intakeProperties.ContainsKey("problem"))

@@ -33,7 +33,11 @@ public sealed record BufferRequest(decimal? Percent, long? Units);
 /// <c>connector</c> is the marketplace connector (<see cref="Connectors.ConnectorSetup"/>): left out keeps it, <c>null</c> removes it.
 /// </summary>
 public sealed record PutChannelRequest(string? Name, string? Group, BufferRequest? Buffer, int? ReservationTtlSeconds, int? PublishEverySeconds,
-    JsonElement IntakeSecret, UnknownSkus? IntakeUnknownSkus = null, JsonElement Connector = default);
+    JsonElement IntakeSecret, UnknownSkus? IntakeUnknownSkus = null)
+{
+    // A property rather than a parameter: a parameter's default value is written into the schema, and an undefined JsonElement cannot be.
+    public JsonElement Connector { get; init; }
+}
 
 /// <summary>The selling network: locations, the distribution groups they form, and the channels that sell from them.</summary>
 public static class NetworkApi
