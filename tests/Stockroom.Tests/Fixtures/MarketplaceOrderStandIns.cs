@@ -18,14 +18,14 @@ namespace Stockroom.Tests.Fixtures;
 /// and answered in the documented response shapes. <see cref="ThrottleNext"/> answers the next
 /// calls of the order list with the marketplace's 429.
 /// </summary>
-public abstract class MarketplaceStandIn : IAsyncDisposable
+public abstract class MarketplaceOrdersStandIn : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<string> _refused = new();
     private int _throttleNext;
     private int _listCalls;
 
-    protected MarketplaceStandIn()
+    protected MarketplaceOrdersStandIn()
     {
         var builder = WebApplication.CreateSlimBuilder(["--urls", "http://127.0.0.1:0"]);
         builder.Logging.ClearProviders();
@@ -101,7 +101,7 @@ public abstract class MarketplaceStandIn : IAsyncDisposable
 /// <c>lastModifiedStartDate</c> ISO 8601; the answer's <c>list.meta.nextCursor</c> is the query string of
 /// the next page; no order in the window is a 404 <c>CONTENT_NOT_FOUND.GMP_ORDER_API</c>; too many calls a 429).
 /// </summary>
-public sealed class WalmartStandIn : MarketplaceStandIn
+public sealed class WalmartOrdersStandIn : MarketplaceOrdersStandIn
 {
     public const string ClientId = "walmart-client";
     public const string ClientSecret = "walmart-secret";
@@ -110,13 +110,13 @@ public sealed class WalmartStandIn : MarketplaceStandIn
     private readonly List<(string Id, DateTimeOffset Modified, JsonObject Order)> _orders = [];
     private readonly Lock _lock = new();
 
-    private WalmartStandIn()
+    private WalmartOrdersStandIn()
     {
     }
 
-    public static async Task<WalmartStandIn> StartAsync()
+    public static async Task<WalmartOrdersStandIn> StartAsync()
     {
-        var standIn = new WalmartStandIn();
+        var standIn = new WalmartOrdersStandIn();
         await standIn.ListenAsync();
         return standIn;
     }
@@ -239,7 +239,7 @@ public sealed class WalmartStandIn : MarketplaceStandIn
 /// <c>refresh_token</c> grant, and <c>x-amz-access-token</c> on every call). Each order is the documented
 /// getOrder and getOrderItems examples of <c>amazon-getorder-getorderitems.json</c> (two item pages).
 /// </summary>
-public sealed class AmazonStandIn : MarketplaceStandIn
+public sealed class AmazonOrdersStandIn : MarketplaceOrdersStandIn
 {
     public const string ClientId = "amzn1.application-oa2-client.standin";
     public const string ClientSecret = "amazon-secret";
@@ -252,13 +252,13 @@ public sealed class AmazonStandIn : MarketplaceStandIn
     private readonly ConcurrentDictionary<string, int> _tokens = new(StringComparer.Ordinal);
     private int _itemCalls;
 
-    private AmazonStandIn()
+    private AmazonOrdersStandIn()
     {
     }
 
-    public static async Task<AmazonStandIn> StartAsync()
+    public static async Task<AmazonOrdersStandIn> StartAsync()
     {
-        var standIn = new AmazonStandIn();
+        var standIn = new AmazonOrdersStandIn();
         await standIn.ListenAsync();
         return standIn;
     }
