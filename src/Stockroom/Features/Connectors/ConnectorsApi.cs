@@ -258,13 +258,19 @@ public static class ConnectorsApi
     }
 
     public static async Task<Results<Ok<ConnectorStatus>, ProblemHttpResult>> Get(string id, IStockStore store, ConnectorSetup setup, TimeProvider time,
-        CancellationToken cancellationToken)
+        System.Security.Claims.ClaimsPrincipal user, CancellationToken cancellationToken)
     {
         var validation = new Validation();
         validation.Identifier("id", id);
         if (!validation.IsValid)
         {
             return validation.Problem();
+        }
+
+        // A key bound to a channel reads its own channel's connector only, as with its feed.
+        if (Caller.Of(user).RefusesChannel(id) is { } refused)
+        {
+            return refused;
         }
 
         var rows = await store.QueryAsync("""
