@@ -158,7 +158,7 @@ public static class StockroomApp
                 {
                     // The webhook connect step, under the connectors' own setting: checked on the address actually connected.
                     ConnectCallback = new WebhookConnector(services.GetRequiredService<IWebhookNetwork>(),
-                        new WebhookOptions { AllowPrivateNetworks = options.AllowPrivateNetworks }).ConnectAsync,
+                        new WebhookOptions { AllowPrivateNetworks = options.AllowPrivateNetworks, AllowSetting = ConnectorOptions.AllowSetting }).ConnectAsync,
                     UseProxy = false,
                     AllowAutoRedirect = false,
                     UseCookies = false,

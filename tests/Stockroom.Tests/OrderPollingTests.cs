@@ -37,6 +37,8 @@ public sealed class PollingSqliteServer : SqliteServer, IPollingServer
 {
     public FixedConnectors Connectors { get; } = new();
 
+    protected override IReadOnlyList<string> Settings => ConnectorServer.Settings;
+
     protected override void ConfigureServices(IServiceCollection services) => PollByHand.Configure(services, Connectors);
 }
 
@@ -47,6 +49,8 @@ public sealed class PollingPostgresServer : StockroomServer, IPollingServer
     public override StoreKind Kind => StoreKind.Postgres;
 
     protected override Task<string> CreateDatabaseAsync() => PostgresServer.CreateDatabaseAsync();
+
+    protected override IReadOnlyList<string> Settings => ConnectorServer.Settings;
 
     protected override void ConfigureServices(IServiceCollection services) => PollByHand.Configure(services, Connectors);
 }

@@ -71,7 +71,7 @@ public sealed class WebhookConnector(IWebhookNetwork network, WebhookOptions opt
         {
             if (WebhookTargets.Refuse(address, options.AllowPrivateNetworks) is { } reason)
             {
-                throw new WebhookTargetRefusedException($"{reason}; {WebhookTargets.HowToAllow(options.AllowPrivateNetworks)}");
+                throw new WebhookTargetRefusedException($"{reason}; {WebhookTargets.HowToAllow(options.AllowPrivateNetworks, options.AllowSetting)}");
             }
         }
 

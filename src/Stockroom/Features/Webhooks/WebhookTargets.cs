@@ -15,6 +15,9 @@ public sealed class WebhookOptions
     /// subscriber.
     /// </summary>
     public bool AllowPrivateNetworks { get; set; }
+
+    /// <summary>The setting a refusal tells the operator to change: this one for webhooks, the connectors' own for them.</summary>
+    internal string AllowSetting { get; init; } = WebhookTargets.AllowSetting;
 }
 
 /// <summary>
@@ -73,8 +76,8 @@ public static class WebhookTargets
     }
 
     /// <summary>The sentence that follows a refusal: how to allow it, when a setting can.</summary>
-    public static string HowToAllow(bool allowPrivateNetworks) =>
-        allowPrivateNetworks ? "no setting allows it" : $"set {AllowSetting}=true to allow it";
+    public static string HowToAllow(bool allowPrivateNetworks, string setting = AllowSetting) =>
+        allowPrivateNetworks ? "no setting allows it" : $"set {setting}=true to allow it";
 
     /// <summary>
     /// What kind of non-public address this is (null for a public one), and whether it is refused
