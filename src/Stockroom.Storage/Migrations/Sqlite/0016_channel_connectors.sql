@@ -6,7 +6,7 @@ ALTER TABLE channel_feed ADD COLUMN sequence INTEGER NOT NULL DEFAULT 0;
 -- attempts went. lease is the claim of the process pushing now: the row's next_attempt_at is moved
 -- past the push while it runs, so that another process does not push the same channel at once.
 CREATE TABLE channel_connectors (
-    channel_id        TEXT PRIMARY KEY REFERENCES channels (id),
+    channel_id        TEXT NOT NULL PRIMARY KEY REFERENCES channels (id),
     kind              TEXT NOT NULL,
     base_url          TEXT NOT NULL,
     settings          TEXT NOT NULL,
