@@ -59,8 +59,8 @@ internal static class MarketplaceCalls
             return new PushOutcome.Throttled(RetryAfter(response, now) ?? defaultWait);
         }
 
-        var bounded = body.Length <= PushOutcome.Failed.BodyLengthMax ? body : body[..PushOutcome.Failed.BodyLengthMax];
-        return new PushOutcome.Failed((int)response.StatusCode >= 500 || response.StatusCode == HttpStatusCode.RequestTimeout, (int)response.StatusCode, bounded);
+        return new PushOutcome.Failed((int)response.StatusCode >= 500 || response.StatusCode == HttpStatusCode.RequestTimeout, (int)response.StatusCode,
+            MarketplaceCall.Truncate(body));
     }
 
     private static TimeSpan? RetryAfter(HttpResponseMessage response, DateTimeOffset now) => response.Headers.RetryAfter switch
