@@ -24,10 +24,18 @@ public static class AdminSetup
     }
 
     /// <summary>May this visitor answer holds (accept, decline)? Everyone, when Stockroom runs open.</summary>
-    public static async Task<bool> MayWriteAsync(ClaimsPrincipal user, KeyRing keys, CancellationToken cancellationToken)
+    public static Task<bool> MayWriteAsync(ClaimsPrincipal user, KeyRing keys, CancellationToken cancellationToken) =>
+        MayAsync(user, keys, Scopes.ReservationsWrite, cancellationToken);
+
+    /// <summary>
+    /// Does the signed-in key carry <paramref name="scope"/>? A form asks for the scope its API
+    /// endpoint asks for, so the pages never let a key do more than it could through the API.
+    /// Everyone may, when Stockroom runs open.
+    /// </summary>
+    public static async Task<bool> MayAsync(ClaimsPrincipal user, KeyRing keys, string scope, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(user);
         ArgumentNullException.ThrowIfNull(keys);
-        return !await keys.IsSecuredAsync(cancellationToken) || Caller.Of(user).May(Scopes.ReservationsWrite);
+        return !await keys.IsSecuredAsync(cancellationToken) || Caller.Of(user).May(scope);
     }
 }

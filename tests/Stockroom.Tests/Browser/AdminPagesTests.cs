@@ -9,63 +9,41 @@ namespace Stockroom.Tests.Browser;
 /// The admin pages in the machine's Chromium (headless, driven by Playwright), after the API calls
 /// that change what they show. Each test saves a screenshot under <c>artifacts/screenshots</c>.
 /// </summary>
-public sealed class AdminPagesTests(SqliteServer server) : IClassFixture<SqliteServer>, IAsyncLifetime
+public sealed class AdminPagesTests(SqliteServer server, Chromium chromium) : IClassFixture<SqliteServer>, IClassFixture<Chromium>
 {
-    public const string ChromiumPath = "/usr/bin/chromium";
-
-    private IPlaywright? _playwright;
-    private IBrowser? _browser;
-
     private HttpClient Client => server.Client;
 
-    public async ValueTask InitializeAsync()
-    {
-        Assert.True(File.Exists(ChromiumPath), $"Chromium is needed at {ChromiumPath} for the browser tests: apt-get install -y chromium");
-        _playwright = await Playwright.CreateAsync();
-        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = ChromiumPath,
-            Headless = true,
-            // Root in CI, and a machine without a network: no sandbox, no background traffic.
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        });
-    }
+    private Task<IPage> OpenAsync(string path, int width = Chromium.Desktop) => chromium.OpenAsync(Client, path, width);
 
-    public async ValueTask DisposeAsync()
+    private static Task ScreenshotAsync(IPage page, string name) => Chromium.ScreenshotAsync(page, name);
+
+    [Theory]
+    [InlineData("/admin")]
+    [InlineData("/admin/reservations")]
+    [InlineData("/admin/allocations")]
+    [InlineData("/admin/intake")]
+    [InlineData("/admin/alerts")]
+    [InlineData("/admin/ledger")]
+    public async Task Every_page_is_accessible_and_fits_a_phone(string path)
     {
-        if (_browser is not null)
+        await Client.SeedAsync(storeOnHand: 10, warehouseOnHand: 4);
+        foreach (var width in new[] { Chromium.Desktop, Chromium.Phone })
         {
-            await _browser.DisposeAsync();
+            var page = await OpenAsync(path, width);
+            await Chromium.AssertAccessibleAsync(page);
+            await Chromium.AssertFitsWidthAsync(page);
+            await page.CloseAsync();
         }
-
-        _playwright?.Dispose();
     }
 
-    private async Task<IPage> OpenAsync(string path)
+    [Fact]
+    public async Task The_keyboard_reaches_the_content_first()
     {
-        var page = await _browser!.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 900 } });
-        var response = await page.GotoAsync(new Uri(Client.BaseAddress!, path).ToString());
-        Assert.Equal(200, response!.Status);
-        return page;
-    }
-
-    private static async Task ScreenshotAsync(IPage page, string name)
-    {
-        var folder = Artifacts();
-        Directory.CreateDirectory(folder);
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(folder, $"{name}.png"), FullPage = true });
-    }
-
-    /// <summary>artifacts/screenshots at the top of the repository.</summary>
-    private static string Artifacts()
-    {
-        var folder = new DirectoryInfo(AppContext.BaseDirectory);
-        while (folder is not null && !File.Exists(Path.Combine(folder.FullName, "Stockroom.slnx")))
-        {
-            folder = folder.Parent;
-        }
-
-        return Path.Combine(folder?.FullName ?? AppContext.BaseDirectory, "artifacts", "screenshots");
+        var page = await OpenAsync("/admin/ledger");
+        await page.Keyboard.PressAsync("Tab");
+        Assert.Equal("Skip to content", await page.EvaluateAsync<string>("() => document.activeElement.textContent"));
+        await page.Keyboard.PressAsync("Enter");
+        Assert.EndsWith("#content", page.Url, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -26,9 +26,9 @@ public sealed class AdminSignInTests(KeyedSqliteServer server) : IClassFixture<K
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
-            ExecutablePath = AdminPagesTests.ChromiumPath,
+            ExecutablePath = Chromium.ExecutablePath,
             Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+            Args = Chromium.Arguments,
         });
         var page = await browser.NewPageAsync();
         await page.GotoAsync(new Uri(server.Client.BaseAddress!, "/admin/ledger").ToString());

@@ -1,0 +1,33 @@
+using System.Globalization;
+
+namespace Stockroom.Admin;
+
+/// <summary>Durations and moments as people read them: "13 min", "2 h 5 min", "3 d", "13 min ago".</summary>
+public static class AdminText
+{
+    public static string Duration(TimeSpan span)
+    {
+        var length = span.Duration();
+        return length switch
+        {
+            { TotalSeconds: < 1 } => "0 s",
+            { TotalMinutes: < 1 } => $"{(int)length.TotalSeconds} s",
+            { TotalHours: < 1 } => $"{(int)length.TotalMinutes} min",
+            { TotalDays: < 1 } => length.Minutes == 0 ? $"{(int)length.TotalHours} h" : $"{(int)length.TotalHours} h {length.Minutes} min",
+            { TotalDays: < 7 } => length.Hours == 0 ? $"{(int)length.TotalDays} d" : $"{(int)length.TotalDays} d {length.Hours} h",
+            _ => $"{(int)length.TotalDays} d",
+        };
+    }
+
+    /// <summary>"13 min ago", "in 2 h 5 min", or "now".</summary>
+    public static string Relative(DateTimeOffset at, DateTimeOffset now)
+    {
+        var span = at - now;
+        return Math.Abs(span.TotalSeconds) < 1 ? "now" : span < TimeSpan.Zero ? $"{Duration(span)} ago" : $"in {Duration(span)}";
+    }
+
+    /// <summary>A moment for a table cell: the relative time, with the exact UTC time for a tooltip and machines.</summary>
+    public static Microsoft.AspNetCore.Html.IHtmlContent Moment(DateTimeOffset at, DateTimeOffset now) =>
+        new Microsoft.AspNetCore.Html.HtmlString(string.Create(CultureInfo.InvariantCulture,
+            $"<time datetime=\"{at.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}\" title=\"{at.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC\">{System.Net.WebUtility.HtmlEncode(Relative(at, now))}</time>"));
+}
