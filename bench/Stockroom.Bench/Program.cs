@@ -8,7 +8,7 @@ using Stockroom.Testing;
 //   dotnet run -c Release --project bench/Stockroom.Bench -- [quick|full] [--write]
 // quick: about two minutes, for CI (catches gross regressions and any oversell, judges no absolute time).
 // full:  the figures in BENCHMARKS.md; --write replaces its generated section.
-// --only flash,naive,sqlite,open,soldout,reads,wide,shares,peer runs just those sections (for profiling one path).
+// --only flash,naive,sqlite,open,soldout,reads,wide,admin,shares,peer runs just those sections (for profiling one path).
 // scale: one to three stockroom processes on one PostgreSQL (docs/scaling.md; --write rewrites its table).
 // shares: each path as a share of a trivial endpoint, wrk against a server process (Shares.cs); it
 // starts this executable again as the naive baseline's server and as an open-loop load generator.
@@ -152,6 +152,11 @@ if (Runs("wide"))
 
     Line("");
     Line($"Stated bound: cart p99 under {WideHolds.CartP99MsMax:F0} ms with two lanes{(cartsOverBound ? " — **exceeded in this run**" : "; held in this run")}.");
+}
+
+if (Runs("admin"))
+{
+    await AdminPages.RunAsync(quick, Line);
 }
 
 if (Runs("shares"))

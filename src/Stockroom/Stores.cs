@@ -1,6 +1,7 @@
 using Stockroom.Features.Alerts;
 using Stockroom.Features.Channels;
 using Stockroom.Features.Insights;
+using Stockroom.Features.Ledger;
 using Stockroom.Features.Webhooks;
 using Stockroom.Storage;
 
@@ -11,7 +12,7 @@ public static class Stores
 {
     /// <summary>
     /// In the order they run: demand history and valuation follow the change's movements; alerts are recorded with the change's events; webhook deliveries and
-    /// channel publication stamps are written under the ledger head's lock, with the sequences the
+    /// channel publication stamps and each position's history by SKU are written under the ledger head's lock, with the sequences the
     /// events were given; caches are cleared once the change is committed.
     /// </summary>
     public static IStockStore Open(string? connectionString, TimeProvider time)
@@ -19,7 +20,7 @@ public static class Stores
         try
         {
             return StoreFactory.Create(connectionString, time,
-                store => [new Bookkeeping(), new AlertReaction(store), new WebhookQueue(), new ChannelStamps(), new CacheClearing()]);
+                store => [new Bookkeeping(), new AlertReaction(store), new WebhookQueue(), new ChannelStamps(), new PositionHistory(), new CacheClearing()]);
         }
         catch (ArgumentException exception)
         {

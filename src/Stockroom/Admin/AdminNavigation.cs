@@ -7,7 +7,8 @@ public static class AdminNavigation
 
     public static readonly IReadOnlyList<Entry> Pages =
     [
-        new("/admin", "Positions"),
+        new("/admin", "Dashboard"),
+        new("/admin/positions", "Positions"),
         new("/admin/reservations", "Reservations"),
         new("/admin/allocations", "Allocations"),
         new("/admin/intake", "Intake"),

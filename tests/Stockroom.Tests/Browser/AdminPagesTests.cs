@@ -19,6 +19,7 @@ public sealed class AdminPagesTests(SqliteServer server, Chromium chromium) : IC
 
     [Theory]
     [InlineData("/admin")]
+    [InlineData("/admin/positions")]
     [InlineData("/admin/reservations")]
     [InlineData("/admin/allocations")]
     [InlineData("/admin/intake")]
@@ -53,7 +54,7 @@ public sealed class AdminPagesTests(SqliteServer server, Chromium chromium) : IC
         await Client.Post("/v1/reservations", new { id = Api.NewId("r"), channel = n.Channel, lines = new[] { new { sku = n.Sku, quantity = 3, location = n.Store } } })
             .Expect(HttpStatusCode.Created);
 
-        var page = await OpenAsync($"/admin?sku={n.Sku}");
+        var page = await OpenAsync($"/admin/positions?sku={n.Sku}");
         var row = page.Locator($"#positions tr[data-sku='{n.Sku}'][data-location='{n.Store}']");
         Assert.Equal("3", (await row.Locator("td[data-term='reserved']").InnerTextAsync()).Trim());
         Assert.Equal("7", (await row.Locator("td[data-term='available']").InnerTextAsync()).Trim());

@@ -109,6 +109,10 @@ public static class InsightStatements
             }, r => new DemandDay(r.GetFieldValue<DateOnly>(0), r.GetString(1), r.GetString(2), r.GetInt64(3), r.GetInt64(4)), cancellationToken);
     }
 
+    /// <summary>One SKU's valuation, or null when it was never valued.</summary>
+    public static async Task<CostLayer?> ReadCostAsync(this IStockStore store, string sku, CancellationToken cancellationToken) =>
+        (await store.QueryAsync($"SELECT {CostColumns} FROM sku_costs WHERE sku = @sku", c => c.With("@sku", sku), ReadCost, cancellationToken)).SingleOrDefault();
+
     /// <summary>Valuations at weighted average cost, in SKU order, after <paramref name="after"/>.</summary>
     public static async Task<IReadOnlyList<CostLayer>> ReadCostsAsync(this IStockStore store, string? after, int limit, CancellationToken cancellationToken) =>
         await store.QueryAsync($"SELECT {CostColumns} FROM sku_costs WHERE sku > @after ORDER BY sku LIMIT @limit",

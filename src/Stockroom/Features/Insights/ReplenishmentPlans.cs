@@ -169,6 +169,47 @@ public static class ReplenishmentPlans
         return (await store.ListLocationsAsync(null, Limits.GroupLocationsMax, cancellationToken), null);
     }
 
+    /// <summary>
+    /// The plan of one SKU at each of <paramref name="positions"/> (its own), with the default window,
+    /// service level and cover, as <c>GET /v1/insights/replenishment</c> gives it for those positions.
+    /// </summary>
+    internal static async Task<IReadOnlyList<ReplenishmentRow>> ForSkuAsync(IStockStore store, TimeProvider time, string sku,
+        IReadOnlyList<Position> positions, StockSnapshot stock, IReadOnlyDictionary<string, Location> locations, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(positions);
+        var ours = positions.Where(p => p.Key.Sku == sku && locations.ContainsKey(p.Key.Location)).ToList();
+        if (ours.Count == 0)
+        {
+            return [];
+        }
+
+        var to = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
+        var from = to.AddDays(1 - WindowDaysDefault);
+        var demand = (await store.ReadDemandAsync([sku], [.. ours.Select(p => p.Key.Location)], from, to, cancellationToken))
+            .ToLookup(d => new PositionKey(d.Sku, d.Location));
+        return Rows(ours, stock, demand, locations, from, to, null, ServiceLevel.Default, TargetDaysOfCoverDefault);
+    }
+
+    private static List<ReplenishmentRow> Rows(IReadOnlyList<Position> page, StockSnapshot? stock, ILookup<PositionKey, DemandDay> demand,
+        IReadOnlyDictionary<string, Location> byId, DateOnly from, DateOnly to, int? leadTimeDays, double serviceLevel, int cover)
+    {
+        var rows = new List<ReplenishmentRow>(page.Count);
+        foreach (var position in page)
+        {
+            var key = position.Key;
+            var inbound = stock!.Inbound[key].Sum(l => l.Quantity);
+            var committed = position.Reserved + position.Allocated + position.Backordered;
+            var leadTime = leadTimeDays ?? byId[key.Location].LeadTimeDays ?? LeadTimeDaysDefault;
+            var plan = Replenishment.Compute(Replenishment.DailySeries(demand[key], from, to), leadTime, serviceLevel, cover,
+                position.OnHand + inbound - committed);
+            rows.Add(new ReplenishmentRow(key.Sku, key.Location, Math.Round(plan.AverageDailyDemand, 4), Math.Round(plan.DemandStandardDeviation, 4),
+                leadTime, plan.SafetyStock, plan.ReorderPoint, position.OnHand, inbound, committed, plan.InventoryPosition, plan.OrderUpTo,
+                plan.SuggestedOrderQuantity, plan.BelowReorderPoint));
+        }
+
+        return rows;
+    }
+
     private static async Task<(ReplenishmentResponse?, ProblemHttpResult?)> ComputeAsync(IStockStore store, TimeProvider time, PlanQuery query,
         CancellationToken cancellationToken)
     {
@@ -196,21 +237,7 @@ public static class ReplenishmentPlans
         var pageLocations = page.Select(p => p.Key.Location).Distinct(StringComparer.Ordinal).ToList();
         var stock = page.Count == 0 ? null : await store.ReadStockAsync(skus, pageLocations, cancellationToken);
         var demand = (await store.ReadDemandAsync(skus, pageLocations, from, to, cancellationToken)).ToLookup(d => new PositionKey(d.Sku, d.Location));
-
-        var rows = new List<ReplenishmentRow>(page.Count);
-        foreach (var position in page)
-        {
-            var key = position.Key;
-            var inbound = stock!.Inbound[key].Sum(l => l.Quantity);
-            var committed = position.Reserved + position.Allocated + position.Backordered;
-            var leadTime = query.LeadTimeDays ?? byId[key.Location].LeadTimeDays ?? LeadTimeDaysDefault;
-            var plan = Replenishment.Compute(Replenishment.DailySeries(demand[key], from, to), leadTime, serviceLevel, cover,
-                position.OnHand + inbound - committed);
-            rows.Add(new ReplenishmentRow(key.Sku, key.Location, Math.Round(plan.AverageDailyDemand, 4), Math.Round(plan.DemandStandardDeviation, 4),
-                leadTime, plan.SafetyStock, plan.ReorderPoint, position.OnHand, inbound, committed, plan.InventoryPosition, plan.OrderUpTo,
-                plan.SuggestedOrderQuantity, plan.BelowReorderPoint));
-        }
-
+        var rows = Rows(page, stock, demand, byId, from, to, query.LeadTimeDays, serviceLevel, cover);
         var next = page.Count == limit ? $"{page[^1].Key.Sku}/{page[^1].Key.Location}" : null;
         return (new ReplenishmentResponse(from, to, serviceLevel, Math.Round(ServiceLevel.Z(serviceLevel), 6), cover, rows, next), null);
     }

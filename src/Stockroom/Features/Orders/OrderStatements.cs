@@ -130,6 +130,14 @@ public static class OrderStatements
             }, filter.Limit, cancellationToken);
     }
 
+    /// <summary>
+    /// Open orders with a line for <paramref name="sku"/>, in id order: found through the lines' index by
+    /// SKU, so that a SKU's page costs its own orders and not a walk over every order.
+    /// </summary>
+    public static Task<IReadOnlyList<Order>> ListOpenOrdersOfSkuAsync(this IStockStore store, string sku, int limit, CancellationToken cancellationToken) =>
+        store.ListOrdersAsync($"o.id IN (SELECT l.order_id FROM order_lines l WHERE l.sku = @sku) AND o.status IN ({OpenStatuses})",
+            c => c.With("@sku", sku), limit, cancellationToken);
+
     private static async Task<IReadOnlyList<Order>> ListOrdersAsync(this IStockStore store, string filter, Action<DbCommand> bind, int limit,
         CancellationToken cancellationToken)
     {

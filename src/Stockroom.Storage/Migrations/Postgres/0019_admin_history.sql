@@ -1,0 +1,20 @@
+-- Each position's changes, as the ledger's positions.changed events carry them, kept by SKU with
+-- the sequence of their event: the stock-over-time chart of one SKU reads its own rows instead of
+-- scanning the whole ledger. Written in the same transaction as the event, so the two never differ.
+CREATE TABLE position_history (
+    sku         TEXT COLLATE "C" NOT NULL,
+    location_id TEXT COLLATE "C" NOT NULL,
+    sequence    BIGINT NOT NULL,
+    at          TIMESTAMPTZ NOT NULL,
+    on_hand     BIGINT NOT NULL,
+    reserved    BIGINT NOT NULL,
+    allocated   BIGINT NOT NULL,
+    backordered BIGINT NOT NULL,
+    PRIMARY KEY (sku, sequence, location_id)
+);
+
+-- The dashboard counts the holds of the last day by the hour they were made.
+CREATE INDEX reservations_by_creation ON reservations (created_at);
+
+-- An item's page lists its variants.
+CREATE INDEX items_by_parent ON items (parent_sku);
