@@ -59,6 +59,14 @@ public sealed class RulesModel(IStockStore store, KeyRing keys) : PageModel
             SafetyFields.Units(form.Units, "units"), SafetyFields.Amount(form.Percent, "percent"), SafetyFields.Whole(form.VipPriority, "vipPriority"));
         if (!SafetyFields.Failed)
         {
+            // The same rule again changes nothing: no new version, no event.
+            if (await store.FindSafetyRuleAsync(request.Sku, request.Location, request.Group, cancellationToken) is { } existing
+                && existing.Units == request.Units && existing.Percent == request.Percent && existing.VipPriority == request.VipPriority)
+            {
+                Message = $"The safety stock rule for {Describe(request.Sku, request.Location, request.Group)} was already set so: nothing was changed.";
+                return Redirect("/admin/rules");
+            }
+
             var result = await SafetyStockRulesApi.Put(request, store, Request, cancellationToken);
             var outcome = AdminOutcome.From(result.Result, $"Safety stock rule for {Describe(request.Sku, request.Location, request.Group)} set.");
             if (outcome.Succeeded)
@@ -89,6 +97,14 @@ public sealed class RulesModel(IStockStore store, KeyRing keys) : PageModel
             LowStockFields.Units(form.Threshold, "threshold"));
         if (!LowStockFields.Failed)
         {
+            // The same rule again changes nothing: no new version, no event.
+            if (await store.FindLowStockRuleAsync(request.Sku, request.Location, request.Group, cancellationToken) is { } existing
+                && existing.Threshold == request.Threshold)
+            {
+                Message = $"The low-stock rule for {Describe(request.Sku, request.Location, request.Group)} was already set so: nothing was changed.";
+                return Redirect("/admin/rules#low-stock");
+            }
+
             var result = await LowStockRulesApi.Put(request, store, Request, cancellationToken);
             var outcome = AdminOutcome.From(result.Result, $"Low-stock rule for {Describe(request.Sku, request.Location, request.Group)} set.");
             if (outcome.Succeeded)

@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using Stockroom.Features.Channels;
 using Stockroom.Features.Connectors;
+using Stockroom.Features.Rules;
 using Stockroom.Testing;
 using Stockroom.Tests.Fixtures;
 
@@ -250,6 +251,17 @@ public sealed class ManageCatalogTests(ConnectorSqliteServer server, Chromium ch
         var low = Assert.Single((await Client.Send(HttpMethod.Get, $"/v1/rules/low-stock?sku={n.Sku}").Expect(HttpStatusCode.OK)).GetProperty("data").EnumerateArray());
         Assert.Equal(n.Group, low.GetProperty("group").GetString());
         Assert.Equal(3, low.Long("threshold"));
+        // The same rule sent again changes nothing.
+        var head = await Client.LedgerHeadAsync();
+        await page.ClickAsync("#new-low-stock > summary");
+        await page.FillAsync("#low-sku", n.Sku);
+        await page.FillAsync("#low-group", n.Group);
+        await page.FillAsync("#low-threshold", "3");
+        await page.ClickAsync("#new-low-stock button[type=submit]");
+        await page.WaitForSelectorAsync("#message");
+        Assert.Contains("nothing was changed", await page.InnerTextAsync("#message"), StringComparison.Ordinal);
+        Assert.Equal(head, await Client.LedgerHeadAsync());
+
         // The safety stock now keeps four units back at the store.
         Assert.Equal(6, (await Client.AvailabilityAsync(n.Sku, $"location={n.Store}")).Long("available"));
 
@@ -585,6 +597,12 @@ public abstract partial class ManageCatalogStoreTests(StockroomServer server)
         Assert.Contains($"data-group=\"{n.Group}\"", locations, StringComparison.Ordinal);
         Assert.Contains(n.Group, await PageAsync($"/admin/locations/{n.Store}"), StringComparison.Ordinal);
         Assert.Contains(n.Channel, await PageAsync($"/admin/locations/groups/{n.Group}"), StringComparison.Ordinal);
+
+        // The exact-selector lookups the rule forms use to leave an unchanged rule alone.
+        Assert.Equal(12.5m, (await server.Store.FindSafetyRuleAsync(n.Sku, null, null, CancellationToken.None))!.Percent);
+        Assert.Null(await server.Store.FindSafetyRuleAsync(n.Sku, n.Store, null, CancellationToken.None));
+        Assert.Equal(3, (await server.Store.FindLowStockRuleAsync(n.Sku, n.Store, null, CancellationToken.None))!.Threshold);
+        Assert.Null(await server.Store.FindLowStockRuleAsync(n.Sku, null, null, CancellationToken.None));
 
         var rules = await PageAsync($"/admin/rules?sku={n.Sku}");
         Assert.Contains("12.5 %", rules, StringComparison.Ordinal);
