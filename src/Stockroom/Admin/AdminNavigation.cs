@@ -14,6 +14,10 @@ public static class AdminNavigation
         new("/admin/intake", "Intake"),
         new("/admin/alerts", "Alerts"),
         new("/admin/ledger", "Ledger"),
+        new("/admin/items", "Items"),
+        new("/admin/locations", "Locations"),
+        new("/admin/channels", "Channels"),
+        new("/admin/rules", "Rules"),
     ];
 
     /// <summary>Is <paramref name="path"/> this entry's page, or a page under it (an item under items)?</summary>

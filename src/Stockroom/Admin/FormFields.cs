@@ -1,0 +1,294 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using Microsoft.AspNetCore.Html;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Stockroom.Admin;
+
+/// <summary>
+/// One admin form's fields and the messages beside them. A form posts plain text; the page turns it
+/// into the API's request (a value that is not a number is refused here, as the API refuses JSON
+/// that is not one), calls the API's own handler, and shows each message of its problem+json beside
+/// the field it names. Messages for fields the form does not show are listed at its foot, so none is lost.
+/// </summary>
+public sealed class FormFields(string idPrefix)
+{
+    private readonly Dictionary<string, List<string>> _errors = new(StringComparer.OrdinalIgnoreCase);
+    private readonly HashSet<string> _shown = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Prefixes element ids, so that two forms on one page never share one.</summary>
+    public string IdPrefix { get; } = idPrefix;
+
+    /// <summary>The API's title and detail when it refused the form.</summary>
+    public string? Message { get; private set; }
+
+    public bool Failed => Message is not null || _errors.Count > 0;
+
+    public void Add(string field, string message)
+    {
+        if (!_errors.TryGetValue(field, out var list))
+        {
+            _errors[field] = list = [];
+        }
+
+        list.Add(message);
+    }
+
+    /// <summary>Takes the refusal of an API handler: its message and the messages per field.</summary>
+    public void Take(AdminOutcome outcome)
+    {
+        ArgumentNullException.ThrowIfNull(outcome);
+        if (outcome.Succeeded)
+        {
+            return;
+        }
+
+        Message = outcome.Message;
+        foreach (var (field, messages) in outcome.FieldErrors)
+        {
+            foreach (var message in messages)
+            {
+                Add(field, message);
+            }
+        }
+    }
+
+    /// <summary>The messages for a field: its own key, and keys under it (<c>attributes.colour</c>, <c>locations[2]</c>).</summary>
+    public IReadOnlyList<string> ErrorsOf(string field) =>
+        [.. _errors.Where(e => Under(e.Key, field)).SelectMany(e => e.Value.Select(m => e.Key.Equals(field, StringComparison.OrdinalIgnoreCase) ? m : $"{e.Key}: {m}"))];
+
+    private static bool Under(string key, string field) =>
+        key.Equals(field, StringComparison.OrdinalIgnoreCase)
+        || (key.StartsWith(field, StringComparison.OrdinalIgnoreCase) && key.Length > field.Length && key[field.Length] is '.' or '[');
+
+    // ---- Parsing what the form posted. A blank field is left out (null), as in a JSON body.
+
+    public int? Whole(string? text, string field) => Parse<int>(text, field, "must be a whole number",
+        t => int.TryParse(t, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var v) ? v : null);
+
+    public long? Units(string? text, string field) => Parse<long>(text, field, "must be a whole number",
+        t => long.TryParse(t, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var v) ? v : null);
+
+    public double? Degrees(string? text, string field) => Parse<double>(text, field, "must be a number",
+        t => double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v) ? v : null);
+
+    public decimal? Amount(string? text, string field) => Parse<decimal>(text, field, "must be a number",
+        t => decimal.TryParse(t, NumberStyles.Number, CultureInfo.InvariantCulture, out var v) ? v : null);
+
+    public T? Enum<T>(string? text, string field) where T : struct, Enum
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+
+        if (System.Enum.TryParse<T>(text.Trim(), ignoreCase: true, out var value) && System.Enum.IsDefined(value))
+        {
+            return value;
+        }
+
+        Add(field, $"must be one of: {string.Join(", ", System.Enum.GetValues<T>().Select(v => Storage.Sql.Text(v)))}");
+        return null;
+    }
+
+    private T? Parse<T>(string? text, string field, string message, Func<string, T?> parse) where T : struct
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+
+        var value = parse(text.Trim());
+        if (value is null)
+        {
+            Add(field, message);
+        }
+
+        return value;
+    }
+
+    /// <summary>A blank text field is left out of the request.</summary>
+    public static string? Blank(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
+
+    public static string Number(double? value) => value?.ToString("R", CultureInfo.InvariantCulture) ?? "";
+
+    public static string Number(decimal? value) => value?.ToString(CultureInfo.InvariantCulture) ?? "";
+
+    public static string Number(long? value) => value?.ToString(CultureInfo.InvariantCulture) ?? "";
+
+    // ---- Rendering.
+
+    /// <summary>The API's message above the form, announced to screen readers.</summary>
+    public IHtmlContent Summary() => Message is null && _errors.Count == 0
+        ? HtmlString.Empty
+        : new HtmlString($"<div class=\"flash failed\" role=\"alert\" id=\"{Encode(IdPrefix)}problem\">{Encode(Message ?? "Correct the fields marked below. Nothing was changed.")}</div>");
+
+    public IHtmlContent Text(string name, string label, string? value, string? hint = null, bool required = false, string? inputMode = null,
+        string? apiKey = null, string type = "text", string? autocomplete = "off", string? list = null)
+    {
+        var id = Id(name);
+        var extra = new StringBuilder();
+        if (list is not null)
+        {
+            extra.Append($" list=\"{Encode(list)}\"");
+        }
+
+        if (inputMode is not null)
+        {
+            extra.Append($" inputmode=\"{Encode(inputMode)}\"");
+        }
+
+        if (autocomplete is not null)
+        {
+            extra.Append($" autocomplete=\"{Encode(autocomplete)}\"");
+        }
+
+        if (required)
+        {
+            extra.Append(" required aria-required=\"true\"");
+        }
+
+        return Field(name, label, hint, apiKey,
+            $"<input id=\"{id}\" name=\"{Encode(name)}\" type=\"{Encode(type)}\" value=\"{Encode(value ?? "")}\"{extra}{Described(name, hint, apiKey)} />");
+    }
+
+    public IHtmlContent Area(string name, string label, string? value, string? hint = null, string? apiKey = null, int rows = 3) =>
+        Field(name, label, hint, apiKey,
+            $"<textarea id=\"{Id(name)}\" name=\"{Encode(name)}\" rows=\"{rows}\"{Described(name, hint, apiKey)}>{Encode(value ?? "")}</textarea>");
+
+    public IHtmlContent Select(string name, string label, IEnumerable<(string Value, string Label)> options, string? selected, string? hint = null,
+        string? apiKey = null)
+    {
+        var html = new StringBuilder($"<select id=\"{Id(name)}\" name=\"{Encode(name)}\"{Described(name, hint, apiKey)}>");
+        foreach (var (value, text) in options)
+        {
+            var chosen = string.Equals(value, selected, StringComparison.OrdinalIgnoreCase) ? " selected" : "";
+            html.Append($"<option value=\"{Encode(value)}\"{chosen}>{Encode(text)}</option>");
+        }
+
+        return Field(name, label, hint, apiKey, html.Append("</select>").ToString());
+    }
+
+    /// <summary>A select of an enum's values by their API names, with a first blank choice when <paramref name="blank"/> is given.</summary>
+    public IHtmlContent Select<T>(string name, string label, T? selected, string? blank = null, string? hint = null) where T : struct, Enum =>
+        Select(name, label,
+            (blank is null ? [] : new[] { ("", blank) }).Concat(System.Enum.GetValues<T>().Select(v => (Storage.Sql.Text(v), Storage.Sql.Text(v)))),
+            selected is { } s ? Storage.Sql.Text(s) : "", hint);
+
+    /// <summary>A checkbox; it posts <c>true</c> when ticked and nothing when not.</summary>
+    public IHtmlContent Check(string name, string label, bool value, string? hint = null, string? apiKey = null)
+    {
+        var id = Id(name);
+        return new HtmlString($"<div class=\"field\"><label for=\"{id}\"><input id=\"{id}\" name=\"{Encode(name)}\" type=\"checkbox\" value=\"true\"" +
+            $"{(value ? " checked" : "")}{Described(name, hint, apiKey)} /> {Encode(label)}</label>{Hint(name, hint)}{Errors(name, apiKey)}</div>");
+    }
+
+    /// <summary>A group of checkboxes posting every ticked value under one name.</summary>
+    public IHtmlContent Checkboxes(string name, string legend, IEnumerable<(string Value, string Label)> options, IReadOnlyCollection<string> selected,
+        string? hint = null, string? apiKey = null)
+    {
+        var html = new StringBuilder($"<fieldset class=\"field choices\" id=\"{Id(name)}\"{Described(name, hint, apiKey)}><legend>{Encode(legend)}</legend>");
+        html.Append(Hint(name, hint));
+        var i = 0;
+        foreach (var (value, text) in options)
+        {
+            var id = $"{Id(name)}-{i++}";
+            var chosen = selected.Contains(value) ? " checked" : "";
+            html.Append($"<label for=\"{id}\"><input id=\"{id}\" type=\"checkbox\" name=\"{Encode(name)}\" value=\"{Encode(value)}\"{chosen} /> {Encode(text)}</label>");
+        }
+
+        if (i == 0)
+        {
+            html.Append("<p class=\"muted\">There is nothing to choose yet.</p>");
+        }
+
+        return new HtmlString(html.Append(Errors(name, apiKey)).Append("</fieldset>").ToString());
+    }
+
+    /// <summary>The messages for fields this form did not show, at its foot.</summary>
+    public IHtmlContent Rest()
+    {
+        var rest = _errors.Where(e => !_shown.Any(shown => Under(e.Key, shown))).SelectMany(e => e.Value.Select(m => $"{e.Key}: {m}")).ToList();
+        return rest.Count == 0
+            ? HtmlString.Empty
+            : new HtmlString($"<ul class=\"field-error\">{string.Concat(rest.Select(r => $"<li>{Encode(r)}</li>"))}</ul>");
+    }
+
+    private HtmlString Field(string name, string label, string? hint, string? apiKey, string control) =>
+        new($"<div class=\"field\"><label for=\"{Id(name)}\">{Encode(label)}</label>{control}{Hint(name, hint)}{Errors(name, apiKey)}</div>");
+
+    private string Hint(string name, string? hint) => hint is null ? "" : $"<span class=\"muted\" id=\"{Id(name)}-hint\">{Encode(hint)}</span>";
+
+    private string Errors(string name, string? apiKey)
+    {
+        var key = apiKey ?? name;
+        _shown.Add(key);
+        var messages = ErrorsOf(key);
+        return messages.Count == 0
+            ? ""
+            : $"<p class=\"field-error\" id=\"{Id(name)}-error\">{string.Join(" ", messages.Select(Encode))}</p>";
+    }
+
+    private string Described(string name, string? hint, string? apiKey)
+    {
+        var invalid = ErrorsOf(apiKey ?? name).Count > 0;
+        var ids = new List<string>();
+        if (hint is not null)
+        {
+            ids.Add($"{Id(name)}-hint");
+        }
+
+        if (invalid)
+        {
+            ids.Add($"{Id(name)}-error");
+        }
+
+        return (ids.Count == 0 ? "" : $" aria-describedby=\"{string.Join(' ', ids)}\"") + (invalid ? " aria-invalid=\"true\"" : "");
+    }
+
+    private string Id(string name) => Encode(IdPrefix + name);
+
+    private static string Encode(string text) => WebUtility.HtmlEncode(text);
+}
+
+/// <summary>What the management pages share: the answer to a form a key may not use, and reading a small list whole.</summary>
+public static class ManagePages
+{
+    /// <summary>
+    /// A 403 for a form posted by a key without the scope its API endpoint needs. The cookie scheme's
+    /// own <c>Forbid</c> would redirect to the sign-in page, which tells a forged request nothing.
+    /// </summary>
+    public static IActionResult Forbidden(string scope) => new ContentResult
+    {
+        StatusCode = StatusCodes.Status403Forbidden,
+        ContentType = "text/plain; charset=utf-8",
+        Content = $"This key may not make this change: it needs the '{scope}' scope.",
+    };
+
+    /// <summary>How many rows of a small list (locations, groups, channels) a page reads at most.</summary>
+    public const int SmallListMax = 5_000;
+
+    /// <summary>Reads a list the store pages by id, whole up to <see cref="SmallListMax"/> rows.</summary>
+    public static async Task<List<T>> ReadAllAsync<T>(Func<string?, int, Task<IReadOnlyList<T>>> page, Func<T, string> id)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        ArgumentNullException.ThrowIfNull(id);
+        const int size = 1_000;
+        var all = new List<T>();
+        string? after = null;
+        while (all.Count < SmallListMax)
+        {
+            var rows = await page(after, size);
+            all.AddRange(rows);
+            if (rows.Count < size)
+            {
+                break;
+            }
+
+            after = id(rows[^1]);
+        }
+
+        return all;
+    }
+}
