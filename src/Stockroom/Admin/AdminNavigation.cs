@@ -13,6 +13,9 @@ public static class AdminNavigation
         new("/admin/intake", "Intake"),
         new("/admin/alerts", "Alerts"),
         new("/admin/ledger", "Ledger"),
+        new("/admin/transfers", "Transfers"),
+        new("/admin/webhooks", "Webhooks"),
+        new("/admin/keys", "Keys"),
     ];
 
     /// <summary>Is <paramref name="path"/> this entry's page, or a page under it (an item under items)?</summary>

@@ -95,6 +95,7 @@ internal static class StockroomOpenApi
         ["PutLowStockRule"] = [422],
         ["IntakeOrder"] = [409, 410, 422],
         ["CreateWebhook"] = [409],
+        ["ResendWebhookDelivery"] = [409],
         ["CreateKey"] = [409, 422],
         ["CreateTransfer"] = [409, 422],
     };

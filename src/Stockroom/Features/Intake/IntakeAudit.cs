@@ -50,6 +50,13 @@ public sealed record IntakeDelivery(long Id, DateTimeOffset At, string Channel, 
 public sealed record DeliveryFilter(string? Channel, DeliveryOutcome? Outcome, long After, int Limit, bool NewestFirst = false);
 
 /// <summary>
+/// Deliveries as the admin page searches them: by channel, outcome and marketplace or Stockroom
+/// order id (exact), refused and unauthenticated ones first when <c>ProblemsFirst</c>, then newest
+/// first; a page at a time after the cursor <c>After</c> (the last row's rank and id).
+/// </summary>
+public sealed record DeliverySearch(string? Channel, DeliveryOutcome? Outcome, string? OrderId, bool ProblemsFirst, (int Rank, long Id)? After, int Limit);
+
+/// <summary>
 /// The audit trail of marketplace deliveries. A delivery is recorded after its order's own write,
 /// in a write of its own that inserts the rows and nothing else — no position, no ledger event —
 /// so a refused order is kept while stock is untouched. Recording is best effort: a failure to
@@ -179,6 +186,31 @@ public static class IntakeAudit
                 }
             },
             Read, cancellationToken);
+    }
+
+    /// <summary>
+    /// A page of deliveries as <paramref name="search"/> asks, keyset-paged on (rank, id): rank 0 for
+    /// the deliveries refused or unauthenticated when problems come first, 1 for the rest (and 0 for
+    /// every delivery when they do not), newest first within a rank.
+    /// </summary>
+    public static async Task<IReadOnlyList<(IntakeDelivery Delivery, int Rank)>> SearchDeliveriesAsync(this IStockStore store, DeliverySearch search,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(search);
+        var rank = search.ProblemsFirst ? "CASE WHEN outcome IN ('refused', 'unauthenticated') THEN 0 ELSE 1 END" : "0";
+        var (afterRank, afterId) = search.After ?? (-1, long.MaxValue);
+        return await store.QueryAsync($"""
+            SELECT {Columns}, {rank} FROM intake_deliveries
+            WHERE (@channel IS NULL OR channel_id = @channel) AND (@outcome IS NULL OR outcome = @outcome)
+              AND (@order IS NULL OR marketplace_order_id = @order OR order_id = @order)
+              AND ({rank} > @rank OR ({rank} = @rank AND id < @id))
+            ORDER BY {rank}, id DESC
+            LIMIT @limit
+            """,
+            c => c.WithText("@channel", search.Channel).WithText("@outcome", search.Outcome is { } o ? Sql.Text(o) : null).WithText("@order", search.OrderId)
+                .With("@rank", afterRank).With("@id", afterId).With("@limit", search.Limit),
+            r => (Read(r), r.GetInt32(9)), cancellationToken);
     }
 
     private static IntakeDelivery Read(DbDataReader r) => new(
