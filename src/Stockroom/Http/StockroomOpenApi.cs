@@ -301,6 +301,11 @@ internal static class StockroomOpenApi
                     schema.MinLength = 1;
                     schema.MaxLength = Features.Channels.ChannelListings.ExternalIdLengthMax;
                     break;
+                case "delivery" when parameter.In == ParameterLocation.Path:
+                    // A delivery's id is a number the delivery log gives; the handler reads it as text so that a bad one is a problem+json 400.
+                    schema.Pattern = "^[1-9][0-9]{0,18}$";
+                    parameter.Description ??= "The delivery's id, as the subscription's delivery log lists it.";
+                    break;
                 case "Idempotency-Key" when parameter.In == ParameterLocation.Header:
                     schema.Pattern = OpenApiSchemas.IdentifierPattern;
                     parameter.Description ??= "The request's id, when the body does not carry one: the same key and body again are answered as the first time.";

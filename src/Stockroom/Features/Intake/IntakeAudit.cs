@@ -199,13 +199,15 @@ public static class IntakeAudit
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(search);
         var rank = search.ProblemsFirst ? "CASE WHEN outcome IN ('refused', 'unauthenticated') THEN 0 ELSE 1 END" : "0";
+        // A constant in ORDER BY would be read as a column's position, so newest-first orders by id alone.
+        var order = search.ProblemsFirst ? $"{rank}, id DESC" : "id DESC";
         var (afterRank, afterId) = search.After ?? (-1, long.MaxValue);
         return await store.QueryAsync($"""
             SELECT {Columns}, {rank} FROM intake_deliveries
             WHERE (@channel IS NULL OR channel_id = @channel) AND (@outcome IS NULL OR outcome = @outcome)
               AND (@order IS NULL OR marketplace_order_id = @order OR order_id = @order)
               AND ({rank} > @rank OR ({rank} = @rank AND id < @id))
-            ORDER BY {rank}, id DESC
+            ORDER BY {order}
             LIMIT @limit
             """,
             c => c.WithText("@channel", search.Channel).WithText("@outcome", search.Outcome is { } o ? Sql.Text(o) : null).WithText("@order", search.OrderId)
