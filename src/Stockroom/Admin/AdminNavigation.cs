@@ -9,15 +9,18 @@ public static class AdminNavigation
     [
         new("/admin", "Dashboard"),
         new("/admin/positions", "Positions"),
+        new("/admin/items", "Items"),
         new("/admin/reservations", "Reservations"),
         new("/admin/allocations", "Allocations"),
+        new("/admin/transfers", "Transfers"),
         new("/admin/intake", "Intake"),
         new("/admin/alerts", "Alerts"),
         new("/admin/ledger", "Ledger"),
-        new("/admin/items", "Items"),
         new("/admin/locations", "Locations"),
         new("/admin/channels", "Channels"),
         new("/admin/rules", "Rules"),
+        new("/admin/webhooks", "Webhooks"),
+        new("/admin/keys", "Keys"),
     ];
 
     /// <summary>Is <paramref name="path"/> this entry's page, or a page under it (an item under items)?</summary>

@@ -1,18 +1,31 @@
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Stockroom.Core;
 using Stockroom.Core.Ledger;
+using Stockroom.Features.Ledger;
 using Stockroom.Storage;
 
 namespace Stockroom.Admin;
 
-/// <summary>The ledger, newest page first, and its verification on demand.</summary>
-public sealed class LedgerModel(IStockStore store) : PageModel
+/// <summary>
+/// The ledger, newest first, searched by event type and by text in the events (an order id, a SKU,
+/// a reference), a page at a time; and its verification on demand.
+/// </summary>
+public sealed class LedgerModel(IStockStore store, TimeProvider time) : PageModel
 {
     public const int PageSize = 100;
+    public const int SearchLengthMax = 200;
 
     public IReadOnlyList<LedgerEvent> Events { get; private set; } = [];
     public long Head { get; private set; }
+    public string? Type { get; private set; }
+    public string? Search { get; private set; }
     public long? Older { get; private set; }
+
+    /// <summary>The oldest sequence this page looked at: a search that found fewer than a page looked no further back.</summary>
+    public long SearchedFrom { get; private set; }
+
+    public DateTimeOffset Now { get; private set; }
 
     [TempData]
     public string? Verification { get; set; }
@@ -20,7 +33,7 @@ public sealed class LedgerModel(IStockStore store) : PageModel
     [TempData]
     public bool VerificationIntact { get; set; }
 
-    public async Task<IActionResult> OnGetAsync(long? before, CancellationToken cancellationToken)
+    public async Task<IActionResult> OnGetAsync(long? before, string? type, string? q, CancellationToken cancellationToken)
     {
         if (before is < 1)
         {
@@ -29,11 +42,15 @@ public sealed class LedgerModel(IStockStore store) : PageModel
             return new EmptyResult();
         }
 
+        Now = time.GetUtcNow();
+        Type = Identifier.IsValid(type?.Trim()) ? type!.Trim() : null;
+        Search = string.IsNullOrWhiteSpace(q) ? null : q.Trim()[..Math.Min(q.Trim().Length, SearchLengthMax)];
         Head = (await store.ReadLedgerHeadAsync(cancellationToken)).Sequence;
         var end = Math.Min(before ?? Head + 1, Head + 1);
-        var start = Math.Max(0, end - 1 - PageSize);
-        Events = [.. (await store.ReadEventsAsync(start, (int)(end - 1 - start), cancellationToken)).Reverse()];
-        Older = start > 0 ? start + 1 : null;
+        Events = await store.SearchEventsAsync(Type, Search, end, PageSize, cancellationToken);
+        SearchedFrom = Math.Max(1, end - LedgerSearch.ScanWindow);
+        // A full page continues from its last event; a short one from where its window ended, if anything is older.
+        Older = Events.Count == PageSize ? Events[^1].Sequence : SearchedFrom > 1 ? SearchedFrom : null;
         return Page();
     }
 

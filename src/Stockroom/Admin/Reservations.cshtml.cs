@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Stockroom.Core;
 using Stockroom.Core.Demand;
 using Stockroom.Features.Keys;
 using Stockroom.Features.Reservations;
@@ -8,25 +9,40 @@ using Stockroom.Storage;
 
 namespace Stockroom.Admin;
 
-/// <summary>Holds by status with their expiry; pending on-request holds with accept and decline, which run the API's own code.</summary>
+/// <summary>
+/// Holds by status with their expiry, searched by reservation, customer, order or SKU, a page at a
+/// time; pending on-request holds with accept and decline, which run the API's own code.
+/// </summary>
 public sealed class ReservationsModel(IStockStore store, TimeProvider time, KeyRing keys, HoldWriterOptions options) : PageModel
 {
-    public const int PageSize = 200;
+    public const int PageSize = 100;
 
     public IReadOnlyList<Reservation> Reservations { get; private set; } = [];
     public ReservationStatus? Status { get; private set; }
+    public string? Search { get; private set; }
+    public string? Next { get; private set; }
+    public string? Problem { get; private set; }
     public DateTimeOffset Now { get; private set; }
     public bool MayWrite { get; private set; }
 
     [TempData]
     public string? Message { get; set; }
 
-    public async Task OnGetAsync(string? status, CancellationToken cancellationToken)
+    public async Task OnGetAsync(string? status, string? q, string? after, CancellationToken cancellationToken)
     {
-        Status = Enum.TryParse<ReservationStatus>(status, ignoreCase: true, out var parsed) ? parsed : ReservationStatus.Pending;
+        // Pending holds are the ones waiting for someone, so the page opens on them; "any" shows every status.
+        Status = status == "any" ? null : Enum.TryParse<ReservationStatus>(status, ignoreCase: true, out var parsed) && !int.TryParse(status, out _) ? parsed : ReservationStatus.Pending;
         Now = time.GetUtcNow();
         MayWrite = await AdminSetup.MayWriteAsync(User, keys, cancellationToken);
-        Reservations = await store.ListReservationsAsync(new ReservationFilter(Status, null, null, null, PageSize), cancellationToken);
+        Search = string.IsNullOrWhiteSpace(q) ? null : q.Trim();
+        if (Search is not null && !Identifier.IsValid(Search))
+        {
+            Problem = "Search by a reservation, customer, order or SKU id: letters, digits and . _ : - only.";
+            return;
+        }
+
+        Reservations = await store.SearchReservationsAsync(Status, Search, Identifier.IsValid(after) ? after : null, PageSize, cancellationToken);
+        Next = Reservations.Count == PageSize ? Reservations[^1].Id : null;
     }
 
     public Task<IActionResult> OnPostAcceptAsync(string id, CancellationToken cancellationToken) => AnswerAsync(id, accept: true, cancellationToken);
@@ -37,7 +53,7 @@ public sealed class ReservationsModel(IStockStore store, TimeProvider time, KeyR
     {
         if (!await AdminSetup.MayWriteAsync(User, keys, cancellationToken))
         {
-            return Forbid();
+            return AdminForms.Refused();
         }
 
         var result = accept
@@ -65,9 +81,6 @@ public sealed class ReservationsModel(IStockStore store, TimeProvider time, KeyR
         return $"{line.Requested} × {line.Sku}" + (parts.Count > 0 ? $" ({string.Join(", ", parts)})" : "");
     }
 
-    public static string Countdown(DateTimeOffset until, DateTimeOffset now)
-    {
-        var left = until - now;
-        return left <= TimeSpan.Zero ? "due" : left.TotalHours >= 1 ? $"{(int)left.TotalHours}h {left.Minutes}m" : $"{left.Minutes}m {left.Seconds}s";
-    }
+    /// <summary>How long is left, as people read it ("13 min"), or "due" once the time has come.</summary>
+    public static string Countdown(DateTimeOffset until, DateTimeOffset now) => until <= now ? "due" : AdminText.Duration(until - now);
 }

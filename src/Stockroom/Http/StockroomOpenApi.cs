@@ -95,6 +95,7 @@ internal static class StockroomOpenApi
         ["PutLowStockRule"] = [422],
         ["IntakeOrder"] = [409, 410, 422],
         ["CreateWebhook"] = [409],
+        ["ResendWebhookDelivery"] = [409],
         ["CreateKey"] = [409, 422],
         ["CreateTransfer"] = [409, 422],
     };
@@ -299,6 +300,11 @@ internal static class StockroomOpenApi
                 case "externalId" when parameter.In == ParameterLocation.Path:
                     schema.MinLength = 1;
                     schema.MaxLength = Features.Channels.ChannelListings.ExternalIdLengthMax;
+                    break;
+                case "delivery" when parameter.In == ParameterLocation.Path:
+                    // A delivery's id is a number the delivery log gives; the handler reads it as text so that a bad one is a problem+json 400.
+                    schema.Pattern = "^[1-9][0-9]{0,18}$";
+                    parameter.Description ??= "The delivery's id, as the subscription's delivery log lists it.";
                     break;
                 case "Idempotency-Key" when parameter.In == ParameterLocation.Header:
                     schema.Pattern = OpenApiSchemas.IdentifierPattern;

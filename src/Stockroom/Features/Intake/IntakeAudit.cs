@@ -50,6 +50,13 @@ public sealed record IntakeDelivery(long Id, DateTimeOffset At, string Channel, 
 public sealed record DeliveryFilter(string? Channel, DeliveryOutcome? Outcome, long After, int Limit, bool NewestFirst = false);
 
 /// <summary>
+/// Deliveries as the admin page searches them: by channel, outcome and marketplace or Stockroom
+/// order id (exact), refused and unauthenticated ones first when <c>ProblemsFirst</c>, then newest
+/// first; a page at a time after the cursor <c>After</c> (the last row's rank and id).
+/// </summary>
+public sealed record DeliverySearch(string? Channel, DeliveryOutcome? Outcome, string? OrderId, bool ProblemsFirst, (int Rank, long Id)? After, int Limit);
+
+/// <summary>
 /// The audit trail of marketplace deliveries. A delivery is recorded after its order's own write,
 /// in a write of its own that inserts the rows and nothing else — no position, no ledger event —
 /// so a refused order is kept while stock is untouched. Recording is best effort: a failure to
@@ -180,6 +187,44 @@ public static class IntakeAudit
             },
             Read, cancellationToken);
     }
+
+    /// <summary>
+    /// A page of deliveries as <paramref name="search"/> asks, keyset-paged on (rank, id): rank 0 for
+    /// the deliveries refused or unauthenticated when problems come first, 1 for the rest (and 0 for
+    /// every delivery when they do not), newest first within a rank. Each rank is its own query,
+    /// newest first by id, so that neither sorts the whole trail: problems through the outcome
+    /// index, the rest by walking the ids back until the page is full.
+    /// </summary>
+    public static async Task<IReadOnlyList<(IntakeDelivery Delivery, int Rank)>> SearchDeliveriesAsync(this IStockStore store, DeliverySearch search,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(search);
+        var lastRank = search.ProblemsFirst ? 1 : 0;
+        var (afterRank, afterId) = search.After is { } after ? (Math.Min(after.Rank, lastRank), after.Id) : (0, long.MaxValue);
+        var page = new List<(IntakeDelivery, int)>(search.Limit);
+        for (var rank = afterRank; rank <= lastRank && page.Count < search.Limit; rank++)
+        {
+            var which = !search.ProblemsFirst ? "" : rank == 0 ? $"AND outcome IN ({ProblemOutcomes})" : $"AND outcome NOT IN ({ProblemOutcomes})";
+            var rows = await store.QueryAsync($"""
+                SELECT {Columns} FROM intake_deliveries
+                WHERE (@channel IS NULL OR channel_id = @channel) AND (@outcome IS NULL OR outcome = @outcome)
+                  AND (@order IS NULL OR marketplace_order_id = @order OR order_id = @order)
+                  {which} AND id < @id
+                ORDER BY id DESC
+                LIMIT @limit
+                """,
+                c => c.WithText("@channel", search.Channel).WithText("@outcome", search.Outcome is { } o ? Sql.Text(o) : null).WithText("@order", search.OrderId)
+                    .With("@id", rank == afterRank ? afterId : long.MaxValue).With("@limit", search.Limit - page.Count),
+                Read, cancellationToken);
+            page.AddRange(rows.Select(r => (r, rank)));
+        }
+
+        return page;
+    }
+
+    /// <summary>The outcomes someone has to look at, as the trail stores them.</summary>
+    private static readonly string ProblemOutcomes = $"'{Sql.Text(DeliveryOutcome.Refused)}', '{Sql.Text(DeliveryOutcome.Unauthenticated)}'";
 
     private static IntakeDelivery Read(DbDataReader r) => new(
         r.GetInt64(0), r.GetFieldValue<DateTimeOffset>(1), r.GetString(2), r.GetString(3), r.NullableString(4), r.NullableString(5),

@@ -128,6 +128,28 @@ public static class ReservationStatements
             .Select(r => r.Reservation)];
     }
 
+    /// <summary>
+    /// Reservations in <paramref name="status"/> (every status when null) whose id, customer, order
+    /// or one of whose lines' SKU is <paramref name="search"/> (all when null), in id order after
+    /// <paramref name="after"/>: the admin page's search, keyset-paged like the API's list.
+    /// </summary>
+    public static async Task<IReadOnlyList<Reservation>> SearchReservationsAsync(this IStockStore store, ReservationStatus? status, string? search, string? after,
+        int limit, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        var sql = $"""
+            SELECT {Columns} FROM reservations r
+            WHERE r.id > @after
+              AND (@status IS NULL OR r.status = @status)
+              AND (@search IS NULL OR r.id = @search OR r.customer_id = @search OR r.order_id = @search
+                OR EXISTS (SELECT 1 FROM reservation_lines l WHERE l.reservation_id = r.id AND l.sku = @search))
+            ORDER BY r.id LIMIT @limit
+            """;
+        return [.. (await store.QueryAsync(sql, c => c.With("@after", after ?? "")
+                .WithText("@status", status is { } s ? Sql.Text(s) : null).WithText("@search", search).With("@limit", limit), Read, cancellationToken))
+            .Select(r => r.Reservation)];
+    }
+
     /// <summary>Active and partial reservations with a line for one of these SKUs, newest first.</summary>
     public static async Task<IReadOnlyList<Reservation>> GetHoldingReservationsAsync(this IStockStore store, IReadOnlyCollection<string> skus, int limit,
         CancellationToken cancellationToken) =>

@@ -5,6 +5,12 @@ using Stockroom.Storage;
 
 namespace Stockroom.Features.Transfers;
 
+/// <summary>
+/// Which transfers to list, in id order after <c>After</c>: those whose id starts with
+/// <c>Search</c> or with a line of that SKU, in <c>Status</c>; null filters match everything.
+/// </summary>
+public sealed record TransferSearch(string? Search, TransferStatus? Status, string? After, int Limit);
+
 /// <summary>Transfers between locations, their lines kept as JSON in their row.</summary>
 public static class TransferStatements
 {
@@ -49,4 +55,27 @@ public static class TransferStatements
 
     public static async Task<Transfer?> GetTransferAsync(this IStockStore store, string id, CancellationToken cancellationToken) =>
         (await store.QueryAsync($"SELECT {Columns} FROM transfers WHERE id = @id", c => c.With("@id", id), Read, cancellationToken)).SingleOrDefault();
+
+    /// <summary>
+    /// A page of transfers as <paramref name="search"/> asks, keyed by id. A SKU is found in the
+    /// lines' JSON (<c>"sku":"…"</c>), which both stores match with the same <c>LIKE</c>; the search
+    /// is an identifier, so <c>_</c> is the only character of it <c>LIKE</c> would read as a wildcard.
+    /// </summary>
+    public static async Task<IReadOnlyList<Transfer>> SearchTransfersAsync(this IStockStore store, TransferSearch search, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(search);
+        var escaped = search.Search?.Replace(@"\", @"\\", StringComparison.Ordinal).Replace("%", @"\%", StringComparison.Ordinal)
+            .Replace("_", @"\_", StringComparison.Ordinal);
+        return await store.QueryAsync($"""
+            SELECT {Columns} FROM transfers
+            WHERE id > @after AND (@status IS NULL OR status = @status)
+              AND (@search IS NULL OR id LIKE @idPrefix ESCAPE '\' OR lines LIKE @sku ESCAPE '\')
+            ORDER BY id LIMIT @limit
+            """,
+            c => c.With("@after", search.After ?? "").WithText("@status", search.Status is { } status ? Sql.Text(status) : null)
+                .WithText("@search", search.Search).WithText("@idPrefix", escaped + "%").WithText("@sku", $"%\"sku\":\"{escaped}\"%")
+                .With("@limit", search.Limit),
+            Read, cancellationToken);
+    }
 }

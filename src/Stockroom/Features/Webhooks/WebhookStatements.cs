@@ -187,6 +187,46 @@ public static class WebhookStatements
     }
 
     /// <summary>
+    /// Makes a failed delivery pending and due now, under the row's lock, and answers the delivery
+    /// as it then is: unchanged when it was not failed (pending or delivered), null when the
+    /// subscription has no such delivery. Its attempts are kept, so the dispatcher gives it one try.
+    /// </summary>
+    public static async Task<WebhookDelivery?> ResendDeliveryAsync(this IStockWrite write, string webhookId, long deliveryId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        await using (var select = write.Command($"SELECT {DeliveryColumns} FROM webhook_deliveries WHERE id = @id AND webhook_id = @webhook{write.Dialect.ForUpdate}")
+            .With("@id", deliveryId).With("@webhook", webhookId))
+        {
+            if ((await select.ListAsync(ReadDelivery, cancellationToken)).SingleOrDefault() is not { } delivery)
+            {
+                return null;
+            }
+
+            if (delivery.Status != "failed")
+            {
+                return delivery;
+            }
+        }
+
+        await using var resend = write.Command("UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = @now WHERE id = @id AND status = 'failed'")
+            .With("@now", write.Now).With("@id", deliveryId);
+        Core.Invariant.Require(await write.ExecuteAsync(resend, cancellationToken) == 1, $"webhook delivery {deliveryId} is failed while locked");
+        await using var reread = write.Command($"SELECT {DeliveryColumns} FROM webhook_deliveries WHERE id = @id").With("@id", deliveryId);
+        return (await reread.ListAsync(ReadDelivery, cancellationToken)).Single();
+    }
+
+    /// <summary>
+    /// The latest deliveries that failed or are failing (an attempt answered with an error), of every
+    /// subscription, newest first: what an operator looks at when a subscriber complains.
+    /// </summary>
+    public static async Task<IReadOnlyList<WebhookDelivery>> ListFailingDeliveriesAsync(this IStockStore store, int limit, CancellationToken cancellationToken) =>
+        await store.QueryAsync($"""
+            SELECT {DeliveryColumns} FROM webhook_deliveries
+            WHERE status = 'failed' OR (status = 'pending' AND last_error IS NOT NULL)
+            ORDER BY id DESC LIMIT @limit
+            """, c => c.With("@limit", limit), ReadDelivery, cancellationToken);
+
+    /// <summary>
     /// Enables a subscription again, with a clean run of failures. Its pending deliveries waiting
     /// out a long back-off become due now; those due within a lease are left alone, since one of
     /// them may be in flight and making it due would send it twice.

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -40,6 +41,8 @@ public static class WebhooksApi
         group.MapDelete("/{id}", Delete).WithName("DeleteWebhook").WithSummary("Remove a subscription and its pending deliveries.");
         group.MapGet("/{id}/deliveries", Deliveries).WithName("ListWebhookDeliveries")
             .WithSummary("The delivery log of a subscription, newest first: attempts, status codes, errors.");
+        group.MapPost("/{id}/deliveries/{delivery}/resend", Resend).WithName("ResendWebhookDelivery")
+            .WithSummary("Send a delivery that failed once more, now: one attempt; if it fails too, it is failed again.");
         return group;
     }
 
@@ -192,5 +195,50 @@ public static class WebhooksApi
 
         var deliveries = await store.ListDeliveriesAsync(id, after is null ? before : cursor, size, cancellationToken);
         return TypedResults.Ok(new DeliveryLog(id, deliveries, Paging.Next(deliveries, size, d => Paging.Cursor(d.Id))));
+    }
+
+    /// <summary>
+    /// Sends a failed delivery once more: it becomes pending and due now, and its next failure ends
+    /// it again, since it has used its attempts. Re-sending one already pending changes nothing and
+    /// answers it as it is; a delivered one, or one of a disabled subscription (which gets no
+    /// deliveries until it is enabled), is a 409.
+    /// </summary>
+    public static async Task<Results<Ok<WebhookDelivery>, ProblemHttpResult>> Resend(string id, string delivery, IStockStore store, CancellationToken cancellationToken)
+    {
+        var validation = new Validation();
+        validation.Identifier("id", id);
+        if (!long.TryParse(delivery, NumberStyles.None, CultureInfo.InvariantCulture, out var deliveryId) || deliveryId < 1)
+        {
+            validation.Add("delivery", "must be the id of a delivery of this subscription, a whole number");
+        }
+
+        if (!validation.IsValid)
+        {
+            return validation.Problem();
+        }
+
+        await using var write = await store.BeginWriteAsync(cancellationToken);
+        if (await store.GetWebhookAsync(id, cancellationToken) is not { } found)
+        {
+            return Problems.NotFound("webhook", id);
+        }
+
+        if (found.Webhook.DisabledAt is not null)
+        {
+            return Problems.Conflict("webhook-disabled", "The webhook is disabled.",
+                $"Webhook '{id}' gets no deliveries while it is disabled ({found.Webhook.DisabledReason}). Enable it first; nothing was changed.");
+        }
+
+        switch (await write.ResendDeliveryAsync(id, deliveryId, cancellationToken))
+        {
+            case null:
+                return Problems.NotFound("delivery of this webhook", delivery);
+            case { Status: "delivered" } delivered:
+                return Problems.Conflict("delivered", "The delivery was delivered.",
+                    $"Delivery {delivered.Id} reached its subscriber; there is nothing to send again. Nothing was changed.");
+            case var resent:
+                await write.CommitAsync(cancellationToken);
+                return TypedResults.Ok(resent);
+        }
     }
 }
