@@ -25,14 +25,29 @@ public sealed record StandInAnswer(int Status, string Body, params (string Name,
 /// A marketplace API on 127.0.0.1: each request is checked against the published request schema (the
 /// subclass's <see cref="Check"/>, written from the named documents); one that does not conform is
 /// recorded in <see cref="Violations"/> and refused as the marketplace would. Conforming calls are
-/// recorded and answered with the next scripted answer, or the documented success.
+/// recorded and answered with the next scripted answer (which changes nothing), or taken: the
+/// subclass's <see cref="Apply"/> changes the quantities the marketplace holds, as the marketplace
+/// would, and the documented success is answered.
 /// </summary>
 public abstract class MarketplaceStandIn : IAsyncDisposable
 {
     private WebApplication? _app;
     private int _tokensIssued;
+    private int _abortNext;
 
     public ConcurrentQueue<StandInRequest> Calls { get; } = new();
+
+    /// <summary>The quantity the marketplace holds now, per item (the subclass names its items: a seller SKU, a product at a store).</summary>
+    public ConcurrentDictionary<string, long> Stock { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Every quantity taken, in the order the marketplace took them.</summary>
+    public ConcurrentQueue<(string Item, long Quantity)> History { get; } = new();
+
+    /// <summary>
+    /// Take the next N conforming calls, then cut the connection before answering: the marketplace
+    /// changed, and the caller never learns it, as when a push is interrupted mid-request.
+    /// </summary>
+    public int AbortNext { get => Volatile.Read(ref _abortNext); set => Volatile.Write(ref _abortNext, value); }
 
     public ConcurrentQueue<string> Violations { get; } = new();
 
@@ -60,7 +75,21 @@ public abstract class MarketplaceStandIn : IAsyncDisposable
                 context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString(), StringComparer.Ordinal),
                 body,
                 context.Request.ContentType);
-            var answer = Answer(request);
+            var (answer, abort) = Answer(request);
+            if (abort)
+            {
+                // Headers and half the body, then the connection drops: a dropped connection before any answer
+                // would be retried by HttpClient on its own, while one cut mid-answer reaches the caller as a failure.
+                context.Response.StatusCode = answer.Status;
+                context.Response.ContentType = "application/json";
+                context.Response.ContentLength = answer.Body.Length + 64;
+                await context.Response.StartAsync();
+                await context.Response.WriteAsync(answer.Body[..(answer.Body.Length / 2)]);
+                await context.Response.Body.FlushAsync();
+                context.Abort();
+                return;
+            }
+
             context.Response.StatusCode = answer.Status;
             foreach (var (name, value) in answer.Headers)
             {
@@ -73,7 +102,7 @@ public abstract class MarketplaceStandIn : IAsyncDisposable
         await _app.StartAsync();
     }
 
-    private StandInAnswer Answer(StandInRequest request)
+    private (StandInAnswer Answer, bool Abort) Answer(StandInRequest request)
     {
         var problems = new List<string>();
         var token = IsTokenRequest(request);
@@ -85,18 +114,34 @@ public abstract class MarketplaceStandIn : IAsyncDisposable
                 Violations.Enqueue($"{request.Method} {request.Path}: {problem}");
             }
 
-            return Invalid(problems);
+            return (Invalid(problems), false);
         }
 
         if (token)
         {
             var issued = $"token-{Interlocked.Increment(ref _tokensIssued)}";
             IssuedTokens.Add(issued);
-            return TokenAnswer(issued);
+            return (TokenAnswer(issued), false);
         }
 
         Calls.Enqueue(request);
-        return Scripted.TryDequeue(out var scripted) ? scripted : Success(request);
+        if (Scripted.TryDequeue(out var scripted))
+        {
+            return (scripted, false);
+        }
+
+        Apply(request);
+        return (Success(request), Interlocked.Decrement(ref _abortNext) >= 0);
+    }
+
+    /// <summary>Changes what the marketplace holds as a conforming call of this kind does (an upload only stores the document; a feed applies it).</summary>
+    protected abstract void Apply(StandInRequest request);
+
+    /// <summary>Records that the marketplace now holds <paramref name="quantity"/> of <paramref name="item"/>.</summary>
+    protected void Set(string item, long quantity)
+    {
+        Stock[item] = quantity;
+        History.Enqueue((item, quantity));
     }
 
     protected abstract bool IsTokenRequest(StandInRequest request);
@@ -330,6 +375,48 @@ public sealed class AmazonStandIn : MarketplaceStandIn
     protected override StandInAnswer TokenAnswer(string token) =>
         new(200, Json(new { access_token = token, refresh_token = RefreshToken, token_type = "bearer", expires_in = 3600 }));
 
+    /// <summary>
+    /// A patch sets the DEFAULT fulfillment channel's quantity of its seller SKU; createFeed applies every
+    /// message of the uploaded document in order (Amazon processes a feed later; here it is at once).
+    /// </summary>
+    protected override void Apply(StandInRequest request)
+    {
+        if (request.Method == "PATCH")
+        {
+            using var document = JsonDocument.Parse(request.Body);
+            ApplyPatches(request.Segments[^1], document.RootElement);
+        }
+        else if (request.Path == "/feeds/2021-06-30/feeds")
+        {
+            using var feed = JsonDocument.Parse(request.Body);
+            using var uploaded = JsonDocument.Parse(_uploaded[Text(feed.RootElement, "inputFeedDocumentId")!]);
+            foreach (var message in uploaded.RootElement.GetProperty("messages").EnumerateArray())
+            {
+                ApplyPatches(Text(message, "sku")!, message);
+            }
+        }
+    }
+
+    private void ApplyPatches(string sku, JsonElement body)
+    {
+        foreach (var patch in body.GetProperty("patches").EnumerateArray().Where(p => Text(p, "path") == "/attributes/fulfillment_availability" && Text(p, "op") != "delete"))
+        {
+            foreach (var entry in patch.GetProperty("value").EnumerateArray().Where(e => Text(e, "fulfillment_channel_code") == "DEFAULT"))
+            {
+                Set(sku, entry.GetProperty("quantity").GetInt64());
+            }
+        }
+    }
+
+    /// <summary>A refusal of the request itself, as the ErrorList of a 400.</summary>
+    public static StandInAnswer Refusal(string message) =>
+        new(400, Json(new { errors = new[] { new { code = "InvalidInput", message, details = "" } } }));
+
+    /// <summary>A 429 with the rate Amazon states and a Retry-After in seconds.</summary>
+    public static StandInAnswer Throttle(string rateLimit, int retryAfterSeconds) =>
+        new(429, Json(new { errors = new[] { new { code = "QuotaExceeded", message = "You exceeded your quota for the requested resource.", details = "" } } }),
+            ("x-amzn-RateLimit-Limit", rateLimit), ("Retry-After", retryAfterSeconds.ToString(CultureInfo.InvariantCulture)));
+
     protected override StandInAnswer Success(StandInRequest request) => request.Path switch
     {
         "/feeds/2021-06-30/documents" => DocumentCreated(),
@@ -492,6 +579,24 @@ public sealed class WalmartStandIn : MarketplaceStandIn
     protected override StandInAnswer TokenAnswer(string token) =>
         new(200, Json(new { access_token = token, token_type = "Bearer", expires_in = 900 }));
 
+    /// <summary>A single update sets its SKU's amount; a feed sets each of its lines in order (Walmart processes it later; here it is at once).</summary>
+    protected override void Apply(StandInRequest request)
+    {
+        if (request.Path == "/v3/inventory")
+        {
+            using var document = JsonDocument.Parse(request.Body);
+            Set(Text(document.RootElement, "sku")!, document.RootElement.GetProperty("quantity").GetProperty("amount").GetInt64());
+        }
+        else if (request.Path == "/v3/feeds")
+        {
+            using var feed = JsonDocument.Parse(FeedFile(request)!);
+            foreach (var item in feed.RootElement.GetProperty("Inventory").EnumerateArray())
+            {
+                Set(Text(item, "sku")!, item.GetProperty("quantity").GetProperty("amount").GetInt64());
+            }
+        }
+    }
+
     protected override StandInAnswer Success(StandInRequest request) =>
         request.Path == "/v3/feeds" ? new(200, Json(new { feedId = Guid.NewGuid().ToString("N").ToUpperInvariant() })) : new(200, request.Body);
 
@@ -503,6 +608,13 @@ public sealed class WalmartStandIn : MarketplaceStandIn
     public static StandInAnswer Throttle(DateTimeOffset replenish) =>
         new(429, Json(new { errors = new[] { new { code = "REQUEST_THRESHOLD_VIOLATED.GMP_INVENTORY_API", description = "Request threshold violated", severity = "ERROR", category = "REQUEST" } } }),
             ("x-current-token-count", "0"), ("x-next-replenish-time", replenish.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture)));
+
+    /// <summary>A 429 that states when tokens come back both ways: Walmart's replenish time and a Retry-After in seconds.</summary>
+    public static StandInAnswer Throttle(DateTimeOffset replenish, int retryAfterSeconds) =>
+        Throttle(replenish) with
+        {
+            Headers = [.. Throttle(replenish).Headers, ("Retry-After", retryAfterSeconds.ToString(CultureInfo.InvariantCulture))],
+        };
 }
 
 /// <summary>
@@ -668,6 +780,29 @@ public sealed class GoogleMerchantStandIn : MarketplaceStandIn
     }
 
     protected override StandInAnswer TokenAnswer(string token) => new(200, Json(new { access_token = token, expires_in = 3599, token_type = "Bearer" }));
+
+    /// <summary>The regional availability held, per <c>product@region</c>.</summary>
+    public ConcurrentDictionary<string, string> Regional { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The name <see cref="MarketplaceStandIn.Stock"/> holds a product's local inventory at a store under.</summary>
+    public static string Local(string product, string storeCode) => $"{product}@{storeCode}";
+
+    /// <summary>A local inventory insert replaces the product's inventory at its store; a regional one its availability in the region.</summary>
+    protected override void Apply(StandInRequest request)
+    {
+        var (product, kind) = Target(request.Path);
+        using var document = JsonDocument.Parse(request.Body);
+        var root = document.RootElement;
+        if (kind == "local")
+        {
+            var quantity = Text(root.GetProperty("localInventoryAttributes"), "quantity");
+            Set(Local(product!, Text(root, "storeCode")!), quantity is null ? 0 : long.Parse(quantity, CultureInfo.InvariantCulture));
+        }
+        else
+        {
+            Regional[$"{product}@{Text(root, "region")}"] = Text(root.GetProperty("regionalInventoryAttributes"), "availability")!;
+        }
+    }
 
     protected override StandInAnswer Success(StandInRequest request) => new(200, request.Body);
 
