@@ -350,6 +350,23 @@ public abstract class ConnectorEndToEndTests(StockroomServer server)
         // The last failure stays on show after the recovery, for the operator to read.
         Assert.Equal(400, status.GetProperty("lastError").GetProperty("status").GetInt32());
     });
+
+    [Theory]
+    [InlineData(Amazon)]
+    [InlineData(Walmart)]
+    public Task Pushing_to_and_polling_one_connector_fetch_its_access_token_once(string kind) => WithConnectorAsync(kind, async c =>
+    {
+        // The connecting pass fetched a token for its resync; the push and the poll that follow use it.
+        Assert.Equal(1, c.Market.TokenRequests);
+        await Hold(c.Network, 1);
+        await PassAsync();
+        await server.Service<OrderPolling>().PollDueAsync(CancellationToken.None);
+
+        Assert.Equal(34, Total(c));
+        Assert.Equal(1, c.Market.ListCalls);
+        Assert.Equal(1, c.Market.TokenRequests);
+        Assert.Empty(c.Market.Violations);
+    });
 }
 
 public sealed class ConnectorEndToEndTests_Sqlite(ConnectorSqliteServer server) : ConnectorEndToEndTests(server), IClassFixture<ConnectorSqliteServer>;
