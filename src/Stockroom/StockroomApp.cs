@@ -146,6 +146,8 @@ public static class StockroomApp
     {
         var options = builder.Configuration.GetSection(ConnectorOptions.Section).Get<ConnectorOptions>() ?? new ConnectorOptions();
         builder.Services.AddSingleton(options);
+        // One token cache for the pushers and the order pollers: pushing to and polling a connector share its token.
+        builder.Services.AddSingleton<AccessTokenCache>();
         builder.Services.AddSingleton<IAvailabilityPusher, ShopifyPusher>();
         builder.Services.AddSingleton<IAvailabilityPusher, AmazonPusher>();
         builder.Services.AddSingleton<IAvailabilityPusher, WalmartPusher>();

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.Extensions.Time.Testing;
 using Stockroom.Features.Connectors;
+using Stockroom.Tests.Fixtures;
 
 namespace Stockroom.Tests;
 

@@ -69,12 +69,12 @@ public abstract class OrderPollingTests(StockroomServer server, FixedConnectors 
         return n;
     }
 
-    private static ConnectorSettings Walmart(string channel, WalmartOrdersStandIn standIn) => new(channel, ConnectorKind.Walmart, standIn.BaseUrl,
-        new Dictionary<string, string> { ["clientId"] = WalmartOrdersStandIn.ClientId }, new Dictionary<string, string> { ["clientSecret"] = WalmartOrdersStandIn.ClientSecret });
+    private static ConnectorSettings Walmart(string channel, WalmartStandIn standIn) => new(channel, ConnectorKind.Walmart, standIn.BaseUrl,
+        new Dictionary<string, string> { ["clientId"] = WalmartStandIn.ClientId }, new Dictionary<string, string> { ["clientSecret"] = WalmartStandIn.ClientSecret });
 
-    private static ConnectorSettings Amazon(string channel, AmazonOrdersStandIn standIn) => new(channel, ConnectorKind.Amazon, standIn.BaseUrl,
-        new Dictionary<string, string> { ["clientId"] = AmazonOrdersStandIn.ClientId, ["marketplaceId"] = AmazonOrdersStandIn.Marketplace, ["tokenUrl"] = standIn.TokenUrl.AbsoluteUri },
-        new Dictionary<string, string> { ["clientSecret"] = AmazonOrdersStandIn.ClientSecret, ["refreshToken"] = AmazonOrdersStandIn.RefreshToken });
+    private static ConnectorSettings Amazon(string channel, AmazonStandIn standIn) => new(channel, ConnectorKind.Amazon, standIn.BaseUrl,
+        new Dictionary<string, string> { ["clientId"] = AmazonStandIn.ClientId, ["marketplaceId"] = AmazonStandIn.MarketplaceId, ["tokenUrl"] = standIn.TokenUrl.AbsoluteUri },
+        new Dictionary<string, string> { ["clientSecret"] = AmazonStandIn.ClientSecret, ["refreshToken"] = AmazonStandIn.RefreshToken });
 
     private async Task<long> AllocatedAsync(Network n) => await IntakeFixtures.AllocatedAsync(Client, n);
 
@@ -95,7 +95,7 @@ public abstract class OrderPollingTests(StockroomServer server, FixedConnectors 
     public async Task Walmart_orders_are_read_across_pages_and_each_taken_once_however_often_the_window_is_read()
     {
         var n = await SeedAsync("walmart");
-        await using var walmart = await WalmartOrdersStandIn.StartAsync();
+        await using var walmart = await WalmartStandIn.StartNewAsync();
         var channel = Api.NewId("wm");
         connectors.Set(Walmart(channel, walmart));
         // Changed within the last few minutes: inside the overlap of the sweeps that follow.
@@ -125,7 +125,7 @@ public abstract class OrderPollingTests(StockroomServer server, FixedConnectors 
         await Polling.PollDueAsync(CancellationToken.None);
         await AssertHeldAsync("walmart", [later]);
         Assert.Equal(12, await AllocatedAsync(n));
-        Assert.Empty(walmart.Refused);
+        Assert.Empty(walmart.Violations);
         Assert.Equal((0, (int?)null), ((await CursorAsync(channel)).FailuresInARow, (await CursorAsync(channel)).LastErrorStatus));
     }
 
@@ -133,7 +133,7 @@ public abstract class OrderPollingTests(StockroomServer server, FixedConnectors 
     public async Task A_walmart_429_is_ridden_out_without_moving_the_cursor_or_losing_an_order()
     {
         var n = await SeedAsync("walmart");
-        await using var walmart = await WalmartOrdersStandIn.StartAsync();
+        await using var walmart = await WalmartStandIn.StartNewAsync();
         var channel = Api.NewId("wm");
         connectors.Set(Walmart(channel, walmart));
         var ids = Enumerable.Range(0, 3).Select(i => walmart.AddOrder(n.Sku, server.Time.GetUtcNow().AddMinutes(-10 + i))).ToList();
@@ -151,14 +151,14 @@ public abstract class OrderPollingTests(StockroomServer server, FixedConnectors 
         Assert.Null((await CursorAsync(channel)).LastErrorStatus);
         await AssertHeldAsync("walmart", ids);
         Assert.Equal(6, await AllocatedAsync(n));
-        Assert.Empty(walmart.Refused);
+        Assert.Empty(walmart.Violations);
     }
 
     [Fact]
     public async Task A_crash_between_intake_and_the_cursor_write_reads_the_page_again_and_takes_each_order_once()
     {
         var n = await SeedAsync("walmart");
-        await using var walmart = await WalmartOrdersStandIn.StartAsync();
+        await using var walmart = await WalmartStandIn.StartNewAsync();
         var channel = Api.NewId("wm");
         connectors.Set(Walmart(channel, walmart));
         var ids = Enumerable.Range(0, 4).Select(i => walmart.AddOrder(n.Sku, server.Time.GetUtcNow().AddMinutes(-10 + i))).ToList();
@@ -183,7 +183,7 @@ public abstract class OrderPollingTests(StockroomServer server, FixedConnectors 
     public async Task Two_processes_polling_at_once_take_each_order_once()
     {
         var n = await SeedAsync("walmart");
-        await using var walmart = await WalmartOrdersStandIn.StartAsync();
+        await using var walmart = await WalmartStandIn.StartNewAsync();
         var channel = Api.NewId("wm");
         connectors.Set(Walmart(channel, walmart));
         var ids = Enumerable.Range(0, 6).Select(i => walmart.AddOrder(n.Sku, server.Time.GetUtcNow().AddMinutes(-10 + i))).ToList();
@@ -210,7 +210,7 @@ public abstract class OrderPollingTests(StockroomServer server, FixedConnectors 
     public async Task Amazon_orders_and_their_item_pages_are_read_within_the_rate_limits_and_taken_once()
     {
         var n = await SeedAsync("amazon");
-        await using var amazon = await AmazonOrdersStandIn.StartAsync();
+        await using var amazon = await AmazonStandIn.StartNewAsync();
         var channel = Api.NewId("amz");
         connectors.Set(Amazon(channel, amazon));
         var at = server.Time.GetUtcNow().AddHours(-2);
@@ -245,14 +245,14 @@ public abstract class OrderPollingTests(StockroomServer server, FixedConnectors 
         NextInterval();
         await Polling.PollDueAsync(CancellationToken.None);
         Assert.Equal(28, await AllocatedAsync(n));
-        Assert.Empty(amazon.Refused);
+        Assert.Empty(amazon.Violations);
     }
 
     [Fact]
     public async Task A_refusal_keeps_the_marketplaces_error_body_and_the_cursor_and_backs_off()
     {
         var n = await SeedAsync("walmart");
-        await using var walmart = await WalmartOrdersStandIn.StartAsync();
+        await using var walmart = await WalmartStandIn.StartNewAsync();
         var channel = Api.NewId("wm");
         var wrong = Walmart(channel, walmart) with { Secrets = new Dictionary<string, string> { ["clientSecret"] = "not-the-secret" } };
         connectors.Set(wrong);
@@ -265,7 +265,7 @@ public abstract class OrderPollingTests(StockroomServer server, FixedConnectors 
         Assert.Equal(0, walmart.ListCalls);
 
         // A marketplace that cannot be reached is a failure without a status; the run grows and the wait doubles.
-        var gone = await WalmartOrdersStandIn.StartAsync();
+        var gone = await WalmartStandIn.StartNewAsync();
         var closed = gone.BaseUrl;
         await gone.DisposeAsync();
         connectors.Set(Walmart(channel, walmart) with { BaseUrl = closed });

@@ -244,11 +244,12 @@ public sealed partial class ShopifyStandIn : IAsyncDisposable
 
 /// <summary>
 /// Servers that let connectors reach 127.0.0.1, without the workers that tick, so that each
-/// publication and each connector pass is the test's own.
+/// publication, each connector pass and each poll of a marketplace's orders is the test's own.
 /// </summary>
 internal static class ConnectorServer
 {
-    private static readonly Type[] Workers = [typeof(ExpiryWorker), typeof(ChannelPublishingWorker), typeof(WebhookWorker), typeof(ConnectorWorker)];
+    private static readonly Type[] Workers =
+        [typeof(ExpiryWorker), typeof(ChannelPublishingWorker), typeof(WebhookWorker), typeof(ConnectorWorker), typeof(OrderPollingWorker)];
 
     public static IReadOnlyList<string> Settings => ["--Stockroom:Connectors:AllowPrivateNetworks", "true"];
 

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -12,7 +11,8 @@ namespace Stockroom.Features.Connectors;
 /// (<c>GET /orders/v0/orders?MarketplaceIds=…&amp;LastUpdatedAfter=…</c>, then <c>NextToken</c>), and
 /// for each order <c>getOrderItems</c> (<c>GET /orders/v0/orders/{orderId}/orderItems</c>, with its own
 /// <c>NextToken</c>), with an access token from Login with Amazon (<c>POST {tokenUrl}</c>, the
-/// <c>refresh_token</c> grant) sent as <c>x-amz-access-token</c>. Each order is handed to intake as
+/// <c>refresh_token</c> grant, from the same cache and request as the Amazon pusher's, so that pushing to
+/// and polling one connector share it) sent as <c>x-amz-access-token</c>. Each order is handed to intake as
 /// <c>{"order": …, "orderItems": [pages]}</c>, the combined shape <c>POST /v1/intake/amazon</c> takes.
 /// The published rate limits — getOrders 0.0167 requests a second with a burst of 20,
 /// getOrderItems 0.5 with a burst of 30 — are kept per seller by token buckets, and a 429 is
@@ -20,8 +20,14 @@ namespace Stockroom.Features.Connectors;
 /// https://developer-docs.amazon.com/sp-api/docs/orders-api-rate-limits,
 /// https://developer-docs.amazon.com/sp-api/docs/connecting-to-the-selling-partner-api
 /// </summary>
-public sealed class AmazonOrderPoller(TimeProvider time) : IOrderPoller
+public sealed class AmazonOrderPoller(TimeProvider time, AccessTokenCache tokens) : IOrderPoller
 {
+    /// <summary>A poller with a token cache of its own.</summary>
+    public AmazonOrderPoller(TimeProvider time)
+        : this(time, new AccessTokenCache(time))
+    {
+    }
+
     /// <summary>Orders asked per page (Amazon's maximum is 100): a page's items calls fit in getOrderItems' burst.</summary>
     public const int PageSize = 20;
 
@@ -35,11 +41,7 @@ public sealed class AmazonOrderPoller(TimeProvider time) : IOrderPoller
     /// </summary>
     public static readonly TimeSpan Overlap = TimeSpan.FromSeconds(5);
 
-    public const string DefaultTokenUrl = "https://api.amazon.com/auth/o2/token";
-
     private static readonly JsonSerializerOptions CursorJson = new(JsonSerializerDefaults.Web);
-
-    private readonly ConcurrentDictionary<string, (string Token, DateTimeOffset Until)> _tokens = new(StringComparer.Ordinal);
 
     private readonly ConcurrentDictionary<string, TokenBucket> _buckets = new(StringComparer.Ordinal);
 
@@ -85,16 +87,16 @@ public sealed class AmazonOrderPoller(TimeProvider time) : IOrderPoller
             return (null, new PushOutcome.Throttled(ordersWait));
         }
 
-        var (token, tokenProblem) = await TokenAsync(http, connector, cancellationToken);
-        if (token is null)
+        var (token, tokenKey, tokenProblem) = await AmazonPusher.AccessTokenAsync(http, connector, tokens, time, cancellationToken);
+        if (tokenProblem is not null)
         {
             return (null, tokenProblem);
         }
 
         var query = $"?MarketplaceIds={Uri.EscapeDataString(marketplace)}" + (at.Next is { } next
             ? $"&NextToken={Uri.EscapeDataString(next)}"
-            : $"&LastUpdatedAfter={Uri.EscapeDataString(MarketplaceCalls.Time(at.After))}&MaxResultsPerPage={PageSize}");
-        var (page, problem) = await GetAsync(http, connector, token, $"/orders/v0/orders{query}", TimeSpan.FromSeconds(60), cancellationToken);
+            : $"&LastUpdatedAfter={Uri.EscapeDataString(MarketplaceCall.Time(at.After))}&MaxResultsPerPage={PageSize}");
+        var (page, problem) = await GetAsync(http, connector, token, tokenKey, $"/orders/v0/orders{query}", TimeSpan.FromSeconds(60), cancellationToken);
         if (page is not { } payload)
         {
             return (null, problem);
@@ -118,7 +120,7 @@ public sealed class AmazonOrderPoller(TimeProvider time) : IOrderPoller
             }
 
             high = high is null || updated > high ? updated : high;
-            if (taken.Contains($"{id}|{MarketplaceCalls.Time(updated.Value)}"))
+            if (taken.Contains($"{id}|{MarketplaceCall.Time(updated.Value)}"))
             {
                 continue;
             }
@@ -133,7 +135,7 @@ public sealed class AmazonOrderPoller(TimeProvider time) : IOrderPoller
                 }
 
                 var itemsQuery = itemsToken is null ? "" : $"?NextToken={Uri.EscapeDataString(itemsToken)}";
-                var (items, itemsProblem) = await GetAsync(http, connector, token, $"/orders/v0/orders/{Uri.EscapeDataString(id)}/orderItems{itemsQuery}",
+                var (items, itemsProblem) = await GetAsync(http, connector, token, tokenKey, $"/orders/v0/orders/{Uri.EscapeDataString(id)}/orderItems{itemsQuery}",
                     TimeSpan.FromSeconds(2), cancellationToken);
                 if (items is not { } itemsPayload)
                 {
@@ -149,7 +151,7 @@ public sealed class AmazonOrderPoller(TimeProvider time) : IOrderPoller
             }
 
             combined.Add(Combine(order, pages));
-            taken.Add($"{id}|{MarketplaceCalls.Time(updated.Value)}");
+            taken.Add($"{id}|{MarketplaceCall.Time(updated.Value)}");
         }
 
         Cursor following;
@@ -181,32 +183,33 @@ public sealed class AmazonOrderPoller(TimeProvider time) : IOrderPoller
         return JsonSerializer.SerializeToElement(combined);
     }
 
-    /// <summary>An SP-API GET; its <c>payload</c>, or why not.</summary>
-    private async Task<(JsonElement? Payload, PushOutcome? Problem)> GetAsync(HttpClient http, ConnectorSettings connector, string token, string pathAndQuery,
-        TimeSpan defaultWait, CancellationToken cancellationToken)
+    /// <summary>An SP-API GET; its <c>payload</c>, or why not. A token Amazon no longer takes (403) is forgotten, and the next poll asks for a new one.</summary>
+    private async Task<(JsonElement? Payload, PushOutcome? Problem)> GetAsync(HttpClient http, ConnectorSettings connector, string token, string tokenKey,
+        string pathAndQuery, TimeSpan defaultWait, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, MarketplaceCalls.Url(connector.BaseUrl, pathAndQuery));
+        using var request = new HttpRequestMessage(HttpMethod.Get, MarketplaceCall.Endpoint(connector.BaseUrl, pathAndQuery));
         request.Headers.Add("x-amz-access-token", token);
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-        var (response, problem) = await MarketplaceCalls.SendAsync(http, request, cancellationToken);
-        if (response is null)
+        var (answer, failure) = await MarketplaceCall.SendAsync(http, request, cancellationToken, MarketplaceCall.OrderPageBytesMax);
+        if (answer is null)
         {
-            return (null, problem);
+            return (null, failure);
         }
 
-        using (response)
+        if (answer.Status is 401 or 403)
         {
-            var body = await MarketplaceCalls.BodyAsync(response, cancellationToken);
-            if (!response.IsSuccessStatusCode)
-            {
-                return (null, MarketplaceCalls.Refusal(response, body, defaultWait, time.GetUtcNow()));
-            }
-
-            return MarketplaceCalls.Json(body) is { ValueKind: JsonValueKind.Object } root && root.TryGetProperty("payload", out var payload)
-                && payload.ValueKind == JsonValueKind.Object
-                ? (payload, null)
-                : (null, new PushOutcome.Failed(true, (int)response.StatusCode, $"no payload in the answer: {(body.Length <= 500 ? body : body[..500])}"));
+            tokens.Forget(tokenKey);
         }
+
+        if (!answer.Succeeded)
+        {
+            return (null, MarketplaceCall.Refusal(answer, defaultWait, time.GetUtcNow()));
+        }
+
+        return MarketplaceCall.Json(answer.Body) is { ValueKind: JsonValueKind.Object } root && root.TryGetProperty("payload", out var payload)
+            && payload.ValueKind == JsonValueKind.Object
+            ? (payload, null)
+            : (null, new PushOutcome.Failed(true, answer.Status, $"no payload in the answer: {MarketplaceCall.Quote(answer.Body)}"));
     }
 
     private static Cursor? Read(string cursor)
@@ -218,54 +221,6 @@ public sealed class AmazonOrderPoller(TimeProvider time) : IOrderPoller
         catch (JsonException)
         {
             return null;
-        }
-    }
-
-    /// <summary>An LWA access token, from the cache while it has a minute left; they last an hour.</summary>
-    private async Task<(string? Token, PushOutcome? Problem)> TokenAsync(HttpClient http, ConnectorSettings connector, CancellationToken cancellationToken)
-    {
-        var key = $"{connector.Setting("tokenUrl") ?? DefaultTokenUrl}|{connector.Setting("clientId")}|{connector.Secret("refreshToken")?.GetHashCode(StringComparison.Ordinal)}";
-        var now = time.GetUtcNow();
-        if (_tokens.TryGetValue(key, out var cached) && cached.Until > now)
-        {
-            return (cached.Token, null);
-        }
-
-        if (connector.Setting("clientId") is not { } clientId || connector.Secret("clientSecret") is not { } clientSecret
-            || connector.Secret("refreshToken") is not { } refreshToken)
-        {
-            return (null, new PushOutcome.Failed(false, null, "the connector has no clientId, clientSecret and refreshToken"));
-        }
-
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(connector.Setting("tokenUrl") ?? DefaultTokenUrl))
-        {
-            Content = new FormUrlEncodedContent([
-                new("grant_type", "refresh_token"), new("refresh_token", refreshToken), new("client_id", clientId), new("client_secret", clientSecret)]),
-        };
-        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-        var (response, problem) = await MarketplaceCalls.SendAsync(http, request, cancellationToken);
-        if (response is null)
-        {
-            return (null, problem);
-        }
-
-        using (response)
-        {
-            var body = await MarketplaceCalls.BodyAsync(response, cancellationToken);
-            if (!response.IsSuccessStatusCode)
-            {
-                return (null, MarketplaceCalls.Refusal(response, body, TimeSpan.FromSeconds(60), time.GetUtcNow()));
-            }
-
-            if (MarketplaceCalls.Json(body) is not { ValueKind: JsonValueKind.Object } root
-                || !root.TryGetProperty("access_token", out var token) || token.ValueKind != JsonValueKind.String)
-            {
-                return (null, new PushOutcome.Failed(true, (int)response.StatusCode, "no access_token in the token answer"));
-            }
-
-            var seconds = root.TryGetProperty("expires_in", out var expires) && expires.TryGetInt32(out var s) ? s : 3600;
-            _tokens[key] = (token.GetString()!, now.AddSeconds(Math.Max(0, seconds - 60)));
-            return (token.GetString(), null);
         }
     }
 }

@@ -20,8 +20,14 @@ namespace Stockroom.Features.Connectors;
 /// the seller's <c>lead_time_to_ship_max_days</c> and <c>restock_date</c>, which <c>replace</c> would erase.
 /// Tokens from "Connecting to the Selling Partner API" (Login with Amazon refresh-token grant).
 /// </remarks>
-public sealed class AmazonPusher(TimeProvider time) : IAvailabilityPusher, IDisposable
+public sealed class AmazonPusher(TimeProvider time, AccessTokenCache tokens) : IAvailabilityPusher, IDisposable
 {
+    /// <summary>A pusher with a token cache of its own.</summary>
+    public AmazonPusher(TimeProvider time)
+        : this(time, new AccessTokenCache(time))
+    {
+    }
+
     public const string DefaultTokenUrl = "https://api.amazon.com/auth/o2/token";
 
     public const string DefaultProductType = "PRODUCT";
@@ -40,7 +46,6 @@ public sealed class AmazonPusher(TimeProvider time) : IAvailabilityPusher, IDisp
     /// <summary>Messages in one JSON_LISTINGS_FEED: the feed takes up to 10,000; this keeps a document near a megabyte.</summary>
     public const int FeedMessagesMax = 2_000;
 
-    private readonly AccessTokenCache _tokens = new(time);
     private readonly ConcurrentDictionary<string, TokenBucketRateLimiter> _limiters = new(StringComparer.Ordinal);
 
     public ConnectorKind Kind => ConnectorKind.Amazon;
@@ -115,7 +120,7 @@ public sealed class AmazonPusher(TimeProvider time) : IAvailabilityPusher, IDisp
         // A token Amazon stops taking before its time (403 Unauthorized) is fetched anew once.
         for (var attempt = 0; ; attempt++)
         {
-            var (token, tokenKey, tokenProblem) = await AccessTokenAsync(http, connector, cancellationToken);
+            var (token, tokenKey, tokenProblem) = await AccessTokenAsync(http, connector, tokens, time, cancellationToken);
             if (tokenProblem is not null)
             {
                 return tokenProblem;
@@ -133,7 +138,7 @@ public sealed class AmazonPusher(TimeProvider time) : IAvailabilityPusher, IDisp
 
             if (answer.Status is 401 or 403 && attempt == 0)
             {
-                _tokens.Forget(tokenKey);
+                tokens.Forget(tokenKey);
                 continue;
             }
 
@@ -245,7 +250,7 @@ public sealed class AmazonPusher(TimeProvider time) : IAvailabilityPusher, IDisp
     {
         for (var attempt = 0; ; attempt++)
         {
-            var (token, tokenKey, tokenProblem) = await AccessTokenAsync(http, connector, cancellationToken);
+            var (token, tokenKey, tokenProblem) = await AccessTokenAsync(http, connector, tokens, time, cancellationToken);
             if (tokenProblem is not null)
             {
                 return (null, tokenProblem);
@@ -263,7 +268,7 @@ public sealed class AmazonPusher(TimeProvider time) : IAvailabilityPusher, IDisp
 
             if (answer.Status is 401 or 403 && attempt == 0)
             {
-                _tokens.Forget(tokenKey);
+                tokens.Forget(tokenKey);
                 continue;
             }
 
@@ -352,15 +357,21 @@ public sealed class AmazonPusher(TimeProvider time) : IAvailabilityPusher, IDisp
     /// <summary>
     /// A Login with Amazon access token for the connector, cached until shortly before <c>expires_in</c>:
     /// <c>POST {tokenUrl}</c>, form-encoded <c>grant_type=refresh_token</c>, <c>refresh_token</c>,
-    /// <c>client_id</c>, <c>client_secret</c> ("Connecting to the Selling Partner API", step 1).
+    /// <c>client_id</c>, <c>client_secret</c> ("Connecting to the Selling Partner API", step 1). The order
+    /// poller asks here too, so that pushing and polling one connector share a token.
     /// </summary>
-    private async Task<(string Token, string Key, PushOutcome? Problem)> AccessTokenAsync(HttpClient http, ConnectorSettings connector, CancellationToken cancellationToken)
+    internal static async Task<(string Token, string Key, PushOutcome? Problem)> AccessTokenAsync(HttpClient http, ConnectorSettings connector, AccessTokenCache tokens,
+        TimeProvider time, CancellationToken cancellationToken)
     {
         var tokenUrl = connector.Setting("tokenUrl") ?? DefaultTokenUrl;
-        var clientId = connector.Setting("clientId")!;
-        var refreshToken = connector.Secret("refreshToken")!;
-        var key = AccessTokenCache.Key(connector.Channel, tokenUrl, clientId, refreshToken + "\n" + connector.Secret("clientSecret"));
-        if (_tokens.Get(key) is { } cached)
+        if (connector.Setting("clientId") is not { } clientId || connector.Secret("clientSecret") is not { } clientSecret
+            || connector.Secret("refreshToken") is not { } refreshToken)
+        {
+            return ("", "", new PushOutcome.Failed(Retryable: false, Status: null, "the connector has no clientId, clientSecret and refreshToken"));
+        }
+
+        var key = AccessTokenCache.Key(connector.Channel, tokenUrl, clientId, refreshToken + "\n" + clientSecret);
+        if (tokens.Get(key) is { } cached)
         {
             return (cached, key, null);
         }
@@ -372,7 +383,7 @@ public sealed class AmazonPusher(TimeProvider time) : IAvailabilityPusher, IDisp
             new("grant_type", "refresh_token"),
             new("refresh_token", refreshToken),
             new("client_id", clientId),
-            new("client_secret", connector.Secret("clientSecret")!),
+            new("client_secret", clientSecret),
         ]);
         var (answer, failure) = await MarketplaceCall.SendAsync(http, request, cancellationToken);
         if (answer is null)
@@ -391,7 +402,7 @@ public sealed class AmazonPusher(TimeProvider time) : IAvailabilityPusher, IDisp
 
         (string, string, PushOutcome?) Cached(string token, long expiresIn)
         {
-            _tokens.Put(key, token, expiresIn);
+            tokens.Put(key, token, expiresIn);
             return (token, key, null);
         }
     }

@@ -20,14 +20,18 @@ namespace Stockroom.Features.Connectors;
 /// Errors are Google's <c>{ error: { code, message, status } }</c>; quota is <c>RESOURCE_EXHAUSTED</c>.
 /// Authorisation is a bearer token, given as is or minted from a service account key.
 /// </remarks>
-public sealed class GoogleMerchantPusher(TimeProvider time) : IAvailabilityPusher
+public sealed class GoogleMerchantPusher(TimeProvider time, AccessTokenCache tokens) : IAvailabilityPusher
 {
+    /// <summary>A pusher with a token cache of its own.</summary>
+    public GoogleMerchantPusher(TimeProvider time)
+        : this(time, new AccessTokenCache(time))
+    {
+    }
+
     /// <summary>The scope the Merchant API asks of an access token.</summary>
     public const string ContentScope = "https://www.googleapis.com/auth/content";
 
     public const string DefaultTokenUri = "https://oauth2.googleapis.com/token";
-
-    private readonly AccessTokenCache _tokens = new(time);
 
     public const string DefaultContentLanguage = "en";
 
@@ -170,7 +174,7 @@ public sealed class GoogleMerchantPusher(TimeProvider time) : IAvailabilityPushe
         }
 
         var cacheKey = AccessTokenCache.Key(connector.Channel, tokenUri, email, privateKey);
-        if (_tokens.Get(cacheKey) is { } cached)
+        if (tokens.Get(cacheKey) is { } cached)
         {
             return (cached, null);
         }
@@ -207,7 +211,7 @@ public sealed class GoogleMerchantPusher(TimeProvider time) : IAvailabilityPushe
             return ("", new PushOutcome.Failed(Retryable: true, answer.Status, MarketplaceCall.Truncate(answer.Body)));
         }
 
-        _tokens.Put(cacheKey, token, expiresIn);
+        tokens.Put(cacheKey, token, expiresIn);
         return (token, null);
     }
 

@@ -17,28 +17,33 @@ internal sealed record MarketplaceAnswer(int Status, HttpResponseHeaders Headers
 }
 
 /// <summary>
-/// What the pushers share: one request sent with its answer read within a bound, and the answers every
-/// marketplace gives the same meaning (429 is a throttle, 5xx is retried, any other refusal waits for an
-/// operator with the marketplace's own body kept).
+/// What the pushers and the order pollers share: one request sent with its answer read within a bound,
+/// and the answers every marketplace gives the same meaning (429 is a throttle, 5xx is retried, any other
+/// refusal waits for an operator with the marketplace's own body kept).
 /// </summary>
 internal static class MarketplaceCall
 {
-    /// <summary>A marketplace answer longer than this is not read: no documented answer to these requests comes near it.</summary>
+    /// <summary>A marketplace answer longer than this is not read: no documented answer to an inventory request comes near it.</summary>
     public const int AnswerBytesMax = 1 << 20;
+
+    /// <summary>A page of polled orders is read up to this: a full page of Walmart's 200 orders stays well within it.</summary>
+    public const int OrderPageBytesMax = 16 << 20;
 
     /// <summary>A Retry-After further away than this is taken as this: the worker asks again rather than sleep for days.</summary>
     public static readonly TimeSpan WaitMax = TimeSpan.FromHours(1);
 
     /// <summary>
     /// Sends <paramref name="request"/> and reads the whole answer. A connection failure, a timeout or an
-    /// answer over <see cref="AnswerBytesMax"/> comes back as a retryable failure instead; cancellation throws.
+    /// answer over <paramref name="answerBytesMax"/> (<see cref="AnswerBytesMax"/> unless given) comes back
+    /// as a retryable failure instead; cancellation throws.
     /// </summary>
-    public static async Task<(MarketplaceAnswer? Answer, PushOutcome? Failure)> SendAsync(HttpClient http, HttpRequestMessage request, CancellationToken cancellationToken)
+    public static async Task<(MarketplaceAnswer? Answer, PushOutcome? Failure)> SendAsync(HttpClient http, HttpRequestMessage request, CancellationToken cancellationToken,
+        int answerBytesMax = AnswerBytesMax)
     {
         try
         {
             using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
-            await response.Content.LoadIntoBufferAsync(AnswerBytesMax, cancellationToken);
+            await response.Content.LoadIntoBufferAsync(answerBytesMax, cancellationToken);
             var body = await response.Content.ReadAsStringAsync(cancellationToken);
             return (new MarketplaceAnswer((int)response.StatusCode, response.Headers, body), null);
         }
@@ -105,14 +110,36 @@ internal static class MarketplaceCall
     }
 
     public static string Invariant(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>A JSON body, or null when it is not JSON.</summary>
+    public static JsonElement? Json(string body)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            return document.RootElement.Clone();
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>A time as the marketplaces take it in a query: ISO 8601, UTC, to the millisecond.</summary>
+    public static string Time(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+
+    /// <summary>The first <paramref name="length"/> characters of a body, for a message that quotes it.</summary>
+    public static string Quote(string body, int length = 500) => body.Length <= length ? body : body[..length];
 }
 
 /// <summary>
-/// Access tokens a marketplace hands out for a while (Login with Amazon, Walmart's client credentials),
-/// kept per connector and credential until shortly before they lapse, so a push does not cost a token
-/// request each time. The key holds a hash of the secret, so a changed secret fetches a new token.
+/// Access tokens a marketplace hands out for a while (Login with Amazon, Walmart's client credentials,
+/// Google's service accounts), kept per connector and credential until shortly before they lapse, so a
+/// push or a poll does not cost a token request each time. One cache serves a process's pushers and
+/// order pollers alike, so that pushing to and polling one connector share its token. The key holds a
+/// hash of the secret, so a changed secret fetches a new token.
 /// </summary>
-internal sealed class AccessTokenCache(TimeProvider time)
+public sealed class AccessTokenCache(TimeProvider time)
 {
     /// <summary>How long before its stated expiry a token is no longer used: a request started with it must still arrive in time.</summary>
     public static readonly TimeSpan Margin = TimeSpan.FromSeconds(60);

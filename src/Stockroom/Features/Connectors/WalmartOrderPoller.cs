@@ -1,7 +1,3 @@
-using System.Collections.Concurrent;
-using System.Net;
-using System.Net.Http.Headers;
-using System.Text;
 using System.Text.Json;
 
 namespace Stockroom.Features.Connectors;
@@ -20,10 +16,18 @@ namespace Stockroom.Features.Connectors;
 /// owed from the order's creation, and an order's later changes — a cancellation, a shipment —
 /// must reach Stockroom too, to free or ship what it holds; only the last-modified window sees them.
 /// </para>
-/// Each order is handed to intake on its own, bare, as <c>POST /v1/intake/walmart</c> takes it.
+/// Each order is handed to intake on its own, bare, as <c>POST /v1/intake/walmart</c> takes it. The
+/// token comes from the same cache and request as the Walmart pusher's, so that pushing to and polling
+/// one connector share it.
 /// </summary>
-public sealed class WalmartOrderPoller(TimeProvider time) : IOrderPoller
+public sealed class WalmartOrderPoller(TimeProvider time, AccessTokenCache tokens) : IOrderPoller
 {
+    /// <summary>A poller with a token cache of its own.</summary>
+    public WalmartOrderPoller(TimeProvider time)
+        : this(time, new AccessTokenCache(time))
+    {
+    }
+
     /// <summary>Orders asked per page (Walmart's limit is 200).</summary>
     public const int PageSize = 100;
 
@@ -34,12 +38,10 @@ public sealed class WalmartOrderPoller(TimeProvider time) : IOrderPoller
     /// </summary>
     public static readonly TimeSpan Overlap = TimeSpan.FromMinutes(5);
 
-    /// <summary>Walmart gives no <c>Retry-After</c>; its order calls refill within a minute.</summary>
-    public static readonly TimeSpan DefaultWait = TimeSpan.FromSeconds(60);
+    /// <summary>Walmart gives no <c>Retry-After</c> on its order calls; they refill within a minute.</summary>
+    public static readonly TimeSpan DefaultWait = WalmartPusher.DefaultThrottleWait;
 
     private static readonly JsonSerializerOptions CursorJson = new(JsonSerializerDefaults.Web);
-
-    private readonly ConcurrentDictionary<string, (string Token, DateTimeOffset Until)> _tokens = new(StringComparer.Ordinal);
 
     public ConnectorKind Kind => ConnectorKind.Walmart;
 
@@ -63,8 +65,8 @@ public sealed class WalmartOrderPoller(TimeProvider time) : IOrderPoller
             return (null, new PushOutcome.Failed(false, null, $"the stored cursor is not one this server wrote: {cursor}"));
         }
 
-        var (token, tokenProblem) = await TokenAsync(http, connector, cancellationToken);
-        if (token is null)
+        var (token, key, tokenProblem) = await WalmartPusher.AccessTokenAsync(http, connector, tokens, time, cancellationToken);
+        if (tokenProblem is not null)
         {
             return (null, tokenProblem);
         }
@@ -73,52 +75,49 @@ public sealed class WalmartOrderPoller(TimeProvider time) : IOrderPoller
         var nextSince = at.NextSince ?? time.GetUtcNow() - Overlap;
         var query = at.Next is { Length: > 0 } next
             ? (next.StartsWith('?') ? next : $"?{next}")
-            : $"?lastModifiedStartDate={Uri.EscapeDataString(MarketplaceCalls.Time(at.Since))}&limit={PageSize}";
-        using var request = Request(HttpMethod.Get, MarketplaceCalls.Url(connector.BaseUrl, $"/v3/orders{query}"));
+            : $"?lastModifiedStartDate={Uri.EscapeDataString(MarketplaceCall.Time(at.Since))}&limit={PageSize}";
+        using var request = new HttpRequestMessage(HttpMethod.Get, MarketplaceCall.Endpoint(connector.BaseUrl, $"/v3/orders{query}"));
+        WalmartPusher.AddServiceHeaders(request);
         request.Headers.Add("WM_SEC.ACCESS_TOKEN", token);
-        var (response, problem) = await MarketplaceCalls.SendAsync(http, request, cancellationToken);
-        if (response is null)
+        var (answer, failure) = await MarketplaceCall.SendAsync(http, request, cancellationToken, MarketplaceCall.OrderPageBytesMax);
+        if (answer is null)
         {
-            return (null, problem);
+            return (null, failure);
         }
 
-        using (response)
+        if (answer.Status == 401)
         {
-            var body = await MarketplaceCalls.BodyAsync(response, cancellationToken);
-            if (response.StatusCode == HttpStatusCode.Unauthorized)
-            {
-                // The token may have been revoked early: the next poll asks for a new one.
-                _tokens.TryRemove(TokenKey(connector), out _);
-            }
-
-            // Walmart answers 404 when no order matches the window: an empty page, not a failure.
-            if (response.StatusCode == HttpStatusCode.NotFound && body.Contains("CONTENT_NOT_FOUND", StringComparison.Ordinal))
-            {
-                return (new PolledOrders([], JsonSerializer.Serialize(new Cursor(nextSince), CursorJson), false), null);
-            }
-
-            if (!response.IsSuccessStatusCode)
-            {
-                return (null, MarketplaceCalls.Refusal(response, body, DefaultWait, time.GetUtcNow()));
-            }
-
-            if (MarketplaceCalls.Json(body) is not { ValueKind: JsonValueKind.Object } root
-                || !root.TryGetProperty("list", out var list) || list.ValueKind != JsonValueKind.Object)
-            {
-                return (null, new PushOutcome.Failed(true, (int)response.StatusCode, $"not an order list: {Bound(body)}"));
-            }
-
-            var orders = list.TryGetProperty("elements", out var elements) && elements.ValueKind == JsonValueKind.Object
-                && elements.TryGetProperty("order", out var array) && array.ValueKind == JsonValueKind.Array
-                    ? array.EnumerateArray().ToList()
-                    : [];
-            var nextCursor = list.TryGetProperty("meta", out var meta) && meta.ValueKind == JsonValueKind.Object
-                && meta.TryGetProperty("nextCursor", out var n) && n.ValueKind == JsonValueKind.String && n.GetString() is { Length: > 0 } value
-                    ? value
-                    : null;
-            var following = nextCursor is null ? new Cursor(nextSince) : new Cursor(at.Since, nextSince, nextCursor);
-            return (new PolledOrders(orders, JsonSerializer.Serialize(following, CursorJson), nextCursor is not null), null);
+            // The token may have been revoked early: the next poll (or push) asks for a new one.
+            tokens.Forget(key);
         }
+
+        // Walmart answers 404 when no order matches the window: an empty page, not a failure.
+        if (answer.Status == 404 && answer.Body.Contains("CONTENT_NOT_FOUND", StringComparison.Ordinal))
+        {
+            return (new PolledOrders([], JsonSerializer.Serialize(new Cursor(nextSince), CursorJson), false), null);
+        }
+
+        if (!answer.Succeeded)
+        {
+            return (null, WalmartPusher.Refusal(answer, time.GetUtcNow()));
+        }
+
+        if (MarketplaceCall.Json(answer.Body) is not { ValueKind: JsonValueKind.Object } root
+            || !root.TryGetProperty("list", out var list) || list.ValueKind != JsonValueKind.Object)
+        {
+            return (null, new PushOutcome.Failed(true, answer.Status, $"not an order list: {MarketplaceCall.Quote(answer.Body)}"));
+        }
+
+        var orders = list.TryGetProperty("elements", out var elements) && elements.ValueKind == JsonValueKind.Object
+            && elements.TryGetProperty("order", out var array) && array.ValueKind == JsonValueKind.Array
+                ? array.EnumerateArray().ToList()
+                : [];
+        var nextCursor = list.TryGetProperty("meta", out var meta) && meta.ValueKind == JsonValueKind.Object
+            && meta.TryGetProperty("nextCursor", out var n) && n.ValueKind == JsonValueKind.String && n.GetString() is { Length: > 0 } value
+                ? value
+                : null;
+        var following = nextCursor is null ? new Cursor(nextSince) : new Cursor(at.Since, nextSince, nextCursor);
+        return (new PolledOrders(orders, JsonSerializer.Serialize(following, CursorJson), nextCursor is not null), null);
     }
 
     private static Cursor? Read(string cursor)
@@ -132,62 +131,4 @@ public sealed class WalmartOrderPoller(TimeProvider time) : IOrderPoller
             return null;
         }
     }
-
-    private static string TokenKey(ConnectorSettings connector) => $"{connector.BaseUrl.AbsoluteUri}|{connector.Setting("clientId")}";
-
-    /// <summary>An access token, from the cache while it has a minute left; Walmart's last 15 minutes.</summary>
-    private async Task<(string? Token, PushOutcome? Problem)> TokenAsync(HttpClient http, ConnectorSettings connector, CancellationToken cancellationToken)
-    {
-        var key = TokenKey(connector);
-        var now = time.GetUtcNow();
-        if (_tokens.TryGetValue(key, out var cached) && cached.Until > now)
-        {
-            return (cached.Token, null);
-        }
-
-        if (connector.Setting("clientId") is not { } clientId || connector.Secret("clientSecret") is not { } clientSecret)
-        {
-            return (null, new PushOutcome.Failed(false, null, "the connector has no clientId and clientSecret"));
-        }
-
-        using var request = Request(HttpMethod.Post, MarketplaceCalls.Url(connector.BaseUrl, "/v3/token"));
-        request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{clientId}:{clientSecret}")));
-        request.Content = new FormUrlEncodedContent([new("grant_type", "client_credentials")]);
-        var (response, problem) = await MarketplaceCalls.SendAsync(http, request, cancellationToken);
-        if (response is null)
-        {
-            return (null, problem);
-        }
-
-        using (response)
-        {
-            var body = await MarketplaceCalls.BodyAsync(response, cancellationToken);
-            if (!response.IsSuccessStatusCode)
-            {
-                return (null, MarketplaceCalls.Refusal(response, body, DefaultWait, time.GetUtcNow()));
-            }
-
-            if (MarketplaceCalls.Json(body) is not { ValueKind: JsonValueKind.Object } root
-                || !root.TryGetProperty("access_token", out var token) || token.ValueKind != JsonValueKind.String)
-            {
-                return (null, new PushOutcome.Failed(true, (int)response.StatusCode, $"no access_token in the token answer: {Bound(body)}"));
-            }
-
-            var seconds = root.TryGetProperty("expires_in", out var expires) && expires.TryGetInt32(out var s) ? s : 900;
-            _tokens[key] = (token.GetString()!, now.AddSeconds(Math.Max(0, seconds - 60)));
-            return (token.GetString(), null);
-        }
-    }
-
-    /// <summary>A request with the headers every Walmart Marketplace call carries.</summary>
-    private static HttpRequestMessage Request(HttpMethod method, Uri url)
-    {
-        var request = new HttpRequestMessage(method, url);
-        request.Headers.Add("WM_SVC.NAME", "Walmart Marketplace");
-        request.Headers.Add("WM_QOS.CORRELATION_ID", Guid.NewGuid().ToString());
-        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-        return request;
-    }
-
-    private static string Bound(string body) => body.Length <= 500 ? body : body[..500];
 }

@@ -18,8 +18,14 @@ namespace Stockroom.Features.Connectors;
 /// (<c>POST /v3/token</c>, Basic client id and secret, <c>grant_type=client_credentials</c>) and
 /// "Rate limiting" (429 with <c>x-current-token-count</c> and <c>x-next-replenish-time</c>).
 /// </remarks>
-public sealed class WalmartPusher(TimeProvider time) : IAvailabilityPusher
+public sealed class WalmartPusher(TimeProvider time, AccessTokenCache tokens) : IAvailabilityPusher
 {
+    /// <summary>A pusher with a token cache of its own.</summary>
+    public WalmartPusher(TimeProvider time)
+        : this(time, new AccessTokenCache(time))
+    {
+    }
+
     /// <summary>The service name Walmart asks every request to carry in <c>WM_SVC.NAME</c>.</summary>
     public const string ServiceName = "Walmart Marketplace";
 
@@ -36,8 +42,6 @@ public sealed class WalmartPusher(TimeProvider time) : IAvailabilityPusher
 
     /// <summary>How long to wait after a 429 that says nothing of when tokens come back: Walmart's buckets refill each minute.</summary>
     public static readonly TimeSpan DefaultThrottleWait = TimeSpan.FromMinutes(1);
-
-    private readonly AccessTokenCache _tokens = new(time);
 
     public ConnectorKind Kind => ConnectorKind.Walmart;
 
@@ -139,7 +143,7 @@ public sealed class WalmartPusher(TimeProvider time) : IAvailabilityPusher
         // A token Walmart stops taking before its time (401) is fetched anew once.
         for (var attempt = 0; ; attempt++)
         {
-            var (token, key, problem) = await AccessTokenAsync(http, connector, cancellationToken);
+            var (token, key, problem) = await AccessTokenAsync(http, connector, tokens, time, cancellationToken);
             if (problem is not null)
             {
                 return problem;
@@ -156,13 +160,13 @@ public sealed class WalmartPusher(TimeProvider time) : IAvailabilityPusher
 
             if (answer.Status == 401 && attempt == 0)
             {
-                _tokens.Forget(key);
+                tokens.Forget(key);
                 continue;
             }
 
             if (!answer.Succeeded)
             {
-                return Refusal(answer);
+                return Refusal(answer, time.GetUtcNow());
             }
 
             return accepted(answer)
@@ -175,9 +179,8 @@ public sealed class WalmartPusher(TimeProvider time) : IAvailabilityPusher
     /// A 429 waits until <c>x-next-replenish-time</c> (epoch milliseconds) when Walmart gives it, else its
     /// Retry-After, else a minute; other refusals are classified as for every marketplace.
     /// </summary>
-    private PushOutcome Refusal(MarketplaceAnswer answer)
+    internal static PushOutcome Refusal(MarketplaceAnswer answer, DateTimeOffset now)
     {
-        var now = time.GetUtcNow();
         if (answer.Status == 429 &&
             long.TryParse(answer.Header("x-next-replenish-time"), NumberStyles.None, CultureInfo.InvariantCulture, out var replenishMs))
         {
@@ -187,7 +190,8 @@ public sealed class WalmartPusher(TimeProvider time) : IAvailabilityPusher
         return MarketplaceCall.Refusal(answer, DefaultThrottleWait, now);
     }
 
-    private static void AddServiceHeaders(HttpRequestMessage request)
+    /// <summary>The headers every Walmart Marketplace request carries: the service name, a fresh correlation id, and JSON asked for.</summary>
+    internal static void AddServiceHeaders(HttpRequestMessage request)
     {
         request.Headers.Add("WM_SVC.NAME", ServiceName);
         request.Headers.Add("WM_QOS.CORRELATION_ID", Guid.NewGuid().ToString());
@@ -196,14 +200,19 @@ public sealed class WalmartPusher(TimeProvider time) : IAvailabilityPusher
 
     /// <summary>
     /// An access token for the connector's key, cached until shortly before <c>expires_in</c> (Walmart
-    /// grants them for 15 minutes): <c>POST /v3/token</c> with Basic client id and secret.
+    /// grants them for 15 minutes): <c>POST /v3/token</c> with Basic client id and secret. The order
+    /// poller asks here too, so that pushing and polling one connector share a token.
     /// </summary>
-    private async Task<(string Token, string Key, PushOutcome? Problem)> AccessTokenAsync(HttpClient http, ConnectorSettings connector, CancellationToken cancellationToken)
+    internal static async Task<(string Token, string Key, PushOutcome? Problem)> AccessTokenAsync(HttpClient http, ConnectorSettings connector, AccessTokenCache tokens,
+        TimeProvider time, CancellationToken cancellationToken)
     {
-        var clientId = connector.Setting("clientId")!;
-        var clientSecret = connector.Secret("clientSecret")!;
+        if (connector.Setting("clientId") is not { } clientId || connector.Secret("clientSecret") is not { } clientSecret)
+        {
+            return ("", "", new PushOutcome.Failed(Retryable: false, Status: null, "the connector has no clientId and clientSecret"));
+        }
+
         var key = AccessTokenCache.Key(connector.Channel, connector.BaseUrl.ToString(), clientId, clientSecret);
-        if (_tokens.Get(key) is { } cached)
+        if (tokens.Get(key) is { } cached)
         {
             return (cached, key, null);
         }
@@ -220,7 +229,7 @@ public sealed class WalmartPusher(TimeProvider time) : IAvailabilityPusher
 
         if (!answer.Succeeded)
         {
-            return ("", key, Refusal(answer));
+            return ("", key, Refusal(answer, time.GetUtcNow()));
         }
 
         var (token, expiresIn) = MarketplaceCall.ReadToken(answer);
@@ -229,7 +238,7 @@ public sealed class WalmartPusher(TimeProvider time) : IAvailabilityPusher
             return ("", key, new PushOutcome.Failed(Retryable: true, answer.Status, MarketplaceCall.Truncate(answer.Body)));
         }
 
-        _tokens.Put(key, token, expiresIn);
+        tokens.Put(key, token, expiresIn);
         return (token, key, null);
     }
 }
