@@ -19,6 +19,15 @@ public sealed class ManageOperationsTests(SqliteServer server, Chromium chromium
 
     private Task<IPage> OpenAsync(string path, int width = Chromium.Desktop) => chromium.OpenAsync(Client, path, width);
 
+    /// <summary>The page as it stands (a form's answer, not only a fresh load) is accessible and fits a phone too.</summary>
+    internal static async Task AssertFitsAPhoneAsync(IPage page)
+    {
+        await page.SetViewportSizeAsync(Chromium.Phone, 844);
+        await Chromium.AssertAccessibleAsync(page);
+        await Chromium.AssertFitsWidthAsync(page);
+        await page.SetViewportSizeAsync(Chromium.Desktop, 900);
+    }
+
     [Theory]
     [InlineData("/admin/transfers", "transfers")]
     [InlineData("/admin/webhooks", "webhooks-empty")]
@@ -69,6 +78,7 @@ public sealed class ManageOperationsTests(SqliteServer server, Chromium chromium
         await page.WaitForSelectorAsync($"#transfers tr[data-transfer='{id}'][data-status='received']");
         Assert.Contains($"Transfer {id} is received: 5 of 5 units are on hand at {n.Store}", await page.InnerTextAsync("#message"), StringComparison.Ordinal);
         await Chromium.ScreenshotAsync(page, "transfer-received");
+        await AssertFitsAPhoneAsync(page);
 
         var received = await Client.Send(HttpMethod.Get, $"/v1/transfers/{id}").Expect(HttpStatusCode.OK);
         Assert.Equal("received", received.GetProperty("status").GetString());
@@ -100,6 +110,7 @@ public sealed class ManageOperationsTests(SqliteServer server, Chromium chromium
         Assert.Equal(n.Sku, await page.InputValueAsync("#line-1-sku"));
         await Chromium.AssertAccessibleAsync(page);
         await Chromium.ScreenshotAsync(page, "transfer-refused");
+        await AssertFitsAPhoneAsync(page);
 
         await Client.Send(HttpMethod.Get, $"/v1/transfers/{id}").Problem(HttpStatusCode.NotFound);
         Assert.Equal(head, await Client.LedgerHeadAsync());
@@ -139,6 +150,7 @@ public sealed class ManageOperationsTests(SqliteServer server, Chromium chromium
         }
         await Chromium.AssertAccessibleAsync(page);
         await Chromium.ScreenshotAsync(page, "intake-refused");
+        await AssertFitsAPhoneAsync(page);
 
         // Searched by Stockroom's order id, the delivery taken later is found too.
         page = await OpenAsync($"/admin/intake?q=shopify:{laterId}");
@@ -159,6 +171,7 @@ public sealed class ManageOperationsTests(SqliteServer server, Chromium chromium
         var secret = await page.InputValueAsync("#secret");
         Assert.StartsWith(StandardWebhooks.SecretPrefix, secret, StringComparison.Ordinal);
         await Chromium.ScreenshotAsync(page, "webhook-created");
+        await AssertFitsAPhoneAsync(page);
         var created = await Client.Send(HttpMethod.Get, $"/v1/webhooks/{id}").Expect(HttpStatusCode.OK);
         Assert.Equal(subscriber.Url, created.GetProperty("url").GetString());
         // The secret was shown on the answer to the form; the page never shows it again.
@@ -292,6 +305,7 @@ public sealed class ManageKeysTests(KeyedSqliteServer server, Chromium chromium)
         Assert.StartsWith("sr_", secret, StringComparison.Ordinal);
         await Chromium.AssertAccessibleAsync(page);
         await Chromium.ScreenshotAsync(page, "key-created");
+        await ManageOperationsTests.AssertFitsAPhoneAsync(page);
 
         // Shown once: the list, opened again, has the key and never its secret.
         await page.GotoAsync(new Uri(server.Client.BaseAddress!, "/admin/keys").ToString());
@@ -309,6 +323,7 @@ public sealed class ManageKeysTests(KeyedSqliteServer server, Chromium chromium)
         await page.ClickAsync($"#keys tr[data-key='{id}'] a");
         await page.WaitForSelectorAsync("#confirm-revoke");
         await Chromium.ScreenshotAsync(page, "key-revoke-confirm");
+        await ManageOperationsTests.AssertFitsAPhoneAsync(page);
         await page.ClickAsync("#confirm-revoke a");
         await page.WaitForURLAsync("**/admin/keys");
         Assert.Equal(1, await page.Locator($"#keys tr[data-key='{id}'][data-status='active']").CountAsync());

@@ -215,16 +215,22 @@ public static class WebhookStatements
         return (await reread.ListAsync(ReadDelivery, cancellationToken)).Single();
     }
 
+    /// <summary>Deliveries, counted back from the newest, that the list of failing ones looks through.</summary>
+    public const long FailingScanWindow = 50_000;
+
     /// <summary>
     /// The latest deliveries that failed or are failing (an attempt answered with an error), of every
-    /// subscription, newest first: what an operator looks at when a subscriber complains.
+    /// subscription, newest first: what an operator looks at when a subscriber complains. Only the
+    /// newest <see cref="FailingScanWindow"/> deliveries are looked through, so that a log of
+    /// millions of delivered ones is never read whole to find that nothing failed.
     /// </summary>
     public static async Task<IReadOnlyList<WebhookDelivery>> ListFailingDeliveriesAsync(this IStockStore store, int limit, CancellationToken cancellationToken) =>
         await store.QueryAsync($"""
             SELECT {DeliveryColumns} FROM webhook_deliveries
-            WHERE status = 'failed' OR (status = 'pending' AND last_error IS NOT NULL)
+            WHERE id > (SELECT COALESCE(MAX(id), 0) FROM webhook_deliveries) - @window
+              AND (status = 'failed' OR (status = 'pending' AND last_error IS NOT NULL))
             ORDER BY id DESC LIMIT @limit
-            """, c => c.With("@limit", limit), ReadDelivery, cancellationToken);
+            """, c => c.With("@window", FailingScanWindow).With("@limit", limit), ReadDelivery, cancellationToken);
 
     /// <summary>
     /// Enables a subscription again, with a clean run of failures. Its pending deliveries waiting
