@@ -208,3 +208,36 @@ internal static class PositionsScenario
         return (prefix, skus);
     }
 }
+
+/// <summary>The dashboard's connector lag is the figure <c>GET /v1/channels/{id}/connector</c> gives, on each store.</summary>
+public abstract class DashboardConnectorTests(StockroomServer server)
+{
+    private HttpClient Client => server.Client;
+
+    [Fact]
+    public async Task Dashboard_shows_each_connectors_lag_as_the_api_reports_it()
+    {
+        var n = await Client.SeedAsync(storeOnHand: 10, warehouseOnHand: 0);
+        // A connector to a closed port on this machine: it never delivers, so the ledger moves ahead of it.
+        await Client.Put($"/v1/channels/{n.Channel}", new
+        {
+            name = "Shopify",
+            group = n.Group,
+            connector = new { kind = "shopify", baseUrl = "http://127.0.0.1:9/", accessToken = "shpat_x", locationId = "gid://shopify/Location/1" },
+        }).Expect(HttpStatusCode.OK);
+        await Client.Post("/v1/reservations", new { id = Api.NewId("r"), channel = n.Channel, lines = new[] { new { sku = n.Sku, quantity = 1, location = n.Store } } })
+            .Expect(HttpStatusCode.Created);
+
+        var status = await Client.Send(HttpMethod.Get, $"/v1/channels/{n.Channel}/connector").Expect(HttpStatusCode.OK);
+        var html = await Client.GetStringAsync("/admin");
+        var row = System.Text.RegularExpressions.Regex.Match(html, $"<tr data-channel=\"{n.Channel}\">.*?</tr>", System.Text.RegularExpressions.RegexOptions.Singleline);
+        Assert.True(row.Success, "the connected channel has a row");
+        Assert.Contains($"href=\"/admin/channels/{n.Channel}\"", row.Value, StringComparison.Ordinal);
+        Assert.Contains($">{status.Long("lagSequences").ToString("N0", CultureInfo.InvariantCulture)}</td>", row.Value, StringComparison.Ordinal);
+        Assert.True(status.Long("lagSequences") > 0, "the connector is behind the hold");
+    }
+}
+
+public sealed class DashboardConnectorTests_Sqlite(ConnectorSqliteServer server) : DashboardConnectorTests(server), IClassFixture<ConnectorSqliteServer>;
+
+public sealed class DashboardConnectorTests_Postgres(ConnectorPostgresServer server) : DashboardConnectorTests(server), IClassFixture<ConnectorPostgresServer>;
