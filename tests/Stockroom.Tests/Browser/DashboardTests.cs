@@ -92,6 +92,46 @@ public sealed class DashboardTests(SqliteServer server, Chromium chromium) : ICl
         await Chromium.ScreenshotAsync(page, "positions");
     }
 
+    [Fact]
+    public async Task Positions_page_on_with_a_keyset_and_refuse_a_figure_sort_over_too_many_positions()
+    {
+        // 501 SKUs at 4 locations: 2,004 positions, past the 2,000 a figure sort may hold.
+        var prefix = Api.NewId("M");
+        var skus = Enumerable.Range(0, 501).Select(i => $"{prefix}-{i:D3}").ToArray();
+        var locations = Enumerable.Range(0, 4).Select(i => $"many-{i}").ToArray();
+        foreach (var location in locations)
+        {
+            await Client.Put($"/v1/locations/{location}", new { name = location, type = "store", canShip = true, canPickup = true }).Expect(HttpStatusCode.Created, HttpStatusCode.OK);
+        }
+
+        foreach (var chunk in skus.Chunk(50))
+        {
+            await Task.WhenAll(chunk.Select(sku => Client.Put($"/v1/items/{sku}", new { name = sku }).Expect(HttpStatusCode.Created)));
+        }
+
+        await Client.Post("/v1/supply/sync", new
+        {
+            source = "erp",
+            asOf = "2026-11-22T08:00:00Z",
+            lines = skus.SelectMany(sku => locations.Select(location => new { sku, location, type = "onHand", quantity = 3 })).ToArray(),
+        }).Expect(HttpStatusCode.OK);
+
+        var page = await chromium.OpenAsync(Client, $"/admin/positions?sku={prefix}&sort=available&dir=desc");
+        Assert.Contains("at most 2,000 positions", await page.Locator("#problem").InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Equal(0, await page.Locator("#positions tbody tr").CountAsync());
+
+        page = await chromium.OpenAsync(Client, $"/admin/positions?sku={prefix}");
+        Assert.Equal(200, await page.Locator("#positions tbody tr").CountAsync());
+        var lastOfFirst = await page.Locator("#positions tbody tr").Last.GetAttributeAsync("data-sku");
+        await page.Locator("a[rel='next']").ClickAsync();
+        await page.WaitForURLAsync("**after=**");
+        Assert.Equal(200, await page.Locator("#positions tbody tr").CountAsync());
+        // Four positions a SKU: the first page ends with the 50th SKU, the next starts with the 51st.
+        Assert.Equal(skus[50], await page.Locator("#positions tbody tr").First.GetAttributeAsync("data-sku"));
+        Assert.Equal(skus[49], lastOfFirst);
+        Assert.Contains($"sku={prefix}", page.Url, StringComparison.Ordinal);
+    }
+
     private static async Task<string[]> SkusAsync(IPage page) =>
         [.. (await page.Locator("#positions tbody tr").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.sku)")).Distinct()];
 }
@@ -168,3 +208,36 @@ internal static class PositionsScenario
         return (prefix, skus);
     }
 }
+
+/// <summary>The dashboard's connector lag is the figure <c>GET /v1/channels/{id}/connector</c> gives, on each store.</summary>
+public abstract class DashboardConnectorTests(StockroomServer server)
+{
+    private HttpClient Client => server.Client;
+
+    [Fact]
+    public async Task Dashboard_shows_each_connectors_lag_as_the_api_reports_it()
+    {
+        var n = await Client.SeedAsync(storeOnHand: 10, warehouseOnHand: 0);
+        // A connector to a closed port on this machine: it never delivers, so the ledger moves ahead of it.
+        await Client.Put($"/v1/channels/{n.Channel}", new
+        {
+            name = "Shopify",
+            group = n.Group,
+            connector = new { kind = "shopify", baseUrl = "http://127.0.0.1:9/", accessToken = "shpat_x", locationId = "gid://shopify/Location/1" },
+        }).Expect(HttpStatusCode.OK);
+        await Client.Post("/v1/reservations", new { id = Api.NewId("r"), channel = n.Channel, lines = new[] { new { sku = n.Sku, quantity = 1, location = n.Store } } })
+            .Expect(HttpStatusCode.Created);
+
+        var status = await Client.Send(HttpMethod.Get, $"/v1/channels/{n.Channel}/connector").Expect(HttpStatusCode.OK);
+        var html = await Client.GetStringAsync("/admin");
+        var row = System.Text.RegularExpressions.Regex.Match(html, $"<tr data-channel=\"{n.Channel}\">.*?</tr>", System.Text.RegularExpressions.RegexOptions.Singleline);
+        Assert.True(row.Success, "the connected channel has a row");
+        Assert.Contains($"href=\"/admin/channels/{n.Channel}\"", row.Value, StringComparison.Ordinal);
+        Assert.Contains($">{status.Long("lagSequences").ToString("N0", CultureInfo.InvariantCulture)}</td>", row.Value, StringComparison.Ordinal);
+        Assert.True(status.Long("lagSequences") > 0, "the connector is behind the hold");
+    }
+}
+
+public sealed class DashboardConnectorTests_Sqlite(ConnectorSqliteServer server) : DashboardConnectorTests(server), IClassFixture<ConnectorSqliteServer>;
+
+public sealed class DashboardConnectorTests_Postgres(ConnectorPostgresServer server) : DashboardConnectorTests(server), IClassFixture<ConnectorPostgresServer>;

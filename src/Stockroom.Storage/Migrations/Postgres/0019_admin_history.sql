@@ -1,6 +1,8 @@
 -- Each position's changes, as the ledger's positions.changed events carry them, kept by SKU with
 -- the sequence of their event: the stock-over-time chart of one SKU reads its own rows instead of
 -- scanning the whole ledger. Written in the same transaction as the event, so the two never differ.
+-- Nothing is backfilled: a chart walks back from the positions as they stand, so it is exact as far
+-- back as these rows go, which is from this migration on.
 CREATE TABLE position_history (
     sku         TEXT COLLATE "C" NOT NULL,
     location_id TEXT COLLATE "C" NOT NULL,

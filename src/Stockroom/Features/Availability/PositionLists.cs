@@ -44,6 +44,12 @@ public static class PositionLists
               {(locations is null ? "" : $"AND location_id IN ({store.Dialect.TextList("@locations")})")}
             ORDER BY {first}{direction}, {second}{direction} LIMIT @limit
             """;
+        if (order == PositionOrder.Sku && skuPrefix is not null && after is null)
+        {
+            // The first page starts at the prefix itself: the index range then begins there, not at the first SKU there is.
+            after = descending ? new PositionKey(skuPrefix + Highest, "") : new PositionKey(skuPrefix, "");
+        }
+
         var start = descending ? Highest : "";
         return await store.QueryAsync(sql, c =>
         {
