@@ -159,6 +159,25 @@ public abstract class ConnectorEndToEndTests(StockroomServer server)
     [InlineData(Amazon)]
     [InlineData(Walmart)]
     [InlineData(GoogleMerchant)]
+    public Task A_sku_the_channel_neither_lists_nor_stocks_is_not_sent(string kind) => WithConnectorAsync(kind, async c =>
+    {
+        // Another network's SKU changes: the channel's feed carries it (at 0), but the marketplace has never
+        // heard of it, and would refuse it under its own name, holding up the batch with the listed SKU in it.
+        var other = await Client.SeedAsync(storeOnHand: 4, warehouseOnHand: 4);
+        await Hold(c.Network, 1);
+        await PassAsync();
+
+        Assert.Equal(34, Total(c));
+        await AssertInStepAsync(c);
+        Assert.DoesNotContain(c.Market.Stock.Keys, key => key.Contains(other.Sku, StringComparison.Ordinal));
+        Assert.DoesNotContain(c.Market.Calls, call => call.Segments.Any(segment => segment.Contains(other.Sku, StringComparison.Ordinal))
+            || call.Query.Values.Any(value => value.Contains(other.Sku, StringComparison.Ordinal)) || call.Body.Contains(other.Sku, StringComparison.Ordinal));
+    });
+
+    [Theory]
+    [InlineData(Amazon)]
+    [InlineData(Walmart)]
+    [InlineData(GoogleMerchant)]
     public Task A_hold_changes_what_the_marketplace_holds(string kind) => WithConnectorAsync(kind, async c =>
     {
         await Hold(c.Network, 3);

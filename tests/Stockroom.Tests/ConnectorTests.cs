@@ -157,6 +157,31 @@ public abstract class ConnectorTests(StockroomServer server)
     }
 
     [Fact]
+    public async Task A_restarted_process_compares_against_what_it_last_set_in_shopify()
+    {
+        await using var shopify = await ShopifyStandIn.StartAsync();
+        var (n, _, item) = await ConnectAsync(shopify);
+        var reads = shopify.Reads;
+
+        // A new process over the same store knows what was last set: it sets against it without asking Shopify first.
+        await server.RestartAsync(TimeSpan.FromSeconds(5));
+        await Hold(n, 1);
+        await PassAsync();
+        Assert.Equal(34, shopify.Available[item]);
+        Assert.Equal(reads, shopify.Reads);
+        Assert.Equal(0, shopify.StaleRefusals);
+
+        // A change made in Shopify while the process was down is seen by compare-and-set, not overwritten blindly.
+        await server.RestartAsync(TimeSpan.FromSeconds(5));
+        shopify.Available[item] = 99;
+        await Hold(n, 1);
+        await PassAsync();
+        Assert.Equal(1, shopify.StaleRefusals);
+        Assert.Equal(33, shopify.Available[item]);
+        Assert.Empty(shopify.Malformed);
+    }
+
+    [Fact]
     public async Task A_failed_push_keeps_the_cursor_and_another_process_resumes_from_the_right_sequence()
     {
         await using var shopify = await ShopifyStandIn.StartAsync();

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Stockroom.Features.Connectors;
@@ -283,6 +284,56 @@ public abstract class OrderPollingTests(StockroomServer server, FixedConnectors 
         var recovered = await CursorAsync(channel);
         Assert.Equal(((int?)null, (string?)null, 0), (recovered.LastErrorStatus, recovered.LastErrorBody, recovered.FailuresInARow));
         Assert.Equal(2, await AllocatedAsync(n));
+    }
+
+    [Fact]
+    public async Task A_polled_order_intake_refuses_is_recorded_in_the_audit_and_not_read_again_and_again()
+    {
+        await SeedAsync("walmart");
+        await using var walmart = await WalmartStandIn.StartNewAsync();
+        var channel = Api.NewId("wm");
+        connectors.Set(Walmart(channel, walmart));
+        // A SKU Stockroom does not know and no listing maps: intake refuses the order (422), as it would a webhook's.
+        var id = walmart.AddOrder(Api.NewId("NOPE"), server.Time.GetUtcNow().AddMinutes(-10));
+
+        Assert.Equal(1, await Polling.PollDueAsync(CancellationToken.None));
+        var refused = Assert.Single(await DeliveriesAsync(id));
+        Assert.Equal("refused", refused.GetProperty("outcome").GetString(), ignoreCase: true);
+        Assert.Equal(422, refused.GetProperty("status").GetInt32());
+        await Client.Send(HttpMethod.Get, $"/v1/orders/walmart:{id}").Problem(HttpStatusCode.NotFound);
+
+        // The refusal is not a failure of the poll: the cursor moves past the order, and later sweeps neither read nor record it again.
+        var cursor = await CursorAsync(channel);
+        Assert.Equal((0, (int?)null), (cursor.FailuresInARow, cursor.LastErrorStatus));
+        for (var sweep = 0; sweep < 3; sweep++)
+        {
+            NextInterval();
+            Assert.Equal(0, await Polling.PollDueAsync(CancellationToken.None));
+        }
+
+        Assert.Single(await DeliveriesAsync(id));
+        Assert.Empty(walmart.Violations);
+    }
+
+    /// <summary>The intake audit's rows of one marketplace order, read through <c>GET /v1/intake/deliveries</c>.</summary>
+    private async Task<List<JsonElement>> DeliveriesAsync(string marketplaceOrderId)
+    {
+        var rows = new List<JsonElement>();
+        var after = "";
+        for (var page = 0; page < 100; page++)
+        {
+            var answer = await Client.Send(HttpMethod.Get, $"/v1/intake/deliveries?channel=walmart&limit=1000{after}").Expect(HttpStatusCode.OK);
+            rows.AddRange(answer.GetProperty("data").EnumerateArray()
+                .Where(d => d.TryGetProperty("marketplaceOrderId", out var m) && m.GetString() == marketplaceOrderId));
+            if (!answer.TryGetProperty("next", out var next) || next.ValueKind != JsonValueKind.String)
+            {
+                break;
+            }
+
+            after = $"&after={Uri.EscapeDataString(next.GetString()!)}";
+        }
+
+        return rows;
     }
 
     /// <summary>Puts a cursor back as a crash before its write would have left it, and makes the connector due.</summary>

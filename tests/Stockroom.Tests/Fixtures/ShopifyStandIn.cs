@@ -57,9 +57,13 @@ public sealed partial class ShopifyStandIn : IAsyncDisposable
     public ConcurrentQueue<string> Malformed { get; } = new();
 
     private int _staleRefusals;
+    private int _reads;
     private int _throttleNext;
     private int _tooManyNext;
     private int _failNext;
+
+    /// <summary>Queries of the available quantities answered (<c>nodes</c> with each item's inventory level).</summary>
+    public int Reads => Volatile.Read(ref _reads);
 
     /// <summary>Mutations refused because a compare value was stale.</summary>
     public int StaleRefusals => Volatile.Read(ref _staleRefusals);
@@ -217,6 +221,7 @@ public sealed partial class ShopifyStandIn : IAsyncDisposable
             return Bad("nodes takes ids: [ID!]! and the inventory level a locationId: ID!");
         }
 
+        Interlocked.Increment(ref _reads);
         var nodes = ids.Select(id => id!.GetValue<string>()).Select(id => ItemGid().IsMatch(id)
             ? (object?)new { id, inventoryLevel = location == Location ? new { quantities = new[] { new { name = "available", quantity = Available.GetValueOrDefault(id) } } } : null }
             : null);

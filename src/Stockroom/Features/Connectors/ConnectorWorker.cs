@@ -176,7 +176,8 @@ public sealed partial class ConnectorPushes(IStockStore store, TimeProvider time
         var byLocation = pusher.NeedsLocations
             ? (await FiguresAsync(channel, [.. latest.Select(l => l.Sku)], true, cancellationToken)).ToDictionary(f => f.Sku, f => f.ByLocation, StringComparer.Ordinal)
             : null;
-        var mapped = await MapAsync(channelId, [.. latest.Select(l => (l.Sku, l.Available, l.Sequence, byLocation?.GetValueOrDefault(l.Sku)))], cancellationToken);
+        var stocked = await StockedInGroupAsync(channel.Group, [.. latest.Select(l => l.Sku)], cancellationToken);
+        var mapped = await MapAsync(channelId, [.. latest.Select(l => (l.Sku, l.Available, l.Sequence, byLocation?.GetValueOrDefault(l.Sku)))], cancellationToken, stocked);
         var feedIds = latest.ToDictionary(l => l.Sku, l => l.Id, StringComparer.Ordinal);
         var sequences = latest.ToDictionary(l => l.Sku, l => l.Sequence, StringComparer.Ordinal);
         var batches = mapped.Chunk(pusher.BatchSizeMax).ToList();
@@ -245,9 +246,15 @@ public sealed partial class ConnectorPushes(IStockStore store, TimeProvider time
         return result;
     }
 
-    /// <summary>Each SKU under each of the channel's listings for it, or under its own name when it has none.</summary>
+    /// <summary>
+    /// Each SKU under each of the channel's listings for it, or under its own name when it has none.
+    /// When <paramref name="stocked"/> is given, a SKU with no listing is sent only if the channel's group
+    /// stocks it: the feed carries every SKU whose figure changed, and a marketplace refuses a seller SKU it
+    /// has never heard of, which would hold up the rest of the batch.
+    /// </summary>
     private async Task<List<AvailabilityPush>> MapAsync(string channel,
-        IReadOnlyList<(string Sku, long Available, long Sequence, IReadOnlyDictionary<string, long>? ByLocation)> figures, CancellationToken cancellationToken)
+        IReadOnlyList<(string Sku, long Available, long Sequence, IReadOnlyDictionary<string, long>? ByLocation)> figures, CancellationToken cancellationToken,
+        IReadOnlySet<string>? stocked = null)
     {
         var listings = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         foreach (var chunk in figures.Select(f => f.Sku).Chunk(Limits.BulkSkusMax))
@@ -261,8 +268,23 @@ public sealed partial class ConnectorPushes(IStockStore store, TimeProvider time
             }
         }
 
-        return [.. figures.SelectMany(f => (listings.TryGetValue(f.Sku, out var ids) ? ids : [f.Sku])
+        return [.. figures.SelectMany(f => (listings.TryGetValue(f.Sku, out var ids) ? ids : stocked is null || stocked.Contains(f.Sku) ? [f.Sku] : [])
             .Select(id => new AvailabilityPush(f.Sku, id, Math.Max(0, f.Available), f.Sequence, f.ByLocation)))];
+    }
+
+    /// <summary>Which of <paramref name="skus"/> have a position at a location of <paramref name="group"/>.</summary>
+    private async Task<HashSet<string>> StockedInGroupAsync(string group, IReadOnlyList<string> skus, CancellationToken cancellationToken)
+    {
+        var stocked = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var chunk in skus.Chunk(Limits.BulkSkusMax))
+        {
+            stocked.UnionWith(await store.QueryAsync($"""
+                SELECT DISTINCT p.sku FROM positions p
+                WHERE p.sku IN ({store.Dialect.TextList("@skus")}) AND p.location_id IN (SELECT l.location_id FROM group_locations l WHERE l.group_id = @group)
+                """, c => store.Dialect.BindTextList(c.With("@group", group), "@skus", chunk), r => r.GetString(0), cancellationToken));
+        }
+
+        return stocked;
     }
 
     private async Task<DateTimeOffset?> LastResyncAsync(string channel, CancellationToken cancellationToken) =>

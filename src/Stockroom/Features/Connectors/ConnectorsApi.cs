@@ -168,6 +168,10 @@ public sealed class ConnectorSetup(IEnumerable<IAvailabilityPusher> pushers, Con
                 write.Record("channel.connectorRemoved", new { channel });
             }
 
+            // What the removed connector last set is no compare value for one set later: that one reads the marketplace first.
+            await using var forget = write.Command("DELETE FROM connector_quantities_set WHERE channel_id = @channel").With("@channel", channel);
+            await write.ExecuteAsync(forget, cancellationToken);
+
             return null;
         }
 

@@ -1,10 +1,11 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Stockroom.Http;
+using Stockroom.Storage;
 
 namespace Stockroom.Features.Connectors;
 
@@ -15,8 +16,11 @@ namespace Stockroom.Features.Connectors;
 /// seen, not overwritten blindly. On a stale compare value the pusher reads Shopify's figure and sets
 /// again against it: Stockroom's figure wins, knowingly. Throttling (HTTP 429, or a
 /// <c>THROTTLED</c> error in a 200 answer, with the cost's restore rate) becomes a wait.
+/// The compare values are kept in the store (<c>connector_quantities_set</c>), not in a process's
+/// memory: a restarted process, or another one over the same store, still compares against what
+/// Stockroom last set, and so still sees a change made in Shopify meanwhile.
 /// </summary>
-public sealed partial class ShopifyPusher : IAvailabilityPusher
+public sealed partial class ShopifyPusher(IStockStore store) : IAvailabilityPusher
 {
     /// <summary>The Admin API version the requests are written against.</summary>
     public const string ApiVersion = "2025-10";
@@ -45,12 +49,6 @@ public sealed partial class ShopifyPusher : IAvailabilityPusher
           }
         }
         """;
-
-    /// <summary>
-    /// What Stockroom last set in Shopify, per channel, location and inventory item: the compare
-    /// value of the next set. Unknown after a start, it is read from Shopify first.
-    /// </summary>
-    private readonly ConcurrentDictionary<(string Channel, string Location, string Item), long> _lastSet = new();
 
     public ConnectorKind Kind => ConnectorKind.Shopify;
 
@@ -93,8 +91,10 @@ public sealed partial class ShopifyPusher : IAvailabilityPusher
             return new PushOutcome.Delivered();
         }
 
-        var unknown = items.Where(i => !_lastSet.ContainsKey((connector.Channel, location, i.Item))).Select(i => i.Item).ToList();
-        if (unknown.Count > 0 && await ReadAsync(http, connector, location, unknown, cancellationToken) is { } readProblem)
+        // What Stockroom last set is the compare value; an item it never set is read from Shopify first.
+        var compare = await LastSetAsync(connector.Channel, location, [.. items.Select(i => i.Item).Distinct(StringComparer.Ordinal)], cancellationToken);
+        var unknown = items.Select(i => i.Item).Where(i => !compare.ContainsKey(i)).Distinct(StringComparer.Ordinal).ToList();
+        if (unknown.Count > 0 && await ReadAsync(http, connector, location, unknown, compare, cancellationToken) is { } readProblem)
         {
             return readProblem;
         }
@@ -102,21 +102,65 @@ public sealed partial class ShopifyPusher : IAvailabilityPusher
         // A stale compare value is read and set again once; a second in a row (Shopify changing under a busy store) is tried on the next pass.
         for (var attempt = 0; ; attempt++)
         {
-            var (outcome, stale) = await SetAsync(http, connector, location, items, cancellationToken);
+            var (outcome, stale) = await SetAsync(http, connector, location, items, compare, cancellationToken);
             if (stale.Count == 0 || attempt > 0)
             {
                 return outcome;
             }
 
-            if (await ReadAsync(http, connector, location, stale, cancellationToken) is { } problem)
+            if (await ReadAsync(http, connector, location, stale, compare, cancellationToken) is { } problem)
             {
                 return problem;
             }
         }
     }
 
+    /// <summary>The quantities Stockroom last set (or read) in Shopify for these items at the location, as stored.</summary>
+    private async Task<Dictionary<string, long>> LastSetAsync(string channel, string location, IReadOnlyList<string> items, CancellationToken cancellationToken)
+    {
+        var found = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var chunk in items.Chunk(QuantitiesMax))
+        {
+            var rows = await store.QueryAsync(
+                $"SELECT item_id, quantity FROM connector_quantities_set WHERE channel_id = @channel AND location_id = @location AND item_id IN ({store.Dialect.TextList("@items")})",
+                c => store.Dialect.BindTextList(c.With("@channel", channel).With("@location", location), "@items", chunk),
+                r => (Item: r.GetString(0), Quantity: r.GetInt64(1)), cancellationToken);
+            foreach (var (item, quantity) in rows)
+            {
+                found[item] = quantity;
+            }
+        }
+
+        return found;
+    }
+
+    /// <summary>Stores what Shopify now holds for these items at the location: the compare values of the next set, whichever process makes it.</summary>
+    private async Task RememberAsync(string channel, string location, IReadOnlyCollection<KeyValuePair<string, long>> quantities, CancellationToken cancellationToken)
+    {
+        if (quantities.Count == 0)
+        {
+            return;
+        }
+
+        await Writes.RetryAsync(store, async () =>
+        {
+            await using var write = await store.BeginWriteAsync(cancellationToken);
+            foreach (var (item, quantity) in quantities)
+            {
+                await using var upsert = write.Command("""
+                    INSERT INTO connector_quantities_set (channel_id, location_id, item_id, quantity, set_at) VALUES (@channel, @location, @item, @quantity, @now)
+                    ON CONFLICT (channel_id, location_id, item_id) DO UPDATE SET quantity = excluded.quantity, set_at = excluded.set_at
+                    """).With("@channel", channel).With("@location", location).With("@item", item).With("@quantity", quantity).With("@now", write.Now);
+                await write.ExecuteAsync(upsert, cancellationToken);
+            }
+
+            await write.CommitAsync(cancellationToken);
+            return true;
+        });
+    }
+
     private async Task<(PushOutcome Outcome, List<string> Stale)> SetAsync(HttpClient http, ConnectorSettings connector, string location,
-        List<(string Item, AvailabilityPush Push)> items, CancellationToken cancellationToken)
+        List<(string Item, AvailabilityPush Push)> items, Dictionary<string, long> compare, CancellationToken cancellationToken)
     {
         var quantities = new JsonArray();
         foreach (var (item, push) in items)
@@ -126,7 +170,7 @@ public sealed partial class ShopifyPusher : IAvailabilityPusher
                 ["inventoryItemId"] = item,
                 ["locationId"] = location,
                 ["quantity"] = push.Available,
-                ["compareQuantity"] = _lastSet.TryGetValue((connector.Channel, location, item), out var last) ? last : 0,
+                ["compareQuantity"] = compare.GetValueOrDefault(item),
             });
         }
 
@@ -150,11 +194,13 @@ public sealed partial class ShopifyPusher : IAvailabilityPusher
         var errors = result.TryGetProperty("userErrors", out var userErrors) && userErrors.ValueKind == JsonValueKind.Array ? userErrors.EnumerateArray().ToList() : [];
         if (errors.Count == 0)
         {
+            var set = new Dictionary<string, long>(StringComparer.Ordinal);
             foreach (var (item, push) in items)
             {
-                _lastSet[(connector.Channel, location, item)] = push.Available;
+                set[item] = compare[item] = push.Available;
             }
 
+            await RememberAsync(connector.Channel, location, set, cancellationToken);
             return (new PushOutcome.Delivered(), []);
         }
 
@@ -173,8 +219,9 @@ public sealed partial class ShopifyPusher : IAvailabilityPusher
         return (refused, []);
     }
 
-    /// <summary>Reads Shopify's available quantity of these items at the location into the compare values; null when read.</summary>
-    private async Task<PushOutcome?> ReadAsync(HttpClient http, ConnectorSettings connector, string location, List<string> items, CancellationToken cancellationToken)
+    /// <summary>Reads Shopify's available quantity of these items at the location into the compare values, and stores them; null when read.</summary>
+    private async Task<PushOutcome?> ReadAsync(HttpClient http, ConnectorSettings connector, string location, List<string> items, Dictionary<string, long> compare,
+        CancellationToken cancellationToken)
     {
         var (answer, problem) = await SendAsync(http, connector, LevelsQuery,
             new JsonObject { ["ids"] = new JsonArray([.. items.Select(i => (JsonNode)i!)]), ["locationId"] = location }, cancellationToken);
@@ -184,6 +231,7 @@ public sealed partial class ShopifyPusher : IAvailabilityPusher
         }
 
         var nodes = answer!.Value.GetProperty("data").GetProperty("nodes");
+        var read = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var node in nodes.EnumerateArray().Where(n => n.ValueKind == JsonValueKind.Object))
         {
             var available = 0L;
@@ -193,9 +241,10 @@ public sealed partial class ShopifyPusher : IAvailabilityPusher
                     .Select(q => q.GetProperty("quantity").GetInt64()).FirstOrDefault();
             }
 
-            _lastSet[(connector.Channel, location, node.GetProperty("id").GetString()!)] = available;
+            read[node.GetProperty("id").GetString()!] = compare[node.GetProperty("id").GetString()!] = available;
         }
 
+        await RememberAsync(connector.Channel, location, read, cancellationToken);
         return null;
     }
 
