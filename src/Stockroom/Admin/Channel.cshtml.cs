@@ -55,7 +55,7 @@ public sealed class ChannelModel(IStockStore store, KeyRing keys, TimeProvider t
         ArgumentNullException.ThrowIfNull(form);
         if (!await AdminSetup.MayAsync(User, keys, Scopes.Admin, cancellationToken))
         {
-            return ManagePages.Forbidden(Scopes.Admin);
+            return AdminSetup.Forbidden(Scopes.Admin);
         }
 
         if (!await LoadAsync(id, null, cancellationToken))
@@ -93,7 +93,7 @@ public sealed class ChannelModel(IStockStore store, KeyRing keys, TimeProvider t
     {
         if (!await AdminSetup.MayAsync(User, keys, Scopes.Admin, cancellationToken))
         {
-            return ManagePages.Forbidden(Scopes.Admin);
+            return AdminSetup.Forbidden(Scopes.Admin);
         }
 
         var result = await ConnectorsApi.Resync(id, store, cancellationToken);
@@ -105,7 +105,7 @@ public sealed class ChannelModel(IStockStore store, KeyRing keys, TimeProvider t
     {
         if (!await AdminSetup.MayAsync(User, keys, Scopes.Admin, cancellationToken))
         {
-            return ManagePages.Forbidden(Scopes.Admin);
+            return AdminSetup.Forbidden(Scopes.Admin);
         }
 
         if (!await LoadAsync(id, null, cancellationToken))
@@ -132,7 +132,7 @@ public sealed class ChannelModel(IStockStore store, KeyRing keys, TimeProvider t
     {
         if (!await AdminSetup.MayAsync(User, keys, Scopes.Admin, cancellationToken))
         {
-            return ManagePages.Forbidden(Scopes.Admin);
+            return AdminSetup.Forbidden(Scopes.Admin);
         }
 
         var result = await ChannelListings.Delete(id, externalId ?? "", store, cancellationToken);

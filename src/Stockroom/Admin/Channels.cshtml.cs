@@ -46,7 +46,7 @@ public sealed class ChannelsModel(IStockStore store, KeyRing keys, TimeProvider 
         ArgumentNullException.ThrowIfNull(form);
         if (!await AdminSetup.MayAsync(User, keys, Scopes.Admin, cancellationToken))
         {
-            return ManagePages.Forbidden(Scopes.Admin);
+            return AdminSetup.Forbidden(Scopes.Admin);
         }
 
         MayWrite = true;

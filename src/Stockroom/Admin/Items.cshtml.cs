@@ -50,7 +50,7 @@ public sealed class ItemsModel(IStockStore store, KeyRing keys, TimeProvider tim
         ArgumentNullException.ThrowIfNull(form);
         if (!await AdminSetup.MayAsync(User, keys, Scopes.InventoryWrite, cancellationToken))
         {
-            return ManagePages.Forbidden(Scopes.InventoryWrite);
+            return AdminSetup.Forbidden(Scopes.InventoryWrite);
         }
 
         MayWrite = true;

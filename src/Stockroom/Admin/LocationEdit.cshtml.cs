@@ -36,7 +36,7 @@ public sealed class LocationEditModel(IStockStore store, KeyRing keys) : PageMod
         ArgumentNullException.ThrowIfNull(form);
         if (!await AdminSetup.MayAsync(User, keys, Scopes.Admin, cancellationToken))
         {
-            return ManagePages.Forbidden(Scopes.Admin);
+            return AdminSetup.Forbidden(Scopes.Admin);
         }
 
         if (!await LoadAsync(id, cancellationToken))

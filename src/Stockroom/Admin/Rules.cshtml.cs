@@ -50,7 +50,7 @@ public sealed class RulesModel(IStockStore store, KeyRing keys) : PageModel
         ArgumentNullException.ThrowIfNull(form);
         if (!await AdminSetup.MayAsync(User, keys, Scopes.InventoryWrite, cancellationToken))
         {
-            return ManagePages.Forbidden(Scopes.InventoryWrite);
+            return AdminSetup.Forbidden(Scopes.InventoryWrite);
         }
 
         MayWrite = true;
@@ -88,7 +88,7 @@ public sealed class RulesModel(IStockStore store, KeyRing keys) : PageModel
         ArgumentNullException.ThrowIfNull(form);
         if (!await AdminSetup.MayAsync(User, keys, Scopes.InventoryWrite, cancellationToken))
         {
-            return ManagePages.Forbidden(Scopes.InventoryWrite);
+            return AdminSetup.Forbidden(Scopes.InventoryWrite);
         }
 
         MayWrite = true;
@@ -125,7 +125,7 @@ public sealed class RulesModel(IStockStore store, KeyRing keys) : PageModel
     {
         if (!await AdminSetup.MayAsync(User, keys, Scopes.InventoryWrite, cancellationToken))
         {
-            return ManagePages.Forbidden(Scopes.InventoryWrite);
+            return AdminSetup.Forbidden(Scopes.InventoryWrite);
         }
 
         var result = await SafetyStockRulesApi.Delete(store, Request, cancellationToken, sku, location, group);
@@ -137,7 +137,7 @@ public sealed class RulesModel(IStockStore store, KeyRing keys) : PageModel
     {
         if (!await AdminSetup.MayAsync(User, keys, Scopes.InventoryWrite, cancellationToken))
         {
-            return ManagePages.Forbidden(Scopes.InventoryWrite);
+            return AdminSetup.Forbidden(Scopes.InventoryWrite);
         }
 
         var result = await LowStockRulesApi.Delete(store, Request, cancellationToken, sku, location, group);
