@@ -89,6 +89,17 @@ public sealed class FormFields
         }
     }
 
+    /// <summary>
+    /// Takes an API handler's answer to this form: true when it succeeded; when it refused, its
+    /// message and its messages per field become the form's.
+    /// </summary>
+    public bool Accepted(IResult result)
+    {
+        var outcome = AdminOutcome.From(result, "");
+        Take(outcome);
+        return outcome.Succeeded;
+    }
+
     /// <summary>The messages for a field: its own key, and keys under it (<c>attributes.colour</c>, <c>locations[2]</c>).</summary>
     public IReadOnlyList<string> ErrorsOf(string field) =>
         [.. _errors.Where(e => Under(e.Key, field)).SelectMany(e => e.Value.Select(m => e.Key.Equals(field, StringComparison.OrdinalIgnoreCase) ? m : $"{e.Key}: {m}"))];

@@ -62,14 +62,11 @@ public sealed class LocationsModel(IStockStore store, KeyRing keys) : PageModel
         if (!LocationFields.Failed)
         {
             var result = await NetworkApi.PutLocation(id, request, store, Request, cancellationToken);
-            var outcome = AdminOutcome.From(result.Result, $"Location {id} created.");
-            if (outcome.Succeeded)
+            if (LocationFields.Accepted(result.Result))
             {
-                Message = outcome.Message;
+                Message = $"Location {id} created.";
                 return Redirect("/admin/locations");
             }
-
-            LocationFields.Take(outcome);
         }
 
         Response.StatusCode = StatusCodes.Status400BadRequest;
@@ -96,14 +93,11 @@ public sealed class LocationsModel(IStockStore store, KeyRing keys) : PageModel
         if (!GroupFields.Failed)
         {
             var result = await NetworkApi.PutGroup(id, form.ToRequest(), store, Request, cancellationToken);
-            var outcome = AdminOutcome.From(result.Result, $"Group {id} created.");
-            if (outcome.Succeeded)
+            if (GroupFields.Accepted(result.Result))
             {
-                Message = outcome.Message;
+                Message = $"Group {id} created.";
                 return Redirect("/admin/locations#groups");
             }
-
-            GroupFields.Take(outcome);
         }
 
         Response.StatusCode = StatusCodes.Status400BadRequest;
