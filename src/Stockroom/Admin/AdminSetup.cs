@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Microsoft.AspNetCore.Mvc;
 using Stockroom.Features.Keys;
 
 namespace Stockroom.Admin;
@@ -23,10 +24,6 @@ public static class AdminSetup
         .AddApplicationPart(typeof(AdminSetup).Assembly);
     }
 
-    /// <summary>May this visitor answer holds (accept, decline)? Everyone, when Stockroom runs open.</summary>
-    public static Task<bool> MayWriteAsync(ClaimsPrincipal user, KeyRing keys, CancellationToken cancellationToken) =>
-        MayAsync(user, keys, Scopes.ReservationsWrite, cancellationToken);
-
     /// <summary>
     /// Does the signed-in key carry <paramref name="scope"/>? A form asks for the scope its API
     /// endpoint asks for, so the pages never let a key do more than it could through the API.
@@ -38,4 +35,17 @@ public static class AdminSetup
         ArgumentNullException.ThrowIfNull(keys);
         return !await keys.IsSecuredAsync(cancellationToken) || Caller.Of(user).May(scope);
     }
+
+    /// <summary>
+    /// The answer to a form posted by a key without <paramref name="scope"/>, the scope the form's API
+    /// endpoint needs: a 403 that names it. <c>Forbid()</c> would hand the signed-in visitor to the
+    /// cookie scheme, which sends them to sign in again as though their key were unknown; the key is
+    /// known, and the answer is that it may not do this, as the API answers it.
+    /// </summary>
+    public static IActionResult Forbidden(string scope) => new ContentResult
+    {
+        StatusCode = StatusCodes.Status403Forbidden,
+        ContentType = "text/plain; charset=utf-8",
+        Content = $"This key may not make this change: it needs the '{scope}' scope.",
+    };
 }

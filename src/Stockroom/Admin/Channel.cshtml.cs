@@ -55,7 +55,7 @@ public sealed class ChannelModel(IStockStore store, KeyRing keys, TimeProvider t
         ArgumentNullException.ThrowIfNull(form);
         if (!await AdminSetup.MayAsync(User, keys, Scopes.Admin, cancellationToken))
         {
-            return ManagePages.Forbidden(Scopes.Admin);
+            return AdminSetup.Forbidden(Scopes.Admin);
         }
 
         if (!await LoadAsync(id, null, cancellationToken))
@@ -75,14 +75,11 @@ public sealed class ChannelModel(IStockStore store, KeyRing keys, TimeProvider t
             }
 
             var result = await NetworkApi.PutChannel(id, request, store, connectors, Request, cancellationToken);
-            var outcome = AdminOutcome.From(result.Result, $"Channel {id} saved.");
-            if (outcome.Succeeded)
+            if (Fields.Accepted(result.Result))
             {
-                Message = outcome.Message;
+                Message = $"Channel {id} saved.";
                 return Redirect(Here(id));
             }
-
-            Fields.Take(outcome);
         }
 
         Response.StatusCode = StatusCodes.Status400BadRequest;
@@ -93,7 +90,7 @@ public sealed class ChannelModel(IStockStore store, KeyRing keys, TimeProvider t
     {
         if (!await AdminSetup.MayAsync(User, keys, Scopes.Admin, cancellationToken))
         {
-            return ManagePages.Forbidden(Scopes.Admin);
+            return AdminSetup.Forbidden(Scopes.Admin);
         }
 
         var result = await ConnectorsApi.Resync(id, store, cancellationToken);
@@ -105,7 +102,7 @@ public sealed class ChannelModel(IStockStore store, KeyRing keys, TimeProvider t
     {
         if (!await AdminSetup.MayAsync(User, keys, Scopes.Admin, cancellationToken))
         {
-            return ManagePages.Forbidden(Scopes.Admin);
+            return AdminSetup.Forbidden(Scopes.Admin);
         }
 
         if (!await LoadAsync(id, null, cancellationToken))
@@ -115,14 +112,12 @@ public sealed class ChannelModel(IStockStore store, KeyRing keys, TimeProvider t
 
         (ListingExternalId, ListingSku) = (externalId?.Trim() ?? "", FormFields.Blank(sku));
         var result = await ChannelListings.Put(id, ListingExternalId, new PutListingRequest(ListingSku), store, cancellationToken);
-        var outcome = AdminOutcome.From(result.Result, $"Listing {ListingExternalId} maps to {ListingSku}.");
-        if (outcome.Succeeded)
+        if (ListingFields.Accepted(result.Result))
         {
-            Message = outcome.Message;
+            Message = $"Listing {ListingExternalId} maps to {ListingSku}.";
             return Redirect(Here(id) + "#listings");
         }
 
-        ListingFields.Take(outcome);
         Form = ChannelForm.From(Channel!);
         Response.StatusCode = StatusCodes.Status400BadRequest;
         return Page();
@@ -132,7 +127,7 @@ public sealed class ChannelModel(IStockStore store, KeyRing keys, TimeProvider t
     {
         if (!await AdminSetup.MayAsync(User, keys, Scopes.Admin, cancellationToken))
         {
-            return ManagePages.Forbidden(Scopes.Admin);
+            return AdminSetup.Forbidden(Scopes.Admin);
         }
 
         var result = await ChannelListings.Delete(id, externalId ?? "", store, cancellationToken);

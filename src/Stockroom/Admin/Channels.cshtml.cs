@@ -46,7 +46,7 @@ public sealed class ChannelsModel(IStockStore store, KeyRing keys, TimeProvider 
         ArgumentNullException.ThrowIfNull(form);
         if (!await AdminSetup.MayAsync(User, keys, Scopes.Admin, cancellationToken))
         {
-            return ManagePages.Forbidden(Scopes.Admin);
+            return AdminSetup.Forbidden(Scopes.Admin);
         }
 
         MayWrite = true;
@@ -62,14 +62,11 @@ public sealed class ChannelsModel(IStockStore store, KeyRing keys, TimeProvider 
         if (!Fields.Failed)
         {
             var result = await NetworkApi.PutChannel(id, request, store, connectors, Request, cancellationToken);
-            var outcome = AdminOutcome.From(result.Result, $"Channel {id} created.");
-            if (outcome.Succeeded)
+            if (Fields.Accepted(result.Result))
             {
-                Message = outcome.Message;
+                Message = $"Channel {id} created.";
                 return Redirect($"/admin/channels/{Uri.EscapeDataString(id)}");
             }
-
-            Fields.Take(outcome);
         }
 
         Response.StatusCode = StatusCodes.Status400BadRequest;

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using Microsoft.AspNetCore.Html;
-using Microsoft.AspNetCore.Mvc;
 
 namespace Stockroom.Admin;
 
@@ -12,13 +11,49 @@ namespace Stockroom.Admin;
 /// that is not one), calls the API's own handler, and shows each message of its problem+json beside
 /// the field it names. Messages for fields the form does not show are listed at its foot, so none is lost.
 /// </summary>
-public sealed class FormFields(string idPrefix)
+public sealed class FormFields
 {
-    private readonly Dictionary<string, List<string>> _errors = new(StringComparer.OrdinalIgnoreCase);
-    private readonly HashSet<string> _shown = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, List<string>> _errors;
+    private readonly HashSet<string> _shown;
+    private readonly string _namePrefix;
+    private readonly string? _messageIdPrefix;
+
+    /// <param name="idPrefix">Prefixes element ids, so that two forms on one page never share one.</param>
+    /// <param name="messageIdPrefix">
+    /// When given, a field's message is named after the API's field it is about, made safe for an id
+    /// (<c>error-lines-1--quantity</c> for <c>lines[1].quantity</c>), rather than after its element
+    /// (<c>transfer-id-error</c>); forms whose fields are the API's own names use it.
+    /// </param>
+    public FormFields(string idPrefix, string? messageIdPrefix = null)
+        : this(idPrefix, "", messageIdPrefix, new(StringComparer.OrdinalIgnoreCase), new(StringComparer.OrdinalIgnoreCase))
+    {
+    }
+
+    private FormFields(string idPrefix, string namePrefix, string? messageIdPrefix, Dictionary<string, List<string>> errors, HashSet<string> shown)
+    {
+        IdPrefix = idPrefix;
+        _namePrefix = namePrefix;
+        _messageIdPrefix = messageIdPrefix;
+        _errors = errors;
+        _shown = shown;
+    }
 
     /// <summary>Prefixes element ids, so that two forms on one page never share one.</summary>
-    public string IdPrefix { get; } = idPrefix;
+    public string IdPrefix { get; }
+
+    /// <summary>
+    /// The fields of one entry of a list the form posts (a transfer's <c>lines[2]</c>): their ids start
+    /// with <paramref name="idPrefix"/>, their names and the API fields they show with
+    /// <paramref name="namePrefix"/>. They share this form's messages; its summary stays with the form.
+    /// </summary>
+    public FormFields Part(string idPrefix, string namePrefix) => new(idPrefix, _namePrefix + namePrefix, _messageIdPrefix, _errors, _shown);
+
+    /// <summary>A new id for a form that creates something: sent again (a reload of the answer), it names the same thing, so nothing is created twice.</summary>
+    public static string NewId(string prefix)
+    {
+        ArgumentNullException.ThrowIfNull(prefix);
+        return $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 13)];
+    }
 
     /// <summary>The API's title and detail when it refused the form.</summary>
     public string? Message { get; private set; }
@@ -52,6 +87,17 @@ public sealed class FormFields(string idPrefix)
                 Add(field, message);
             }
         }
+    }
+
+    /// <summary>
+    /// Takes an API handler's answer to this form: true when it succeeded; when it refused, its
+    /// message and its messages per field become the form's.
+    /// </summary>
+    public bool Accepted(IResult result)
+    {
+        var outcome = AdminOutcome.From(result, "");
+        Take(outcome);
+        return outcome.Succeeded;
     }
 
     /// <summary>The messages for a field: its own key, and keys under it (<c>attributes.colour</c>, <c>locations[2]</c>).</summary>
@@ -125,10 +171,15 @@ public sealed class FormFields(string idPrefix)
         : new HtmlString($"<div class=\"flash failed\" role=\"alert\" id=\"{Encode(IdPrefix)}problem\">{Encode(Message ?? "Correct the fields marked below. Nothing was changed.")}</div>");
 
     public IHtmlContent Text(string name, string label, string? value, string? hint = null, bool required = false, string? inputMode = null,
-        string? apiKey = null, string type = "text", string? autocomplete = "off", string? list = null)
+        string? apiKey = null, string type = "text", string? autocomplete = "off", string? list = null, string? placeholder = null)
     {
         var id = Id(name);
         var extra = new StringBuilder();
+        if (placeholder is not null)
+        {
+            extra.Append($" placeholder=\"{Encode(placeholder)}\"");
+        }
+
         if (list is not null)
         {
             extra.Append($" list=\"{Encode(list)}\"");
@@ -150,17 +201,17 @@ public sealed class FormFields(string idPrefix)
         }
 
         return Field(name, label, hint, apiKey,
-            $"<input id=\"{id}\" name=\"{Encode(name)}\" type=\"{Encode(type)}\" value=\"{Encode(value ?? "")}\"{extra}{Described(name, hint, apiKey)} />");
+            $"<input id=\"{id}\" name=\"{Name(name)}\" type=\"{Encode(type)}\" value=\"{Encode(value ?? "")}\"{extra}{Described(name, hint, apiKey)} />");
     }
 
     public IHtmlContent Area(string name, string label, string? value, string? hint = null, string? apiKey = null, int rows = 3) =>
         Field(name, label, hint, apiKey,
-            $"<textarea id=\"{Id(name)}\" name=\"{Encode(name)}\" rows=\"{rows}\"{Described(name, hint, apiKey)}>{Encode(value ?? "")}</textarea>");
+            $"<textarea id=\"{Id(name)}\" name=\"{Name(name)}\" rows=\"{rows}\"{Described(name, hint, apiKey)}>{Encode(value ?? "")}</textarea>");
 
     public IHtmlContent Select(string name, string label, IEnumerable<(string Value, string Label)> options, string? selected, string? hint = null,
         string? apiKey = null)
     {
-        var html = new StringBuilder($"<select id=\"{Id(name)}\" name=\"{Encode(name)}\"{Described(name, hint, apiKey)}>");
+        var html = new StringBuilder($"<select id=\"{Id(name)}\" name=\"{Name(name)}\"{Described(name, hint, apiKey)}>");
         foreach (var (value, text) in options)
         {
             var chosen = string.Equals(value, selected, StringComparison.OrdinalIgnoreCase) ? " selected" : "";
@@ -180,7 +231,7 @@ public sealed class FormFields(string idPrefix)
     public IHtmlContent Check(string name, string label, bool value, string? hint = null, string? apiKey = null)
     {
         var id = Id(name);
-        return new HtmlString($"<div class=\"field\"><label for=\"{id}\"><input id=\"{id}\" name=\"{Encode(name)}\" type=\"checkbox\" value=\"true\"" +
+        return new HtmlString($"<div class=\"field\"><label for=\"{id}\"><input id=\"{id}\" name=\"{Name(name)}\" type=\"checkbox\" value=\"true\"" +
             $"{(value ? " checked" : "")}{Described(name, hint, apiKey)} /> {Encode(label)}</label>{Hint(name, hint)}{Errors(name, apiKey)}</div>");
     }
 
@@ -195,7 +246,7 @@ public sealed class FormFields(string idPrefix)
         {
             var id = $"{Id(name)}-{i++}";
             var chosen = selected.Contains(value) ? " checked" : "";
-            html.Append($"<label for=\"{id}\"><input id=\"{id}\" type=\"checkbox\" name=\"{Encode(name)}\" value=\"{Encode(value)}\"{chosen} /> {Encode(text)}</label>");
+            html.Append($"<label for=\"{id}\"><input id=\"{id}\" type=\"checkbox\" name=\"{Name(name)}\" value=\"{Encode(value)}\"{chosen} /> {Encode(text)}</label>");
         }
 
         if (i == 0)
@@ -204,6 +255,28 @@ public sealed class FormFields(string idPrefix)
         }
 
         return new HtmlString(html.Append(Errors(name, apiKey)).Append("</fieldset>").ToString());
+    }
+
+    /// <summary>
+    /// A fieldset around fields already rendered (a transfer's lines), with the messages under
+    /// <paramref name="name"/> that none of them showed: the group's own (<c>lines</c>) and those about
+    /// a whole entry (<c>lines[2]</c>).
+    /// </summary>
+    public IHtmlContent Group(string name, string legend, IHtmlContent fields)
+    {
+        var key = Key(name, null);
+        var messages = _errors.Where(e => Under(e.Key, key) && !_shown.Any(shown => Under(e.Key, shown)))
+            .SelectMany(e => e.Value.Select(m => e.Key.Equals(key, StringComparison.OrdinalIgnoreCase) ? m : $"{e.Key}: {m}")).ToList();
+        _shown.Add(key);
+        var described = messages.Count == 0 ? "" : $" aria-describedby=\"{ErrorId(name, null)}\"";
+        var html = new HtmlContentBuilder();
+        html.AppendHtml($"<fieldset class=\"field\" id=\"{Id(name)}\"{described}><legend>{Encode(legend)}</legend>");
+        if (messages.Count > 0)
+        {
+            html.AppendHtml($"<p class=\"field-error\" id=\"{ErrorId(name, null)}\">{string.Join(" ", messages.Select(Encode))}</p>");
+        }
+
+        return html.AppendHtml(fields).AppendHtml("</fieldset>");
     }
 
     /// <summary>The messages for fields this form did not show, at its foot.</summary>
@@ -222,17 +295,17 @@ public sealed class FormFields(string idPrefix)
 
     private string Errors(string name, string? apiKey)
     {
-        var key = apiKey ?? name;
+        var key = Key(name, apiKey);
         _shown.Add(key);
         var messages = ErrorsOf(key);
         return messages.Count == 0
             ? ""
-            : $"<p class=\"field-error\" id=\"{Id(name)}-error\">{string.Join(" ", messages.Select(Encode))}</p>";
+            : $"<p class=\"field-error\" id=\"{ErrorId(name, apiKey)}\">{string.Join(" ", messages.Select(Encode))}</p>";
     }
 
     private string Described(string name, string? hint, string? apiKey)
     {
-        var invalid = ErrorsOf(apiKey ?? name).Count > 0;
+        var invalid = ErrorsOf(Key(name, apiKey)).Count > 0;
         var ids = new List<string>();
         if (hint is not null)
         {
@@ -241,7 +314,7 @@ public sealed class FormFields(string idPrefix)
 
         if (invalid)
         {
-            ids.Add($"{Id(name)}-error");
+            ids.Add(ErrorId(name, apiKey));
         }
 
         return (ids.Count == 0 ? "" : $" aria-describedby=\"{string.Join(' ', ids)}\"") + (invalid ? " aria-invalid=\"true\"" : "");
@@ -249,23 +322,21 @@ public sealed class FormFields(string idPrefix)
 
     private string Id(string name) => Encode(IdPrefix + name);
 
+    private string Name(string name) => Encode(_namePrefix + name);
+
+    /// <summary>The API field a form field shows messages for.</summary>
+    private string Key(string name, string? apiKey) => _namePrefix + (apiKey ?? name);
+
+    private string ErrorId(string name, string? apiKey) => _messageIdPrefix is null
+        ? $"{Id(name)}-error"
+        : Encode(_messageIdPrefix + string.Concat(Key(name, apiKey).Select(c => char.IsAsciiLetterOrDigit(c) ? c : '-')));
+
     private static string Encode(string text) => WebUtility.HtmlEncode(text);
 }
 
-/// <summary>What the management pages share: the answer to a form a key may not use, and reading a small list whole.</summary>
+/// <summary>What the management pages share: reading a small list whole.</summary>
 public static class ManagePages
 {
-    /// <summary>
-    /// A 403 for a form posted by a key without the scope its API endpoint needs. The cookie scheme's
-    /// own <c>Forbid</c> would redirect to the sign-in page, which tells a forged request nothing.
-    /// </summary>
-    public static IActionResult Forbidden(string scope) => new ContentResult
-    {
-        StatusCode = StatusCodes.Status403Forbidden,
-        ContentType = "text/plain; charset=utf-8",
-        Content = $"This key may not make this change: it needs the '{scope}' scope.",
-    };
-
     /// <summary>How many rows of a small list (locations, groups, channels) a page reads at most.</summary>
     public const int SmallListMax = 5_000;
 

@@ -37,7 +37,7 @@ public sealed class GroupEditModel(IStockStore store, KeyRing keys) : PageModel
         ArgumentNullException.ThrowIfNull(form);
         if (!await AdminSetup.MayAsync(User, keys, Scopes.Admin, cancellationToken))
         {
-            return ManagePages.Forbidden(Scopes.Admin);
+            return AdminSetup.Forbidden(Scopes.Admin);
         }
 
         if (!await LoadAsync(id, cancellationToken))
@@ -56,14 +56,12 @@ public sealed class GroupEditModel(IStockStore store, KeyRing keys) : PageModel
         }
 
         var result = await NetworkApi.PutGroup(id, request, store, Request, cancellationToken);
-        var outcome = AdminOutcome.From(result.Result, $"Group {id} saved.");
-        if (outcome.Succeeded)
+        if (Fields.Accepted(result.Result))
         {
-            Message = outcome.Message;
+            Message = $"Group {id} saved.";
             return Redirect($"/admin/locations/groups/{Uri.EscapeDataString(id)}");
         }
 
-        Fields.Take(outcome);
         Response.StatusCode = StatusCodes.Status400BadRequest;
         return Page();
     }

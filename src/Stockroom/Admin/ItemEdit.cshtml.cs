@@ -38,7 +38,7 @@ public sealed class ItemEditModel(IStockStore store, KeyRing keys) : PageModel
         ArgumentNullException.ThrowIfNull(form);
         if (!await AdminSetup.MayAsync(User, keys, Scopes.InventoryWrite, cancellationToken))
         {
-            return ManagePages.Forbidden(Scopes.InventoryWrite);
+            return AdminSetup.Forbidden(Scopes.InventoryWrite);
         }
 
         if (!await LoadAsync(sku, cancellationToken))
@@ -58,14 +58,11 @@ public sealed class ItemEditModel(IStockStore store, KeyRing keys) : PageModel
             }
 
             var result = await ItemsApi.PutItem(sku, request, store, Request, cancellationToken);
-            var outcome = AdminOutcome.From(result.Result, $"Item {sku} saved.");
-            if (outcome.Succeeded)
+            if (Fields.Accepted(result.Result))
             {
-                Message = outcome.Message;
+                Message = $"Item {sku} saved.";
                 return Redirect($"/admin/items/{Uri.EscapeDataString(sku)}/edit");
             }
-
-            Fields.Take(outcome);
         }
 
         Response.StatusCode = StatusCodes.Status400BadRequest;

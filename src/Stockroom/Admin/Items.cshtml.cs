@@ -50,7 +50,7 @@ public sealed class ItemsModel(IStockStore store, KeyRing keys, TimeProvider tim
         ArgumentNullException.ThrowIfNull(form);
         if (!await AdminSetup.MayAsync(User, keys, Scopes.InventoryWrite, cancellationToken))
         {
-            return ManagePages.Forbidden(Scopes.InventoryWrite);
+            return AdminSetup.Forbidden(Scopes.InventoryWrite);
         }
 
         MayWrite = true;
@@ -66,14 +66,11 @@ public sealed class ItemsModel(IStockStore store, KeyRing keys, TimeProvider tim
         if (!Fields.Failed)
         {
             var result = await ItemsApi.PutItem(sku, request, store, Request, cancellationToken);
-            var outcome = AdminOutcome.From(result.Result, $"Item {sku} created.");
-            if (outcome.Succeeded)
+            if (Fields.Accepted(result.Result))
             {
-                Message = outcome.Message;
+                Message = $"Item {sku} created.";
                 return Redirect($"/admin/items?q={Uri.EscapeDataString(sku)}");
             }
-
-            Fields.Take(outcome);
         }
 
         Response.StatusCode = StatusCodes.Status400BadRequest;

@@ -38,7 +38,11 @@ public sealed class KeysModel(IStockStore store, KeyRing keys, TimeProvider time
     /// <summary>The key just created, with its secret: set only on the answer to the form that created it.</summary>
     public KeyView? Created { get; private set; }
 
-    public AdminOutcome? Outcome { get; private set; }
+    /// <summary>What the answer to the create form sent again says: the key exists, and its secret is not shown twice.</summary>
+    public string? Replayed { get; private set; }
+
+    /// <summary>The create form's fields, with the API's messages beside them when it refused the key.</summary>
+    public FormFields Fields { get; } = new("key-", "error-");
 
     /// <summary>What the create form shows: a fresh id, or what was sent when the API refused it.</summary>
     public (string Id, string? Name, IReadOnlyCollection<string> Scopes, string? Channel) Form { get; private set; }
@@ -52,7 +56,7 @@ public sealed class KeysModel(IStockStore store, KeyRing keys, TimeProvider time
     public async Task OnGetAsync(string? revoke, CancellationToken cancellationToken)
     {
         await LoadAsync(cancellationToken);
-        Form = (AdminFields.NewId("key"), null, [Scopes.Read], null);
+        Form = (FormFields.NewId("key"), null, [Scopes.Read], null);
         if (MayManage && revoke is not null)
         {
             Confirming = (await store.GetApiKeyAsync(revoke, cancellationToken))?.Key is { RevokedAt: null } key ? key : null;
@@ -63,26 +67,25 @@ public sealed class KeysModel(IStockStore store, KeyRing keys, TimeProvider time
     {
         if (!await AdminSetup.MayAsync(User, keys, Scopes.Admin, cancellationToken))
         {
-            return AdminForms.Refused();
+            return AdminSetup.Forbidden(Scopes.Admin);
         }
 
-        var request = new CreateKeyRequest(Blank(id), Blank(name), scopes is { Length: > 0 } ? [.. scopes] : null, Blank(channel));
+        var request = new CreateKeyRequest(FormFields.Blank(id), FormFields.Blank(name), scopes is { Length: > 0 } ? [.. scopes] : null, FormFields.Blank(channel));
         var result = (await KeysApi.Create(request, store, keys, Response, cancellationToken)).Result;
         Form = (id ?? "", name, scopes ?? [], channel);
         switch (result)
         {
             case Created<KeyView> created:
                 Created = created.Value;
-                Form = (AdminFields.NewId("key"), null, [Scopes.Read], null);
+                Form = (FormFields.NewId("key"), null, [Scopes.Read], null);
                 break;
             case Ok<KeyView> replayed:
                 // The same form sent again (a reload): the key exists, and its secret is never shown twice.
-                Outcome = new AdminOutcome(true, $"Key {replayed.Value!.Id} was created already; its secret was shown then and cannot be shown again.",
-                    new Dictionary<string, string[]>());
-                Form = (AdminFields.NewId("key"), null, [Scopes.Read], null);
+                Replayed = $"Key {replayed.Value!.Id} was created already; its secret was shown then and cannot be shown again.";
+                Form = (FormFields.NewId("key"), null, [Scopes.Read], null);
                 break;
             default:
-                Outcome = AdminOutcome.From(result, "");
+                Fields.Take(AdminOutcome.From(result, ""));
                 break;
         }
 
@@ -94,7 +97,7 @@ public sealed class KeysModel(IStockStore store, KeyRing keys, TimeProvider time
     {
         if (!await AdminSetup.MayAsync(User, keys, Scopes.Admin, cancellationToken))
         {
-            return AdminForms.Refused();
+            return AdminSetup.Forbidden(Scopes.Admin);
         }
 
         var outcome = AdminOutcome.From((await KeysApi.Revoke(id, store, keys, cancellationToken)).Result, $"Key {id} is revoked: requests with it are refused from now on.");
@@ -116,6 +119,4 @@ public sealed class KeysModel(IStockStore store, KeyRing keys, TimeProvider time
         Keys = AdminLists.Page(all.Where(k => Query.Matches(k.Id, k.Name, k.Channel, k.Prefix, string.Join(' ', k.Scopes))), Query, Columns, k => k.Id);
         Channels = [.. (await store.ListChannelsAsync(null, KeysMax, cancellationToken)).Select(c => c.Id)];
     }
-
-    private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 }

@@ -36,7 +36,7 @@ public sealed class LocationEditModel(IStockStore store, KeyRing keys) : PageMod
         ArgumentNullException.ThrowIfNull(form);
         if (!await AdminSetup.MayAsync(User, keys, Scopes.Admin, cancellationToken))
         {
-            return ManagePages.Forbidden(Scopes.Admin);
+            return AdminSetup.Forbidden(Scopes.Admin);
         }
 
         if (!await LoadAsync(id, cancellationToken))
@@ -56,14 +56,11 @@ public sealed class LocationEditModel(IStockStore store, KeyRing keys) : PageMod
             }
 
             var result = await NetworkApi.PutLocation(id, request, store, Request, cancellationToken);
-            var outcome = AdminOutcome.From(result.Result, $"Location {id} saved.");
-            if (outcome.Succeeded)
+            if (Fields.Accepted(result.Result))
             {
-                Message = outcome.Message;
+                Message = $"Location {id} saved.";
                 return Redirect($"/admin/locations/{Uri.EscapeDataString(id)}");
             }
-
-            Fields.Take(outcome);
         }
 
         Response.StatusCode = StatusCodes.Status400BadRequest;

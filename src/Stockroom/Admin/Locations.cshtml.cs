@@ -46,7 +46,7 @@ public sealed class LocationsModel(IStockStore store, KeyRing keys) : PageModel
         ArgumentNullException.ThrowIfNull(form);
         if (!await AdminSetup.MayAsync(User, keys, Scopes.Admin, cancellationToken))
         {
-            return ManagePages.Forbidden(Scopes.Admin);
+            return AdminSetup.Forbidden(Scopes.Admin);
         }
 
         MayWrite = true;
@@ -62,14 +62,11 @@ public sealed class LocationsModel(IStockStore store, KeyRing keys) : PageModel
         if (!LocationFields.Failed)
         {
             var result = await NetworkApi.PutLocation(id, request, store, Request, cancellationToken);
-            var outcome = AdminOutcome.From(result.Result, $"Location {id} created.");
-            if (outcome.Succeeded)
+            if (LocationFields.Accepted(result.Result))
             {
-                Message = outcome.Message;
+                Message = $"Location {id} created.";
                 return Redirect("/admin/locations");
             }
-
-            LocationFields.Take(outcome);
         }
 
         Response.StatusCode = StatusCodes.Status400BadRequest;
@@ -82,7 +79,7 @@ public sealed class LocationsModel(IStockStore store, KeyRing keys) : PageModel
         ArgumentNullException.ThrowIfNull(form);
         if (!await AdminSetup.MayAsync(User, keys, Scopes.Admin, cancellationToken))
         {
-            return ManagePages.Forbidden(Scopes.Admin);
+            return AdminSetup.Forbidden(Scopes.Admin);
         }
 
         MayWrite = true;
@@ -96,14 +93,11 @@ public sealed class LocationsModel(IStockStore store, KeyRing keys) : PageModel
         if (!GroupFields.Failed)
         {
             var result = await NetworkApi.PutGroup(id, form.ToRequest(), store, Request, cancellationToken);
-            var outcome = AdminOutcome.From(result.Result, $"Group {id} created.");
-            if (outcome.Succeeded)
+            if (GroupFields.Accepted(result.Result))
             {
-                Message = outcome.Message;
+                Message = $"Group {id} created.";
                 return Redirect("/admin/locations#groups");
             }
-
-            GroupFields.Take(outcome);
         }
 
         Response.StatusCode = StatusCodes.Status400BadRequest;

@@ -33,7 +33,7 @@ public sealed class ReservationsModel(IStockStore store, TimeProvider time, KeyR
         // Pending holds are the ones waiting for someone, so the page opens on them; "any" shows every status.
         Status = status == "any" ? null : Enum.TryParse<ReservationStatus>(status, ignoreCase: true, out var parsed) && !int.TryParse(status, out _) ? parsed : ReservationStatus.Pending;
         Now = time.GetUtcNow();
-        MayWrite = await AdminSetup.MayWriteAsync(User, keys, cancellationToken);
+        MayWrite = await AdminSetup.MayAsync(User, keys, Scopes.ReservationsWrite, cancellationToken);
         Search = string.IsNullOrWhiteSpace(q) ? null : q.Trim();
         if (Search is not null && !Identifier.IsValid(Search))
         {
@@ -51,9 +51,9 @@ public sealed class ReservationsModel(IStockStore store, TimeProvider time, KeyR
 
     private async Task<IActionResult> AnswerAsync(string id, bool accept, CancellationToken cancellationToken)
     {
-        if (!await AdminSetup.MayWriteAsync(User, keys, cancellationToken))
+        if (!await AdminSetup.MayAsync(User, keys, Scopes.ReservationsWrite, cancellationToken))
         {
-            return AdminForms.Refused();
+            return AdminSetup.Forbidden(Scopes.ReservationsWrite);
         }
 
         var result = accept

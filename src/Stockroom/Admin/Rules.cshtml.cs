@@ -50,7 +50,7 @@ public sealed class RulesModel(IStockStore store, KeyRing keys) : PageModel
         ArgumentNullException.ThrowIfNull(form);
         if (!await AdminSetup.MayAsync(User, keys, Scopes.InventoryWrite, cancellationToken))
         {
-            return ManagePages.Forbidden(Scopes.InventoryWrite);
+            return AdminSetup.Forbidden(Scopes.InventoryWrite);
         }
 
         MayWrite = true;
@@ -68,14 +68,11 @@ public sealed class RulesModel(IStockStore store, KeyRing keys) : PageModel
             }
 
             var result = await SafetyStockRulesApi.Put(request, store, Request, cancellationToken);
-            var outcome = AdminOutcome.From(result.Result, $"Safety stock rule for {Describe(request.Sku, request.Location, request.Group)} set.");
-            if (outcome.Succeeded)
+            if (SafetyFields.Accepted(result.Result))
             {
-                Message = outcome.Message;
+                Message = $"Safety stock rule for {Describe(request.Sku, request.Location, request.Group)} set.";
                 return Redirect("/admin/rules");
             }
-
-            SafetyFields.Take(outcome);
         }
 
         Response.StatusCode = StatusCodes.Status400BadRequest;
@@ -88,7 +85,7 @@ public sealed class RulesModel(IStockStore store, KeyRing keys) : PageModel
         ArgumentNullException.ThrowIfNull(form);
         if (!await AdminSetup.MayAsync(User, keys, Scopes.InventoryWrite, cancellationToken))
         {
-            return ManagePages.Forbidden(Scopes.InventoryWrite);
+            return AdminSetup.Forbidden(Scopes.InventoryWrite);
         }
 
         MayWrite = true;
@@ -106,14 +103,11 @@ public sealed class RulesModel(IStockStore store, KeyRing keys) : PageModel
             }
 
             var result = await LowStockRulesApi.Put(request, store, Request, cancellationToken);
-            var outcome = AdminOutcome.From(result.Result, $"Low-stock rule for {Describe(request.Sku, request.Location, request.Group)} set.");
-            if (outcome.Succeeded)
+            if (LowStockFields.Accepted(result.Result))
             {
-                Message = outcome.Message;
+                Message = $"Low-stock rule for {Describe(request.Sku, request.Location, request.Group)} set.";
                 return Redirect("/admin/rules#low-stock");
             }
-
-            LowStockFields.Take(outcome);
         }
 
         Response.StatusCode = StatusCodes.Status400BadRequest;
@@ -125,7 +119,7 @@ public sealed class RulesModel(IStockStore store, KeyRing keys) : PageModel
     {
         if (!await AdminSetup.MayAsync(User, keys, Scopes.InventoryWrite, cancellationToken))
         {
-            return ManagePages.Forbidden(Scopes.InventoryWrite);
+            return AdminSetup.Forbidden(Scopes.InventoryWrite);
         }
 
         var result = await SafetyStockRulesApi.Delete(store, Request, cancellationToken, sku, location, group);
@@ -137,7 +131,7 @@ public sealed class RulesModel(IStockStore store, KeyRing keys) : PageModel
     {
         if (!await AdminSetup.MayAsync(User, keys, Scopes.InventoryWrite, cancellationToken))
         {
-            return ManagePages.Forbidden(Scopes.InventoryWrite);
+            return AdminSetup.Forbidden(Scopes.InventoryWrite);
         }
 
         var result = await LowStockRulesApi.Delete(store, Request, cancellationToken, sku, location, group);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Html;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -35,7 +36,9 @@ public sealed partial class TransfersModel(IStockStore store, TimeProvider time,
     public IReadOnlyList<string> Locations { get; private set; } = [];
     public bool MayWrite { get; private set; }
     public DateTimeOffset Now { get; private set; }
-    public AdminOutcome? Outcome { get; private set; }
+
+    /// <summary>The send form's fields, with the API's messages beside them when it refused the transfer.</summary>
+    public FormFields Fields { get; } = new("transfer-", "error-");
     public TransferForm Form { get; private set; } = TransferForm.Empty();
 
     [TempData]
@@ -55,14 +58,14 @@ public sealed partial class TransfersModel(IStockStore store, TimeProvider time,
         ArgumentNullException.ThrowIfNull(form);
         if (!await AdminSetup.MayAsync(User, keys, Scopes.InventoryWrite, cancellationToken))
         {
-            return AdminForms.Refused();
+            return AdminSetup.Forbidden(Scopes.InventoryWrite);
         }
 
         // Rows left empty are not lines; the API's messages name lines by their place among those sent, mapped back to the form's rows here.
         var rows = form.Lines.Select((line, row) => (line, row)).Where(l => !string.IsNullOrWhiteSpace(l.line.Sku) || !string.IsNullOrWhiteSpace(l.line.Quantity)).ToList();
-        var request = new TransferRequest(Blank(form.Id), Blank(form.From), Blank(form.To),
+        var request = new TransferRequest(FormFields.Blank(form.Id), FormFields.Blank(form.From), FormFields.Blank(form.To),
             DateOnly.TryParse(form.Eta, CultureInfo.InvariantCulture, out var eta) ? eta : null,
-            rows.Count == 0 ? null : [.. rows.Select(r => new TransferLineRequest(Blank(r.line.Sku),
+            rows.Count == 0 ? null : [.. rows.Select(r => new TransferLineRequest(FormFields.Blank(r.line.Sku),
                 long.TryParse(r.line.Quantity, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var quantity) ? quantity : null))]);
         var result = (await CreateTransfer.Handle(request, store, time, Response, cancellationToken)).Result;
         if (result is Created<Transfer> or Ok<Transfer>)
@@ -73,11 +76,11 @@ public sealed partial class TransfersModel(IStockStore store, TimeProvider time,
         }
 
         var outcome = AdminOutcome.From(result, "");
-        Outcome = outcome with
+        Fields.Take(outcome with
         {
             FieldErrors = outcome.FieldErrors.ToDictionary(e => LineIndex().Replace(e.Key, m => $"lines[{rows[int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)].row}]"),
                 e => e.Value, StringComparer.OrdinalIgnoreCase),
-        };
+        });
         Form = form;
         await LoadAsync(null, null, null, cancellationToken);
         return Page();
@@ -87,7 +90,7 @@ public sealed partial class TransfersModel(IStockStore store, TimeProvider time,
     {
         if (!await AdminSetup.MayAsync(User, keys, Scopes.InventoryWrite, cancellationToken))
         {
-            return AdminForms.Refused();
+            return AdminSetup.Forbidden(Scopes.InventoryWrite);
         }
 
         var result = (await ReceiveTransfer.Handle(id, store, options, Response, cancellationToken)).Result;
@@ -115,8 +118,6 @@ public sealed partial class TransfersModel(IStockStore store, TimeProvider time,
         Next = Transfers.Count == PageSize ? Transfers[^1].Id : null;
     }
 
-    private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
-
     [GeneratedRegex(@"^lines\[(\d+)\]")]
     private static partial Regex LineIndex();
 }
@@ -130,7 +131,31 @@ public sealed class TransferForm
     public string? Eta { get; set; }
     public List<TransferFormLine> Lines { get; set; } = [];
 
-    public static TransferForm Empty() => new() { Id = AdminFields.NewId("tr"), Lines = [.. Enumerable.Range(0, TransfersModel.FormLines).Select(_ => new TransferFormLine())] };
+    public static TransferForm Empty() => new() { Id = FormFields.NewId("tr"), Lines = [.. Enumerable.Range(0, TransfersModel.FormLines).Select(_ => new TransferFormLine())] };
+
+    /// <summary>The form's fields; each line's are named as the API names them (<c>lines[2].sku</c>), so its messages come back beside them.</summary>
+    public IHtmlContent Render(FormFields f, IReadOnlyList<string> locations)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        ArgumentNullException.ThrowIfNull(locations);
+        var html = new HtmlContentBuilder();
+        html.AppendHtml(f.Text("id", "Id", Id, required: true));
+        var choices = new[] { ("", "choose a location") }.Concat(locations.Select(l => (l, l))).ToList();
+        html.AppendHtml(f.Select("from", "From", choices, From));
+        html.AppendHtml(f.Select("to", "To", choices, To));
+        html.AppendHtml(f.Text("eta", "Due (optional)", Eta, type: "date"));
+        var lines = new HtmlContentBuilder();
+        for (var i = 0; i < Lines.Count; i++)
+        {
+            var line = f.Part($"line-{i}-", $"lines[{i}].");
+            lines.AppendHtml("<div class=\"line\" style=\"display: flex; gap: .4rem .6rem; flex-wrap: wrap; align-items: start\">");
+            lines.AppendHtml(line.Text("sku", $"SKU {i + 1}", Lines[i].Sku));
+            lines.AppendHtml(line.Text("quantity", $"Quantity {i + 1}", Lines[i].Quantity, type: "number", inputMode: "numeric"));
+            lines.AppendHtml("</div>");
+        }
+
+        return html.AppendHtml(f.Group("lines", "Lines", lines));
+    }
 }
 
 public sealed class TransferFormLine

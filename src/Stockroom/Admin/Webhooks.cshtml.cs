@@ -33,7 +33,11 @@ public sealed class WebhooksModel(IStockStore store, KeyRing keys, WebhookOption
     public bool MayManage { get; private set; }
     public DateTimeOffset Now { get; private set; }
     public WebhookView? Deleting { get; private set; }
-    public AdminOutcome? Outcome { get; private set; }
+    /// <summary>What the answer to the subscribe form says when the subscription was made.</summary>
+    public string? Subscribed { get; private set; }
+
+    /// <summary>The subscribe form's fields, with the API's messages beside them when it refused the subscription.</summary>
+    public FormFields Fields { get; } = new("hook-", "error-");
 
     /// <summary>The secret this page made up for a subscription just created: shown on that answer only.</summary>
     public string? CreatedSecret { get; private set; }
@@ -48,7 +52,7 @@ public sealed class WebhooksModel(IStockStore store, KeyRing keys, WebhookOption
 
     public async Task OnGetAsync(string? delete, CancellationToken cancellationToken)
     {
-        Form = (AdminFields.NewId("hook"), null, []);
+        Form = (FormFields.NewId("hook"), null, []);
         await LoadAsync(cancellationToken);
         if (MayManage && delete is not null)
         {
@@ -61,23 +65,23 @@ public sealed class WebhooksModel(IStockStore store, KeyRing keys, WebhookOption
     {
         if (!await AdminSetup.MayAsync(User, keys, Scopes.Admin, cancellationToken))
         {
-            return AdminForms.Refused();
+            return AdminSetup.Forbidden(Scopes.Admin);
         }
 
         // A subscriber that has no secret yet gets one in the Standard Webhooks form, which its libraries read as it is.
         var made = string.IsNullOrWhiteSpace(secret) ? StandardWebhooks.SecretPrefix + Convert.ToBase64String(RandomNumberGenerator.GetBytes(24)) : null;
-        var request = new CreateWebhookRequest(Blank(id), Blank(url), events is { Length: > 0 } ? [.. events] : null, made ?? secret);
+        var request = new CreateWebhookRequest(FormFields.Blank(id), FormFields.Blank(url), events is { Length: > 0 } ? [.. events] : null, made ?? secret);
         var result = (await WebhooksApi.Create(request, store, options, cancellationToken)).Result;
         if (result is Created<WebhookView> created)
         {
-            Outcome = new AdminOutcome(true, $"Webhook {created.Value!.Id} is subscribed to {string.Join(", ", created.Value.Events)}.", new Dictionary<string, string[]>());
+            Subscribed = $"Webhook {created.Value!.Id} is subscribed to {string.Join(", ", created.Value.Events)}.";
             // A replay of the same form answers the subscription as it is; a secret made up for this answer was never stored, so it is not shown.
             CreatedSecret = made is not null && (await store.GetWebhookAsync(created.Value.Id, cancellationToken))?.Webhook.Secret == made ? made : null;
-            Form = (AdminFields.NewId("hook"), null, []);
+            Form = (FormFields.NewId("hook"), null, []);
         }
         else
         {
-            Outcome = AdminOutcome.From(result, "");
+            Fields.Take(AdminOutcome.From(result, ""));
             Form = (id ?? "", url, events ?? []);
         }
 
@@ -101,7 +105,7 @@ public sealed class WebhooksModel(IStockStore store, KeyRing keys, WebhookOption
     {
         if (!await AdminSetup.MayAsync(User, keys, Scopes.Admin, cancellationToken))
         {
-            return AdminForms.Refused();
+            return AdminSetup.Forbidden(Scopes.Admin);
         }
 
         var outcome = await change();
@@ -128,6 +132,4 @@ public sealed class WebhooksModel(IStockStore store, KeyRing keys, WebhookOption
     public static IEnumerable<string> EventTypes => WebhookEvents.Deliverable.Order(StringComparer.Ordinal);
 
     public static string DeliveryId(WebhookDelivery delivery) => delivery.Id.ToString(CultureInfo.InvariantCulture);
-
-    private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 }
