@@ -30,4 +30,33 @@ public static class AdminText
     public static Microsoft.AspNetCore.Html.IHtmlContent Moment(DateTimeOffset at, DateTimeOffset now) =>
         new Microsoft.AspNetCore.Html.HtmlString(string.Create(CultureInfo.InvariantCulture,
             $"<time datetime=\"{at.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}\" title=\"{at.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC\">{System.Net.WebUtility.HtmlEncode(Relative(at, now))}</time>"));
+
+    /// <summary>"3 × SKU-1" and what follows it, the SKU linking to its page.</summary>
+    public static Microsoft.AspNetCore.Html.IHtmlContent Line(long quantity, string sku, string after = "")
+    {
+        ArgumentNullException.ThrowIfNull(sku);
+        var encoded = System.Net.WebUtility.HtmlEncode(sku);
+        return new Microsoft.AspNetCore.Html.HtmlString(string.Create(CultureInfo.InvariantCulture,
+            $"{quantity} × <a href=\"/admin/items/{Uri.EscapeDataString(sku)}\">{encoded}</a>{System.Net.WebUtility.HtmlEncode(after)}"));
+    }
+
+    /// <summary>Lines one after the other, separated by commas.</summary>
+    public static Microsoft.AspNetCore.Html.IHtmlContent Joined(IEnumerable<Microsoft.AspNetCore.Html.IHtmlContent> lines)
+    {
+        ArgumentNullException.ThrowIfNull(lines);
+        var builder = new Microsoft.AspNetCore.Html.HtmlContentBuilder();
+        var first = true;
+        foreach (var line in lines)
+        {
+            if (!first)
+            {
+                builder.AppendHtml(", ");
+            }
+
+            builder.AppendHtml(line);
+            first = false;
+        }
+
+        return builder;
+    }
 }

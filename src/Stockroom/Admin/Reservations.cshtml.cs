@@ -69,7 +69,7 @@ public sealed class ReservationsModel(IStockStore store, TimeProvider time, KeyR
     }
 
     /// <summary>A line as the seller reads it: what was asked, what is held where, and what is on their word.</summary>
-    public static string Describe(ReservationLine line)
+    public static Microsoft.AspNetCore.Html.IHtmlContent Describe(ReservationLine line)
     {
         ArgumentNullException.ThrowIfNull(line);
         var parts = line.Allocations.Select(a => $"{a.Quantity} at {a.Location}").ToList();
@@ -78,7 +78,7 @@ public sealed class ReservationsModel(IStockStore store, TimeProvider time, KeyR
             parts.Add($"{line.SellerConfirmed} on the seller's word at {line.SellerConfirmedLocation}");
         }
 
-        return $"{line.Requested} × {line.Sku}" + (parts.Count > 0 ? $" ({string.Join(", ", parts)})" : "");
+        return AdminText.Line(line.Requested, line.Sku, parts.Count > 0 ? $" ({string.Join(", ", parts)})" : "");
     }
 
     /// <summary>How long is left, as people read it ("13 min"), or "due" once the time has come.</summary>

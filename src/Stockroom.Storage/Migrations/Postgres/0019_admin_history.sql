@@ -11,9 +11,13 @@ CREATE TABLE position_history (
     on_hand     BIGINT NOT NULL,
     reserved    BIGINT NOT NULL,
     allocated   BIGINT NOT NULL,
-    backordered BIGINT NOT NULL,
-    PRIMARY KEY (sku, sequence, location_id)
+    backordered BIGINT NOT NULL
 );
+-- An index, not a key: on PostgreSQL a write appends optimistically, sending these rows with the events
+-- in one round trip and undoing both when another process moved the ledger head first. Rows sent under a
+-- sequence another process then took must be undone with the rest, not refused as a duplicate key
+-- (which would fail the whole write). A committed sequence is the transaction's own, so rows never repeat.
+CREATE INDEX position_history_by_sku ON position_history (sku, sequence, location_id);
 
 -- The dashboard counts the holds of the last day by the hour they were made.
 CREATE INDEX reservations_by_creation ON reservations (created_at);
