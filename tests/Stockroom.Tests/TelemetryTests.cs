@@ -218,7 +218,15 @@ public abstract class TelemetryTests(StockroomServer server)
         await Client.Post("/v1/reservations", new { id = Api.NewId("r"), channel = n.Channel, lines = new[] { new { sku = n.Sku, quantity = 1 } } }).Expect(HttpStatusCode.Created);
         // The framework's own meters are per application, and several run in this test process: the
         // process tests check those names on a server of its own (TelemetryProcessTests).
+        // The exporter caches its answer for 300 ms, and other tests of this server scrape it too: a
+        // scrape just before the hold may still be served, so ask again (for at most five seconds).
         var text = await PrometheusText.ScrapeAsync(Client);
+        for (var tries = 0; tries < 50 && !text.Contains("stockroom_writer_batch_duration_seconds_bucket", StringComparison.Ordinal); tries++)
+        {
+            await Task.Delay(100);
+            text = await PrometheusText.ScrapeAsync(Client);
+        }
+
         Assert.Contains("stockroom_writer_batch_duration_seconds_bucket", text, StringComparison.Ordinal);
         Assert.Contains("dotnet_gc_collections_total", text, StringComparison.Ordinal);
         Assert.DoesNotContain("_milliseconds", text, StringComparison.Ordinal);
