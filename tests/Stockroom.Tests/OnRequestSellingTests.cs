@@ -148,7 +148,7 @@ public abstract class OnRequestSellingTests(StockroomServer server)
         using var page = await Client.GetAsync("/admin/reservations?status=active");
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
         var html = WebUtility.HtmlDecode(await page.Content.ReadAsStringAsync());
-        Assert.Contains($"3 × {n.Sku} (1 at {n.Store}, 2 on the seller's word at {n.Store})", html, StringComparison.Ordinal);
+        Assert.Contains($"3 × <a href=\"/admin/items/{n.Sku}\">{n.Sku}</a> (1 at {n.Store}, 2 on the seller's word at {n.Store})", html, StringComparison.Ordinal);
     }
 
     [Fact]
