@@ -109,7 +109,10 @@ public sealed class StockroomProcess(string connectionString) : IStockroomServer
         var port = Port ?? FreePort();
         BaseAddress = new Uri($"http://127.0.0.1:{port}");
         _client?.Dispose();
-        _client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromMinutes(1) };
+        // The process under test is another system: the test process's own trace context (an
+        // unsampled activity, when other tests' servers listen in it) is not sent to it, or its
+        // parent-based sampler would follow that and drop the requests' spans.
+        _client = new HttpClient(new SocketsHttpHandler { ActivityHeadersPropagator = null }) { BaseAddress = BaseAddress, Timeout = TimeSpan.FromMinutes(1) };
         var start = new ProcessStartInfo(Executable)
         {
             RedirectStandardOutput = true,

@@ -89,6 +89,11 @@ public abstract class TelemetryProcessTests
     [Fact]
     public async Task Json_logs_carry_the_request_id_and_traces_and_metrics_reach_an_otlp_collector()
     {
+        // As other tests' in-process servers do when they run alongside: listen here and leave an
+        // unsampled activity on each outgoing call. Sent on as a traceparent with flags 00, it would
+        // make the server's parent-based sampler drop the very requests this test looks for.
+        using var listener = new ActivityListener { ShouldListenTo = _ => true, Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.PropagationData };
+        ActivitySource.AddActivityListener(listener);
         await using var collector = await OtlpCollector.StartAsync();
         var database = await CreateDatabaseAsync();
         var serviceName = $"stockroom-test-{Guid.NewGuid():N}"[..28];

@@ -40,7 +40,7 @@ public sealed class AdminSignInTests(KeyedSqliteServer server) : IClassFixture<K
 
         await page.FillAsync("input[name=key]", KeyedSqliteServer.ReadKey);
         await page.ClickAsync("button[type=submit]");
-        await page.WaitForURLAsync("**/admin/ledger");
+        await Chromium.ArriveAsync(page, "**/admin/ledger");
         Assert.Equal("Ledger", (await page.InnerTextAsync("h1")).Trim());
         var cookie = Assert.Single(await page.Context.CookiesAsync(), c => c.Name == "stockroom-admin");
         Assert.True(cookie.HttpOnly);

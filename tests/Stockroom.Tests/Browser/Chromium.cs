@@ -1,5 +1,6 @@
 using Deque.AxeCore.Commons;
 using Deque.AxeCore.Playwright;
+using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 
 namespace Stockroom.Tests.Browser;
@@ -49,6 +50,35 @@ public sealed class Chromium : IAsyncLifetime
         var response = await page.GotoAsync(new Uri(server.BaseAddress!, path).ToString());
         Assert.Equal(200, response!.Status);
         return page;
+    }
+
+    /// <summary>
+    /// Waits until the page stands at an address matching <paramref name="glob"/> (<c>**</c> any text,
+    /// <c>*</c> any text without a slash, everything else literal) and its document has loaded.
+    /// </summary>
+    /// <remarks>
+    /// Not <c>WaitForURLAsync</c>: when the address already matches, it checks the load state and then
+    /// subscribes to it, and an event delivered in between is lost, so a busy machine times it out
+    /// (playwright-dotnet#3364). <c>ToHaveURLAsync</c> is polled in the browser, and a load state
+    /// that fired is recorded, so asking again finds it.
+    /// </remarks>
+    public static async Task ArriveAsync(IPage page, string glob)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        ArgumentNullException.ThrowIfNull(glob);
+        var pattern = string.Join(".*", glob.Split("**").Select(part => string.Join("[^/]*", part.Split('*').Select(Regex.Escape))));
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex($"^{pattern}$"), new PageAssertionsToHaveURLOptions { Timeout = 30_000 });
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await page.WaitForLoadStateAsync(LoadState.Load, new PageWaitForLoadStateOptions { Timeout = 1_000 });
+                return;
+            }
+            catch (TimeoutException) when (attempt < 30)
+            {
+            }
+        }
     }
 
     /// <summary>

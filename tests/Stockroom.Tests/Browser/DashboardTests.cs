@@ -50,7 +50,7 @@ public sealed class DashboardTests(SqliteServer server, Chromium chromium) : ICl
         await Chromium.ScreenshotAsync(page, "dashboard");
 
         await page.Locator("#today [data-figure='refused'] a").ClickAsync();
-        await page.WaitForURLAsync("**/admin/intake?outcome=refused");
+        await Chromium.ArriveAsync(page, "**/admin/intake?outcome=refused");
         Assert.Equal(1, await page.Locator($"#deliveries tr[data-order='shopify:{marketplaceId}']").CountAsync());
     }
 
@@ -78,15 +78,15 @@ public sealed class DashboardTests(SqliteServer server, Chromium chromium) : ICl
 
         // On hand, highest first: the header sorts numbers descending on the first click.
         await page.Locator("#positions th a", new PageLocatorOptions { HasText = "On hand" }).ClickAsync();
-        await page.WaitForURLAsync("**sort=onHand**");
+        await Chromium.ArriveAsync(page, "**sort=onHand**");
         Assert.Equal("descending", await page.Locator("#positions th[aria-sort]").GetAttributeAsync("aria-sort"));
         Assert.Equal(new[] { skus[1], skus[2], skus[0] }, await SkusAsync(page));
 
         await page.Locator("#positions th a", new PageLocatorOptions { HasText = "SKU" }).ClickAsync();
-        await page.WaitForURLAsync("**sort=sku**");
+        await Chromium.ArriveAsync(page, "**sort=sku**");
         Assert.Equal(skus, await SkusAsync(page));
         await page.Locator("#positions th a", new PageLocatorOptions { HasText = "SKU" }).ClickAsync();
-        await page.WaitForURLAsync("**dir=desc**");
+        await Chromium.ArriveAsync(page, "**dir=desc**");
         Assert.Equal(Enumerable.Reverse(skus).ToArray(), await SkusAsync(page));
         Assert.Contains($"sku={prefix}", page.Url, StringComparison.Ordinal);
         await Chromium.ScreenshotAsync(page, "positions");

@@ -87,7 +87,7 @@ public sealed class ItemPageTests(SqliteServer server, Chromium chromium) : ICla
         var (n, _, _) = await ItemScenario.SetUpAsync(Client);
         var page = await chromium.OpenAsync(Client, $"/admin/positions?sku={n.Sku}");
         await page.Locator($"#positions tr[data-sku='{n.Sku}'][data-location='{n.Store}'] a").ClickAsync();
-        await page.WaitForURLAsync($"**/admin/items/{n.Sku}");
+        await Chromium.ArriveAsync(page, $"**/admin/items/{n.Sku}");
         Assert.Contains(n.Sku, await page.Locator("h1").InnerTextAsync(), StringComparison.Ordinal);
     }
 

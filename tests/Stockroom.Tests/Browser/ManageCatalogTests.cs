@@ -190,7 +190,7 @@ public sealed class ManageCatalogTests(ConnectorSqliteServer server, Chromium ch
         Assert.Contains("1 variant", await row.InnerTextAsync(), StringComparison.Ordinal);
         Assert.Equal($"/admin/items/{sku}", await row.Locator("td:first-child a").GetAttributeAsync("href"));
         await row.Locator("a", new LocatorLocatorOptions { HasText = "1 variant" }).ClickAsync();
-        await page.WaitForURLAsync($"**/admin/items?parent={sku}");
+        await Chromium.ArriveAsync(page, $"**/admin/items?parent={sku}");
         Assert.Equal(1, await page.Locator("#items tbody tr").CountAsync());
 
         // A SKU that exists is not replaced by the create form.
@@ -307,7 +307,7 @@ public sealed class ManageCatalogTests(ConnectorSqliteServer server, Chromium ch
         await page.FillAsync("#new-channel-publishEverySeconds", "300");
         await Chromium.ScreenshotAsync(page, "channel-create");
         await page.ClickAsync("#new-channel button[type=submit]");
-        await page.WaitForURLAsync($"**/admin/channels/{channel}");
+        await Chromium.ArriveAsync(page, $"**/admin/channels/{channel}");
         Assert.Contains("at most every 5 min", await page.InnerTextAsync(".summary"), StringComparison.Ordinal);
         var saved = await Client.Send(HttpMethod.Get, $"/v1/channels/{channel}").Expect(HttpStatusCode.OK);
         Assert.Equal(group, saved.GetProperty("group").GetString());
@@ -410,7 +410,7 @@ public sealed partial class ManageCatalogReadOnlyTests(KeyedSqliteServer server,
         await page.GotoAsync(new Uri(server.Client.BaseAddress!, "/admin/sign-in").ToString());
         await page.FillAsync("input[name=key]", KeyedSqliteServer.ReadKey);
         await page.ClickAsync("button[type=submit]");
-        await page.WaitForURLAsync("**/admin");
+        await Chromium.ArriveAsync(page, "**/admin");
 
         foreach (var path in new[] { "/admin/items", $"/admin/items/{n.Sku}/edit", "/admin/locations", $"/admin/locations/{n.Store}", $"/admin/locations/groups/{n.Group}",
             "/admin/channels", $"/admin/channels/{n.Channel}", "/admin/rules" })

@@ -136,7 +136,7 @@ public sealed class ManageOperationsTests(SqliteServer server, Chromium chromium
 
         await page.FillAsync("input[name=q]", refusedId);
         await page.ClickAsync("form.filters button[type=submit]");
-        await page.WaitForURLAsync($"**/admin/intake?q={refusedId}*");
+        await Chromium.ArriveAsync(page, $"**/admin/intake?q={refusedId}*");
         var rows = page.Locator("#deliveries tbody tr");
         Assert.Equal(1, await rows.CountAsync());
         Assert.Equal("refused", await rows.GetAttributeAsync("data-outcome"));
@@ -213,7 +213,7 @@ public sealed class ManageOperationsTests(SqliteServer server, Chromium chromium
         var page = await OpenAsync("/admin/reservations?status=any");
         await page.FillAsync("input[name=q]", customer);
         await page.ClickAsync("form.filters button[type=submit]");
-        await page.WaitForURLAsync("**q=*");
+        await Chromium.ArriveAsync(page, "**q=*");
         Assert.Equal([id], await page.Locator("#reservations tbody tr").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.reservation)"));
         Assert.Matches(@"^\d+ (min|h)", (await page.InnerTextAsync($"#reservations tr[data-reservation='{id}'] td.countdown")).Trim());
         page = await OpenAsync($"/admin/reservations?status=any&q={n.Sku}");
@@ -271,7 +271,7 @@ public sealed class ManageKeysTests(KeyedSqliteServer server, Chromium chromium)
         await page.GotoAsync(new Uri(server.Client.BaseAddress!, path).ToString());
         await page.FillAsync("input[name=key]", key);
         await page.ClickAsync("button[type=submit]");
-        await page.WaitForURLAsync($"**{path}");
+        await Chromium.ArriveAsync(page, $"**{path}");
         return page;
     }
 
@@ -325,7 +325,7 @@ public sealed class ManageKeysTests(KeyedSqliteServer server, Chromium chromium)
         await Chromium.ScreenshotAsync(page, "key-revoke-confirm");
         await ManageOperationsTests.AssertFitsAPhoneAsync(page);
         await page.ClickAsync("#confirm-revoke a");
-        await page.WaitForURLAsync("**/admin/keys");
+        await Chromium.ArriveAsync(page, "**/admin/keys");
         Assert.Equal(1, await page.Locator($"#keys tr[data-key='{id}'][data-status='active']").CountAsync());
 
         await page.ClickAsync($"#keys tr[data-key='{id}'] a");
