@@ -73,6 +73,35 @@ public abstract class PosSyncApiTests(StockroomServer server)
     }
 
     [Fact]
+    public async Task A_snapshot_sent_again_after_a_newer_one_of_its_location_gets_its_first_answer()
+    {
+        // The POS counts the lamp, loses the answer, counts a chair at the same store, then sends
+        // the lamp's count again. Refused as stale, it would read as never applied.
+        var n = await Client.SeedAsync(storeOnHand: 0, warehouseOnHand: 0);
+        var chair = Api.NewId("SKU");
+        await Client.Put($"/v1/items/{chair}", new { name = "Chair", price = 89m }).Expect(HttpStatusCode.Created);
+        var lamp = new { source = "pos", asOf = "2026-11-22T08:30:00Z", lines = new[] { new { sku = n.Sku, location = n.Store, type = "onHand", quantity = 7L } } };
+        using var first = await Client.Post("/v1/supply/sync", lamp);
+        Assert.Equal((HttpStatusCode.OK, "false"), (first.StatusCode, first.Headers.GetValues("Idempotent-Replayed").Single()));
+        await Client.Post("/v1/supply/sync", new { source = "pos", asOf = "2026-11-22T08:40:00Z", lines = new[] { new { sku = chair, location = n.Store, type = "onHand", quantity = 3L } } })
+            .Expect(HttpStatusCode.OK);
+        await SellOnline(n, 2);
+        var head = await Client.LedgerHeadAsync();
+
+        using var again = await Client.Post("/v1/supply/sync", lamp);
+        Assert.Equal((HttpStatusCode.OK, "true"), (again.StatusCode, again.Headers.GetValues("Idempotent-Replayed").Single()));
+        Assert.Equal((await first.Json()).GetRawText(), (await again.Json()).GetRawText());
+        Assert.Equal(head, await Client.LedgerHeadAsync());
+        Assert.Equal(5, await StoreAvailable(n));
+
+        // A different count as of that older time is still refused.
+        var problem = await Client.Post("/v1/supply/sync", lamp with { lines = new[] { new { sku = n.Sku, location = n.Store, type = "onHand", quantity = 8L } } })
+            .Problem(HttpStatusCode.Conflict);
+        Assert.EndsWith("stale-snapshot", problem.GetProperty("type").GetString(), StringComparison.Ordinal);
+        Assert.Equal(head, await Client.LedgerHeadAsync());
+    }
+
+    [Fact]
     public async Task Holds_stranded_by_a_falling_count_move_to_another_location()
     {
         var n = await Client.SeedAsync(storeOnHand: 4, warehouseOnHand: 10);

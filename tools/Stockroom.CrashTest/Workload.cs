@@ -694,6 +694,16 @@ public sealed class Workload(ApiClient api, Random seeds, string prefix)
                     failures.Add($"{key}: onHand {onHand}, but the acknowledged changes give {expectedOnHand}");
                 }
 
+                // The answer above came from the server's memory; the database must say the same.
+                var stored = (await api.GetAsync($"/v1/availability/{sku}?location={location}&consistency=strong", cancellationToken))!.Value;
+                var figures = (onHand, held, committed, available);
+                var storedFigures = (stored.GetProperty("onHand").GetInt64(), stored.GetProperty("reserved").GetInt64(),
+                    stored.GetProperty("allocated").GetInt64(), stored.GetProperty("available").GetInt64());
+                if (figures != storedFigures)
+                {
+                    failures.Add($"{key}: memory answers (onHand, reserved, allocated, available) = {figures}, the database {storedFigures}");
+                }
+
                 // In transit here: exactly the acknowledged transfers not yet received, each its own lot.
                 var lots = atp.GetProperty("inbound").EnumerateArray()
                     .Where(l => l.GetProperty("type").GetString() == "inTransit")

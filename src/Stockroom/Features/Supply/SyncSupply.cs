@@ -45,8 +45,14 @@ public static class SyncSupply
     /// <summary>How far ahead of the server's clock an <c>asOf</c> may be, for clock skew.</summary>
     public static readonly TimeSpan ClockSkewMax = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// The API's path. A snapshot has no id, so its content is its key: the same snapshot sent
+    /// again (a retry whose answer was lost) gets the first answer, even after a newer snapshot of
+    /// one of its locations, which would refuse it as stale and leave the sender thinking it was
+    /// never applied.
+    /// </summary>
     public static async Task<Results<Ok<SyncResponse>, ProblemHttpResult>> Handle(
-        SyncRequest request, IStockStore store, TimeProvider time, HoldWriterOptions options, CancellationToken cancellationToken)
+        SyncRequest request, IStockStore store, TimeProvider time, HoldWriterOptions options, HttpResponse httpResponse, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var validation = Validate(request, now);
@@ -55,30 +61,48 @@ public static class SyncSupply
             return validation.Problem();
         }
 
-        var (response, problem) = await ApplyAsync(request, store, options, cancellationToken);
-        return problem ?? (Results<Ok<SyncResponse>, ProblemHttpResult>)TypedResults.Ok(response!);
+        var reactions = await PrepareAsync(request, store, cancellationToken);
+        var digest = Idempotency.Hash(request);
+        var outcome = await Idempotency.RunAsync<SyncResponse>(store, "supply.sync", digest, digest,
+            write => ApplyAsync(write, request, reactions, options, cancellationToken), cancellationToken);
+        return Idempotency.ToResult(outcome, digest, httpResponse);
     }
 
-    /// <summary>Applies a validated snapshot in one transaction: the API's path and the CSV import's.</summary>
+    /// <summary>
+    /// Applies a validated snapshot in one transaction: the CSV import's path. A file may hold
+    /// millions of lines, so its answer is not kept to be replayed.
+    /// </summary>
     public static async Task<(SyncResponse? Response, ProblemHttpResult? Problem)> ApplyAsync(
         SyncRequest request, IStockStore store, HoldWriterOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var reactions = await SupplyReactions.PrepareAsync(store, OnHandSkus(request.Lines!.Select(l => (l.Sku!, l.Type))),
-            [.. request.Lines!.Where(l => l.Type == SupplyType.OnHand).Select(l => new PositionKey(l.Sku!, l.Location!))], cancellationToken);
-        return await Writes.RetryAsync(store, () => ApplyAsync(request, store, reactions, options, cancellationToken));
+        var reactions = await PrepareAsync(request, store, cancellationToken);
+        return await Writes.RetryAsync<(SyncResponse?, ProblemHttpResult?)>(store, async () =>
+        {
+            await using var write = await store.BeginWriteAsync(cancellationToken);
+            var (response, problem) = await ApplyAsync(write, request, reactions, options, cancellationToken);
+            if (problem is null)
+            {
+                await write.CommitAsync(cancellationToken);
+            }
+
+            return (response, problem);
+        });
     }
+
+    private static Task<SupplyReactions> PrepareAsync(SyncRequest request, IStockStore store, CancellationToken cancellationToken) =>
+        SupplyReactions.PrepareAsync(store, OnHandSkus(request.Lines!.Select(l => (l.Sku!, l.Type))),
+            [.. request.Lines!.Where(l => l.Type == SupplyType.OnHand).Select(l => new PositionKey(l.Sku!, l.Location!))], cancellationToken);
 
     /// <summary>SKUs whose on-hand a request sets or changes: arriving units may fill their backorders.</summary>
     internal static List<string> OnHandSkus(IEnumerable<(string Sku, SupplyType? Type)> lines) =>
         [.. lines.Where(l => l.Type == SupplyType.OnHand).Select(l => l.Sku).Distinct(StringComparer.Ordinal)];
 
     private static async Task<(SyncResponse?, ProblemHttpResult?)> ApplyAsync(
-        SyncRequest request, IStockStore store, SupplyReactions reactions, HoldWriterOptions options, CancellationToken cancellationToken)
+        IStockWrite write, SyncRequest request, SupplyReactions reactions, HoldWriterOptions options, CancellationToken cancellationToken)
     {
         var lines = request.Lines!;
         var asOf = request.AsOf!.Value;
-        await using var write = await store.BeginWriteAsync(cancellationToken);
         if (await KnownReferences.CheckAsync(write, lines.Select(l => (l.Sku!, l.Location!)).ToList(), cancellationToken) is { } unknown)
         {
             return (null, unknown);
@@ -133,7 +157,6 @@ public static class SyncSupply
             request.Source, request.AsOf, request.SnapshotId, lines, response.Positions, response.Inbound, response.SeenBySource, response.MovedSinceAsOf,
             response.LotsHeldElsewhere,
         });
-        await write.CommitAsync(cancellationToken);
         return (response, null);
     }
 
