@@ -45,6 +45,9 @@ public sealed class Simulator
     private readonly HashSet<string> _touchedOrders = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _adjustAnswers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _eventAnswers = new(StringComparer.Ordinal);
+
+    /// <summary>Snapshot requests applied, by their whole content: the same one again is answered as the first time and changes nothing.</summary>
+    private readonly HashSet<string> _syncsApplied = new(StringComparer.Ordinal);
     private (Microsoft.AspNetCore.Builder.WebApplication App, HttpClient Client)? _twin;
     private bool _racing;
     private int _step;
@@ -741,6 +744,14 @@ public sealed class Simulator
                 snapshotId = call.SnapshotId,
                 lines = part.Select(l => new { sku = l.Sku, location = l.Location, type = l.Type, quantity = l.Quantity, reference = l.Reference, eta = l.Reference is null ? null : "2026-12-15" }).ToArray(),
             });
+            var content = $"{call.Source}|{call.AsOf:O}|{call.SnapshotId}|{string.Join(";", part)}";
+            if (_syncsApplied.Contains(content))
+            {
+                Count("sync.replayed", status);
+                Require(status == 200, $"the model replays the snapshot as of {call.AsOf:O} it applied before; the system answered {status}: {answer}");
+                continue;
+            }
+
             var locations = part.Select(l => l.Location).Distinct().ToList();
             if (locations.Any(l => _model.Watermarks.TryGetValue((call.Source, l), out var seen) && seen > call.AsOf))
             {
@@ -762,6 +773,7 @@ public sealed class Simulator
             _model.ReplaceLots(call.Source, call.SnapshotId ?? NextId("request"),
                 [.. part.Where(l => l.Type != "onHand").Select(l => (l.Sku, l.Location, l.Type, l.Reference!, l.Quantity))]);
             Relocate([.. part.Where(l => l.Type == "onHand").Select(l => (l.Sku, l.Location))]);
+            _syncsApplied.Add(content);
             Count(call.AsOf < _model.Now ? "sync.late" : "sync", status);
             Require(status == 200, $"the model applies the snapshot; the system answered {status}: {answer}");
         }
