@@ -100,6 +100,25 @@ public sealed class FormFields
         return outcome.Succeeded;
     }
 
+    /// <summary>
+    /// A create form sent through the API's PUT, which would replace what it names: an id already
+    /// taken is refused beside its field instead. Otherwise the form's request (whose values may add
+    /// messages of their own) goes to the API's handler, and its answer is taken. True when created.
+    /// </summary>
+    public async Task<bool> CreatedAsync<TRequest>(string idField, string id, string what, Func<Task<bool>> exists, Func<TRequest> request, Func<TRequest, Task<IResult>> put)
+    {
+        ArgumentNullException.ThrowIfNull(exists);
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(put);
+        if (id.Length > 0 && await exists())
+        {
+            Add(idField, $"there is already {what} '{id}': edit it instead");
+        }
+
+        var sent = request();
+        return !Failed && Accepted(await put(sent));
+    }
+
     /// <summary>The messages for a field: its own key, and keys under it (<c>attributes.colour</c>, <c>locations[2]</c>).</summary>
     public IReadOnlyList<string> ErrorsOf(string field) =>
         [.. _errors.Where(e => Under(e.Key, field)).SelectMany(e => e.Value.Select(m => e.Key.Equals(field, StringComparison.OrdinalIgnoreCase) ? m : $"{e.Key}: {m}"))];

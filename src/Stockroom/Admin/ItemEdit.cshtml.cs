@@ -1,5 +1,3 @@
-using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.Mvc.RazorPages;
 using Stockroom.Core.Catalog;
 using Stockroom.Features.Catalog;
 using Stockroom.Features.Keys;
@@ -8,82 +6,30 @@ using Stockroom.Storage;
 namespace Stockroom.Admin;
 
 /// <summary>Edits an item through <c>PUT /v1/items/{sku}</c>'s own handler, and lists its variants.</summary>
-public sealed class ItemEditModel(IStockStore store, KeyRing keys) : PageModel
+public sealed class ItemEditModel(IStockStore store, KeyRing keys) : EditPageModel<Item, ItemForm, PutItemRequest>(keys, Scopes.InventoryWrite, "item-")
 {
     public const int VariantsShown = 50;
 
-    public string Sku { get; private set; } = "";
-    public Item? Item { get; private set; }
-    public ItemForm Form { get; private set; } = new();
-    public FormFields Fields { get; } = new("item-");
     public IReadOnlyList<Item> Variants { get; private set; } = [];
-    public bool MayWrite { get; private set; }
 
-    [TempData]
-    public string? Message { get; set; }
+    protected override string Noun => "Item";
 
-    public async Task<IActionResult> OnGetAsync(string sku, CancellationToken cancellationToken)
-    {
-        if (!await LoadAsync(sku, cancellationToken))
-        {
-            return NotFound();
-        }
+    protected override string PathOf(string id) => $"/admin/items/{Uri.EscapeDataString(id)}/edit";
 
-        Form = ItemForm.From(Item!);
-        return Page();
-    }
+    protected override Task<Item?> FindAsync(string id, CancellationToken cancellationToken) => store.GetItemAsync(id, cancellationToken);
 
-    public async Task<IActionResult> OnPostAsync(string sku, ItemForm form, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(form);
-        if (!await AdminSetup.MayAsync(User, keys, Scopes.InventoryWrite, cancellationToken))
-        {
-            return AdminSetup.Forbidden(Scopes.InventoryWrite);
-        }
+    protected override async Task LoadBesideAsync(string id, CancellationToken cancellationToken) =>
+        Variants = await store.SearchItemsAsync(new ItemSearch(null, null, id, ItemOrder.Sku, false, null, VariantsShown), cancellationToken);
 
-        if (!await LoadAsync(sku, cancellationToken))
-        {
-            return NotFound();
-        }
+    protected override ItemForm FormOf(Item resource) => ItemForm.From(resource);
 
-        Form = form;
-        var request = form.ToRequest(Fields);
-        if (!Fields.Failed)
-        {
-            // The same values again change nothing: no new version, no event, as if the form had not been sent twice.
-            if (ItemForm.From(Item!).ToRequest(new FormFields("")) is var current && Same(current, request))
-            {
-                Message = $"Item {sku} already had these values: nothing was changed.";
-                return Redirect($"/admin/items/{Uri.EscapeDataString(sku)}/edit");
-            }
+    protected override PutItemRequest ToRequest(ItemForm form, FormFields fields) => form.ToRequest(fields);
 
-            var result = await ItemsApi.PutItem(sku, request, store, Request, cancellationToken);
-            if (Fields.Accepted(result.Result))
-            {
-                Message = $"Item {sku} saved.";
-                return Redirect($"/admin/items/{Uri.EscapeDataString(sku)}/edit");
-            }
-        }
+    // Attributes are a map: the same pairs in another order change nothing.
+    protected override bool Same(PutItemRequest stored, PutItemRequest sent) =>
+        stored with { Attributes = null } == sent with { Attributes = null }
+        && (stored.Attributes ?? []).OrderBy(p => p.Key, StringComparer.Ordinal).SequenceEqual((sent.Attributes ?? []).OrderBy(p => p.Key, StringComparer.Ordinal));
 
-        Response.StatusCode = StatusCodes.Status400BadRequest;
-        return Page();
-    }
-
-    private static bool Same(PutItemRequest a, PutItemRequest b) =>
-        a with { Attributes = null } == b with { Attributes = null }
-        && (a.Attributes ?? []).OrderBy(p => p.Key, StringComparer.Ordinal).SequenceEqual((b.Attributes ?? []).OrderBy(p => p.Key, StringComparer.Ordinal));
-
-    private async Task<bool> LoadAsync(string sku, CancellationToken cancellationToken)
-    {
-        Sku = sku;
-        MayWrite = await AdminSetup.MayAsync(User, keys, Scopes.InventoryWrite, cancellationToken);
-        Item = Core.Identifier.IsValid(sku) ? await store.GetItemAsync(sku, cancellationToken) : null;
-        if (Item is null)
-        {
-            return false;
-        }
-
-        Variants = await store.SearchItemsAsync(new ItemSearch(null, null, sku, ItemOrder.Sku, false, null, VariantsShown), cancellationToken);
-        return true;
-    }
+    protected override async Task<IResult> PutAsync(string id, PutItemRequest request, CancellationToken cancellationToken) =>
+        (await ItemsApi.PutItem(id, request, store, Request, cancellationToken)).Result;
 }

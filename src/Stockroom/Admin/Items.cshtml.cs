@@ -56,21 +56,11 @@ public sealed class ItemsModel(IStockStore store, KeyRing keys, TimeProvider tim
         MayWrite = true;
         Form = form;
         var sku = FormFields.Blank(form.Sku) ?? "";
-        // The form creates: a SKU that exists already is refused here rather than replaced by the PUT.
-        if (sku.Length > 0 && await store.GetItemAsync(sku, cancellationToken) is not null)
+        if (await Fields.CreatedAsync("sku", sku, "an item", async () => await store.GetItemAsync(sku, cancellationToken) is not null,
+                () => form.ToRequest(Fields), async request => (await ItemsApi.PutItem(sku, request, store, Request, cancellationToken)).Result))
         {
-            Fields.Add("sku", $"there is already an item '{sku}': edit it instead");
-        }
-
-        var request = form.ToRequest(Fields);
-        if (!Fields.Failed)
-        {
-            var result = await ItemsApi.PutItem(sku, request, store, Request, cancellationToken);
-            if (Fields.Accepted(result.Result))
-            {
-                Message = $"Item {sku} created.";
-                return Redirect($"/admin/items?q={Uri.EscapeDataString(sku)}");
-            }
+            Message = $"Item {sku} created.";
+            return Redirect($"/admin/items?q={Uri.EscapeDataString(sku)}");
         }
 
         Response.StatusCode = StatusCodes.Status400BadRequest;

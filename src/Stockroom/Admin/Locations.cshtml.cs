@@ -52,21 +52,11 @@ public sealed class LocationsModel(IStockStore store, KeyRing keys) : PageModel
         MayWrite = true;
         LocationForm = form;
         var id = FormFields.Blank(form.Id) ?? "";
-        // The form creates: an id that exists already is refused here rather than replaced by the PUT.
-        if (id.Length > 0 && await store.GetLocationAsync(id, cancellationToken) is not null)
+        if (await LocationFields.CreatedAsync("id", id, "a location", async () => await store.GetLocationAsync(id, cancellationToken) is not null,
+                () => form.ToRequest(LocationFields), async request => (await NetworkApi.PutLocation(id, request, store, Request, cancellationToken)).Result))
         {
-            LocationFields.Add("id", $"there is already a location '{id}': edit it instead");
-        }
-
-        var request = form.ToRequest(LocationFields);
-        if (!LocationFields.Failed)
-        {
-            var result = await NetworkApi.PutLocation(id, request, store, Request, cancellationToken);
-            if (LocationFields.Accepted(result.Result))
-            {
-                Message = $"Location {id} created.";
-                return Redirect("/admin/locations");
-            }
+            Message = $"Location {id} created.";
+            return Redirect("/admin/locations");
         }
 
         Response.StatusCode = StatusCodes.Status400BadRequest;
@@ -85,19 +75,11 @@ public sealed class LocationsModel(IStockStore store, KeyRing keys) : PageModel
         MayWrite = true;
         GroupForm = form;
         var id = FormFields.Blank(form.Id) ?? "";
-        if (id.Length > 0 && await store.GetGroupAsync(id, cancellationToken) is not null)
+        if (await GroupFields.CreatedAsync("id", id, "a group", async () => await store.GetGroupAsync(id, cancellationToken) is not null,
+                form.ToRequest, async request => (await NetworkApi.PutGroup(id, request, store, Request, cancellationToken)).Result))
         {
-            GroupFields.Add("id", $"there is already a group '{id}': edit it instead");
-        }
-
-        if (!GroupFields.Failed)
-        {
-            var result = await NetworkApi.PutGroup(id, form.ToRequest(), store, Request, cancellationToken);
-            if (GroupFields.Accepted(result.Result))
-            {
-                Message = $"Group {id} created.";
-                return Redirect("/admin/locations#groups");
-            }
+            Message = $"Group {id} created.";
+            return Redirect("/admin/locations#groups");
         }
 
         Response.StatusCode = StatusCodes.Status400BadRequest;

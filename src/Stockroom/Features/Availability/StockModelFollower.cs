@@ -38,8 +38,13 @@ public sealed partial class StockModelFollower(StockModel model, IStockStore sto
                     await model.WaitForWorkAsync(PollInterval, stoppingToken);
                 }
             }
+            // Stopping, or disposed without a stop (the host then takes a throw for a crash).
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
             // The follower outlives a database that is briefly away: it logs and polls again.
-            catch (Exception exception) when (exception is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+            catch (Exception exception)
             {
                 FollowFailed(logger, exception);
                 await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken);
