@@ -23,6 +23,9 @@ public sealed record AdminOutcome(bool Succeeded, string Message, IReadOnlyDicti
         return new AdminOutcome(true, success, new Dictionary<string, string[]>());
     }
 
+    /// <summary>What a page keeps for its next GET: the message when it succeeded, the refusal when not.</summary>
+    public (string? Message, string? Refusal) Flash => Succeeded ? (Message, null) : (null, Message);
+
     /// <summary>Copies the field messages into the page's model state, where the form's fields show them.</summary>
     public void CopyTo(ModelStateDictionary modelState, string prefix = "")
     {

@@ -40,6 +40,14 @@ public static class AdminText
             $"{quantity} × <a href=\"/admin/items/{Uri.EscapeDataString(sku)}\">{encoded}</a>{System.Net.WebUtility.HtmlEncode(after)}"));
     }
 
+    /// <summary>
+    /// What a page shows on the GET after a form's redirect: what was done, as a polite status; what
+    /// was refused, as an alert that is read out at once.
+    /// </summary>
+    public static Microsoft.AspNetCore.Html.IHtmlContent Flash(string? message, string? refusal = null) => new Microsoft.AspNetCore.Html.HtmlString(
+        (message is null ? "" : $"<p class=\"flash\" role=\"status\" id=\"message\">{System.Net.WebUtility.HtmlEncode(message)}</p>")
+        + (refusal is null ? "" : $"<p class=\"flash failed\" role=\"alert\" id=\"refusal\">{System.Net.WebUtility.HtmlEncode(refusal)}</p>"));
+
     /// <summary>Lines one after the other, separated by commas.</summary>
     public static Microsoft.AspNetCore.Html.IHtmlContent Joined(IEnumerable<Microsoft.AspNetCore.Html.IHtmlContent> lines)
     {

@@ -37,7 +37,7 @@ public sealed class ChannelModel(IStockStore store, KeyRing keys, TimeProvider t
     public string? Message { get; set; }
 
     [TempData]
-    public string? Problem { get; set; }
+    public string? Refusal { get; set; }
 
     public async Task<IActionResult> OnGetAsync(string id, string? after, CancellationToken cancellationToken)
     {
@@ -137,14 +137,7 @@ public sealed class ChannelModel(IStockStore store, KeyRing keys, TimeProvider t
 
     private void Remember(AdminOutcome outcome)
     {
-        if (outcome.Succeeded)
-        {
-            Message = outcome.Message;
-        }
-        else
-        {
-            Problem = outcome.Message;
-        }
+        (Message, Refusal) = outcome.Flash;
     }
 
     private static string Here(string id) => $"/admin/channels/{Uri.EscapeDataString(id)}";

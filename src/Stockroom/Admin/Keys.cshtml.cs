@@ -51,7 +51,7 @@ public sealed class KeysModel(IStockStore store, KeyRing keys, TimeProvider time
     public string? Message { get; set; }
 
     [TempData]
-    public bool Failed { get; set; }
+    public string? Refusal { get; set; }
 
     public async Task OnGetAsync(string? revoke, CancellationToken cancellationToken)
     {
@@ -101,7 +101,7 @@ public sealed class KeysModel(IStockStore store, KeyRing keys, TimeProvider time
         }
 
         var outcome = AdminOutcome.From((await KeysApi.Revoke(id, store, keys, cancellationToken)).Result, $"Key {id} is revoked: requests with it are refused from now on.");
-        (Message, Failed) = (outcome.Message, !outcome.Succeeded);
+        (Message, Refusal) = outcome.Flash;
         return RedirectToPage();
     }
 

@@ -28,6 +28,9 @@ public sealed class ReservationsModel(IStockStore store, TimeProvider time, KeyR
     [TempData]
     public string? Message { get; set; }
 
+    [TempData]
+    public string? Refusal { get; set; }
+
     public async Task OnGetAsync(string? status, string? q, string? after, CancellationToken cancellationToken)
     {
         // Pending holds are the ones waiting for someone, so the page opens on them; "any" shows every status.
@@ -59,11 +62,11 @@ public sealed class ReservationsModel(IStockStore store, TimeProvider time, KeyR
         var result = accept
             ? await SellerAnswer.Accept(id, store, options, User, cancellationToken)
             : await SellerAnswer.Decline(id, store, options, User, cancellationToken);
-        Message = result.Result switch
+        (Message, Refusal) = result.Result switch
         {
-            Microsoft.AspNetCore.Http.HttpResults.Ok<Reservation> ok => $"Reservation {id} is {ok.Value!.Status.ToString().ToLowerInvariant()}.",
-            Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult problem => $"{id}: {problem.ProblemDetails.Title} {problem.ProblemDetails.Detail}",
-            _ => null,
+            Microsoft.AspNetCore.Http.HttpResults.Ok<Reservation> ok => ($"Reservation {id} is {ok.Value!.Status.ToString().ToLowerInvariant()}.", null),
+            Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult problem => (null, $"{id}: {problem.ProblemDetails.Title} {problem.ProblemDetails.Detail}"),
+            _ => ((string?)null, (string?)null),
         };
         return RedirectToPage(new { status = "pending" });
     }

@@ -37,7 +37,7 @@ public sealed class RulesModel(IStockStore store, KeyRing keys) : PageModel
     public string? Message { get; set; }
 
     [TempData]
-    public string? Problem { get; set; }
+    public string? Refusal { get; set; }
 
     public async Task OnGetAsync(string? sku, string? safetyAfter, string? lowAfter, CancellationToken cancellationToken)
     {
@@ -141,14 +141,7 @@ public sealed class RulesModel(IStockStore store, KeyRing keys) : PageModel
 
     private void Remember(AdminOutcome outcome)
     {
-        if (outcome.Succeeded)
-        {
-            Message = outcome.Message;
-        }
-        else
-        {
-            Problem = outcome.Message;
-        }
+        (Message, Refusal) = outcome.Flash;
     }
 
     private async Task ListAsync(string? sku, string? safetyAfter, string? lowAfter, CancellationToken cancellationToken)

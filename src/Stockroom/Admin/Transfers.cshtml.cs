@@ -45,7 +45,7 @@ public sealed partial class TransfersModel(IStockStore store, TimeProvider time,
     public string? Message { get; set; }
 
     [TempData]
-    public bool Failed { get; set; }
+    public string? Refusal { get; set; }
 
     public async Task OnGetAsync(string? q, string? status, string? after, CancellationToken cancellationToken)
     {
@@ -71,7 +71,7 @@ public sealed partial class TransfersModel(IStockStore store, TimeProvider time,
         if (result is Created<Transfer> or Ok<Transfer>)
         {
             var sent = result is Created<Transfer> created ? created.Value! : ((Ok<Transfer>)result).Value!;
-            (Message, Failed) = ($"Transfer {sent.Id} is on its way: {sent.Lines.Sum(l => l.Quantity)} units from {sent.From} to {sent.To}.", false);
+            Message = $"Transfer {sent.Id} is on its way: {sent.Lines.Sum(l => l.Quantity)} units from {sent.From} to {sent.To}.";
             return RedirectToPage(new { q = sent.Id });
         }
 
@@ -97,7 +97,7 @@ public sealed partial class TransfersModel(IStockStore store, TimeProvider time,
         var outcome = AdminOutcome.From(result, result is Ok<Transfer> { Value: { } received }
             ? $"Transfer {received.Id} is received: {received.Lines.Sum(l => l.Received)} of {received.Lines.Sum(l => l.Quantity)} units are on hand at {received.To}."
             : "");
-        (Message, Failed) = (outcome.Message, !outcome.Succeeded);
+        (Message, Refusal) = outcome.Flash;
         return RedirectToPage(new { q = id });
     }
 

@@ -48,7 +48,7 @@ public sealed class WebhooksModel(IStockStore store, KeyRing keys, WebhookOption
     public string? Message { get; set; }
 
     [TempData]
-    public bool Failed { get; set; }
+    public string? Refusal { get; set; }
 
     public async Task OnGetAsync(string? delete, CancellationToken cancellationToken)
     {
@@ -109,7 +109,7 @@ public sealed class WebhooksModel(IStockStore store, KeyRing keys, WebhookOption
         }
 
         var outcome = await change();
-        (Message, Failed) = (outcome.Message, !outcome.Succeeded);
+        (Message, Refusal) = outcome.Flash;
         return RedirectToPage();
     }
 
