@@ -365,6 +365,31 @@ public sealed class ManageKeysTests(KeyedSqliteServer server, Chromium chromium)
     }
 
     [Fact]
+    public async Task A_key_another_admin_revoked_meanwhile_is_refused_with_an_alert()
+    {
+        using var admin = Admin();
+        var id = Api.NewId("key");
+        await admin.Post("/v1/keys", new { id, scopes = new[] { "read" } }).Expect(HttpStatusCode.Created);
+        var page = await SignInAsync(KeyedSqliteServer.AdminKey, "/admin/keys");
+        await page.ClickAsync($"#keys tr[data-key='{id}'] a");
+        await page.WaitForSelectorAsync("#confirm-revoke");
+
+        // Another admin revokes it while this page still asks.
+        using (var revoked = await admin.DeleteAsync($"/v1/keys/{id}"))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, revoked.StatusCode);
+        }
+
+        await page.ClickAsync("#confirm-revoke button");
+        var refusal = page.Locator("#refusal");
+        await refusal.WaitForAsync();
+        Assert.Equal("alert", await refusal.GetAttributeAsync("role"));
+        Assert.Contains(id, await refusal.InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Equal(0, await page.Locator("#message").CountAsync());
+        await Chromium.AssertAccessibleAsync(page);
+    }
+
+    [Fact]
     public async Task A_read_only_key_sees_no_forms_and_a_forged_post_is_refused()
     {
         var page = await SignInAsync(KeyedSqliteServer.ReadKey, "/admin/keys");
