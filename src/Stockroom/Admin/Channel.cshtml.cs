@@ -94,7 +94,7 @@ public sealed class ChannelModel(IStockStore store, KeyRing keys, TimeProvider t
         }
 
         var result = await ConnectorsApi.Resync(id, store, cancellationToken);
-        Remember(AdminOutcome.From(result.Result, "A full resync is asked for: the connector sends every listed SKU's availability on its next pass."));
+        (Message, Refusal) = AdminOutcome.From(result.Result, "A full resync is asked for: the connector sends every listed SKU's availability on its next pass.").Flash;
         return Redirect(Here(id) + "#connector");
     }
 
@@ -131,14 +131,10 @@ public sealed class ChannelModel(IStockStore store, KeyRing keys, TimeProvider t
         }
 
         var result = await ChannelListings.Delete(id, externalId ?? "", store, cancellationToken);
-        Remember(AdminOutcome.From(result.Result, $"Listing {externalId} removed: the channel's order lines are read by the SKU they name."));
+        (Message, Refusal) = AdminOutcome.From(result.Result, $"Listing {externalId} removed: the channel's order lines are read by the SKU they name.").Flash;
         return Redirect(Here(id) + "#listings");
     }
 
-    private void Remember(AdminOutcome outcome)
-    {
-        (Message, Refusal) = outcome.Flash;
-    }
 
     private static string Here(string id) => $"/admin/channels/{Uri.EscapeDataString(id)}";
 

@@ -52,21 +52,11 @@ public sealed class ChannelsModel(IStockStore store, KeyRing keys, TimeProvider 
         MayWrite = true;
         Form = form;
         var id = FormFields.Blank(form.Id) ?? "";
-        // The form creates: an id that exists already is refused here rather than replaced by the PUT.
-        if (id.Length > 0 && await store.GetChannelAsync(id, cancellationToken) is not null)
+        if (await Fields.CreatedAsync("id", id, "a channel", async () => await store.GetChannelAsync(id, cancellationToken) is not null,
+                () => form.ToRequest(Fields), async request => (await NetworkApi.PutChannel(id, request, store, connectors, Request, cancellationToken)).Result))
         {
-            Fields.Add("id", $"there is already a channel '{id}': edit it instead");
-        }
-
-        var request = form.ToRequest(Fields);
-        if (!Fields.Failed)
-        {
-            var result = await NetworkApi.PutChannel(id, request, store, connectors, Request, cancellationToken);
-            if (Fields.Accepted(result.Result))
-            {
-                Message = $"Channel {id} created.";
-                return Redirect($"/admin/channels/{Uri.EscapeDataString(id)}");
-            }
+            Message = $"Channel {id} created.";
+            return Redirect($"/admin/channels/{Uri.EscapeDataString(id)}");
         }
 
         Response.StatusCode = StatusCodes.Status400BadRequest;

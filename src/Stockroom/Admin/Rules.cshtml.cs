@@ -123,7 +123,7 @@ public sealed class RulesModel(IStockStore store, KeyRing keys) : PageModel
         }
 
         var result = await SafetyStockRulesApi.Delete(store, Request, cancellationToken, sku, location, group);
-        Remember(AdminOutcome.From(result.Result, $"Safety stock rule for {Describe(sku, location, group)} deleted."));
+        (Message, Refusal) = AdminOutcome.From(result.Result, $"Safety stock rule for {Describe(sku, location, group)} deleted.").Flash;
         return Redirect("/admin/rules");
     }
 
@@ -135,14 +135,10 @@ public sealed class RulesModel(IStockStore store, KeyRing keys) : PageModel
         }
 
         var result = await LowStockRulesApi.Delete(store, Request, cancellationToken, sku, location, group);
-        Remember(AdminOutcome.From(result.Result, $"Low-stock rule for {Describe(sku, location, group)} deleted."));
+        (Message, Refusal) = AdminOutcome.From(result.Result, $"Low-stock rule for {Describe(sku, location, group)} deleted.").Flash;
         return Redirect("/admin/rules#low-stock");
     }
 
-    private void Remember(AdminOutcome outcome)
-    {
-        (Message, Refusal) = outcome.Flash;
-    }
 
     private async Task ListAsync(string? sku, string? safetyAfter, string? lowAfter, CancellationToken cancellationToken)
     {
