@@ -77,7 +77,7 @@ public static partial class Shares
             runs.Add(("sold-out refusals", "ours, PostgreSQL", soldOut));
             oversold += await OversoldAsync(server.Client, "OUT-", 0, soldOut.Warm.Unanswered + soldOut.Run.Unanswered);
 
-            holds = await WarmAndMeasureAsync(server.Id, url, "holds", "holds.lua", measure, [201, 409], k => Holds($"holds-warm{k}", "HOT-"), Holds("holds", "HOT-"));
+            holds = await WarmAndMeasureAsync(server.Id, url, "holds", "holds.lua", measure, [201, 409], k => Holds($"holds-warm{k}", "HOT-"), Holds("holds", "HOT-"), server.Client);
             runs.Add(("one-unit holds", "ours, PostgreSQL", holds));
             created += holds.Warm.Created + holds.Run.Count(201);
             inFlight += holds.Warm.Unanswered + holds.Run.Unanswered;
@@ -110,6 +110,12 @@ public static partial class Shares
                     if (readsProfile is not null)
                     {
                         profiles.Add(("availability by channel", readsProfile));
+                        await WarmAsync(server.Id, url, "profiled refusals", "holds.lua", [409], k => Holds($"profile-out-warm{k}", "OUT-"));
+                        (_, var refusalsProfile, failure) = await ProfileAsync(server.Id, url, profileSeconds, "holds.lua", [409], Holds("profile-out", "OUT-"));
+                        if (refusalsProfile is not null)
+                        {
+                            profiles.Add(("sold-out refusals", refusalsProfile));
+                        }
                     }
                 }
 
@@ -129,7 +135,7 @@ public static partial class Shares
             await using var server = await StartAsync(sqlite);
             await SeedAsync(server.Client, 0);
             var url = server.BaseAddress;
-            sqliteHolds = await WarmAndMeasureAsync(server.Id, url, "SQLite holds", "holds.lua", measure, [201, 409], k => Holds($"sqlite-warm{k}", "HOT-"), Holds("sqlite", "HOT-"));
+            sqliteHolds = await WarmAndMeasureAsync(server.Id, url, "SQLite holds", "holds.lua", measure, [201, 409], k => Holds($"sqlite-warm{k}", "HOT-"), Holds("sqlite", "HOT-"), server.Client);
             runs.Add(("one-unit holds", "ours, SQLite", sqliteHolds));
             var (warmRun, run) = (sqliteHolds.Warm, sqliteHolds.Run);
             oversold += await OversoldAsync(server.Client, "HOT-", warmRun.Created + run.Count(201), warmRun.Unanswered + run.Unanswered);
@@ -262,6 +268,9 @@ public static partial class Shares
     {
         public WarmUp Warm { get; init; } = new(0, true, 0, 0);
 
+        /// <summary>The hold writer's batches during the run, where measured.</summary>
+        public WriterBatches? Batches { get; init; }
+
         public double ServerCpuPerThousand => ServerCpuSeconds / Math.Max(1, Run.Requests) * 1000;
     }
 
@@ -289,10 +298,62 @@ public static partial class Shares
         }
     }
 
-    private static async Task<Measured> WarmAndMeasureAsync(int pid, Uri url, string name, string script, int seconds, int[] expected, Func<int, string[]> warmArgs, string[] args)
+    /// <summary>Warms the path up and measures it; with <paramref name="metrics"/>, also the writer's batches during the measured run, from the server's /metrics.</summary>
+    private static async Task<Measured> WarmAndMeasureAsync(int pid, Uri url, string name, string script, int seconds, int[] expected, Func<int, string[]> warmArgs, string[] args,
+        HttpClient? metrics = null)
     {
         var warm = await WarmAsync(pid, url, name, script, expected, warmArgs);
-        return await MeasureAsync(pid, url, name, script, seconds, expected, args) with { Warm = warm };
+        var before = metrics is null ? null : await WriterBatches.ReadAsync(metrics);
+        var measured = await MeasureAsync(pid, url, name, script, seconds, expected, args) with { Warm = warm };
+        return before is null ? measured : measured with { Batches = (await WriterBatches.ReadAsync(metrics!)).Since(before) };
+    }
+
+    /// <summary>
+    /// The hold writer's batches as its metrics count them (<c>stockroom.writer.batch.size</c> and
+    /// <c>stockroom.writer.batch.phase.duration</c>): batches, requests, and seconds by phase.
+    /// </summary>
+    private sealed partial record WriterBatches(double Count, double Requests, IReadOnlyDictionary<string, double> PhaseSeconds)
+    {
+        public static readonly string[] Phases = ["catalog", "begin", "ids", "lock", "decide", "write"];
+
+        public static async Task<WriterBatches> ReadAsync(HttpClient http)
+        {
+            double count = 0, requests = 0;
+            var phases = new Dictionary<string, double>(StringComparer.Ordinal);
+            foreach (var line in (await http.GetStringAsync("/metrics")).Split('\n'))
+            {
+                var sample = MetricLine().Match(line);
+                if (!sample.Success)
+                {
+                    continue;
+                }
+
+                var value = double.Parse(sample.Groups["value"].Value, CultureInfo.InvariantCulture);
+                switch (sample.Groups["name"].Value)
+                {
+                    case "stockroom_writer_batch_size_count":
+                        count += value;
+                        break;
+                    case "stockroom_writer_batch_size_sum":
+                        requests += value;
+                        break;
+                    case "stockroom_writer_batch_phase_duration_seconds_sum" when sample.Groups["phase"].Success:
+                        phases[sample.Groups["phase"].Value] = phases.GetValueOrDefault(sample.Groups["phase"].Value) + value;
+                        break;
+                }
+            }
+
+            return new(count, requests, phases);
+        }
+
+        public WriterBatches Since(WriterBatches before) => new(Count - before.Count, Requests - before.Requests,
+            Phases.ToDictionary(p => p, p => PhaseSeconds.GetValueOrDefault(p) - before.PhaseSeconds.GetValueOrDefault(p)));
+
+        /// <summary>Milliseconds a batch spent in the phase, on average.</summary>
+        public double MeanMs(string phase) => 1000 * PhaseSeconds.GetValueOrDefault(phase) / Math.Max(1, Count);
+
+        [GeneratedRegex("""^(?<name>stockroom_writer_batch_[a-z_]+)\{[^}]*?(phase="(?<phase>[a-z]+)")?[^}]*\} (?<value>[0-9.eE+-]+)""")]
+        private static partial Regex MetricLine();
     }
 
     /// <summary>A wrk run, with the server's, PostgreSQL's and the server's JIT thread's CPU over it from /proc (which needs no perf).</summary>
@@ -438,6 +499,29 @@ public static partial class Shares
             "the last column is that thread's CPU during the measured run. " +
             "CPU from /proc: cores = CPU seconds over the run's wall time; PostgreSQL's is its server's main process and backends, those that exited included" +
             (_postmaster is null ? " (not found in this run: shown as 0)." : "."));
+
+        var batched = runs.Where(r => r.Figures.Batches is { Count: > 0 }).ToList();
+        if (batched.Count > 0)
+        {
+            line("");
+            line("#### A batch of holds, phase by phase (means over the measured run, from the server's `stockroom.writer.batch.phase.duration`)");
+            line("");
+            line("| store | batches/s | holds per batch | catalog ms | begin ms | ids ms | lock ms | decide ms | write ms | whole batch ms |");
+            line("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+            foreach (var (_, server, m) in batched)
+            {
+                var b = m.Batches!;
+                line(string.Create(CultureInfo.InvariantCulture,
+                    $"| {server.Replace("ours, ", "", StringComparison.Ordinal)} | {b.Count / m.Run.Seconds:N0} | {b.Requests / b.Count:F1} | {string.Join(" | ", WriterBatches.Phases.Select(p => Ms(b.MeanMs(p))))} | {Ms(WriterBatches.Phases.Sum(b.MeanMs))} |"));
+            }
+
+            line("");
+            line("Catalog: items, channels, groups and rules through the catalog cache; begin: a connection and `BEGIN` (SQLite: waiting for the " +
+                "one write lock); ids: reading which of the batch's ids are on record; lock: creating missing positions and `SELECT … FOR UPDATE`, " +
+                "waiting for any transaction that holds them; decide: the core's decision in memory; write: the batch's statements, the ledger's " +
+                "append and the commit. Two loops decide batches side by side (`Stockroom:Writer:NarrowWriters`), so on hot SKUs one batch's " +
+                "lock (PostgreSQL) or begin (SQLite) is mostly the other's write.");
+        }
 
         line("");
         line("#### Where the server's CPU goes (perf, self time by symbol, sampled while wrk drives the path)");

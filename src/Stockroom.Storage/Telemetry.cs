@@ -21,6 +21,9 @@ public static class Telemetry
     // In seconds, with the buckets the framework gives its own request durations: the default buckets (0 to 10,000) suit milliseconds.
     public static readonly Histogram<double> BatchDuration = Meter.CreateHistogram("stockroom.writer.batch.duration", "s", "Time per writer transaction, from catalog read to commit.",
         tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 10] });
+    public static readonly Histogram<double> BatchPhaseDuration = Meter.CreateHistogram("stockroom.writer.batch.phase.duration", "s",
+        "Time per hold batch by phase: catalog, begin (SQLite: waiting for the write lock), ids (the batch's ids on record), lock (the positions, waiting for any batch that holds them), decide, write (statements, ledger and commit).",
+        tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
     public static readonly Counter<long> Commands = Meter.CreateCounter<long>("stockroom.db.commands", "{command}", "Commands sent to the database.");
     public static readonly Counter<long> Commits = Meter.CreateCounter<long>("stockroom.db.commits", "{commit}", "Write transactions committed.");
 
@@ -44,6 +47,22 @@ public static class Telemetry
 
     public static void IntakeDelivery(string format, string outcome) =>
         IntakeDeliveries.Add(1, new KeyValuePair<string, object?>("format", format), new KeyValuePair<string, object?>("outcome", outcome));
+
+    /// <summary>
+    /// Times the phases of one writer transaction: each <see cref="End"/> records the time since the
+    /// previous one (or the start) under the phase's name.
+    /// </summary>
+    public struct BatchPhases()
+    {
+        private long _last = Stopwatch.GetTimestamp();
+
+        public void End(string phase)
+        {
+            var now = Stopwatch.GetTimestamp();
+            BatchPhaseDuration.Record(Stopwatch.GetElapsedTime(_last, now).TotalSeconds, new KeyValuePair<string, object?>("phase", phase));
+            _last = now;
+        }
+    }
 
     public static void Hold(string outcome) => Holds.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
 

@@ -228,6 +228,12 @@ public abstract class TelemetryTests(StockroomServer server)
         }
 
         Assert.Contains("stockroom_writer_batch_duration_seconds_bucket", text, StringComparison.Ordinal);
+        // Where a batch's time went, phase by phase: what the benchmark's batch table is read from.
+        foreach (var phase in (string[])["catalog", "begin", "ids", "lock", "decide", "write"])
+        {
+            Assert.Matches($"stockroom_writer_batch_phase_duration_seconds_count\\{{[^}}]*phase=\"{phase}\"[^}}]*\\}} [1-9]", text);
+        }
+
         Assert.Contains("dotnet_gc_collections_total", text, StringComparison.Ordinal);
         Assert.DoesNotContain("_milliseconds", text, StringComparison.Ordinal);
         await Promtool.CheckMetricsAsync(text);

@@ -220,15 +220,19 @@ public sealed class HoldWriter
     private async Task DecideAndWriteAsync(List<Pending> batch, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
+        var phases = new Telemetry.BatchPhases();
         using var activity = Telemetry.Source.StartActivity("hold-writer.batch");
         activity?.SetTag("stockroom.batch.size", batch.Count);
         var submissions = batch.ConvertAll(p => p.Submission);
         var resolver = await HoldResolver.LoadAsync(_store, [.. submissions.Select(s => s.Channel)], [.. submissions.SelectMany(s => s.Lines)], cancellationToken);
-
+        phases.End("catalog");
         await using var write = await _store.BeginWriteAsync(cancellationToken);
+        phases.End("begin");
         var triage = HoldBatch.Triage(submissions, await OnRecordAsync(write, submissions.Select(s => s.Id), cancellationToken), resolver);
         Answer(batch, triage.Answered);
+        phases.End("ids");
         var locked = await write.LockPositionsAsync(triage.Positions, cancellationToken);
+        phases.End("lock");
         var plan = HoldBatch.Plan(triage, locked, resolver, write.Now, _options.DefaultHoldSeconds);
         if (plan.Refused.Count > 0)
         {
@@ -241,7 +245,9 @@ public sealed class HoldWriter
             plan = plan.WithBackorderDates(await write.ReadInboundAsync(waiting, cancellationToken), resolver, write.Now);
         }
 
+        phases.End("decide");
         await WriteAsync(write, locked, plan, cancellationToken);
+        phases.End("write");
         foreach (var (sku, scope) in plan.SoldOut)
         {
             _store.SoldOut.MarkSoldOut(sku, scope);
