@@ -337,8 +337,8 @@ public static partial class Shares
                     case "stockroom_writer_batch_size_sum":
                         requests += value;
                         break;
-                    case "stockroom_writer_batch_phase_duration_seconds_sum" when sample.Groups["phase"].Success:
-                        phases[sample.Groups["phase"].Value] = phases.GetValueOrDefault(sample.Groups["phase"].Value) + value;
+                    case "stockroom_writer_batch_phase_duration_seconds_sum" when PhaseLabel().Match(sample.Groups["labels"].Value) is { Success: true } phase:
+                        phases[phase.Groups[1].Value] = phases.GetValueOrDefault(phase.Groups[1].Value) + value;
                         break;
                 }
             }
@@ -352,8 +352,11 @@ public static partial class Shares
         /// <summary>Milliseconds a batch spent in the phase, on average.</summary>
         public double MeanMs(string phase) => 1000 * PhaseSeconds.GetValueOrDefault(phase) / Math.Max(1, Count);
 
-        [GeneratedRegex("""^(?<name>stockroom_writer_batch_[a-z_]+)\{[^}]*?(phase="(?<phase>[a-z]+)")?[^}]*\} (?<value>[0-9.eE+-]+)""")]
+        [GeneratedRegex("""^(?<name>stockroom_writer_batch_[a-z_]+)\{(?<labels>[^}]*)\} (?<value>[0-9.eE+-]+)""")]
         private static partial Regex MetricLine();
+
+        [GeneratedRegex("phase=\"([a-z]+)\"")]
+        private static partial Regex PhaseLabel();
     }
 
     /// <summary>A wrk run, with the server's, PostgreSQL's and the server's JIT thread's CPU over it from /proc (which needs no perf).</summary>
