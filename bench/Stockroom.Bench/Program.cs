@@ -35,6 +35,7 @@ if (write && only is not null)
 
 var quick = mode == "quick";
 PostgresServer.Durable = true;
+PostgresServer.LoadStatementStatistics = true;
 
 var report = new StringBuilder();
 void Line(string text)

@@ -48,6 +48,7 @@ public static partial class Shares
         var noProfile = quick ? "not recorded in quick mode" : await Profile.UnavailableAsync();
 
         var runs = new List<(string Workload, string Server, Measured Figures)>();
+        (IReadOnlyList<Statements.Row> Rows, WriterBatches Batches)? statements = null;
         var profiles = new List<(string Workload, Profile.Result Profile)>();
         long oversold = 0, unanswered = 0;
 
@@ -98,7 +99,10 @@ public static partial class Shares
             {
                 var url = server.BaseAddress;
                 var holdsWarm = await WarmAsync(server.Id, url, "profiled holds", "holds.lua", [201, 409], k => Holds($"profile-warm{k}", "HOT-"));
+                var tracking = await Statements.StartAsync(postgres);
+                var batchesBefore = await WriterBatches.ReadAsync(server.Client);
                 var (holdsRun, holdsProfile, failure) = await ProfileAsync(server.Id, url, profileSeconds, "holds.lua", [201, 409], Holds("profile", "HOT-"));
+                statements = tracking ? (await Statements.StopAsync(postgres), (await WriterBatches.ReadAsync(server.Client)).Since(batchesBefore)) : null;
                 created += holdsWarm.Created + holdsRun.Run.Count(201);
                 inFlight += holdsWarm.Unanswered + holdsRun.Run.Unanswered;
                 oversold += await OversoldAsync(server.Client, "HOT-", created, inFlight);
@@ -171,6 +175,11 @@ public static partial class Shares
 
         unanswered += inFlight;
         Report(line, quick, trivial, holds, soldOut, reads, sqliteHolds, naive, open, oversold, unanswered, runs, profiles, noProfile);
+        if (statements is { } measuredStatements)
+        {
+            Statements.Report(line, measuredStatements.Rows, measuredStatements.Batches);
+        }
+
         return oversold;
     }
 
@@ -388,6 +397,117 @@ public static partial class Shares
 
         var run = await load;
         return (run, profile is null ? null : profile with { CpuSecondsPerThousand = run.ServerCpuPerThousand }, failure);
+    }
+
+    /// <summary>
+    /// What PostgreSQL spent executing each kind of statement over one run, from
+    /// <c>pg_stat_statements</c> (loaded by the bench's server, tracking nothing outside such a run).
+    /// </summary>
+    private static partial class Statements
+    {
+        public sealed record Row(string Statement, long Calls, double Milliseconds);
+
+        /// <summary>Starts tracking this database's statements afresh; false where the extension is not loaded.</summary>
+        public static async Task<bool> StartAsync(string connection)
+        {
+            try
+            {
+                await using var data = NpgsqlDataSource.Create(connection);
+                foreach (var sql in (string[])["CREATE EXTENSION IF NOT EXISTS pg_stat_statements", "ALTER SYSTEM SET pg_stat_statements.track = 'all'", "SELECT pg_reload_conf()"])
+                {
+                    await using var command = data.CreateCommand(sql);
+                    await command.ExecuteNonQueryAsync();
+                }
+
+                // The server's connections read the new setting before their next statement; the reset comes after.
+                await Task.Delay(500);
+                await using var reset = data.CreateCommand("SELECT pg_stat_statements_reset()");
+                await reset.ExecuteNonQueryAsync();
+                return true;
+            }
+            catch (PostgresException)
+            {
+                return false;
+            }
+        }
+
+        /// <summary>Stops tracking and returns what was tracked, by kind of statement (table and verb), most time first.</summary>
+        public static async Task<IReadOnlyList<Row>> StopAsync(string connection)
+        {
+            await using var data = NpgsqlDataSource.Create(connection);
+            var rows = new List<Row>();
+            await using (var read = data.CreateCommand(
+                "SELECT query, calls, total_exec_time FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())"))
+            await using (var reader = await read.ExecuteReaderAsync())
+            {
+                while (await reader.ReadAsync())
+                {
+                    rows.Add(new Row(Kind(reader.GetString(0)), reader.GetInt64(1), reader.GetDouble(2)));
+                }
+            }
+
+            foreach (var sql in (string[])["ALTER SYSTEM RESET pg_stat_statements.track", "SELECT pg_reload_conf()"])
+            {
+                await using var command = data.CreateCommand(sql);
+                await command.ExecuteNonQueryAsync();
+            }
+
+            return [.. rows.Where(r => !r.Statement.Contains("pg_stat_statements", StringComparison.Ordinal))
+                .GroupBy(r => r.Statement).Select(g => new Row(g.Key, g.Sum(r => r.Calls), g.Sum(r => r.Milliseconds))).OrderByDescending(r => r.Milliseconds)];
+        }
+
+        /// <summary>
+        /// A statement named by its verb and first table: multi-row inserts of every batch size fall
+        /// together, and a foreign key's check says so.
+        /// </summary>
+        private static string Kind(string query)
+        {
+            var text = Whitespace().Replace(query, " ").Trim();
+            if (text.Contains("FOR KEY SHARE", StringComparison.Ordinal))
+            {
+                return $"foreign key check on {Table().Match(text).Groups["table"].Value}";
+            }
+
+            if (Written().Match(text) is { Success: true } written)
+            {
+                return written.Value;
+            }
+
+            if (text.StartsWith("SELECT", StringComparison.OrdinalIgnoreCase) && Table().Match(text) is { Success: true } read)
+            {
+                return $"SELECT FROM {read.Groups["table"].Value}{(text.Contains("FOR UPDATE", StringComparison.Ordinal) ? " FOR UPDATE" : "")}";
+            }
+
+            return text.Length <= 40 ? text : text[..40] + "…";
+        }
+
+        public static void Report(Action<string> line, IReadOnlyList<Row> rows, WriterBatches batches)
+        {
+            var count = Math.Max(1, batches.Count);
+            var total = rows.Sum(r => r.Milliseconds);
+            line("");
+            line("#### PostgreSQL's statements while the profiled server held (pg_stat_statements, execution time)");
+            line("");
+            line(string.Create(CultureInfo.InvariantCulture,
+                $"{batches.Count:N0} batches of {batches.Requests / count:F1} holds on average; PostgreSQL executed statements for {total / count:F2} ms per batch (the commit not counted). A statement's time includes waiting for the row locks it takes."));
+            line("");
+            line("| statement | calls per batch | ms per batch | µs per hold | share |");
+            line("|---|---:|---:|---:|---:|");
+            foreach (var row in rows.Take(14))
+            {
+                line(string.Create(CultureInfo.InvariantCulture,
+                    $"| {row.Statement} | {row.Calls / count:F2} | {row.Milliseconds / count:F3} | {1000 * row.Milliseconds / Math.Max(1, batches.Requests):F1} | {Share(row.Milliseconds, total)} |"));
+            }
+        }
+
+        [GeneratedRegex(@"\s+")]
+        private static partial Regex Whitespace();
+
+        [GeneratedRegex(@"^(INSERT INTO \w+|UPDATE \w+|DELETE FROM \w+)")]
+        private static partial Regex Written();
+
+        [GeneratedRegex(@"FROM (ONLY )?(""?public""?\.)?""?(?<table>\w+)")]
+        private static partial Regex Table();
     }
 
     public sealed record OpenLoopResult(double Offered, double Achieved, double P50, double P99, double P999, long Created, long Refused, long Errors);

@@ -24,6 +24,13 @@ public static class PostgresServer
     /// </summary>
     public static bool Durable { get; set; }
 
+    /// <summary>
+    /// Benchmarks set this before the first use to have <c>pg_stat_statements</c> loaded (where the
+    /// server's package ships it), tracking nothing until a profile turns it on
+    /// (<c>pg_stat_statements.track</c>), so that the figures measured meanwhile pay nothing for it.
+    /// </summary>
+    public static bool LoadStatementStatistics { get; set; }
+
     /// <summary>A connection string to the server's maintenance database.</summary>
     public static Task<string> AdminConnectionStringAsync() => Started.Value;
 
@@ -63,8 +70,16 @@ public static class PostgresServer
 
         var port = StockroomProcess.FreePort();
         await RunAsync(Path.Combine(bin, "initdb"), ["-D", _dataDirectory, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"], asRoot);
+        var statements = LoadStatementStatistics && File.Exists(Path.Combine(bin, "..", "lib", "pg_stat_statements.so"));
+        if (statements)
+        {
+            // In the configuration file, not on the command line: ALTER SYSTEM, which a profile uses to turn tracking on, overrides only the file.
+            await File.AppendAllTextAsync(Path.Combine(_dataDirectory, "postgresql.conf"), "\npg_stat_statements.track = none\n");
+        }
+
         var options = _startOptions = $"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c max_connections=300"
-            + (Durable ? " -c synchronous_commit=on" : " -c fsync=off -c full_page_writes=off");
+            + (Durable ? " -c synchronous_commit=on" : " -c fsync=off -c full_page_writes=off")
+            + (statements ? " -c shared_preload_libraries=pg_stat_statements" : "");
         await PgCtlStartAsync();
         AppDomain.CurrentDomain.ProcessExit += (_, _) => Stop(asRoot);
         return $"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Maximum Pool Size=200;Timeout=30;Command Timeout=60";
