@@ -2,7 +2,7 @@ using System.Diagnostics;
 
 namespace Stockroom.Bench;
 
-public sealed record Percentiles(double P50, double P99, double P999)
+public sealed record Percentiles(double P50, double P99, double P999, double Max = 0)
 {
     /// <summary>Exact percentiles of the recorded latencies (ms), by sorting them.</summary>
     public static Percentiles Of(double[] latencies)
@@ -14,7 +14,7 @@ public sealed record Percentiles(double P50, double P99, double P999)
 
         Array.Sort(latencies);
         double At(double q) => latencies[Math.Min(latencies.Length - 1, (int)(q * latencies.Length))];
-        return new(At(0.50), At(0.99), At(0.999));
+        return new(At(0.50), At(0.99), At(0.999), latencies[^1]);
     }
 }
 
