@@ -6,6 +6,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Npgsql;
 using Stockroom.Testing;
+using BatchPhases = Stockroom.Storage.Telemetry.BatchPhases;
 
 namespace Stockroom.Bench;
 
@@ -323,8 +324,6 @@ public static partial class Shares
     /// </summary>
     private sealed partial record WriterBatches(double Count, double Requests, IReadOnlyDictionary<string, double> PhaseSeconds)
     {
-        public static readonly string[] Phases = ["catalog", "begin", "ids", "lock", "decide", "write"];
-
         public static async Task<WriterBatches> ReadAsync(HttpClient http)
         {
             double count = 0, requests = 0;
@@ -356,7 +355,7 @@ public static partial class Shares
         }
 
         public WriterBatches Since(WriterBatches before) => new(Count - before.Count, Requests - before.Requests,
-            Phases.ToDictionary(p => p, p => PhaseSeconds.GetValueOrDefault(p) - before.PhaseSeconds.GetValueOrDefault(p)));
+            BatchPhases.Names.ToDictionary(p => p, p => PhaseSeconds.GetValueOrDefault(p) - before.PhaseSeconds.GetValueOrDefault(p)));
 
         /// <summary>Milliseconds a batch spent in the phase, on average.</summary>
         public double MeanMs(string phase) => 1000 * PhaseSeconds.GetValueOrDefault(phase) / Math.Max(1, Count);
@@ -635,7 +634,7 @@ public static partial class Shares
             {
                 var b = m.Batches!;
                 line(string.Create(CultureInfo.InvariantCulture,
-                    $"| {server.Replace("ours, ", "", StringComparison.Ordinal)} | {b.Count / m.Run.Seconds:N0} | {b.Requests / b.Count:F1} | {string.Join(" | ", WriterBatches.Phases.Select(p => Ms(b.MeanMs(p))))} | {Ms(WriterBatches.Phases.Sum(b.MeanMs))} |"));
+                    $"| {server.Replace("ours, ", "", StringComparison.Ordinal)} | {b.Count / m.Run.Seconds:N0} | {b.Requests / b.Count:F1} | {string.Join(" | ", BatchPhases.Names.Select(p => Ms(b.MeanMs(p))))} | {Ms(BatchPhases.Names.Sum(b.MeanMs))} |"));
             }
 
             line("");

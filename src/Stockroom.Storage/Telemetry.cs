@@ -54,6 +54,11 @@ public static class Telemetry
     /// </summary>
     public struct BatchPhases()
     {
+        public const string Catalog = "catalog", Begin = "begin", Ids = "ids", Lock = "lock", Decide = "decide", Write = "write";
+
+        /// <summary>The phases in the order a batch goes through them.</summary>
+        public static readonly IReadOnlyList<string> Names = [Catalog, Begin, Ids, Lock, Decide, Write];
+
         private long _last = Stopwatch.GetTimestamp();
 
         public void End(string phase)

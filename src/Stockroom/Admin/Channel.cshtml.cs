@@ -135,7 +135,6 @@ public sealed class ChannelModel(IStockStore store, KeyRing keys, TimeProvider t
         return Redirect(Here(id) + "#listings");
     }
 
-
     private static string Here(string id) => $"/admin/channels/{Uri.EscapeDataString(id)}";
 
     private async Task<bool> LoadAsync(string id, string? after, CancellationToken cancellationToken)

@@ -139,7 +139,6 @@ public sealed class RulesModel(IStockStore store, KeyRing keys) : PageModel
         return Redirect("/admin/rules#low-stock");
     }
 
-
     private async Task ListAsync(string? sku, string? safetyAfter, string? lowAfter, CancellationToken cancellationToken)
     {
         Sku = string.IsNullOrWhiteSpace(sku) || !Core.Identifier.IsValid(sku.Trim()) ? null : sku.Trim();

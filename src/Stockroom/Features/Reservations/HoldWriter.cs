@@ -225,14 +225,14 @@ public sealed class HoldWriter
         activity?.SetTag("stockroom.batch.size", batch.Count);
         var submissions = batch.ConvertAll(p => p.Submission);
         var resolver = await HoldResolver.LoadAsync(_store, [.. submissions.Select(s => s.Channel)], [.. submissions.SelectMany(s => s.Lines)], cancellationToken);
-        phases.End("catalog");
+        phases.End(Telemetry.BatchPhases.Catalog);
         await using var write = await _store.BeginWriteAsync(cancellationToken);
-        phases.End("begin");
+        phases.End(Telemetry.BatchPhases.Begin);
         var triage = HoldBatch.Triage(submissions, await OnRecordAsync(write, submissions.Select(s => s.Id), cancellationToken), resolver);
         Answer(batch, triage.Answered);
-        phases.End("ids");
+        phases.End(Telemetry.BatchPhases.Ids);
         var locked = await write.LockPositionsAsync(triage.Positions, cancellationToken);
-        phases.End("lock");
+        phases.End(Telemetry.BatchPhases.Lock);
         var plan = HoldBatch.Plan(triage, locked, resolver, write.Now, _options.DefaultHoldSeconds);
         if (plan.Refused.Count > 0)
         {
@@ -245,9 +245,9 @@ public sealed class HoldWriter
             plan = plan.WithBackorderDates(await write.ReadInboundAsync(waiting, cancellationToken), resolver, write.Now);
         }
 
-        phases.End("decide");
+        phases.End(Telemetry.BatchPhases.Decide);
         await WriteAsync(write, locked, plan, cancellationToken);
-        phases.End("write");
+        phases.End(Telemetry.BatchPhases.Write);
         foreach (var (sku, scope) in plan.SoldOut)
         {
             _store.SoldOut.MarkSoldOut(sku, scope);
